@@ -1,0 +1,1 @@
+"""dialogue: a server for facilitated e-dialogues."""

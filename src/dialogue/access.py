@@ -1,0 +1,214 @@
+"""Request dependencies: the database session, the caller, and the policy check every route declares.
+
+A route states its action with `allow(Action.X)`. The check resolves the dialogue the
+path points into (`slug`, `theme_id`, `thread_id`, `post_id`), the caller's membership, and
+answers 404 / 401 / 403 exactly as the contract says before the route body runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue import csrf, i18n
+from dialogue.accounts import service as accounts
+from dialogue.accounts.models import AuthToken, User
+from dialogue.config import Settings
+from dialogue.db import utcnow
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.errors import DialogueError, NotFound
+from dialogue.i18n import gettext as _
+from dialogue.policy import SITE_ACTIONS, Action, Role, Standing, Visibility, can, denial_status
+
+SESSION_COOKIE = "dialogue_session"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.database.session() as session:
+        session.info["broker"] = request.app.state.broker
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(slots=True)
+class Principal:
+    user: User
+    token: AuthToken
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _sep, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def get_principal(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in caller, from a bearer token or else the session cookie; cached per request."""
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
+    token = bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+    principal = None
+    if token:
+        found = await accounts.resolve_token(session=session, token=token)
+        if found is not None:
+            principal = Principal(user=found[0], token=found[1])
+    request.state.principal = principal
+    if principal is not None:
+        i18n.activate(principal.user.language)
+    return principal
+
+
+PrincipalDep = Annotated[Principal | None, Depends(get_principal)]
+
+
+@dataclass(slots=True)
+class Access:
+    """The caller's standing in the dialogue a request is about, and what the path resolved to."""
+
+    principal: Principal | None
+    standing: Standing
+    dialogue: Dialogue | None = None
+    membership: Membership | None = None
+    resources: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user(self) -> User | None:
+        return self.principal.user if self.principal else None
+
+    @property
+    def role(self) -> Role | None:
+        return self.standing.effective_role
+
+    def can(self, action: Action) -> bool:
+        return can(action, self.standing)
+
+    def require_user(self) -> User:
+        assert self.principal is not None, "the policy let an anonymous caller through"
+        return self.principal.user
+
+    def require_dialogue(self) -> Dialogue:
+        assert self.dialogue is not None, "route declared a dialogue action without a dialogue"
+        return self.dialogue
+
+
+# Each path parameter that names a resource inside a dialogue, and how to load it.
+# The loader returns the resource and the id of the dialogue it belongs to.
+Resolver = Callable[[AsyncSession, int], Awaitable[tuple[Any, int] | None]]
+
+
+async def _theme(session: AsyncSession, theme_id: int) -> tuple[Any, int] | None:
+    theme = await dialogues.get_theme(session=session, theme_id=theme_id)
+    return (theme, theme.dialogue_id) if theme else None
+
+
+RESOLVERS: dict[str, Resolver] = {"theme_id": _theme}
+
+
+def register_resolver(param: str, resolver: Resolver) -> None:
+    RESOLVERS[param] = resolver
+
+
+def standing_of(
+    user: User | None, membership: Membership | None, dialogue: Dialogue | None
+) -> Standing:
+    return Standing(
+        signed_in=user is not None,
+        is_admin=bool(user and user.is_admin),
+        role=Role(membership.role) if membership else None,
+        visibility=Visibility(dialogue.visibility) if dialogue else None,
+        banned=bool(membership and membership.banned_at is not None),
+    )
+
+
+async def resolve_access(
+    *, request: Request, session: AsyncSession, principal: Principal | None
+) -> Access:
+    user = principal.user if principal else None
+    dialogue: Dialogue | None = None
+    resources: dict[str, Any] = {}
+    params = request.path_params
+    if "slug" in params:
+        dialogue = await dialogues.get_dialogue(session=session, slug=str(params["slug"]))
+        if dialogue is None:
+            raise NotFound(_("Not found."))
+    for name, resolver in RESOLVERS.items():
+        if name not in params:
+            continue
+        try:
+            key = int(params[name])
+        except ValueError:
+            raise NotFound(_("Not found.")) from None
+        found = await resolver(session, key)
+        if found is None:
+            raise NotFound(_("Not found."))
+        resources[name] = found[0]
+        if dialogue is None:
+            dialogue = await dialogues.get_dialogue_by_id(session=session, dialogue_id=found[1])
+        elif dialogue.id != found[1]:
+            raise NotFound(_("Not found."))
+    membership = None
+    if dialogue is not None and user is not None:
+        assert dialogue.id is not None and user.id is not None
+        membership = await dialogues.get_membership(
+            session=session, dialogue_id=dialogue.id, user_id=user.id
+        )
+    return Access(
+        principal=principal,
+        standing=standing_of(user, membership, dialogue),
+        dialogue=dialogue,
+        membership=membership,
+        resources=resources,
+    )
+
+
+class PolicyCheck:
+    """The dependency behind `allow`: one per action, found by the route-policy test."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    async def __call__(
+        self, request: Request, session: SessionDep, principal: PrincipalDep
+    ) -> Access:
+        if csrf.needs_check(request, session_cookie=SESSION_COOKIE):
+            await csrf.verify(request)
+        access = await resolve_access(request=request, session=session, principal=principal)
+        if self.action not in SITE_ACTIONS and access.dialogue is None:
+            raise NotFound(_("Not found."))
+        if not can(self.action, access.standing):
+            raise refusal(self.action, access.standing)
+        request.state.access = access
+        return access
+
+
+def refusal(action: Action, standing: Standing) -> DialogueError:
+    status = denial_status(action, standing)
+    if status == 404:
+        return NotFound(_("Not found."))
+    if status == 401:
+        return DialogueError(_("Please sign in."), status=401, code="unauthenticated")
+    return DialogueError(_("You are not allowed to do this."), status=403, code="forbidden")
+
+
+def allow(action: Action) -> Any:
+    """Declare a route's action; the route receives the resolved `Access`."""
+    return Depends(PolicyCheck(action))
+
+
+def muted(membership: Membership | None) -> bool:
+    return bool(membership and membership.muted_until and membership.muted_until > utcnow())

@@ -1,0 +1,109 @@
+"""Account routes of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+
+from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.accounts import invitations
+from dialogue.accounts import service as accounts
+from dialogue.accounts.login import guarded_login
+from dialogue.accounts.models import TokenKind, User
+from dialogue.accounts.schemas import (
+    InvitationAcceptIn,
+    InvitationAcceptOut,
+    LoginIn,
+    MeUpdate,
+    TokenOut,
+    UserPublic,
+)
+from dialogue.events.publish import commit
+from dialogue.policy import Action
+
+router = APIRouter(tags=["accounts"])
+
+
+def user_public(user: User) -> UserPublic:
+    assert user.id is not None
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.post("/auth/login")
+async def login(
+    request: Request,
+    body: LoginIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    _access: Annotated[Access, allow(Action.PUBLIC)],
+) -> TokenOut:
+    """Exchange credentials for a bearer token."""
+    user = await guarded_login(request, session=session, email=body.email, password=body.password)
+    token = await accounts.issue_token(
+        session=session,
+        user=user,
+        kind=TokenKind.API,
+        lifetime=timedelta(days=settings.api_token_days),
+    )
+    await commit(session)
+    return TokenOut(token=token, user=user_public(user))
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(
+    session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
+) -> Response:
+    """Revoke the token or session the request came with."""
+    assert access.principal is not None and access.principal.token.id is not None
+    await accounts.revoke_token(session=session, token_id=access.principal.token.id)
+    await commit(session)
+    return Response(status_code=204)
+
+
+@router.get("/me")
+async def me(access: Annotated[Access, allow(Action.SIGNED_IN)]) -> UserPublic:
+    return user_public(access.require_user())
+
+
+@router.patch("/me")
+async def update_me(
+    body: MeUpdate, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
+) -> UserPublic:
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("display_name", "language", "timezone"):
+        if name in changes and changes[name] is None:
+            del changes[name]
+    user = await accounts.update_profile(
+        session=session, user=access.require_user(), changes=changes
+    )
+    await commit(session)
+    return user_public(user)
+
+
+@router.post("/invitations/{token}/accept")
+async def accept_invitation(
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: Annotated[Access, allow(Action.INVITATION_ACCEPT)],
+    body: InvitationAcceptIn | None = None,
+) -> InvitationAcceptOut:
+    """Join a dialogue; a new invitee's account is created on the way."""
+    body = body or InvitationAcceptIn()
+    user, membership, _dialogue = await invitations.accept_invitation(
+        session=session,
+        token=token,
+        signed_in=access.user,
+        display_name=body.display_name,
+        password=body.password,
+    )
+    new_token = await accounts.issue_token(
+        session=session,
+        user=user,
+        kind=TokenKind.API,
+        lifetime=timedelta(days=settings.api_token_days),
+    )
+    await commit(session)
+    return InvitationAcceptOut(token=new_token, user=user_public(user), role=membership.role)

@@ -1,0 +1,113 @@
+"""Invitations: single-use, expiring tokens that make someone a member with a fixed role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts import service as accounts
+from dialogue.accounts.models import Invitation, User
+from dialogue.accounts.tokens import digest, new_token
+from dialogue.db import utcnow
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.errors import Conflict, Forbidden, Invalid, NotFound
+from dialogue.i18n import gettext as _
+from dialogue.policy import Role
+
+
+async def create_invitation(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    inviter: User,
+    email: str,
+    role: Role,
+    lifetime: timedelta,
+) -> tuple[Invitation, str]:
+    """Store the invitation with its token's digest; the token itself goes out once."""
+    assert dialogue.id is not None
+    token = new_token()
+    invitation = Invitation(
+        dialogue_id=dialogue.id,
+        email=email.strip().lower(),
+        role=role.value,
+        token_hash=digest(token),
+        invited_by=inviter.id,
+        expires_at=utcnow() + lifetime,
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation, token
+
+
+async def find_invitation(*, session: AsyncSession, token: str) -> Invitation:
+    """The usable invitation for a token; used, expired and unknown ones are told apart."""
+    invitation = (
+        await session.exec(select(Invitation).where(Invitation.token_hash == digest(token)))
+    ).first()
+    if invitation is None:
+        raise NotFound(_("This invitation does not exist."), code="invitation_not_found")
+    if invitation.accepted_at is not None:
+        raise Conflict(_("This invitation has already been used."), code="invitation_used")
+    if invitation.expires_at <= utcnow():
+        raise Conflict(_("This invitation has expired."), code="invitation_expired")
+    return invitation
+
+
+async def accept_invitation(
+    *,
+    session: AsyncSession,
+    token: str,
+    signed_in: User | None,
+    display_name: str | None,
+    password: str | None,
+) -> tuple[User, Membership, Dialogue]:
+    """Join the dialogue, creating the account first when the invitee has none."""
+    invitation = await find_invitation(session=session, token=token)
+    # Claim the invitation before anything else: of two simultaneous accepts one wins.
+    claimed = await session.exec(
+        update(Invitation)  # type: ignore[call-overload]
+        .where(col(Invitation.id) == invitation.id, col(Invitation.accepted_at).is_(None))
+        .values(accepted_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(_("This invitation has already been used."), code="invitation_used")
+    user = signed_in
+    if user is None:
+        existing = await accounts.get_user_by_email(session=session, email=invitation.email)
+        if existing is not None:
+            raise Forbidden(
+                _("An account with this email exists: sign in, then open the invitation again."),
+                code="sign_in_required",
+            )
+        if not display_name or not password:
+            raise Invalid(
+                _("A name and a password are needed to create your account."),
+                fields=[
+                    {"field": name, "message": "required"}
+                    for name, value in (("display_name", display_name), ("password", password))
+                    if not value
+                ],
+            )
+        user = await accounts.create_user(
+            session=session, email=invitation.email, password=password, display_name=display_name
+        )
+    dialogue = await dialogues.get_dialogue_by_id(
+        session=session, dialogue_id=invitation.dialogue_id
+    )
+    assert dialogue is not None and user.id is not None
+    existing_membership = await dialogues.get_membership(
+        session=session, dialogue_id=invitation.dialogue_id, user_id=user.id
+    )
+    if existing_membership is not None and existing_membership.banned_at is not None:
+        raise Forbidden(_("You cannot join this dialogue."), code="banned")
+    membership = await dialogues.add_member(
+        session=session, dialogue=dialogue, user_id=user.id, role=Role(invitation.role)
+    )
+    invitation.accepted_by = user.id
+    session.add(invitation)
+    await session.flush()
+    return user, membership, dialogue

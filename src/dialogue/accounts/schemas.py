@@ -1,0 +1,100 @@
+"""Account API shapes."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import lru_cache
+from typing import Annotated
+
+from babel import Locale
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from dialogue.accounts.models import QuoteConsent
+
+SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt")
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+@lru_cache(maxsize=1)
+def timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _country(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    code = value.upper()
+    if code not in country_codes():
+        raise ValueError("not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _timezone(value: str) -> str:
+    if value not in timezones():
+        raise ValueError("not a known IANA time zone")
+    return value
+
+
+def _language(value: str) -> str:
+    if value not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return value
+
+
+def _email(value: str) -> str:
+    return value.strip().lower()
+
+
+Country = Annotated[str | None, AfterValidator(_country)]
+Timezone = Annotated[str, AfterValidator(_timezone)]
+Language = Annotated[str, AfterValidator(_language)]
+Email = Annotated[EmailStr, AfterValidator(_email)]
+Password = Annotated[str, Field(min_length=10, max_length=1024)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    organization: str
+    country: str | None
+    language: str
+    timezone: str
+    quote_consent: QuoteConsent | None
+    is_admin: bool
+
+
+class MeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: DisplayName | None = None
+    organization: Annotated[str, Field(max_length=200)] | None = None
+    country: Country = None
+    language: Language | None = None
+    timezone: Timezone | None = None
+    quote_consent: QuoteConsent | None = None
+
+
+class TokenOut(BaseModel):
+    token: str
+    user: UserPublic
+
+
+class InvitationAcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: DisplayName | None = None
+    password: Password | None = None
+
+
+class InvitationAcceptOut(TokenOut):
+    role: str

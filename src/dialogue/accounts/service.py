@@ -1,0 +1,124 @@
+"""Account logic: creating users, signing in and out, tokens, profiles."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts.models import AuthToken, TokenKind, User
+from dialogue.accounts.passwords import hash_password, verify_password
+from dialogue.accounts.tokens import digest, new_token
+from dialogue.db import utcnow
+from dialogue.errors import Conflict, Unauthenticated
+from dialogue.i18n import gettext as _
+
+
+async def get_user_by_email(*, session: AsyncSession, email: str) -> User | None:
+    result = await session.exec(select(User).where(User.email == email.strip().lower()))
+    return result.first()
+
+
+async def create_user(
+    *,
+    session: AsyncSession,
+    email: str,
+    password: str | None,
+    is_admin: bool = False,
+    **profile: Any,
+) -> User:
+    """Create an account; a duplicate email (in any letter case) is a 409."""
+    email = email.strip().lower()
+    if await get_user_by_email(session=session, email=email) is not None:
+        raise Conflict(_("An account with this email already exists."), code="email_taken")
+    profile.setdefault("display_name", email.split("@")[0])
+    user = User(
+        email=email,
+        password_hash=await hash_password(password) if password else None,
+        is_admin=is_admin,
+        **profile,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent insert of the same email
+        raise Conflict(_("An account with this email already exists."), code="email_taken") from exc
+    return user
+
+
+async def authenticate(*, session: AsyncSession, email: str, password: str) -> User:
+    """The same answer for an unknown email and a wrong password, in the same time."""
+    user = await get_user_by_email(session=session, email=email)
+    ok = await verify_password(user.password_hash if user else None, password)
+    if user is None or not ok:
+        raise Unauthenticated(_("Wrong email or password."), code="invalid_credentials")
+    return user
+
+
+async def issue_token(
+    *, session: AsyncSession, user: User, kind: TokenKind, lifetime: timedelta
+) -> str:
+    """Store a new token's digest and hand the token itself to the caller, once."""
+    token = new_token()
+    assert user.id is not None
+    session.add(
+        AuthToken(
+            user_id=user.id,
+            token_hash=digest(token),
+            kind=kind,
+            expires_at=utcnow() + lifetime,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def resolve_token(
+    *, session: AsyncSession, token: str, now: datetime | None = None
+) -> tuple[User, AuthToken] | None:
+    now = now or utcnow()
+    result = await session.exec(
+        select(User, AuthToken)
+        .join(AuthToken, col(AuthToken.user_id) == col(User.id))
+        .where(AuthToken.token_hash == digest(token))
+        .where(col(AuthToken.revoked_at).is_(None))
+        .where(AuthToken.expires_at > now)
+    )
+    row = result.first()
+    return (row[0], row[1]) if row else None
+
+
+async def revoke_token(*, session: AsyncSession, token_id: int) -> None:
+    await session.exec(
+        update(AuthToken)  # type: ignore[call-overload]
+        .where(col(AuthToken.id) == token_id)
+        .where(col(AuthToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_all_tokens(*, session: AsyncSession, user_id: int) -> None:
+    """Sign a user out everywhere (after a password change or a ban from the site)."""
+    await session.exec(
+        update(AuthToken)  # type: ignore[call-overload]
+        .where(col(AuthToken.user_id) == user_id)
+        .where(col(AuthToken.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def update_profile(*, session: AsyncSession, user: User, changes: dict[str, Any]) -> User:
+    for name, value in changes.items():
+        setattr(user, name, value)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def set_password(*, session: AsyncSession, user: User, password: str) -> None:
+    user.password_hash = await hash_password(password)
+    session.add(user)
+    await session.flush()

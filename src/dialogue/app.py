@@ -1,0 +1,75 @@
+"""The application factory: one settings object in, a fully wired app out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from dialogue.accounts import api as accounts_api
+from dialogue.config import Settings
+from dialogue.db import Database
+from dialogue.dialogues import api as dialogues_api
+from dialogue.errors import install_error_handlers
+from dialogue.events.broker import Broker, MemoryBroker
+from dialogue.health import router as health_router
+from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
+from dialogue.ratelimit import RateLimiter
+from dialogue.web import pages
+from dialogue.web.templating import create_templates
+
+
+def create_broker(settings: Settings) -> Broker:
+    return MemoryBroker()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings)
+        broker = create_broker(settings)
+        app.state.database = database
+        app.state.broker = broker
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await database.dispose()
+
+    app = FastAPI(
+        title="dialogue",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.templates = create_templates(settings)
+    app.state.login_by_address = RateLimiter(
+        limit=settings.login_per_address, window=settings.login_window_seconds
+    )
+    app.state.login_by_account = RateLimiter(
+        limit=settings.login_per_account, window=settings.login_window_seconds
+    )
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(accounts_api.router)
+    api.include_router(dialogues_api.router)
+    app.include_router(api)
+    app.include_router(health_router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+
+    install_error_handlers(app)
+    app.add_middleware(
+        LanguageFromRequest, supported=settings.languages, default=settings.default_language
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,92 @@
+"""Engine, sessions and the SQLite connection rules every connection must follow."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata: MetaData = SQLModel.metadata
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def utcnow() -> datetime:
+    """Aware UTC, the only kind of time the models accept."""
+    return datetime.now(UTC)
+
+
+def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling is switched off so that `_sqlite_on_begin`
+    # can open every transaction with BEGIN IMMEDIATE: a deferred transaction that reads
+    # and then writes fails at once with SQLITE_BUSY when another writer committed in
+    # between, and no busy timeout can save it.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def configure_sqlite(sync_engine: Any) -> None:
+    """Attach the connection rules to an engine (async or the sync one Alembic uses)."""
+    event.listen(sync_engine, "connect", _sqlite_on_connect)
+    event.listen(sync_engine, "begin", _sqlite_on_begin)
+
+
+class Database:
+    """The engine and session factory of one app instance, owned by its lifespan."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = settings.async_database_url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("postgresql"):
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            configure_sqlite(self.engine.sync_engine)
+        self.sessionmaker = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    def session(self) -> AsyncSession:
+        return self.sessionmaker()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def session_scope(database: Database) -> AsyncIterator[AsyncSession]:
+    async with database.session() as session:
+        yield session
+
+
+def as_utc(value: datetime) -> datetime:
+    """Any client time in UTC; a time without a zone is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

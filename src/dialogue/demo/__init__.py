@@ -1,0 +1,1 @@
+"""The sample dialogue and the first administrator."""

@@ -1,0 +1,1 @@
+"""Dialogues: the dialogue record, themes, memberships, code of conduct."""

@@ -1,0 +1,237 @@
+"""Dialogue, theme, invitation and member routes of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+
+from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.accounts import invitations
+from dialogue.accounts.models import User
+from dialogue.db import as_utc
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Membership, Theme
+from dialogue.dialogues.presenters import dialogue_out, theme_out
+from dialogue.dialogues.schemas import (
+    ConductAcceptIn,
+    DialogueCreate,
+    DialogueOut,
+    DialogueUpdate,
+    InvitationCreate,
+    InvitationOut,
+    MemberOut,
+    MemberUpdate,
+    ThemeCreate,
+    ThemeOut,
+    ThemeUpdate,
+)
+from dialogue.errors import Forbidden, NotFound
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.policy import Action, Role
+
+router = APIRouter(tags=["dialogues"])
+
+
+@router.post("/dialogues", status_code=201)
+async def create_dialogue(
+    body: DialogueCreate,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_CREATE)],
+) -> DialogueOut:
+    dialogue = await dialogues.create_dialogue(
+        session=session, actor=access.require_user(), fields=body.model_dump()
+    )
+    await commit(session)
+    return await dialogue_out(
+        session=session, dialogue=dialogue, role=Role.ORGANIZER, membership=None
+    )
+
+
+@router.get("/dialogues")
+async def list_dialogues(
+    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_LIST)]
+) -> list[DialogueOut]:
+    rows = await dialogues.list_visible_dialogues(session=session, user=access.user)
+    user = access.user
+    return [
+        await dialogue_out(
+            session=session,
+            dialogue=dialogue,
+            role=Role.ORGANIZER if user and user.is_admin else (Role(role) if role else None),
+            membership=None,
+            with_themes=False,
+        )
+        for dialogue, role in rows
+    ]
+
+
+@router.get("/dialogues/{slug}")
+async def get_dialogue(
+    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+) -> DialogueOut:
+    return await dialogue_out(
+        session=session,
+        dialogue=access.require_dialogue(),
+        role=access.role,
+        membership=access.membership,
+    )
+
+
+@router.patch("/dialogues/{slug}")
+async def update_dialogue(
+    body: DialogueUpdate,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_UPDATE)],
+) -> DialogueOut:
+    dialogue = await dialogues.update_dialogue(
+        session=session,
+        dialogue=access.require_dialogue(),
+        changes=body.model_dump(exclude_unset=True),
+    )
+    await commit(session)
+    return await dialogue_out(
+        session=session, dialogue=dialogue, role=access.role, membership=access.membership
+    )
+
+
+@router.post("/dialogues/{slug}/conduct/accept", status_code=204)
+async def accept_conduct(
+    body: ConductAcceptIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.CONDUCT_ACCEPT)],
+) -> Response:
+    if access.membership is None:  # an admin who is not a member has nothing to accept
+        raise Forbidden(_("Only members accept a dialogue's code of conduct."), code="not_member")
+    await dialogues.accept_conduct(
+        session=session,
+        dialogue=access.require_dialogue(),
+        membership=access.membership,
+        version=body.version,
+    )
+    await commit(session)
+    return Response(status_code=204)
+
+
+@router.post("/dialogues/{slug}/themes", status_code=201)
+async def create_theme(
+    body: ThemeCreate, session: SessionDep, access: Annotated[Access, allow(Action.THEME_CREATE)]
+) -> ThemeOut:
+    fields = body.model_dump()
+    fields["opens_at"], fields["closes_at"] = as_utc(body.opens_at), as_utc(body.closes_at)
+    theme = await dialogues.create_theme(
+        session=session, dialogue=access.require_dialogue(), fields=fields
+    )
+    await commit(session)
+    assert theme.id is not None
+    facilitators = await dialogues.theme_facilitators(session=session, theme_ids=[theme.id])
+    return theme_out(theme, facilitators[theme.id])
+
+
+@router.patch("/themes/{theme_id}")
+async def update_theme(
+    theme_id: int,
+    body: ThemeUpdate,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.THEME_UPDATE)],
+) -> ThemeOut:
+    theme: Theme = access.resources["theme_id"]
+    changes = body.model_dump(exclude_unset=True)
+    for name in ("opens_at", "closes_at"):
+        if changes.get(name) is not None:
+            changes[name] = as_utc(changes[name])
+    changes = {k: v for k, v in changes.items() if v is not None}
+    theme = await dialogues.update_theme(
+        session=session, dialogue=access.require_dialogue(), theme=theme, changes=changes
+    )
+    await commit(session)
+    facilitators = await dialogues.theme_facilitators(session=session, theme_ids=[theme_id])
+    return theme_out(theme, facilitators[theme_id])
+
+
+@router.post("/dialogues/{slug}/invitations", status_code=201)
+async def create_invitation(
+    body: InvitationCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: Annotated[Access, allow(Action.INVITATION_CREATE)],
+) -> InvitationOut:
+    invitation, token = await invitations.create_invitation(
+        session=session,
+        dialogue=access.require_dialogue(),
+        inviter=access.require_user(),
+        email=body.email,
+        role=body.role,
+        lifetime=timedelta(days=settings.invitation_days),
+    )
+    await commit(session)
+    assert invitation.id is not None
+    return InvitationOut(
+        id=invitation.id,
+        token=token,
+        url=f"{settings.base_url.rstrip('/')}/invitations/{token}",
+        expires_at=invitation.expires_at,
+    )
+
+
+@router.get("/dialogues/{slug}/members")
+async def list_members(
+    session: SessionDep, access: Annotated[Access, allow(Action.MEMBERS_READ)]
+) -> list[MemberOut]:
+    dialogue = access.require_dialogue()
+    assert dialogue.id is not None
+    rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id)
+    return [member_out(m, u.display_name, u.organization, u.country) for m, u in rows]
+
+
+@router.put("/dialogues/{slug}/members/{user_id}")
+async def update_member(
+    user_id: int,
+    body: MemberUpdate,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.MEMBER_MUTE)],
+) -> MemberOut:
+    """Organizers set roles and trust; moderators may only mute."""
+    dialogue = access.require_dialogue()
+    assert dialogue.id is not None
+    changes = body.model_dump(exclude_unset=True)
+    if {"role", "trusted"} & set(changes) and not access.can(Action.MEMBER_ROLE_SET):
+        raise Forbidden(_("Only organizers change roles."), code="forbidden")
+    membership = await dialogues.get_membership(
+        session=session, dialogue_id=dialogue.id, user_id=user_id
+    )
+    if membership is None:
+        if changes.get("role") is None or await session.get(User, user_id) is None:
+            raise NotFound(_("This person is not a member of the dialogue."))
+        membership = await dialogues.add_member(
+            session=session, dialogue=dialogue, user_id=user_id, role=changes.pop("role")
+        )
+    changes = {k: (as_utc(v) if k == "muted_until" and v else v) for k, v in changes.items()}
+    if changes.get("role") is None:
+        changes.pop("role", None)
+    membership = await dialogues.update_member(
+        session=session, dialogue=dialogue, membership=membership, changes=changes
+    )
+    await commit(session)
+    rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id)
+    user = next(u for m, u in rows if m.user_id == user_id)
+    return member_out(membership, user.display_name, user.organization, user.country)
+
+
+def member_out(
+    membership: Membership, display_name: str, organization: str, country: str | None
+) -> MemberOut:
+    return MemberOut(
+        user_id=membership.user_id,
+        display_name=display_name,
+        organization=organization,
+        country=country,
+        role=Role(membership.role),
+        muted_until=membership.muted_until,
+        banned=membership.banned_at is not None,
+        trusted=membership.trusted,
+        conduct_version=membership.conduct_version,
+        joined_at=membership.created_at,
+    )

@@ -1,0 +1,142 @@
+"""Dialogue API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dialogue.dialogues.models import DialogueStatus, ModerationMode
+from dialogue.policy import Role, Visibility
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=50_000)]
+
+
+class DialogueCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: Slug
+    title: Title
+    summary: LongText = ""
+    visibility: Visibility = Visibility.INVITE
+    moderation: ModerationMode = ModerationMode.POST
+    allow_anonymous: bool = False
+    code_of_conduct: LongText = ""
+
+
+class DialogueUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: Slug | None = None
+    title: Title | None = None
+    summary: LongText | None = None
+    visibility: Visibility | None = None
+    moderation: ModerationMode | None = None
+    allow_anonymous: bool | None = None
+    code_of_conduct: LongText | None = None
+    status: DialogueStatus | None = None
+    flag_threshold: Annotated[int, Field(ge=1, le=100)] | None = None
+
+
+class ClauseOut(BaseModel):
+    number: str
+    text: str
+
+
+class ThemeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Title
+    guiding_questions: LongText = ""
+    opens_at: datetime
+    closes_at: datetime
+    facilitators: list[int] = []
+
+    @model_validator(mode="after")
+    def _closes_after_opening(self) -> ThemeCreate:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+
+class ThemeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: Title | None = None
+    guiding_questions: LongText | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    summary: LongText | None = None
+    position: Annotated[int, Field(ge=0)] | None = None
+    facilitators: list[int] | None = None
+
+
+class ThemeOut(BaseModel):
+    id: int
+    dialogue_id: int
+    position: int
+    title: str
+    guiding_questions: str
+    guiding_questions_html: str
+    opens_at: datetime
+    closes_at: datetime
+    summary: str
+    summary_html: str
+    is_open: bool
+    facilitators: list[int]
+
+
+class DialogueOut(BaseModel):
+    id: int
+    slug: str
+    title: str
+    summary: str
+    visibility: str
+    moderation: str
+    status: str
+    allow_anonymous: bool
+    conduct_version: int
+    code_of_conduct: str
+    clauses: list[ClauseOut]
+    last_seq: int
+    created_at: datetime
+    role: Role | None = None
+    conduct_accepted: bool = False
+    themes: list[ThemeOut] = []
+
+
+class ConductAcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: Annotated[int, Field(ge=1)]
+
+
+class InvitationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    role: Role
+
+
+class InvitationOut(BaseModel):
+    id: int
+    token: str
+    url: str
+    expires_at: datetime
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    display_name: str
+    organization: str
+    country: str | None
+    role: Role
+    muted_until: datetime | None
+    banned: bool
+    trusted: bool
+    conduct_version: int
+    joined_at: datetime
+
+
+class MemberUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role | None = None
+    muted_until: datetime | None = None
+    trusted: bool | None = None

@@ -1,0 +1,372 @@
+"""Dialogue logic: lifecycle, code of conduct, memberships, themes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts.models import User
+from dialogue.db import utcnow
+from dialogue.dialogues.models import (
+    ConductVersion,
+    Dialogue,
+    DialogueStatus,
+    Membership,
+    Theme,
+    ThemeFacilitator,
+)
+from dialogue.errors import Conflict, Invalid, NotFound
+from dialogue.events.models import Audience
+from dialogue.events.service import append_event
+from dialogue.i18n import gettext as _
+from dialogue.policy import Role, Visibility
+
+# Which status may follow which: a closed dialogue may reopen; an archived one is final.
+TRANSITIONS: dict[str, set[str]] = {
+    DialogueStatus.DRAFT: {DialogueStatus.OPEN},
+    DialogueStatus.OPEN: {DialogueStatus.CLOSED},
+    DialogueStatus.CLOSED: {DialogueStatus.OPEN, DialogueStatus.ARCHIVED},
+    DialogueStatus.ARCHIVED: set(),
+}
+
+
+def dialogue_summary(dialogue: Dialogue) -> dict[str, Any]:
+    """What every reader may know of a dialogue, as carried in events."""
+    return {
+        "slug": dialogue.slug,
+        "title": dialogue.title,
+        "status": dialogue.status,
+        "visibility": dialogue.visibility,
+        "moderation": dialogue.moderation,
+        "allow_anonymous": dialogue.allow_anonymous,
+        "conduct_version": dialogue.conduct_version,
+    }
+
+
+async def get_dialogue(*, session: AsyncSession, slug: str) -> Dialogue | None:
+    return (await session.exec(select(Dialogue).where(Dialogue.slug == slug))).first()
+
+
+async def get_dialogue_by_id(*, session: AsyncSession, dialogue_id: int) -> Dialogue | None:
+    return await session.get(Dialogue, dialogue_id)
+
+
+async def list_visible_dialogues(
+    *, session: AsyncSession, user: User | None
+) -> Sequence[tuple[Dialogue, str | None]]:
+    """Public dialogues and the caller's own, each with the caller's role (if any)."""
+    query = select(Dialogue, Membership.role).order_by(col(Dialogue.created_at).desc())
+    if user is not None and user.is_admin:
+        query = query.outerjoin(
+            Membership,
+            (col(Membership.dialogue_id) == col(Dialogue.id))
+            & (col(Membership.user_id) == user.id),
+        )
+    elif user is not None:
+        query = query.outerjoin(
+            Membership,
+            (col(Membership.dialogue_id) == col(Dialogue.id))
+            & (col(Membership.user_id) == user.id)
+            & col(Membership.banned_at).is_(None),
+        ).where(or_(col(Dialogue.visibility) == Visibility.PUBLIC, col(Membership.id).is_not(None)))
+    else:
+        query = query.outerjoin(Membership, col(Membership.id) == -1).where(
+            col(Dialogue.visibility) == Visibility.PUBLIC
+        )
+    rows = (await session.exec(query)).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+async def current_conduct(*, session: AsyncSession, dialogue: Dialogue) -> ConductVersion | None:
+    if dialogue.conduct_version == 0:
+        return None
+    return (
+        await session.exec(
+            select(ConductVersion).where(
+                ConductVersion.dialogue_id == dialogue.id,
+                ConductVersion.version == dialogue.conduct_version,
+            )
+        )
+    ).first()
+
+
+async def _new_conduct_version(*, session: AsyncSession, dialogue: Dialogue, text: str) -> None:
+    assert dialogue.id is not None
+    dialogue.conduct_version += 1
+    session.add(
+        ConductVersion(dialogue_id=dialogue.id, version=dialogue.conduct_version, text=text)
+    )
+
+
+async def create_dialogue(
+    *, session: AsyncSession, actor: User, fields: dict[str, Any]
+) -> Dialogue:
+    """A new dialogue starts as a draft with its creator as organizer."""
+    conduct = fields.pop("code_of_conduct", "") or ""
+    if await get_dialogue(session=session, slug=fields["slug"]) is not None:
+        raise Conflict(_("A dialogue with this slug already exists."), code="slug_taken")
+    dialogue = Dialogue(**fields)
+    session.add(dialogue)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_("A dialogue with this slug already exists."), code="slug_taken") from exc
+    if conduct.strip():
+        await _new_conduct_version(session=session, dialogue=dialogue, text=conduct)
+    assert actor.id is not None and dialogue.id is not None
+    session.add(Membership(dialogue_id=dialogue.id, user_id=actor.id, role=Role.ORGANIZER))
+    await session.flush()
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id,
+        kind="dialogue.created",
+        data=dialogue_summary(dialogue),
+    )
+    return dialogue
+
+
+async def update_dialogue(
+    *, session: AsyncSession, dialogue: Dialogue, changes: dict[str, Any]
+) -> Dialogue:
+    if dialogue.status == DialogueStatus.ARCHIVED and set(changes) - {"status"}:
+        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
+    status = changes.pop("status", None)
+    if status is not None and status != dialogue.status:
+        if status not in TRANSITIONS[dialogue.status]:
+            raise Conflict(
+                _("A dialogue cannot go from %(old)s to %(new)s.")
+                % {"old": dialogue.status, "new": status},
+                code="invalid_transition",
+            )
+        dialogue.status = status
+    slug = changes.get("slug")
+    if slug and slug != dialogue.slug and await get_dialogue(session=session, slug=slug):
+        raise Conflict(_("A dialogue with this slug already exists."), code="slug_taken")
+    conduct = changes.pop("code_of_conduct", None)
+    current = await current_conduct(session=session, dialogue=dialogue)
+    if conduct is not None and conduct.strip() and (current is None or current.text != conduct):
+        await _new_conduct_version(session=session, dialogue=dialogue, text=conduct)
+    for name, value in changes.items():
+        setattr(dialogue, name, value)
+    dialogue.updated_at = utcnow()
+    session.add(dialogue)
+    await session.flush()
+    assert dialogue.id is not None
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id,
+        kind="dialogue.updated",
+        data=dialogue_summary(dialogue),
+    )
+    return dialogue
+
+
+async def get_membership(
+    *, session: AsyncSession, dialogue_id: int, user_id: int
+) -> Membership | None:
+    return (
+        await session.exec(
+            select(Membership).where(
+                Membership.dialogue_id == dialogue_id, Membership.user_id == user_id
+            )
+        )
+    ).first()
+
+
+async def accept_conduct(
+    *, session: AsyncSession, dialogue: Dialogue, membership: Membership, version: int
+) -> None:
+    if dialogue.conduct_version == 0:
+        raise NotFound(_("This dialogue has no code of conduct."), code="no_conduct")
+    if version != dialogue.conduct_version:
+        raise Conflict(
+            _("That is not the current version of the code of conduct."),
+            code="conduct_version_mismatch",
+        )
+    membership.conduct_version = version
+    membership.conduct_accepted_at = utcnow()
+    session.add(membership)
+    await session.flush()
+
+
+def member_data(membership: Membership) -> dict[str, Any]:
+    return {
+        "user_id": membership.user_id,
+        "role": membership.role,
+        "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
+        "banned": membership.banned_at is not None,
+        "trusted": membership.trusted,
+    }
+
+
+async def add_member(
+    *, session: AsyncSession, dialogue: Dialogue, user_id: int, role: Role
+) -> Membership:
+    """Join a user to a dialogue, or change the role of an existing member."""
+    assert dialogue.id is not None
+    membership = await get_membership(session=session, dialogue_id=dialogue.id, user_id=user_id)
+    if membership is None:
+        membership = Membership(dialogue_id=dialogue.id, user_id=user_id, role=role)
+    else:
+        membership.role = role
+    session.add(membership)
+    await session.flush()
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id,
+        kind="member.updated",
+        data=member_data(membership),
+        audience=Audience.REVIEWERS,
+        subject_user_id=user_id,
+    )
+    return membership
+
+
+async def update_member(
+    *, session: AsyncSession, dialogue: Dialogue, membership: Membership, changes: dict[str, Any]
+) -> Membership:
+    for name, value in changes.items():
+        setattr(membership, name, value)
+    session.add(membership)
+    await session.flush()
+    assert dialogue.id is not None
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id,
+        kind="member.updated",
+        data=member_data(membership),
+        audience=Audience.REVIEWERS,
+        subject_user_id=membership.user_id,
+    )
+    return membership
+
+
+async def list_members(
+    *, session: AsyncSession, dialogue_id: int
+) -> Sequence[tuple[Membership, User]]:
+    rows = (
+        await session.exec(
+            select(Membership, User)
+            .join(User, col(User.id) == col(Membership.user_id))
+            .where(Membership.dialogue_id == dialogue_id)
+            .order_by(col(Membership.created_at), col(Membership.id))
+        )
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+def theme_is_open(theme: Theme, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return theme.opens_at <= now < theme.closes_at
+
+
+async def list_themes(*, session: AsyncSession, dialogue_id: int) -> Sequence[Theme]:
+    return (
+        await session.exec(
+            select(Theme)
+            .where(Theme.dialogue_id == dialogue_id)
+            .order_by(col(Theme.position), col(Theme.opens_at), col(Theme.id))
+        )
+    ).all()
+
+
+async def get_theme(*, session: AsyncSession, theme_id: int) -> Theme | None:
+    return await session.get(Theme, theme_id)
+
+
+async def theme_facilitators(
+    *, session: AsyncSession, theme_ids: Sequence[int]
+) -> dict[int, list[int]]:
+    result: dict[int, list[int]] = {theme_id: [] for theme_id in theme_ids}
+    if not theme_ids:
+        return result
+    rows = (
+        await session.exec(
+            select(ThemeFacilitator).where(col(ThemeFacilitator.theme_id).in_(theme_ids))
+        )
+    ).all()
+    for row in rows:
+        result[row.theme_id].append(row.user_id)
+    return result
+
+
+async def _set_facilitators(
+    *, session: AsyncSession, dialogue: Dialogue, theme: Theme, user_ids: list[int]
+) -> None:
+    assert theme.id is not None and dialogue.id is not None
+    staff = {
+        m.user_id
+        for m, _u in await list_members(session=session, dialogue_id=dialogue.id)
+        if m.role in (Role.MODERATOR, Role.ORGANIZER)
+    }
+    unknown = [uid for uid in user_ids if uid not in staff]
+    if unknown:
+        raise Invalid(
+            _("Facilitators must be moderators or organizers of this dialogue."),
+            fields=[{"field": "facilitators", "message": f"not staff: {unknown}"}],
+        )
+    await session.exec(delete(ThemeFacilitator).where(col(ThemeFacilitator.theme_id) == theme.id))  # type: ignore[call-overload]
+    for uid in dict.fromkeys(user_ids):
+        session.add(ThemeFacilitator(theme_id=theme.id, user_id=uid))
+
+
+def theme_data(theme: Theme) -> dict[str, Any]:
+    return {
+        "id": theme.id,
+        "title": theme.title,
+        "position": theme.position,
+        "opens_at": theme.opens_at.isoformat(),
+        "closes_at": theme.closes_at.isoformat(),
+    }
+
+
+async def create_theme(
+    *, session: AsyncSession, dialogue: Dialogue, fields: dict[str, Any]
+) -> Theme:
+    if dialogue.status == DialogueStatus.ARCHIVED:
+        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
+    assert dialogue.id is not None
+    facilitators = fields.pop("facilitators", [])
+    existing = await list_themes(session=session, dialogue_id=dialogue.id)
+    theme = Theme(dialogue_id=dialogue.id, position=len(existing), **fields)
+    session.add(theme)
+    await session.flush()
+    if facilitators:
+        await _set_facilitators(
+            session=session, dialogue=dialogue, theme=theme, user_ids=facilitators
+        )
+    await append_event(
+        session=session, dialogue_id=dialogue.id, kind="theme.created", data=theme_data(theme)
+    )
+    return theme
+
+
+async def update_theme(
+    *, session: AsyncSession, dialogue: Dialogue, theme: Theme, changes: dict[str, Any]
+) -> Theme:
+    if dialogue.status == DialogueStatus.ARCHIVED:
+        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
+    facilitators = changes.pop("facilitators", None)
+    for name, value in changes.items():
+        setattr(theme, name, value)
+    if theme.closes_at <= theme.opens_at:
+        raise Invalid(
+            _("A theme must close after it opens."),
+            fields=[{"field": "closes_at", "message": "must be after opens_at"}],
+        )
+    session.add(theme)
+    await session.flush()
+    if facilitators is not None:
+        await _set_facilitators(
+            session=session, dialogue=dialogue, theme=theme, user_ids=facilitators
+        )
+    assert dialogue.id is not None
+    await append_event(
+        session=session, dialogue_id=dialogue.id, kind="theme.updated", data=theme_data(theme)
+    )
+    return theme

@@ -1,0 +1,178 @@
+"""Domain errors that carry their HTTP status, and the handlers that render them per audience."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dialogue.i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+class DialogueError(Exception):
+    """An error a service raises; the status and code reach the client unchanged."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        fields: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.headers = headers
+        self.fields = fields
+
+
+class NotFound(DialogueError):
+    status, code = 404, "not_found"
+
+
+class Unauthenticated(DialogueError):
+    status, code = 401, "unauthenticated"
+
+
+class Forbidden(DialogueError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(DialogueError):
+    status, code = 409, "conflict"
+
+
+class Invalid(DialogueError):
+    status, code = 422, "invalid"
+
+
+class RateLimited(DialogueError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
+        self.retry_after = retry_after
+
+
+def error_body(
+    code: str, message: str, fields: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def wants_json(request: Request) -> bool:
+    """API paths always answer JSON; pages answer HTML unless the client asked for JSON."""
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def render_error(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    message: str,
+    fields: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if wants_json(request):
+        return JSONResponse(error_body(code, message, fields), status_code=status, headers=headers)
+    from dialogue.web.templating import render  # the page layer depends on errors, not reverse
+
+    return render(
+        request,
+        "errors/error.html",
+        {"status": status, "code": code, "message": message, "fields": fields or []},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def _validation_fields(exc: RequestValidationError) -> list[dict[str, Any]]:
+    fields = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        fields.append({"field": ".".join(loc) or "body", "message": str(err.get("msg", ""))})
+    return fields
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error, the framework's included, leaves in the contract's shape."""
+
+    async def on_dialogue_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DialogueError)
+        return render_error(
+            request,
+            status=exc.status,
+            code=exc.code,
+            message=exc.message,
+            fields=exc.fields,
+            headers=exc.headers,
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = HTTP_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 404:
+            message = _("Not found.")
+        elif exc.status_code == 405:
+            message = _("Method not allowed.")
+        return render_error(
+            request,
+            status=exc.status_code,
+            code=code,
+            message=message,
+            headers=dict(exc.headers) if exc.headers else None,
+        )
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        fields = _validation_fields(exc)
+        malformed = any(f["message"].startswith("JSON decode error") for f in fields)
+        message = _("The request body is not valid JSON.") if malformed else _("Invalid input.")
+        return render_error(request, status=422, code="invalid", message=message, fields=fields)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render_error(
+            request, status=500, code="server_error", message=_("Something went wrong on our side.")
+        )
+
+    app.add_exception_handler(DialogueError, on_dialogue_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

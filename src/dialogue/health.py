@@ -1,0 +1,40 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.policy import Action
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz(_access: Annotated[Access, allow(Action.PUBLIC)]) -> dict[str, str]:
+    """The process is up and serving; says nothing about its dependencies."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=None)
+async def readyz(
+    session: SessionDep, _access: Annotated[Access, allow(Action.PUBLIC)]
+) -> dict[str, Any] | JSONResponse:
+    """Ready to take traffic: the database answers."""
+    try:
+        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except Exception as exc:  # any failure of the database means not ready
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "not_ready",
+                    "message": f"database unreachable: {type(exc).__name__}",
+                }
+            },
+            status_code=503,
+        )
+    return {"status": "ready"}

@@ -1,0 +1,57 @@
+"""Translations: the request's language lives in a context variable read by `gettext`."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.support import NullTranslations, Translations
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+_current: ContextVar[NullTranslations] = ContextVar("translations", default=NullTranslations())
+_current_language: ContextVar[str] = ContextVar("language", default="en")
+
+
+@lru_cache(maxsize=32)
+def load(language: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
+
+
+def activate(language: str) -> None:
+    _current.set(load(language))
+    _current_language.set(language)
+
+
+def current_language() -> str:
+    return _current_language.get()
+
+
+def gettext(message: str) -> str:
+    return _current.get().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _current.get().ngettext(singular, plural, n)
+
+
+def negotiate(accept_language: str, supported: tuple[str, ...], default: str) -> str:
+    """Pick the first supported language of an Accept-Language header, by quality."""
+    choices: list[tuple[float, str]] = []
+    for part in accept_language.split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        lang, _, params = piece.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        choices.append((quality, lang.strip().lower().split("-")[0]))
+    for _quality, lang in sorted(choices, key=lambda c: -c[0]):
+        if lang in supported:
+            return lang
+    return default

@@ -1,0 +1,17 @@
+"""Every table, imported so that `SQLModel.metadata` is complete for Alembic and the tests."""
+
+from dialogue.accounts.models import AuthToken, Invitation, User
+from dialogue.dialogues.models import ConductVersion, Dialogue, Membership, Theme, ThemeFacilitator
+from dialogue.events.models import Event
+
+__all__ = [
+    "AuthToken",
+    "ConductVersion",
+    "Dialogue",
+    "Event",
+    "Invitation",
+    "Membership",
+    "Theme",
+    "ThemeFacilitator",
+    "User",
+]

@@ -1,0 +1,150 @@
+"""The one table of who may do what. Every route and websocket frame asks `can` or `require`.
+
+A caller's standing in a dialogue is one of the contract's six roles, or none (a signed-in
+non-member, or nobody signed in). The site-wide admin has the organizer's rights everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ORGANIZER = "organizer"
+    MODERATOR = "moderator"
+    ADVISOR = "advisor"
+    EXPERT = "expert"
+    PARTICIPANT = "participant"
+    OBSERVER = "observer"
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    INVITE = "invite"
+
+
+class Action(StrEnum):
+    # Site-wide actions, not tied to one dialogue.
+    PUBLIC = "public"  # anyone, signed in or not: health, login, static pages
+    SIGNED_IN = "signed_in"  # any signed-in account: profile, logout
+    DIALOGUE_CREATE = "dialogue.create"
+    DIALOGUE_LIST = "dialogue.list"  # the list itself is filtered per caller
+    INVITATION_ACCEPT = "invitation.accept"  # whoever holds the token
+    # Actions inside one dialogue.
+    DIALOGUE_READ = "dialogue.read"
+    DIALOGUE_UPDATE = "dialogue.update"
+    CONDUCT_ACCEPT = "conduct.accept"
+    THEME_CREATE = "theme.create"
+    THEME_UPDATE = "theme.update"
+    INVITATION_CREATE = "invitation.create"
+    MEMBERS_READ = "members.read"
+    MEMBER_ROLE_SET = "member.role.set"
+    MEMBER_MUTE = "member.mute"
+    THREAD_CREATE = "thread.create"
+    POST_CREATE = "post.create"
+    POST_EDIT_ANY = "post.edit.any"  # editing someone else's post, with a note
+    POST_REVISIONS_READ = "post.revisions.read"
+    POST_REACT = "post.react"
+    POST_FLAG = "post.flag"
+    POST_MODERATE = "post.moderate"
+    POST_SEE_UNPUBLISHED = "post.see_unpublished"  # pending, hidden, rejected of others
+    CODEBOOK_MANAGE = "codebook.manage"
+    QUEUE_READ = "queue.read"
+    AUDIT_READ = "audit.read"
+    EVENTS_READ = "events.read"
+    REPORT_READ = "report.read"
+
+
+SITE_ACTIONS = frozenset(
+    {
+        Action.PUBLIC,
+        Action.SIGNED_IN,
+        Action.DIALOGUE_CREATE,
+        Action.DIALOGUE_LIST,
+        Action.INVITATION_ACCEPT,
+    }
+)
+
+_ALL = frozenset(Role)
+_CONTRIBUTORS = frozenset(
+    {Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR, Role.EXPERT, Role.PARTICIPANT}
+)
+_STAFF = frozenset({Role.ORGANIZER, Role.MODERATOR})
+_REVIEWERS = frozenset({Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR})
+_ORGANIZER = frozenset({Role.ORGANIZER})
+
+# Which member roles may take each dialogue action. Reading is special: in a public
+# dialogue anyone may read (see `can`), in an invite dialogue only members.
+ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
+    Action.DIALOGUE_READ: _ALL,
+    Action.EVENTS_READ: _ALL,
+    Action.DIALOGUE_UPDATE: _ORGANIZER,
+    Action.CONDUCT_ACCEPT: _ALL,
+    Action.THEME_CREATE: _ORGANIZER,
+    Action.THEME_UPDATE: _STAFF,
+    Action.INVITATION_CREATE: _ORGANIZER,
+    Action.MEMBERS_READ: _REVIEWERS,
+    Action.MEMBER_ROLE_SET: _ORGANIZER,
+    Action.MEMBER_MUTE: _STAFF,
+    Action.THREAD_CREATE: _CONTRIBUTORS,
+    Action.POST_CREATE: _CONTRIBUTORS,
+    Action.POST_EDIT_ANY: _STAFF,
+    Action.POST_REVISIONS_READ: _STAFF,
+    Action.POST_REACT: _CONTRIBUTORS,
+    Action.POST_FLAG: _CONTRIBUTORS,
+    Action.POST_MODERATE: _STAFF,
+    Action.POST_SEE_UNPUBLISHED: _STAFF,
+    Action.CODEBOOK_MANAGE: _STAFF,
+    Action.QUEUE_READ: _STAFF,
+    Action.AUDIT_READ: _REVIEWERS,
+    Action.REPORT_READ: frozenset({Role.ORGANIZER, Role.ADVISOR}),
+}
+
+_PUBLIC_READ = frozenset({Action.DIALOGUE_READ, Action.EVENTS_READ})
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the policy needs to know about a caller in one dialogue."""
+
+    signed_in: bool
+    is_admin: bool
+    role: Role | None
+    visibility: Visibility | None = None
+    banned: bool = False
+
+    @property
+    def effective_role(self) -> Role | None:
+        if self.is_admin:
+            return Role.ORGANIZER
+        if self.banned:
+            return None
+        return self.role
+
+
+def can_see_dialogue(standing: Standing) -> bool:
+    """Whether the dialogue's existence may be revealed to this caller at all."""
+    return standing.visibility == Visibility.PUBLIC or standing.effective_role is not None
+
+
+def can(action: Action, standing: Standing) -> bool:
+    if action == Action.PUBLIC or action == Action.DIALOGUE_LIST:
+        return True
+    if action in (Action.SIGNED_IN, Action.INVITATION_ACCEPT):
+        return standing.signed_in or action == Action.INVITATION_ACCEPT
+    if action == Action.DIALOGUE_CREATE:
+        return standing.is_admin
+    role = standing.effective_role
+    if role is None:
+        return action in _PUBLIC_READ and standing.visibility == Visibility.PUBLIC
+    return role in ROLE_ACTIONS[action]
+
+
+def denial_status(action: Action, standing: Standing) -> int:
+    """404 hides an invite dialogue from outsiders; 401 asks to sign in; 403 refuses."""
+    if action not in SITE_ACTIONS and not can_see_dialogue(standing):
+        return 404
+    if not standing.signed_in:
+        return 401
+    return 403

@@ -1,0 +1,1 @@
+"""Server-rendered pages: templating and the HTML routes of each area."""

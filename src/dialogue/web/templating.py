@@ -1,0 +1,79 @@
+"""Jinja2 set up once per app: autoescape, i18n, the request's language and CSRF token."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from dialogue import csrf, i18n
+from dialogue.config import Settings
+from dialogue.markup import render_markdown
+
+CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
+
+
+def create_templates(settings: Settings) -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(settings.templates_dir))
+    env = templates.env
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.filters["markdown"] = render_markdown
+    env.filters["localtime"] = localtime
+    env.globals["csrf_field"] = csrf.CSRF_FIELD
+    return templates
+
+
+def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:
+    """A stored UTC time shown in the reader's zone and language."""
+    if value is None:
+        return ""
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    aware = (value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))).astimezone(zone)
+    return format_datetime(aware, format=fmt, locale=i18n.current_language())
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    templates: Jinja2Templates = request.app.state.templates
+    principal = getattr(request.state, "principal", None)
+    user = principal.user if principal else None
+    token = csrf.csrf_token(request)
+    ctx = {
+        "current_user": user,
+        "csrf_token": token,
+        "lang": i18n.current_language(),
+        "timezone": user.timezone if user else "UTC",
+        **(context or {}),
+    }
+    response: HTMLResponse = templates.TemplateResponse(
+        request, name, ctx, status_code=status_code, headers=headers
+    )
+    if request.cookies.get(csrf.CSRF_COOKIE) != token:
+        settings: Settings = request.app.state.settings
+        response.set_cookie(
+            csrf.CSRF_COOKIE,
+            token,
+            max_age=CSRF_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
+    return response
