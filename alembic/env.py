@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 import dialogue.models  # noqa: F401 - registers every table on the metadata
 from dialogue.config import Settings
 from dialogue.db import configure_sqlite, metadata
+from dialogue.migrations import include_object
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Settings().sync_database_url
@@ -29,6 +30,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=url.startswith("sqlite"),
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

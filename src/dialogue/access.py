@@ -23,7 +23,17 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.errors import DialogueError, NotFound
 from dialogue.i18n import gettext as _
-from dialogue.policy import SITE_ACTIONS, Action, Role, Standing, Visibility, can, denial_status
+from dialogue.policy import (
+    SITE_ACTIONS,
+    Action,
+    Role,
+    Standing,
+    Viewer,
+    Visibility,
+    can,
+    denial_status,
+)
+from dialogue.threads import queries as threads
 
 SESSION_COOKIE = "dialogue_session"
 
@@ -94,6 +104,10 @@ class Access:
     def role(self) -> Role | None:
         return self.standing.effective_role
 
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(user_id=self.user.id if self.user else None, role=self.role)
+
     def can(self, action: Action) -> bool:
         return can(action, self.standing)
 
@@ -116,11 +130,17 @@ async def _theme(session: AsyncSession, theme_id: int) -> tuple[Any, int] | None
     return (theme, theme.dialogue_id) if theme else None
 
 
-RESOLVERS: dict[str, Resolver] = {"theme_id": _theme}
+async def _thread(session: AsyncSession, thread_id: int) -> tuple[Any, int] | None:
+    thread = await threads.get_thread(session=session, thread_id=thread_id)
+    return (thread, thread.dialogue_id) if thread else None
 
 
-def register_resolver(param: str, resolver: Resolver) -> None:
-    RESOLVERS[param] = resolver
+async def _post(session: AsyncSession, post_id: int) -> tuple[Any, int] | None:
+    post = await threads.get_post(session=session, post_id=post_id)
+    return (post, post.dialogue_id) if post else None
+
+
+RESOLVERS: dict[str, Resolver] = {"theme_id": _theme, "thread_id": _thread, "post_id": _post}
 
 
 def standing_of(

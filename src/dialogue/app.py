@@ -13,10 +13,13 @@ from dialogue.config import Settings
 from dialogue.db import Database
 from dialogue.dialogues import api as dialogues_api
 from dialogue.errors import install_error_handlers
+from dialogue.events import api as events_api
 from dialogue.events.broker import Broker, MemoryBroker
+from dialogue.events.doorbell import Doorbell
 from dialogue.health import router as health_router
 from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
 from dialogue.ratelimit import RateLimiter
+from dialogue.threads import api as threads_api
 from dialogue.web import pages
 from dialogue.web.templating import create_templates
 
@@ -34,10 +37,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = create_broker(settings)
         app.state.database = database
         app.state.broker = broker
+        app.state.doorbell = doorbell = Doorbell()
+        unsubscribe = broker.subscribe(doorbell.ring)
         await broker.start()
         try:
             yield
         finally:
+            unsubscribe()
             await broker.stop()
             await database.dispose()
 
@@ -54,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_by_address = RateLimiter(
         limit=settings.login_per_address, window=settings.login_window_seconds
     )
+    app.state.post_limiter = RateLimiter(limit=settings.posts_per_minute, window=60)
     app.state.login_by_account = RateLimiter(
         limit=settings.login_per_account, window=settings.login_window_seconds
     )
@@ -61,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     api.include_router(accounts_api.router)
     api.include_router(dialogues_api.router)
+    api.include_router(threads_api.router)
+    api.include_router(events_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(pages.router)

@@ -3,6 +3,7 @@
 from dialogue.accounts.models import AuthToken, Invitation, User
 from dialogue.dialogues.models import ConductVersion, Dialogue, Membership, Theme, ThemeFacilitator
 from dialogue.events.models import Event
+from dialogue.threads.models import Post, PostRevision, Reaction, Thread
 
 __all__ = [
     "AuthToken",
@@ -11,7 +12,11 @@ __all__ = [
     "Event",
     "Invitation",
     "Membership",
+    "Post",
+    "PostRevision",
+    "Reaction",
     "Theme",
     "ThemeFacilitator",
+    "Thread",
     "User",
 ]

@@ -43,10 +43,12 @@ class Action(StrEnum):
     MEMBER_MUTE = "member.mute"
     THREAD_CREATE = "thread.create"
     POST_CREATE = "post.create"
+    POST_EDIT_OWN = "post.edit.own"  # the author's edit and soft delete
     POST_EDIT_ANY = "post.edit.any"  # editing someone else's post, with a note
     POST_REVISIONS_READ = "post.revisions.read"
     POST_REACT = "post.react"
     POST_FLAG = "post.flag"
+    SEARCH = "search"
     POST_MODERATE = "post.moderate"
     POST_SEE_UNPUBLISHED = "post.see_unpublished"  # pending, hidden, rejected of others
     CODEBOOK_MANAGE = "codebook.manage"
@@ -79,6 +81,7 @@ _ORGANIZER = frozenset({Role.ORGANIZER})
 ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.DIALOGUE_READ: _ALL,
     Action.EVENTS_READ: _ALL,
+    Action.SEARCH: _ALL,
     Action.DIALOGUE_UPDATE: _ORGANIZER,
     Action.CONDUCT_ACCEPT: _ALL,
     Action.THEME_CREATE: _ORGANIZER,
@@ -89,6 +92,7 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.MEMBER_MUTE: _STAFF,
     Action.THREAD_CREATE: _CONTRIBUTORS,
     Action.POST_CREATE: _CONTRIBUTORS,
+    Action.POST_EDIT_OWN: _CONTRIBUTORS,
     Action.POST_EDIT_ANY: _STAFF,
     Action.POST_REVISIONS_READ: _STAFF,
     Action.POST_REACT: _CONTRIBUTORS,
@@ -101,7 +105,7 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.REPORT_READ: frozenset({Role.ORGANIZER, Role.ADVISOR}),
 }
 
-_PUBLIC_READ = frozenset({Action.DIALOGUE_READ, Action.EVENTS_READ})
+_PUBLIC_READ = frozenset({Action.DIALOGUE_READ, Action.EVENTS_READ, Action.SEARCH})
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,3 +152,23 @@ def denial_status(action: Action, standing: Standing) -> int:
     if not standing.signed_in:
         return 401
     return 403
+
+
+STAFF_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR})
+REVIEWER_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR})
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Whose view of a dialogue's content to produce: lists, search, events and pages alike."""
+
+    user_id: int | None
+    role: Role | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.role in REVIEWER_ROLES

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select, update
@@ -10,18 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.dialogues.models import Dialogue
 from dialogue.events.models import Audience, Event
-from dialogue.policy import Role
-
-_STAFF = {Role.ORGANIZER, Role.MODERATOR}
-_REVIEWERS = {Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR}
-
-
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Whose view of the log to produce."""
-
-    user_id: int | None
-    role: Role | None
+from dialogue.policy import Viewer
 
 
 def may_see(*, audience: str, subject_user_id: int | None, viewer: Viewer) -> bool:
@@ -30,9 +18,9 @@ def may_see(*, audience: str, subject_user_id: int | None, viewer: Viewer) -> bo
     if audience == Audience.READERS:
         return True
     if audience == Audience.STAFF:
-        return viewer.role in _STAFF
+        return viewer.is_staff
     if audience == Audience.REVIEWERS:
-        return viewer.role in _REVIEWERS
+        return viewer.is_reviewer
     return False
 
 

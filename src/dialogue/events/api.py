@@ -1,0 +1,48 @@
+"""The event log over HTTP, with long-polling where websockets are blocked."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.events.doorbell import Doorbell
+from dialogue.events.service import read_events
+from dialogue.policy import Action
+
+router = APIRouter(tags=["events"])
+MAX_WAIT = 30
+
+
+@router.get("/dialogues/{slug}/events")
+async def list_events(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.EVENTS_READ)],
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT)] = 0,
+) -> dict[str, Any]:
+    """The caller's view of the log after `after`; `last_seq` is where to resume from."""
+    dialogue = access.require_dialogue()
+    assert dialogue.id is not None
+    events, covered = await read_events(
+        session=session, dialogue_id=dialogue.id, after=after, limit=limit, viewer=access.viewer
+    )
+    if not events and wait > 0:
+        # No transaction may stay open while waiting: on SQLite it would hold the write lock.
+        await session.rollback()
+        doorbell: Doorbell = request.app.state.doorbell
+        if await doorbell.wait(dialogue.id, wait):
+            events, covered = await read_events(
+                session=session,
+                dialogue_id=dialogue.id,
+                after=after,
+                limit=limit,
+                viewer=access.viewer,
+            )
+    return {
+        "events": [{"seq": e.seq, "kind": e.kind, "data": e.data} for e in events],
+        "last_seq": covered,
+    }

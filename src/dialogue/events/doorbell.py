@@ -1,0 +1,25 @@
+"""Wakes long-poll requests (and anything else waiting in this process) when a dialogue changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+
+class Doorbell:
+    def __init__(self) -> None:
+        self._events: dict[int, asyncio.Event] = {}
+
+    def ring(self, dialogue_id: int, _message: dict[str, Any]) -> None:
+        event = self._events.pop(dialogue_id, None)
+        if event is not None:
+            event.set()
+
+    async def wait(self, dialogue_id: int, timeout: float) -> bool:
+        """True when the dialogue changed before the timeout."""
+        event = self._events.setdefault(dialogue_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+            return True
+        return False

@@ -1,0 +1,1 @@
+"""Threads and posts: Markdown contributions, revisions, reactions, search."""

@@ -1,0 +1,282 @@
+"""Thread, post, reaction and search routes of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Theme
+from dialogue.errors import Forbidden, Invalid, NotFound, RateLimited
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.policy import Action, Viewer
+from dialogue.ratelimit import RateLimiter
+from dialogue.threads import queries, search
+from dialogue.threads import service as threads
+from dialogue.threads.models import Post, Thread
+from dialogue.threads.presenters import post_data, shows_content, thread_data
+from dialogue.threads.schemas import PostCreate, PostUpdate, ReactionIn, ThreadCreate
+
+router = APIRouter(tags=["threads"])
+
+
+def guard_post_rate(request: Request, user_id: int) -> None:
+    """Posting is rate-limited per account, on every path that creates posts."""
+    limiter: RateLimiter = request.app.state.post_limiter
+    key = str(user_id)
+    wait = limiter.retry_after(key)
+    if wait is not None:
+        raise RateLimited(_("You are posting too fast. Please wait a moment."), retry_after=wait)
+    limiter.hit(key)
+
+
+def visible_post(post: Post, viewer: Viewer) -> Post:
+    """A post the viewer may not see answers 404, exactly like one that does not exist."""
+    if not shows_content(post, viewer):
+        raise NotFound(_("Not found."))
+    return post
+
+
+def visible_thread(thread: Thread, viewer: Viewer) -> Thread:
+    if thread.status != "published" and not viewer.is_staff and thread.author_id != viewer.user_id:
+        raise NotFound(_("Not found."))
+    return thread
+
+
+async def _post_out(access: Access, session: SessionDep, post: Post) -> dict[str, Any]:
+    found = await queries.post_with_author(session=session, post_id=post.id or 0)
+    assert found is not None
+    counts = await queries.reaction_counts(session=session, post_ids=[post.id or 0])
+    return post_data(post, found[1], counts=counts[post.id or 0], viewer=access.viewer)
+
+
+@router.post("/themes/{theme_id}/threads", status_code=201)
+async def create_thread(
+    request: Request,
+    body: ThreadCreate,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.THREAD_CREATE)],
+) -> Any:
+    user = access.require_user()
+    guard_post_rate(request, user.id or 0)
+    thread, post, created = await threads.create_thread(
+        session=session,
+        dialogue=access.require_dialogue(),
+        theme=access.resources["theme_id"],
+        user=user,
+        membership=access.membership,
+        title=body.title,
+        body=body.body,
+        client_id=body.client_id,
+        anonymous=body.anonymous,
+        quote_consent=body.quote_consent,
+    )
+    await commit(session)
+    data = thread_data(thread, user, anonymous=post.anonymous)
+    data["post"] = await _post_out(access, session, post)
+    return JSONResponse(data, status_code=201 if created else 200)
+
+
+@router.get("/themes/{theme_id}/threads")
+async def list_threads(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    before: Annotated[str | None, Query(max_length=80)] = None,
+) -> dict[str, Any]:
+    cursor = parse_thread_cursor(before) if before else None
+    rows = await queries.list_threads(
+        session=session,
+        theme_id=access.resources["theme_id"].id,
+        viewer=access.viewer,
+        before=cursor,
+        limit=limit,
+    )
+    items = [thread_data(t, u, anonymous=anon) for t, u, anon in rows]
+    last = rows[-1][0] if len(rows) == limit else None
+    return {
+        "items": items,
+        "next": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
+    }
+
+
+def parse_thread_cursor(value: str) -> tuple[datetime, int]:
+    try:
+        at, _sep, thread_id = value.rpartition("|")
+        return datetime.fromisoformat(at), int(thread_id)
+    except ValueError:
+        raise Invalid(
+            _("Invalid page cursor."), fields=[{"field": "before", "message": "invalid cursor"}]
+        ) from None
+
+
+@router.get("/threads/{thread_id}")
+async def get_thread(
+    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+) -> dict[str, Any]:
+    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    rows = await queries.list_posts(
+        session=session, thread_id=thread.id or 0, viewer=access.viewer, after_id=None, limit=1
+    )
+    anonymous = bool(rows and rows[0][0].anonymous and rows[0][0].parent_id is None)
+    author = rows[0][1] if rows else None
+    return thread_data(thread, author, anonymous=anonymous)
+
+
+@router.get("/threads/{thread_id}/posts")
+async def list_posts(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
+    after_id: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    rows = await queries.list_posts(
+        session=session,
+        thread_id=thread.id or 0,
+        viewer=access.viewer,
+        after_id=after_id,
+        limit=limit,
+    )
+    ids = [p.id or 0 for p, _u in rows]
+    counts = await queries.reaction_counts(session=session, post_ids=ids)
+    mine = await queries.my_reactions(session=session, post_ids=ids, user_id=access.viewer.user_id)
+    items = []
+    for post, author in rows:
+        item = post_data(post, author, counts=counts[post.id or 0], viewer=access.viewer)
+        if access.viewer.user_id is not None:
+            item["my_reaction"] = mine.get(post.id or 0)
+        items.append(item)
+    return {"items": items, "next": str(ids[-1]) if len(rows) == limit else None}
+
+
+@router.post("/threads/{thread_id}/posts", status_code=201)
+async def create_post(
+    request: Request,
+    body: PostCreate,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_CREATE)],
+) -> Any:
+    user = access.require_user()
+    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    guard_post_rate(request, user.id or 0)
+    theme = await _theme_of(session, thread)
+    post, created = await threads.create_post(
+        session=session,
+        dialogue=access.require_dialogue(),
+        theme=theme,
+        thread=thread,
+        user=user,
+        membership=access.membership,
+        body=body.body,
+        parent_id=body.parent_id,
+        client_id=body.client_id,
+        anonymous=body.anonymous,
+        quote_consent=body.quote_consent,
+    )
+    await commit(session)
+    return JSONResponse(await _post_out(access, session, post), status_code=201 if created else 200)
+
+
+async def _theme_of(session: SessionDep, thread: Thread) -> Theme:
+    theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
+    assert theme is not None
+    return theme
+
+
+@router.get("/posts/{post_id}")
+async def get_post(
+    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+) -> dict[str, Any]:
+    post = visible_post(access.resources["post_id"], access.viewer)
+    return await _post_out(access, session, post)
+
+
+@router.patch("/posts/{post_id}")
+async def edit_post(
+    body: PostUpdate, session: SessionDep, access: Annotated[Access, allow(Action.POST_EDIT_OWN)]
+) -> dict[str, Any]:
+    """Authors edit their own posts; moderators edit any, with a note kept in the history."""
+    post = visible_post(access.resources["post_id"], access.viewer)
+    user = access.require_user()
+    if post.author_id != user.id and not access.can(Action.POST_EDIT_ANY):
+        raise Forbidden(_("You can only edit your own posts."))
+    post = await threads.edit_post(
+        session=session, post=post, editor=user, body=body.body, note=body.note
+    )
+    await commit(session)
+    return await _post_out(access, session, post)
+
+
+@router.delete("/posts/{post_id}", status_code=204)
+async def delete_post(
+    session: SessionDep, access: Annotated[Access, allow(Action.POST_EDIT_OWN)]
+) -> Response:
+    post = visible_post(access.resources["post_id"], access.viewer)
+    user = access.require_user()
+    if post.author_id != user.id:
+        raise Forbidden(_("You can only delete your own posts."))
+    await threads.delete_post(session=session, post=post, actor=user)
+    await commit(session)
+    return Response(status_code=204)
+
+
+@router.get("/posts/{post_id}/revisions")
+async def post_revisions(
+    session: SessionDep, access: Annotated[Access, allow(Action.POST_REVISIONS_READ)]
+) -> list[dict[str, Any]]:
+    post: Post = access.resources["post_id"]
+    rows = await queries.revisions(session=session, post_id=post.id or 0)
+    return [
+        {
+            "id": r.id,
+            "body": r.body,
+            # The author's own edits of an anonymous post would name the author.
+            "editor_id": None if post.anonymous and r.editor_id == post.author_id else r.editor_id,
+            "note": r.note,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r in rows
+    ]
+
+
+@router.put("/posts/{post_id}/reaction")
+async def react(
+    body: ReactionIn, session: SessionDep, access: Annotated[Access, allow(Action.POST_REACT)]
+) -> dict[str, Any]:
+    post = visible_post(access.resources["post_id"], access.viewer)
+    counts = await threads.set_reaction(
+        session=session, post=post, user=access.require_user(), kind=body.kind
+    )
+    await commit(session)
+    return {"post_id": post.id, "kind": body.kind.value, "reactions": counts}
+
+
+@router.get("/dialogues/{slug}/search")
+async def search_posts(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SEARCH)],
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    dialogue = access.require_dialogue()
+    hits = await search.search_posts(
+        session=session, dialogue_id=dialogue.id or 0, viewer=access.viewer, query=q, limit=limit
+    )
+    return {
+        "query": q,
+        "items": [
+            {
+                "post_id": h.post_id,
+                "thread_id": h.thread_id,
+                "thread_title": h.thread_title,
+                "snippet_html": h.snippet_html,
+            }
+            for h in hits
+        ],
+    }

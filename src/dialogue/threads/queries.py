@@ -1,0 +1,162 @@
+"""Reading threads and posts as one viewer may see them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts.models import User
+from dialogue.policy import Viewer
+from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, Thread
+
+PLACEHOLDER_STATUSES = (PostStatus.HIDDEN, PostStatus.REJECTED, PostStatus.DELETED)
+
+
+def post_visible(viewer: Viewer) -> ColumnElement[bool]:
+    """Posts whose content the viewer may see."""
+    if viewer.is_staff:
+        return col(Post.status) != PostStatus.DELETED
+    mine = col(Post.author_id) == viewer.user_id if viewer.user_id is not None else false()
+    return or_(
+        col(Post.status) == PostStatus.PUBLISHED,
+        and_(mine, col(Post.status) != PostStatus.DELETED),
+    )
+
+
+def post_listed(viewer: Viewer) -> ColumnElement[bool]:
+    """Posts that take a place in a thread: visible ones, and placeholders with replies."""
+    return or_(
+        post_visible(viewer),
+        and_(col(Post.status).in_(PLACEHOLDER_STATUSES), col(Post.reply_count) > 0),
+    )
+
+
+def thread_visible(viewer: Viewer) -> ColumnElement[bool]:
+    if viewer.is_staff:
+        return true()
+    mine = col(Thread.author_id) == viewer.user_id if viewer.user_id is not None else false()
+    return or_(col(Thread.status) == PostStatus.PUBLISHED, mine)
+
+
+async def reaction_counts(
+    *, session: AsyncSession, post_ids: Sequence[int]
+) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {
+        pid: {"agree": 0, "disagree": 0, "pass": 0} for pid in post_ids
+    }
+    if not post_ids:
+        return counts
+    rows = (
+        await session.exec(
+            select(Reaction.post_id, Reaction.kind, func.count())
+            .where(col(Reaction.post_id).in_(post_ids))
+            .group_by(col(Reaction.post_id), col(Reaction.kind))
+        )
+    ).all()
+    for post_id, kind, number in rows:
+        counts[post_id][kind] = int(number)
+    return counts
+
+
+async def my_reactions(
+    *, session: AsyncSession, post_ids: Sequence[int], user_id: int | None
+) -> dict[int, str]:
+    if user_id is None or not post_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(Reaction.post_id, Reaction.kind).where(
+                col(Reaction.post_id).in_(post_ids), Reaction.user_id == user_id
+            )
+        )
+    ).all()
+    return {post_id: kind for post_id, kind in rows}
+
+
+async def get_thread(*, session: AsyncSession, thread_id: int) -> Thread | None:
+    return await session.get(Thread, thread_id)
+
+
+async def get_post(*, session: AsyncSession, post_id: int) -> Post | None:
+    return await session.get(Post, post_id)
+
+
+async def post_with_author(
+    *, session: AsyncSession, post_id: int
+) -> tuple[Post, User | None] | None:
+    row = (
+        await session.exec(
+            select(Post, User)
+            .outerjoin(User, col(User.id) == col(Post.author_id))
+            .where(Post.id == post_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def list_posts(
+    *, session: AsyncSession, thread_id: int, viewer: Viewer, after_id: int | None, limit: int
+) -> Sequence[tuple[Post, User | None]]:
+    """One page of a thread, in order, by keyset on the post id."""
+    query = (
+        select(Post, User)
+        .outerjoin(User, col(User.id) == col(Post.author_id))
+        .where(Post.thread_id == thread_id, post_listed(viewer))
+        .order_by(col(Post.id))
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(col(Post.id) > after_id)
+    return [(row[0], row[1]) for row in (await session.exec(query)).all()]
+
+
+async def list_threads(
+    *,
+    session: AsyncSession,
+    theme_id: int,
+    viewer: Viewer,
+    before: tuple[datetime, int] | None,
+    limit: int,
+) -> Sequence[tuple[Thread, User | None, bool]]:
+    """Threads by newest activity, keyset paginated on (last activity, id).
+
+    Each row says whether the opening post is anonymous, so its author stays masked.
+    """
+    opening_anonymous = (
+        select(Post.anonymous)
+        .where(Post.thread_id == Thread.id, col(Post.parent_id).is_(None))
+        .order_by(col(Post.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(Thread, User, opening_anonymous)
+        .outerjoin(User, col(User.id) == col(Thread.author_id))
+        .where(Thread.theme_id == theme_id, thread_visible(viewer))
+        .order_by(col(Thread.last_activity_at).desc(), col(Thread.id).desc())
+        .limit(limit)
+    )
+    if before is not None:
+        at, thread_id = before
+        query = query.where(
+            or_(
+                col(Thread.last_activity_at) < at,
+                and_(col(Thread.last_activity_at) == at, col(Thread.id) < thread_id),
+            )
+        )
+    rows = (await session.exec(query)).all()
+    return [(row[0], row[1], bool(row[2])) for row in rows]
+
+
+async def revisions(*, session: AsyncSession, post_id: int) -> Sequence[PostRevision]:
+    return (
+        await session.exec(
+            select(PostRevision)
+            .where(PostRevision.post_id == post_id)
+            .order_by(col(PostRevision.id))
+        )
+    ).all()

@@ -1,0 +1,112 @@
+"""Full-text search of posts: SQLite FTS5 or PostgreSQL text search, filtered by visibility.
+
+Snippets are built with control characters as highlight markers, escaped as HTML, and only
+then given `<mark>` tags, so no user text can inject markup through a snippet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import escape
+from sqlalchemy import Float, Integer, String, column, text
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.policy import Viewer
+from dialogue.threads.models import Post, PostStatus, Thread
+from dialogue.threads.queries import post_visible
+
+START, STOP = "\x02", "\x03"
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_TERMS = 12
+FTS_COLUMNS = (column("post_id", Integer), column("snip", String), column("rank", Float))
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    post_id: int
+    thread_id: int
+    thread_title: str
+    snippet_html: str
+
+
+def _is_sqlite(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def terms(query: str) -> list[str]:
+    """The words of a query; everything else (quotes, operators) is dropped, never parsed."""
+    return _WORD.findall(query.lower())[:MAX_TERMS]
+
+
+def snippet_html(raw: str) -> str:
+    return str(escape(raw)).replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+async def index_post(*, session: AsyncSession, post: Post) -> None:
+    """Keep SQLite's FTS table in step with a post (PostgreSQL indexes the column itself)."""
+    if not _is_sqlite(session):
+        return
+    await unindex_post(session=session, post=post)
+    if post.status != PostStatus.DELETED and post.body:
+        await session.exec(  # type: ignore[call-overload]
+            text("INSERT INTO post_fts(rowid, body) VALUES (:id, :body)"),
+            params={"id": post.id, "body": post.body},
+        )
+
+
+async def unindex_post(*, session: AsyncSession, post: Post) -> None:
+    if _is_sqlite(session):
+        await session.exec(  # type: ignore[call-overload]
+            text("DELETE FROM post_fts WHERE rowid = :id"), params={"id": post.id}
+        )
+
+
+async def search_posts(
+    *, session: AsyncSession, dialogue_id: int, viewer: Viewer, query: str, limit: int = 50
+) -> list[Hit]:
+    words = terms(query)
+    if not words:
+        return []
+    if _is_sqlite(session):
+        match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
+        ranked = text(
+            "SELECT rowid AS post_id, snippet(post_fts, 0, :start, :stop, '…', 16) AS snip, rank "
+            "FROM post_fts WHERE post_fts MATCH :match"
+        ).columns(*FTS_COLUMNS)
+        fts = ranked.subquery("fts")
+        params = {"start": START, "stop": STOP, "match": match}
+        order = fts.c.rank
+    else:
+        tsquery = "to_tsquery('simple', :match)"
+        match = " & ".join(w + ":*" for w in words)
+        ranked = text(
+            f"SELECT id AS post_id, ts_headline('simple', body, {tsquery}, "  # noqa: S608 - constant
+            "'StartSel=' || :start || ', StopSel=' || :stop || ', MaxWords=30, MinWords=12') AS snip, "
+            f"-ts_rank(to_tsvector('simple', body), {tsquery}) AS rank "
+            f"FROM post WHERE to_tsvector('simple', body) @@ {tsquery}"
+        ).columns(*FTS_COLUMNS)
+        fts = ranked.subquery("fts")
+        params = {"start": START, "stop": STOP, "match": match}
+        order = fts.c.rank
+    statement = (
+        select(Post.id, Post.thread_id, Thread.title, fts.c.snip)
+        .join(fts, fts.c.post_id == col(Post.id))
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(Post.dialogue_id == dialogue_id, post_visible(viewer))
+        .order_by(order, col(Post.id))
+        .limit(limit)
+    )
+    if not viewer.is_staff:
+        statement = statement.where(
+            (col(Thread.status) == PostStatus.PUBLISHED) | (col(Thread.author_id) == viewer.user_id)
+        )
+    rows = (await session.exec(statement, params=params)).all()
+    return [
+        Hit(
+            post_id=row[0], thread_id=row[1], thread_title=row[2], snippet_html=snippet_html(row[3])
+        )
+        for row in rows
+    ]

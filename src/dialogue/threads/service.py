@@ -1,0 +1,342 @@
+"""Writing threads and posts: the rules of who may post where, and the events each change makes."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts.models import User
+from dialogue.db import utcnow
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Dialogue, DialogueStatus, Membership, ModerationMode, Theme
+from dialogue.errors import Conflict, Forbidden, Invalid
+from dialogue.events.models import Audience
+from dialogue.events.service import append_event
+from dialogue.i18n import gettext as _
+from dialogue.markup import render_markdown
+from dialogue.policy import STAFF_ROLES, Role, Viewer
+from dialogue.threads import queries, search
+from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
+from dialogue.threads.presenters import post_data, thread_data
+
+MAX_BODY = 20_000
+MAX_DEPTH = 8
+
+
+def _role(user: User, membership: Membership | None) -> Role | None:
+    if user.is_admin:
+        return Role.ORGANIZER
+    return Role(membership.role) if membership else None
+
+
+def check_can_post(
+    *, dialogue: Dialogue, theme: Theme, user: User, membership: Membership | None
+) -> None:
+    """Everything that stops a member from posting right now, each with its own code."""
+    if dialogue.status != DialogueStatus.OPEN:
+        raise Conflict(_("This dialogue is not open for contributions."), code="dialogue_not_open")
+    if not dialogues.theme_is_open(theme):
+        raise Conflict(_("This theme is not open for contributions."), code="theme_closed")
+    if user.is_admin and membership is None:
+        return
+    if membership is None:
+        raise Forbidden(_("Only members can post."), code="forbidden")
+    if dialogue.conduct_version and membership.conduct_version != dialogue.conduct_version:
+        raise Forbidden(
+            _("Please accept the current code of conduct before posting."),
+            code="conduct_not_accepted",
+        )
+    if membership.muted_until is not None and membership.muted_until > utcnow():
+        raise Forbidden(_("You are muted in this dialogue for now."), code="muted")
+
+
+def _initial_status(dialogue: Dialogue, user: User, membership: Membership | None) -> PostStatus:
+    role = _role(user, membership)
+    trusted = membership is not None and membership.trusted
+    if dialogue.moderation == ModerationMode.PRE and role not in STAFF_ROLES and not trusted:
+        return PostStatus.PENDING
+    return PostStatus.PUBLISHED
+
+
+def _validate_body(body: str) -> str:
+    if not body.strip():
+        raise Invalid(_("A post cannot be empty."), fields=[{"field": "body", "message": "empty"}])
+    if len(body) > MAX_BODY:
+        raise Invalid(
+            _("A post can have at most %(n)s characters.") % {"n": MAX_BODY},
+            fields=[{"field": "body", "message": f"longer than {MAX_BODY} characters"}],
+        )
+    return body
+
+
+async def _existing(*, session: AsyncSession, user: User, client_id: str | None) -> Post | None:
+    if client_id is None:
+        return None
+    return (
+        await session.exec(
+            select(Post).where(Post.author_id == user.id, Post.client_id == client_id)
+        )
+    ).first()
+
+
+# Events of unpublished posts go only to staff and the author, so they carry the content
+# as staff see it; events of published posts carry what every reader sees.
+STAFF_VIEW = Viewer(user_id=None, role=Role.MODERATOR)
+
+
+async def _emit_post(session: AsyncSession, post: Post, author: User, kind: str) -> None:
+    counts = (await queries.reaction_counts(session=session, post_ids=[post.id or 0]))[post.id or 0]
+    published = post.status == PostStatus.PUBLISHED
+    await append_event(
+        session=session,
+        dialogue_id=post.dialogue_id,
+        kind=kind,
+        data=post_data(post, author, counts=counts, viewer=None if published else STAFF_VIEW),
+        audience=Audience.READERS if published else Audience.STAFF,
+        subject_user_id=post.author_id,
+    )
+
+
+async def _emit_thread(
+    session: AsyncSession, thread: Thread, author: User, anonymous: bool
+) -> None:
+    await append_event(
+        session=session,
+        dialogue_id=thread.dialogue_id,
+        kind="thread.created",
+        data=thread_data(thread, author, anonymous=anonymous),
+        audience=Audience.READERS if thread.status == PostStatus.PUBLISHED else Audience.STAFF,
+        subject_user_id=thread.author_id,
+    )
+
+
+async def create_thread(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    theme: Theme,
+    user: User,
+    membership: Membership | None,
+    title: str,
+    body: str,
+    client_id: str | None,
+    anonymous: bool = False,
+    quote_consent: str | None = None,
+) -> tuple[Thread, Post, bool]:
+    """Open a thread with its first post; a repeated `client_id` returns the first result."""
+    existing = await _existing(session=session, user=user, client_id=client_id)
+    if existing is not None:
+        thread = await queries.get_thread(session=session, thread_id=existing.thread_id)
+        assert thread is not None
+        return thread, existing, False
+    check_can_post(dialogue=dialogue, theme=theme, user=user, membership=membership)
+    _validate_body(body)
+    if anonymous and not dialogue.allow_anonymous:
+        raise Forbidden(
+            _("This dialogue does not allow anonymous posts."), code="anonymous_not_allowed"
+        )
+    status = _initial_status(dialogue, user, membership)
+    assert dialogue.id is not None and theme.id is not None
+    thread = Thread(
+        dialogue_id=dialogue.id, theme_id=theme.id, title=title, author_id=user.id, status=status
+    )
+    session.add(thread)
+    await session.flush()
+    post = await _insert_post(
+        session=session,
+        thread=thread,
+        user=user,
+        body=body,
+        parent=None,
+        client_id=client_id,
+        anonymous=anonymous,
+        status=status,
+        quote_consent=quote_consent,
+    )
+    await _emit_thread(session, thread, user, anonymous)
+    await _emit_post(session, post, user, "post.created")
+    return thread, post, True
+
+
+async def _insert_post(
+    *,
+    session: AsyncSession,
+    thread: Thread,
+    user: User,
+    body: str,
+    parent: Post | None,
+    client_id: str | None,
+    anonymous: bool,
+    status: PostStatus,
+    quote_consent: str | None,
+) -> Post:
+    post = Post(
+        dialogue_id=thread.dialogue_id,
+        thread_id=thread.id or 0,
+        parent_id=parent.id if parent else None,
+        depth=min(parent.depth + 1, MAX_DEPTH) if parent else 0,
+        author_id=user.id,
+        anonymous=anonymous,
+        quote_consent=quote_consent,
+        body=body,
+        body_html=render_markdown(body),
+        status=status,
+        client_id=client_id,
+    )
+    session.add(post)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same client_id raced in from a second connection
+        raise Conflict(_("This post was already submitted."), code="duplicate_client_id") from exc
+    if parent is not None:
+        await session.exec(
+            update(Post)
+            .where(col(Post.id) == parent.id)
+            .values(reply_count=col(Post.reply_count) + 1)
+        )
+    if status == PostStatus.PUBLISHED:
+        thread.post_count += 1
+        thread.last_activity_at = post.created_at
+        session.add(thread)
+    await search.index_post(session=session, post=post)
+    await session.flush()
+    return post
+
+
+async def create_post(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    theme: Theme,
+    thread: Thread,
+    user: User,
+    membership: Membership | None,
+    body: str,
+    parent_id: int | None,
+    client_id: str | None,
+    anonymous: bool = False,
+    quote_consent: str | None = None,
+) -> tuple[Post, bool]:
+    """Add a post or reply; a repeated `client_id` returns the first post instead."""
+    existing = await _existing(session=session, user=user, client_id=client_id)
+    if existing is not None:
+        return existing, False
+    check_can_post(dialogue=dialogue, theme=theme, user=user, membership=membership)
+    role = _role(user, membership)
+    if thread.locked and role not in STAFF_ROLES:
+        raise Conflict(_("This thread is locked."), code="thread_locked")
+    if thread.status != PostStatus.PUBLISHED and role not in STAFF_ROLES:
+        raise Conflict(_("This thread is not open for replies."), code="thread_not_published")
+    _validate_body(body)
+    if anonymous and not dialogue.allow_anonymous:
+        raise Forbidden(
+            _("This dialogue does not allow anonymous posts."), code="anonymous_not_allowed"
+        )
+    parent = None
+    if parent_id is not None:
+        parent = await queries.get_post(session=session, post_id=parent_id)
+        viewer = Viewer(user_id=user.id, role=role)
+        if parent is None or parent.thread_id != thread.id or not _may_reply_to(parent, viewer):
+            raise Invalid(
+                _("You can only reply to a post of the same thread."),
+                code="invalid_parent",
+                fields=[{"field": "parent_id", "message": "not a post of this thread"}],
+            )
+    post = await _insert_post(
+        session=session,
+        thread=thread,
+        user=user,
+        body=body,
+        parent=parent,
+        client_id=client_id,
+        anonymous=anonymous,
+        status=_initial_status(dialogue, user, membership),
+        quote_consent=quote_consent,
+    )
+    await _emit_post(session, post, user, "post.created")
+    return post, True
+
+
+def _may_reply_to(parent: Post, viewer: Viewer) -> bool:
+    return parent.status == PostStatus.PUBLISHED or (
+        viewer.is_staff and parent.status != PostStatus.DELETED
+    )
+
+
+async def edit_post(
+    *, session: AsyncSession, post: Post, editor: User, body: str, note: str = ""
+) -> Post:
+    """Change a post's text, keeping the previous text as a revision."""
+    if post.status == PostStatus.DELETED:
+        raise Conflict(_("A deleted post cannot be edited."), code="post_deleted")
+    _validate_body(body)
+    session.add(PostRevision(post_id=post.id or 0, body=post.body, editor_id=editor.id, note=note))
+    post.body = body
+    post.body_html = render_markdown(body)
+    post.edited_at = utcnow()
+    session.add(post)
+    await search.index_post(session=session, post=post)
+    await session.flush()
+    author = await session.get(User, post.author_id) if post.author_id else None
+    await _emit_post(session, post, author or editor, "post.updated")
+    return post
+
+
+async def delete_post(*, session: AsyncSession, post: Post, actor: User) -> Post:
+    """Soft delete: the text goes, the place in the thread stays for its replies."""
+    if post.status == PostStatus.DELETED:
+        return post
+    was_published = post.status == PostStatus.PUBLISHED
+    session.add(
+        PostRevision(post_id=post.id or 0, body=post.body, editor_id=actor.id, note="deleted")
+    )
+    post.status = PostStatus.DELETED
+    post.body = ""
+    post.body_html = ""
+    session.add(post)
+    if was_published:
+        await _adjust_count(session, post.thread_id, -1)
+    await search.unindex_post(session=session, post=post)
+    await session.flush()
+    await append_event(
+        session=session,
+        dialogue_id=post.dialogue_id,
+        kind="post.status",
+        data=post_data(post, None),
+        subject_user_id=post.author_id,
+    )
+    return post
+
+
+async def _adjust_count(session: AsyncSession, thread_id: int, delta: int) -> None:
+    await session.exec(
+        update(Thread)
+        .where(col(Thread.id) == thread_id)
+        .values(post_count=col(Thread.post_count) + delta)
+    )
+
+
+async def set_reaction(
+    *, session: AsyncSession, post: Post, user: User, kind: ReactionKind
+) -> dict[str, int]:
+    """One reaction per person and post; a new one replaces the old."""
+    if post.status != PostStatus.PUBLISHED:
+        raise Conflict(_("Only published posts take reactions."), code="post_not_published")
+    assert user.id is not None and post.id is not None
+    reaction = await session.get(Reaction, (post.id, user.id))
+    if reaction is None:
+        session.add(Reaction(post_id=post.id, user_id=user.id, kind=kind.value))
+    elif reaction.kind != kind:
+        reaction.kind = kind.value
+        reaction.updated_at = utcnow()
+        session.add(reaction)
+    await session.flush()
+    counts = (await queries.reaction_counts(session=session, post_ids=[post.id]))[post.id]
+    await append_event(
+        session=session,
+        dialogue_id=post.dialogue_id,
+        kind="reaction.changed",
+        data={"post_id": post.id, "thread_id": post.thread_id, "reactions": counts},
+    )
+    return counts
