@@ -3,20 +3,36 @@
 from dialogue.accounts.models import AuthToken, Invitation, User
 from dialogue.dialogues.models import ConductVersion, Dialogue, Membership, Theme, ThemeFacilitator
 from dialogue.events.models import Event
+from dialogue.moderation.models import (
+    Appeal,
+    AuditEntry,
+    Code,
+    Flag,
+    Notice,
+    PostCode,
+    UnmaskRequest,
+)
 from dialogue.threads.models import Post, PostRevision, Reaction, Thread
 
 __all__ = [
+    "Appeal",
+    "AuditEntry",
     "AuthToken",
+    "Code",
     "ConductVersion",
     "Dialogue",
     "Event",
+    "Flag",
     "Invitation",
     "Membership",
+    "Notice",
     "Post",
+    "PostCode",
     "PostRevision",
     "Reaction",
     "Theme",
     "ThemeFacilitator",
     "Thread",
+    "UnmaskRequest",
     "User",
 ]

@@ -1,0 +1,1 @@
+"""Moderation: the queue, actions on posts, threads and members, flags, codebook, audit log."""

@@ -1,0 +1,107 @@
+"""The codebook: codes a dialogue's staff define and apply to posts for the synthesis report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.errors import Conflict, Invalid
+from dialogue.i18n import gettext as _
+from dialogue.moderation.models import Code, PostCode
+
+COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+
+
+async def list_codes(*, session: AsyncSession, dialogue_id: int) -> Sequence[Code]:
+    """A dialogue's codebook, by name."""
+    return (
+        await session.exec(
+            select(Code)
+            .where(Code.dialogue_id == dialogue_id)
+            .order_by(col(Code.name), col(Code.id))
+        )
+    ).all()
+
+
+async def codes_by_post(*, session: AsyncSession, post_ids: Sequence[int]) -> dict[int, list[Code]]:
+    """The codes applied to each post (every id given is a key), in one query."""
+    result: dict[int, list[Code]] = {post_id: [] for post_id in post_ids}
+    if not post_ids:
+        return result
+    rows = (
+        await session.exec(
+            select(PostCode.post_id, Code)
+            .join(Code, col(Code.id) == col(PostCode.code_id))
+            .where(col(PostCode.post_id).in_(list(post_ids)))
+            .order_by(col(Code.name), col(Code.id))
+        )
+    ).all()
+    for post_id, code in rows:
+        result[post_id].append(code)
+    return result
+
+
+async def create_code(
+    *, session: AsyncSession, dialogue_id: int, name: str, description: str, colour: str
+) -> Code:
+    """Add a code; names are unique within a dialogue."""
+    name = name.strip()
+    colour = colour.lower()
+    if not name:
+        raise Invalid(_("A code needs a name."), fields=[{"field": "name", "message": "empty"}])
+    if not COLOUR.match(colour):
+        raise Invalid(
+            _("A colour is written as #rrggbb."),
+            fields=[{"field": "colour", "message": "not #rrggbb"}],
+        )
+    existing = (
+        await session.exec(select(Code).where(Code.dialogue_id == dialogue_id, Code.name == name))
+    ).first()
+    if existing is not None:
+        raise Conflict(_("This codebook already has a code with that name."), code="code_exists")
+    code = Code(dialogue_id=dialogue_id, name=name, description=description, colour=colour)
+    session.add(code)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            _("This codebook already has a code with that name."), code="code_exists"
+        ) from exc
+    return code
+
+
+async def set_post_codes(
+    *, session: AsyncSession, dialogue_id: int, post_id: int, code_ids: Sequence[int]
+) -> tuple[list[int], list[Code]]:
+    """Replace a post's codes; every id must be in the same dialogue's codebook.
+
+    Returns the previous code ids and the new codes.
+    """
+    wanted = list(dict.fromkeys(code_ids))
+    codes: Sequence[Code] = []
+    if wanted:
+        codes = (
+            await session.exec(
+                select(Code).where(col(Code.id).in_(wanted), Code.dialogue_id == dialogue_id)
+            )
+        ).all()
+    unknown = sorted(set(wanted) - {code.id for code in codes})
+    if unknown:
+        raise Invalid(
+            _("Codes must come from this dialogue's codebook."),
+            code="unknown_code",
+            fields=[{"field": "codes", "message": f"not in this codebook: {unknown}"}],
+        )
+    previous = (
+        await session.exec(select(PostCode.code_id).where(PostCode.post_id == post_id))
+    ).all()
+    await session.exec(delete(PostCode).where(col(PostCode.post_id) == post_id))
+    for code in codes:
+        assert code.id is not None
+        session.add(PostCode(post_id=post_id, code_id=code.id))
+    await session.flush()
+    return sorted(previous), sorted(codes, key=lambda c: (c.name, c.id or 0))
