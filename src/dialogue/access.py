@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
+from starlette.requests import HTTPConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue import csrf, i18n
@@ -36,6 +37,9 @@ from dialogue.policy import (
 from dialogue.threads import queries as threads
 
 SESSION_COOKIE = "dialogue_session"
+# Ids are 32-bit integers on PostgreSQL: a larger one in a path can name nothing, and
+# binding it would fail in the driver (a 500) instead of answering 404.
+MAX_ID = 2**31 - 1
 
 
 def get_settings(request: Request) -> Settings:
@@ -59,7 +63,7 @@ class Principal:
     token: AuthToken
 
 
-def bearer_token(request: Request) -> str | None:
+def bearer_token(request: HTTPConnection) -> str | None:
     scheme, _sep, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
@@ -173,6 +177,8 @@ async def resolve_access(
             key = int(params[name])
         except ValueError:
             raise NotFound(_("Not found.")) from None
+        if not 1 <= key <= MAX_ID:
+            raise NotFound(_("Not found."))
         found = await resolver(session, key)
         if found is None:
             raise NotFound(_("Not found."))
@@ -232,3 +238,64 @@ def allow(action: Action) -> Any:
 
 def muted(membership: Membership | None) -> bool:
     return bool(membership and membership.muted_until and membership.muted_until > utcnow())
+
+
+@dataclass(slots=True)
+class SocketAccess:
+    """A websocket caller's standing; `refused` sockets are closed with 4404 after accepting."""
+
+    refused: bool
+    user: User | None = None
+    token_id: int | None = None
+    dialogue: Dialogue | None = None
+    role: Role | None = None
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    """Cookie-authenticated sockets must come from our own pages (cross-site hijacking)."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: scripts send no Origin
+    host = websocket.headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host
+
+
+class SocketPolicyCheck:
+    """The websocket form of `PolicyCheck`: it never holds a database session open."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    async def __call__(self, websocket: WebSocket) -> SocketAccess:
+        database = websocket.app.state.database
+        bearer = bearer_token(websocket)
+        token = bearer or websocket.cookies.get(SESSION_COOKIE)
+        if token and not bearer and not _same_origin(websocket):
+            return SocketAccess(refused=True)
+        async with database.reader() as session:
+            user, token_id = None, None
+            if token:
+                found = await accounts.resolve_token(session=session, token=token)
+                if found is not None:
+                    user, token_id = found[0], found[1].id
+                    i18n.activate(user.language)
+            slug = str(websocket.path_params.get("slug", ""))
+            dialogue = await dialogues.get_dialogue(session=session, slug=slug)
+            if dialogue is None:
+                return SocketAccess(refused=True)
+            membership = None
+            if user is not None:
+                assert dialogue.id is not None and user.id is not None
+                membership = await dialogues.get_membership(
+                    session=session, dialogue_id=dialogue.id, user_id=user.id
+                )
+        standing = standing_of(user, membership, dialogue)
+        if not can(self.action, standing):
+            return SocketAccess(refused=True)
+        return SocketAccess(
+            refused=False,
+            user=user,
+            token_id=token_id,
+            dialogue=dialogue,
+            role=standing.effective_role,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +17,10 @@ from dialogue.errors import install_error_handlers
 from dialogue.events import api as events_api
 from dialogue.events.broker import Broker, MemoryBroker
 from dialogue.events.doorbell import Doorbell
+from dialogue.events.redis_broker import RedisBroker
 from dialogue.health import router as health_router
+from dialogue.live import endpoint as live_endpoint
+from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
 from dialogue.ratelimit import RateLimiter
 from dialogue.threads import api as threads_api
@@ -25,6 +29,8 @@ from dialogue.web.templating import create_templates
 
 
 def create_broker(settings: Settings) -> Broker:
+    if settings.redis_url:
+        return RedisBroker(settings.redis_url)
     return MemoryBroker()
 
 
@@ -39,10 +45,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.broker = broker
         app.state.doorbell = doorbell = Doorbell()
         unsubscribe = broker.subscribe(doorbell.ring)
+        app.state.hub = hub = Hub(database=database, broker=broker, instance_id=uuid.uuid4().hex)
         await broker.start()
+        await hub.start()
         try:
             yield
         finally:
+            await hub.stop()
             unsubscribe()
             await broker.stop()
             await database.dispose()
@@ -72,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(events_api.router)
     app.include_router(api)
     app.include_router(health_router)
+    app.include_router(live_endpoint.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 

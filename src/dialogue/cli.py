@@ -103,3 +103,7 @@ def demo(
                 handle.write(message + "\n")
     else:
         typer.echo("The demo is already loaded; its credentials were printed when it was.")
+
+
+if __name__ == "__main__":
+    app()

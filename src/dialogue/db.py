@@ -48,7 +48,10 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only work (page views, catch-up reads) runs deferred on a WAL snapshot, so it
+    # never waits behind or blocks a writer.
+    readonly = conn.get_execution_options().get("readonly", False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def configure_sqlite(sync_engine: Any) -> None:
@@ -72,9 +75,18 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self.reader_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(readonly=True),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
 
     def session(self) -> AsyncSession:
         return self.sessionmaker()
+
+    def reader(self) -> AsyncSession:
+        """A session for reads only: it must not write (on SQLite its snapshot can't upgrade)."""
+        return self.reader_sessionmaker()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

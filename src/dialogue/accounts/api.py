@@ -20,7 +20,7 @@ from dialogue.accounts.schemas import (
     TokenOut,
     UserPublic,
 )
-from dialogue.events.publish import commit
+from dialogue.events.publish import announce_revocation, commit
 from dialogue.policy import Action
 
 router = APIRouter(tags=["accounts"])
@@ -59,6 +59,7 @@ async def logout(
     assert access.principal is not None and access.principal.token.id is not None
     await accounts.revoke_token(session=session, token_id=access.principal.token.id)
     await commit(session)
+    await announce_revocation(session, access.principal.token.id)
     return Response(status_code=204)
 
 

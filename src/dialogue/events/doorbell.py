@@ -11,7 +11,9 @@ class Doorbell:
     def __init__(self) -> None:
         self._events: dict[int, asyncio.Event] = {}
 
-    def ring(self, dialogue_id: int, _message: dict[str, Any]) -> None:
+    def ring(self, dialogue_id: int, message: dict[str, Any]) -> None:
+        if message.get("type", "ring") != "ring":  # presence and typing change no event
+            return
         event = self._events.pop(dialogue_id, None)
         if event is not None:
             event.set()

@@ -20,3 +20,10 @@ async def commit(session: AsyncSession) -> None:
         latest[event.dialogue_id] = max(latest.get(event.dialogue_id, 0), event.seq)
     for dialogue_id, seq in latest.items():
         await broker.publish(dialogue_id, {"seq": seq})
+
+
+async def announce_revocation(session: AsyncSession, token_id: int) -> None:
+    """Tell every instance to close the sockets opened with a token that was just revoked."""
+    broker: Broker | None = session.info.get("broker")
+    if broker is not None:
+        await broker.publish(0, {"type": "revoke", "token_id": token_id})

@@ -16,7 +16,7 @@ from dialogue.accounts.models import TokenKind, User
 from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
 from dialogue.errors import DialogueError
-from dialogue.events.publish import commit
+from dialogue.events.publish import announce_revocation, commit
 from dialogue.policy import Action
 from dialogue.web.templating import render
 
@@ -97,6 +97,7 @@ async def logout_submit(
     assert access.principal is not None and access.principal.token.id is not None
     await accounts.revoke_token(session=session, token_id=access.principal.token.id)
     await commit(session)
+    await announce_revocation(session, access.principal.token.id)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -1,0 +1,1 @@
+"""Live updates: the websocket endpoint, the per-instance hub, presence and typing."""

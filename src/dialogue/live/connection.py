@@ -1,0 +1,120 @@
+"""One websocket client: a bounded send queue drained by one long-lived sender task.
+
+Publishing never awaits a socket: the hub puts bytes on the queue without waiting, and a
+queue that is full means this reader is too slow, so it is closed (4008) and resumes later
+with `after`, instead of slowing every other reader down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from dialogue.policy import Role, Viewer
+
+log = logging.getLogger(__name__)
+
+WS_1001_GOING_AWAY = 1001
+WS_1008_POLICY_VIOLATION = 1008
+WS_4008_TOO_SLOW = 4008
+WS_4401_SIGNED_OUT = 4401
+WS_4403_REMOVED = 4403
+WS_4404_NOT_FOUND = 4404
+SEND_QUEUE_LIMIT = 1000
+_CLOSE = object()
+
+
+class Connection:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        *,
+        dialogue_id: int,
+        user_id: int | None,
+        display_name: str | None,
+        token_id: int | None,
+        role: Role | None,
+        is_admin: bool,
+        after: int,
+        queue_limit: int = SEND_QUEUE_LIMIT,
+    ) -> None:
+        self.websocket = websocket
+        self.dialogue_id = dialogue_id
+        self.user_id = user_id
+        self.display_name = display_name
+        self.token_id = token_id
+        self.role = role
+        self.is_admin = is_admin
+        self.sent_seq = after  # the highest seq handed to this client (sent or skipped)
+        self.live = False  # False while it replays the log on its own
+        self.closing = False
+        self._queue: asyncio.Queue[str | object] = asyncio.Queue(maxsize=queue_limit)
+        self._close_code = 1000
+        self._sender: asyncio.Task[None] | None = None
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(user_id=self.user_id, role=self.role)
+
+    def start(self) -> None:
+        self._sender = asyncio.create_task(self._send_loop(), name="ws-sender")
+
+    def push(self, text: str) -> bool:
+        """Queue a frame without waiting; a full queue closes the connection as too slow."""
+        if self.closing:
+            return False
+        try:
+            self._queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.close(WS_4008_TOO_SLOW)
+            return False
+        return True
+
+    async def push_wait(self, text: str) -> None:
+        """Queue a frame, waiting for room: for replay, which goes at this client's own pace."""
+        if not self.closing:
+            await self._queue.put(text)
+
+    def close(self, code: int) -> None:
+        """Ask the sender to close after what is already queued (or at once when too slow)."""
+        if self.closing:
+            return
+        self.closing = True
+        self._close_code = code
+        if code == WS_4008_TOO_SLOW:
+            while not self._queue.empty():
+                self._queue.get_nowait()
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(_CLOSE)
+        if self._queue.full() and self._sender is not None:
+            self._sender.cancel()
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                item = await self._queue.get()
+                if item is _CLOSE:
+                    break
+                assert isinstance(item, str)
+                await self.websocket.send_text(item)
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # the peer went away mid-send: nothing more to do for it
+            log.debug("websocket send failed: %s", exc)
+            self.closing = True
+            return
+        await self._close_socket()
+
+    async def _close_socket(self) -> None:
+        if self.websocket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await self.websocket.close(self._close_code)
+
+    async def stop(self) -> None:
+        if self._sender is not None and not self._sender.done():
+            self.close(self._close_code if self.closing else 1000)
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._sender, 5)

@@ -1,0 +1,129 @@
+"""The websocket endpoint `/ws/dialogues/{slug}?after=SEQ`."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from dialogue.access import SocketAccess, SocketPolicyCheck
+from dialogue.errors import DialogueError
+from dialogue.live.connection import WS_1008_POLICY_VIOLATION, WS_4404_NOT_FOUND, Connection
+from dialogue.live.frames import FrameError, PostCreateFrame, TypingFrame, parse_frame
+from dialogue.live.hub import Hub
+from dialogue.live.posting import create_post_from_frame
+from dialogue.policy import Action
+
+router = APIRouter()
+
+MAX_STRIKES = 10  # malformed frames tolerated before the connection is closed with 1008
+TYPING_INTERVAL = 2.0
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+@router.websocket("/ws/dialogues/{slug}")
+async def dialogue_socket(
+    websocket: WebSocket,
+    access: Annotated[SocketAccess, Depends(SocketPolicyCheck(Action.EVENTS_READ))],
+    after: int | None = None,
+) -> None:
+    await websocket.accept()
+    if access.refused or access.dialogue is None:
+        await websocket.close(WS_4404_NOT_FOUND)
+        return
+    hub: Hub = websocket.app.state.hub
+    dialogue = access.dialogue
+    assert dialogue.id is not None
+    user = access.user
+    connection = Connection(
+        websocket,
+        dialogue_id=dialogue.id,
+        user_id=user.id if user else None,
+        display_name=user.display_name if user else None,
+        token_id=access.token_id,
+        role=access.role,
+        is_admin=bool(user and user.is_admin),
+        after=dialogue.last_seq if after is None or after < 0 else after,
+    )
+    connection.start()
+    connection.push(dumps({"type": "hello", "seq": dialogue.last_seq, "role": access.role}))
+    try:
+        await hub.join(connection)
+        await _receive(websocket, connection, access)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await hub.leave(connection)
+        await connection.stop()
+
+
+async def _receive(websocket: WebSocket, connection: Connection, access: SocketAccess) -> None:
+    strikes = 0
+    last_typing = 0.0
+    while not connection.closing:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        try:
+            if text is None:
+                raise FrameError("binary_not_supported", "Frames must be JSON text.")
+            frame = parse_frame(text)
+        except FrameError as exc:
+            strikes += 1
+            connection.push(dumps({"type": "error", "code": exc.code, "message": exc.message}))
+            if strikes >= MAX_STRIKES:
+                connection.close(WS_1008_POLICY_VIOLATION)
+            continue
+        if isinstance(frame, PostCreateFrame):
+            await _post(websocket, connection, frame)
+        elif isinstance(frame, TypingFrame):
+            now = time.monotonic()
+            if connection.user_id is not None and now - last_typing >= TYPING_INTERVAL:
+                last_typing = now
+                await _typing(websocket, connection, frame)
+        else:
+            connection.push(dumps({"type": "pong"}))
+
+
+async def _post(websocket: WebSocket, connection: Connection, frame: PostCreateFrame) -> None:
+    try:
+        post, _created = await create_post_from_frame(websocket, connection=connection, frame=frame)
+    except DialogueError as exc:
+        connection.push(
+            dumps(
+                {
+                    "type": "error",
+                    "code": exc.code,
+                    "message": exc.message,
+                    "client_id": frame.client_id,
+                }
+            )
+        )
+        return
+    connection.push(
+        dumps(
+            {"type": "ack", "client_id": frame.client_id, "post_id": post.id, "status": post.status}
+        )
+    )
+
+
+async def _typing(websocket: WebSocket, connection: Connection, frame: TypingFrame) -> None:
+    from dialogue.threads.presenters import ANONYMOUS_NAME
+
+    hub: Hub = websocket.app.state.hub
+    await hub.broker.publish(
+        connection.dialogue_id,
+        {
+            "type": "typing",
+            "thread_id": frame.thread_id,
+            "user": ANONYMOUS_NAME if frame.anonymous else connection.display_name,
+            "user_id": connection.user_id,
+        },
+    )

@@ -1,0 +1,263 @@
+"""The per-instance hub: reads each new event from the log once and hands it to its connections.
+
+The broker only says "dialogue D has events up to S". The hub reads (cursor, S] from the
+database, serialises each event once, and queues the same text for every live connection
+allowed to see it. A lost ring is harmless: the next ring, or the periodic sweep, reads the
+gap from the log, so every connection gets every event once and in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import col, select
+
+from dialogue.db import Database
+from dialogue.dialogues.models import Dialogue
+from dialogue.events.broker import Broker
+from dialogue.events.models import Event
+from dialogue.events.service import may_see
+from dialogue.live.connection import (
+    WS_1001_GOING_AWAY,
+    WS_4401_SIGNED_OUT,
+    WS_4403_REMOVED,
+    Connection,
+)
+from dialogue.live.presence import Presence
+from dialogue.policy import Role
+
+log = logging.getLogger(__name__)
+
+PAGE = 500
+SWEEP_SECONDS = 1.0
+
+
+def event_frame(event: Event) -> str:
+    return json.dumps(
+        {"type": "event", "seq": event.seq, "kind": event.kind, "data": event.data},
+        separators=(",", ":"),
+    )
+
+
+@dataclass
+class Channel:
+    """The connections of one dialogue on this instance and how far the hub has read its log."""
+
+    cursor: int
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    connections: set[Connection] = field(default_factory=set)
+
+
+class Hub:
+    def __init__(self, *, database: Database, broker: Broker, instance_id: str) -> None:
+        self.database = database
+        self.broker = broker
+        self.instance_id = instance_id
+        self.channels: dict[int, Channel] = {}
+        self.presence = Presence(instance_id)
+        self._sweeper: asyncio.Task[None] | None = None
+        self._unsubscribe: Any = None
+
+    async def start(self) -> None:
+        self._unsubscribe = self.broker.subscribe(self.on_message)
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="hub-sweep")
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        connections = [c for ch in self.channels.values() for c in ch.connections]
+        for connection in connections:
+            connection.close(WS_1001_GOING_AWAY)
+        await asyncio.gather(*(c.stop() for c in connections), return_exceptions=True)
+
+    # --- the log -------------------------------------------------------------------------
+
+    async def read_log(self, dialogue_id: int, after: int, upto: int | None = None) -> list[Event]:
+        async with self.database.reader() as session:
+            query = (
+                select(Event)
+                .where(Event.dialogue_id == dialogue_id, Event.seq > after)
+                .order_by(col(Event.seq))
+                .limit(PAGE)
+            )
+            if upto is not None:
+                query = query.where(Event.seq <= upto)
+            return list((await session.exec(query)).all())
+
+    async def head(self, dialogue_ids: Sequence[int]) -> dict[int, int]:
+        async with self.database.reader() as session:
+            rows = (
+                await session.exec(
+                    select(Dialogue.id, Dialogue.last_seq).where(col(Dialogue.id).in_(dialogue_ids))
+                )
+            ).all()
+            return {int(i): int(s) for i, s in rows if i is not None}
+
+    async def pump(self, dialogue_id: int, upto: int | None = None) -> None:
+        """Deliver everything of the log after the channel's cursor to its live connections."""
+        channel = self.channels.get(dialogue_id)
+        if channel is None or (upto is not None and upto <= channel.cursor):
+            return
+        async with channel.lock:
+            while True:
+                events = await self.read_log(dialogue_id, channel.cursor)
+                for event in events:
+                    self._fan_out(channel, event)
+                    channel.cursor = event.seq
+                if len(events) < PAGE:
+                    return
+
+    def _fan_out(self, channel: Channel, event: Event) -> None:
+        frame: str | None = None
+        for connection in list(channel.connections):
+            if not connection.live or event.seq <= connection.sent_seq:
+                continue
+            connection.sent_seq = event.seq
+            if not self._visible(connection, event):
+                continue
+            frame = frame or event_frame(event)
+            connection.push(frame)
+        if event.kind == "member.updated":
+            self._apply_member_change(channel, event.data)
+
+    def _apply_member_change(self, channel: Channel, data: dict[str, Any]) -> None:
+        """A role change, ban or removal reaches the member's open sockets at once."""
+        for connection in list(channel.connections):
+            if connection.user_id != data.get("user_id"):
+                continue
+            if connection.is_admin:  # an admin's rights do not come from the membership
+                continue
+            role = data.get("role")
+            if data.get("banned") or role is None:
+                connection.close(WS_4403_REMOVED)
+            else:
+                connection.role = Role(role)
+
+    # --- joining -------------------------------------------------------------------------
+
+    async def join(self, connection: Connection) -> None:
+        """Subscribe first, replay the log on the connection's own pace, then go live."""
+        dialogue_id = connection.dialogue_id
+        channel = self.channels.get(dialogue_id)
+        if channel is None:
+            heads = await self.head([dialogue_id])
+            channel = self.channels.setdefault(
+                dialogue_id, Channel(cursor=heads.get(dialogue_id, 0))
+            )
+        channel.connections.add(connection)
+        # Replay without the lock, in pages, at this client's pace.
+        while not connection.closing:
+            events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
+            for event in events:
+                if event.seq > connection.sent_seq:
+                    connection.sent_seq = event.seq
+                    if self._visible(connection, event):
+                        await connection.push_wait(event_frame(event))
+            if len(events) < PAGE:
+                break
+        # The final stretch under the lock, so no event falls between replay and live.
+        async with channel.lock:
+            events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
+            self._replay(connection, events)
+            connection.live = True
+        await self.presence_changed(dialogue_id)
+
+    def _replay(self, connection: Connection, events: list[Event]) -> None:
+        for event in events:
+            if event.seq <= connection.sent_seq:
+                continue
+            connection.sent_seq = event.seq
+            if self._visible(connection, event):
+                connection.push(event_frame(event))
+
+    @staticmethod
+    def _visible(connection: Connection, event: Event) -> bool:
+        return may_see(
+            audience=event.audience, subject_user_id=event.subject_user_id, viewer=connection.viewer
+        )
+
+    async def leave(self, connection: Connection) -> None:
+        channel = self.channels.get(connection.dialogue_id)
+        if channel is not None:
+            channel.connections.discard(connection)
+            if not channel.connections:
+                self.channels.pop(connection.dialogue_id, None)
+        await self.presence_changed(connection.dialogue_id)
+
+    # --- the broker ----------------------------------------------------------------------
+
+    async def on_message(self, dialogue_id: int, message: dict[str, Any]) -> None:
+        kind = message.get("type", "ring")
+        if kind == "ring":
+            await self.pump(dialogue_id, int(message.get("seq", 0)) or None)
+        elif kind == "revoke":
+            self._close_token(int(message["token_id"]))
+        elif kind == "typing":
+            self._relay_typing(dialogue_id, message)
+        elif kind == "presence":
+            self.presence.update_remote(dialogue_id, message)
+            self._push_presence(dialogue_id)
+
+    def _close_token(self, token_id: int) -> None:
+        for channel in self.channels.values():
+            for connection in list(channel.connections):
+                if connection.token_id == token_id:
+                    connection.close(WS_4401_SIGNED_OUT)
+
+    def _relay_typing(self, dialogue_id: int, message: dict[str, Any]) -> None:
+        channel = self.channels.get(dialogue_id)
+        if channel is None:
+            return
+        frame = json.dumps(
+            {"type": "typing", "user": message.get("user"), "thread_id": message.get("thread_id")}
+        )
+        for connection in channel.connections:
+            if connection.live and connection.user_id != message.get("user_id"):
+                connection.push(frame)
+
+    async def presence_changed(self, dialogue_id: int) -> None:
+        channel = self.channels.get(dialogue_id)
+        names = (
+            sorted({c.display_name for c in channel.connections if c.display_name and c.live})
+            if channel
+            else []
+        )
+        self.presence.set_local(dialogue_id, names)
+        await self.broker.publish(
+            dialogue_id, {"type": "presence", "instance": self.instance_id, "online": names}
+        )
+        self._push_presence(dialogue_id)
+
+    def _push_presence(self, dialogue_id: int) -> None:
+        channel = self.channels.get(dialogue_id)
+        if channel is None:
+            return
+        frame = json.dumps({"type": "presence", "online": self.presence.online(dialogue_id)})
+        for connection in channel.connections:
+            if connection.live:
+                connection.push(frame)
+
+    async def _sweep_forever(self) -> None:
+        """Catch up every watched dialogue now and then: rings can be lost (Redis restarts)."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                if not self.channels:
+                    continue
+                heads = await self.head(list(self.channels))
+                for dialogue_id, seq in heads.items():
+                    channel = self.channels.get(dialogue_id)
+                    if channel is not None and seq > channel.cursor:
+                        await self.pump(dialogue_id, seq)
+            except Exception:  # a database hiccup must not end the sweeper
+                log.exception("hub sweep failed")

@@ -1,0 +1,75 @@
+"""Live tests run the app under a real uvicorn server and talk to it with real websocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from dialogue.config import Settings
+from tests.servers import ThreadServer
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[ThreadServer]:
+    running = ThreadServer(settings).start()
+    yield running
+    running.stop()
+
+
+class Client:
+    """A websocket client that keeps every frame it receives, for assertions."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.frames: list[dict[str, Any]] = []
+
+    async def send(self, frame: dict[str, Any] | str | bytes) -> None:
+        await self.ws.send(frame if isinstance(frame, str | bytes) else json.dumps(frame))
+
+    async def next(self, timeout: float = 5.0) -> dict[str, Any]:
+        frame = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+        self.frames.append(frame)
+        return frame  # type: ignore[no-any-return]
+
+    async def until(self, predicate: Any, timeout: float = 5.0) -> dict[str, Any]:
+        """Read frames until one matches; fail after the timeout."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"no matching frame; got {self.frames[-5:]}")
+            frame = await self.next(remaining)
+            if predicate(frame):
+                return frame
+
+    async def events(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        got = []
+        while len(got) < count:
+            frame = await self.until(lambda f: f["type"] == "event", timeout)
+            got.append(frame)
+        return got
+
+
+@pytest.fixture
+async def open_socket(server: ThreadServer) -> AsyncIterator[Any]:
+    opened: list[ClientConnection] = []
+
+    async def _open(
+        slug: str, *, token: str | None = None, after: int | None = None, **kw: Any
+    ) -> Client:
+        url = f"{server.ws_url}/ws/dialogues/{slug}"
+        if after is not None:
+            url += f"?after={after}"
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        ws = await connect(url, additional_headers=headers, compression=None, **kw)
+        opened.append(ws)
+        return Client(ws)
+
+    yield _open
+    for ws in opened:
+        await ws.close()
