@@ -1,0 +1,35 @@
+# dialogue in one container: embedded SQLite in the /data volume by default.
+# For PostgreSQL and Redis, set DIALOGUE_DATABASE_URL and DIALOGUE_REDIS_URL (see README.md).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATH=/opt/venv/bin:$PATH
+
+RUN groupadd --system --gid 10001 dialogue \
+ && useradd --system --uid 10001 --gid dialogue --no-create-home --home-dir /data \
+        --shell /usr/sbin/nologin dialogue \
+ && python -m venv /opt/venv
+
+WORKDIR /app
+
+# Dependencies first, in their own layer, so that a code change does not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir -p src/dialogue && touch src/dialogue/__init__.py && pip install -e .
+
+# The same install as the README's (`pip install -e .`): editable, because the app finds its
+# templates, static files and Alembic migrations beside the source tree in /app.
+COPY . .
+RUN pip install --no-deps -e .
+
+RUN mkdir -p /data && chown dialogue:dialogue /data
+ENV DIALOGUE_DATABASE_URL=sqlite:////data/dialogue.db
+VOLUME ["/data"]
+
+USER dialogue
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+CMD ["dialogue", "serve", "--host", "0.0.0.0", "--port", "8000"]

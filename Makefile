@@ -1,0 +1,88 @@
+# The developer's and CI's entry points: `make run`, `make test`, `make lint`.
+# Stamp files in .venv remember what was installed, so a second `make test` installs nothing
+# unless pyproject.toml changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Links in invitations and emails point here; follows PORT unless set in the environment.
+DIALOGUE_BASE_URL ?= http://$(HOST):$(PORT)
+CREDENTIALS := demo-credentials.txt
+PYTEST_ARGS ?=
+
+TRANSLATIONS := src/dialogue/translations
+LANGUAGES := fr es pt
+
+.PHONY: help run test lint format messages clean
+
+help:
+	@echo "make run       load the demo dialogue and serve it on http://$(HOST):$(PORT) (PORT=... to change)"
+	@echo "make test      run the whole test suite"
+	@echo "make lint      ruff format --check, ruff check, mypy"
+	@echo "make format    format the code and sort imports"
+	@echo "make messages  extract translatable strings and update the fr, es, pt catalogues"
+	@echo "make clean     remove the virtualenv and caches (keeps dialogue.db)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+# axe-core for the browser tests' accessibility checks; only where npm exists.
+node-tools:
+	@if command -v npm >/dev/null 2>&1 && [ ! -d node_modules ]; then \
+		npm install --no-audit --no-fund --loglevel=error; \
+	fi
+
+.PHONY: node-tools
+
+run: $(VENV)/.installed
+	@$(BIN)/dialogue demo --credentials-file $(CREDENTIALS) | tee $(VENV)/.demo-output
+	@if grep -q "already loaded" $(VENV)/.demo-output && [ -f $(CREDENTIALS) ]; then \
+		echo "Saved credentials ($(CREDENTIALS)):"; cat $(CREDENTIALS); \
+	fi
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	DIALOGUE_BASE_URL=$(DIALOGUE_BASE_URL) $(BIN)/dialogue serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev node-tools
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# All three run even when one fails, so one pass shows every problem.
+lint: $(VENV)/.installed-dev
+	@status=0; \
+	echo "ruff format --check"; $(BIN)/ruff format --check . || status=1; \
+	echo "ruff check"; $(BIN)/ruff check . || status=1; \
+	echo "mypy"; $(BIN)/mypy || status=1; \
+	exit $$status
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --select I --fix .
+	$(BIN)/ruff format .
+
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 \
+		--project dialogue --version 0.1.0 --copyright-holder "dialogue contributors" \
+		-o $(TRANSLATIONS)/messages.pot .
+	@for lang in $(LANGUAGES); do \
+		if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+		else \
+			$(BIN)/pybabel -q init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+		fi; \
+	done
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
