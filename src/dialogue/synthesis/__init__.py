@@ -1,0 +1,1 @@
+"""Synthesis reports: from a dialogue's published posts to a reviewed, publishable report."""

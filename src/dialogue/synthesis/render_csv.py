@@ -1,0 +1,69 @@
+"""CSV: one row per published post, for qualitative-analysis tools and spreadsheets.
+
+A post whose author did not consent to be quoted keeps its row (it counts), but without
+its words or its author.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from dialogue.synthesis.rendering import RenderOptions
+
+COLUMNS = (
+    "post_id",
+    "theme",
+    "thread_id",
+    "thread",
+    "parent_id",
+    "date",
+    "author",
+    "quoted",
+    "text",
+    "highlighted",
+    "codes",
+    "agree",
+    "disagree",
+    "pass",
+)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    # A cell starting with these runs as a formula in spreadsheets: neutralise it.
+    return "'" + text if text[:1] in _FORMULA else text
+
+
+def render(document: dict[str, Any], options: RenderOptions) -> bytes:
+    themes = {t["id"]: t["title"] for t in document["themes"]}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in document["posts"]:
+        writer.writerow(
+            [
+                cell(row["id"]),
+                cell(themes.get(row["theme_id"], "")),
+                cell(row["thread_id"]),
+                cell(row["thread"]),
+                cell(row["parent_id"]),
+                cell(row["date"]),
+                cell(row["author"]),
+                cell(row["quoted"]),
+                cell(row["text"]),
+                cell(row["highlighted"]),
+                cell("; ".join(row["codes"])),
+                cell(row["reactions"]["agree"]),
+                cell(row["reactions"]["disagree"]),
+                cell(row["reactions"]["pass"]),
+            ]
+        )
+    # A byte-order mark so spreadsheet programs read the file as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,251 @@
+"""DOCX: a document organizers can keep editing in a word processor.
+
+Real styles (Title, Heading 1-4, Quote, List Bullet, Table Grid) rather than direct
+formatting, so the navigation pane, table of contents and restyling all work; charts are
+PNG images drawn from the same SVG as the HTML.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from docx import Document
+from docx.document import Document as DocumentObject
+from docx.shared import Inches, Pt
+
+from dialogue.synthesis.charts import all_charts, to_png
+from dialogue.synthesis.rendering import (
+    NOT_QUOTED,
+    STATE_LABELS,
+    RenderOptions,
+    figure_value,
+    shown_sources,
+)
+
+_INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*|_[^_]+_)")
+_LIST = re.compile(r"^\s*(?:[-*+]|(\d+)[.)])\s+(.*)$")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+
+
+def _runs(paragraph: Any, text: str) -> None:
+    """Bold and italic from Markdown emphasis; everything else as typed."""
+    for part in _INLINE.split(text):
+        if part.startswith("**") and part.endswith("**") and len(part) > 4:
+            paragraph.add_run(part[2:-2]).bold = True
+        elif len(part) > 2 and part[0] == part[-1] and part[0] in "*_":
+            paragraph.add_run(part[1:-1]).italic = True
+        elif part:
+            paragraph.add_run(part)
+
+
+def markdown_blocks(doc: DocumentObject, text: str, base_level: int) -> None:
+    """The narrative's Markdown as paragraphs, headings and lists in the document's styles."""
+    for block in re.split(r"\n\s*\n", text.strip()):
+        for line in block.splitlines() if _LIST.match(block) else [" ".join(block.split("\n"))]:
+            heading = _HEADING.match(line)
+            item = _LIST.match(line)
+            if heading:
+                level = min(base_level + len(heading.group(1)), 4)
+                doc.add_heading(heading.group(2).strip(), level=level)
+            elif item:
+                style = "List Number" if item.group(1) else "List Bullet"
+                _runs(doc.add_paragraph(style=style), item.group(2))
+            elif line.strip():
+                _runs(doc.add_paragraph(), line.strip())
+
+
+class DocxWriter:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.d = document
+        self.doc = Document()
+        style = self.doc.styles["Normal"]
+        style.font.name = "DejaVu Sans"
+        style.font.size = Pt(10.5)
+
+    def quote(self, q: dict[str, Any]) -> None:
+        for paragraph in (p for p in q["text"].split("\n\n") if p.strip()):
+            self.doc.add_paragraph(paragraph.strip(), style="Quote")
+        self.doc.add_paragraph(
+            f"— {q['attribution']}, {q['date']} (post #{q['post_id']})", style="Intense Quote"
+        )
+
+    def sources(self, post_ids: list[int]) -> None:
+        shown, more = shown_sources(post_ids)
+        if shown:
+            text = (
+                "Posts: "
+                + ", ".join(f"#{p}" for p in shown)
+                + (f" and {more} more" if more else "")
+            )
+            self.doc.add_paragraph(text).runs[0].font.size = Pt(8)
+
+    def table(self, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        table = self.doc.add_table(rows=1, cols=len(header))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, header, strict=True):
+            cell.text = text
+            cell.paragraphs[0].runs[0].bold = True
+        for row in rows:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = str(value)
+
+    def chart(self, svg: str) -> None:
+        self.doc.add_picture(io.BytesIO(to_png(svg)), width=Inches(6.2))
+
+    def write(self) -> bytes:
+        self.cover()
+        self.glance()
+        for index, theme in enumerate(self.d["themes"], 1):
+            self.theme(index, theme)
+        self.agreement()
+        self.recommendations()
+        self.appendix()
+        out = io.BytesIO()
+        self.doc.save(out)
+        return out.getvalue()
+
+    def cover(self) -> None:
+        d = self.d["dialogue"]
+        self.doc.add_paragraph("Synthesis report", style="Subtitle")
+        self.doc.add_heading(d["title"], level=0)
+        if d["start"]:
+            self.doc.add_paragraph(f"{d['start']} to {d['end']}")
+        self.doc.add_paragraph(f"Status: {STATE_LABELS.get(self.d['report']['state'], '')}")
+        if d["organizers"]:
+            self.doc.add_paragraph("Organised by " + ", ".join(d["organizers"]))
+        if d["purpose"]:
+            markdown_blocks(self.doc, d["purpose"], 1)
+        if self.d["report"]["note"]:
+            self.doc.add_paragraph(self.d["report"]["note"], style="Intense Quote")
+        if self.d["executive_summary"]:
+            self.doc.add_heading("Executive summary", level=1)
+            markdown_blocks(self.doc, self.d["executive_summary"], 1)
+
+    def glance(self) -> None:
+        glance = self.d["at_a_glance"]
+        self.doc.add_heading("At a glance", level=1)
+        self.table(("Figure", "Value"), [(f["label"], f["value"]) for f in glance["figures"]])
+        self.table(
+            ("Theme", "Posts", "Participants", "Threads"),
+            [
+                (
+                    t["title"],
+                    *(figure_value(t["figures"], k) for k in ("posts", "participants", "threads")),
+                )
+                for t in glance["themes"]
+            ],
+        )
+        for svg in all_charts(self.d).values():
+            self.chart(svg)
+        self.doc.add_heading("Who spoke", level=2)
+        for dimension, data in self.d["who_spoke"].items():
+            self.doc.add_heading(f"By {dimension}", level=3)
+            self.table(
+                ("Group", "People", "Share of posts"),
+                [(g["group"], g["people"], f"{g['share']:.0%}") for g in data["groups"]],
+            )
+            if data["suppressed_people"]:
+                self.doc.add_paragraph(
+                    f"{data['suppressed_people']} people in groups of fewer than "
+                    f"{data['min_group']} are not shown."
+                )
+
+    def theme(self, index: int, t: dict[str, Any]) -> None:
+        self.doc.add_heading(f"Theme {index}: {t['title']}", level=1)
+        if t["guiding_questions"]:
+            self.doc.add_heading("Guiding questions", level=2)
+            for q in t["guiding_questions"]:
+                self.doc.add_paragraph(q, style="List Bullet")
+        if t["moderator_summary"]:
+            self.doc.add_heading("Moderators' summary", level=2)
+            markdown_blocks(self.doc, t["moderator_summary"], 2)
+        if t["narrative"]:
+            self.doc.add_heading("Summary", level=2)
+            markdown_blocks(self.doc, t["narrative"], 2)
+        self.doc.add_heading("Sub-themes", level=2)
+        if not t["subthemes"]["found"]:
+            self.doc.add_paragraph(t["subthemes"]["note"])
+        for s in t["subthemes"]["items"]:
+            self.doc.add_heading(f"{s['label']} ({s['size']} posts)", level=3)
+            self.sources(s["post_ids"])
+            for q in s["quotes"]:
+                self.quote(q)
+        if t["highlights"]:
+            self.doc.add_heading("Highlighted quotes", level=2)
+            for q in t["highlights"]:
+                self.quote(q)
+        if t["codes"]:
+            self.doc.add_heading("Codes", level=2)
+            self.table(("Code", "Posts"), [(c["code"], c["count"]) for c in t["codes"]])
+
+    def agreement(self) -> None:
+        a = self.d["agreement"]
+        self.doc.add_heading("Agreement and division", level=1)
+        for title, items, empty in (
+            ("Broad agreement", a["consensus"], "No post has broad agreement yet."),
+            ("What divides", a["division"], "No post clearly divides participants."),
+        ):
+            self.doc.add_heading(title, level=2)
+            if not items:
+                self.doc.add_paragraph(empty)
+            for item in items:
+                self.doc.add_paragraph(
+                    f"Post #{item['post_id']}: {item['agree']} agree, "
+                    f"{item['disagree']} disagree, {item['pass']} pass"
+                )
+                if item["quote"]:
+                    self.quote(item["quote"])
+        self.doc.add_heading("Opinion groups", level=2)
+        groups = a["groups"]
+        if not groups["found"]:
+            self.doc.add_paragraph(groups["note"])
+        for n, g in enumerate(groups["items"], 1):
+            self.doc.add_heading(f"Group {n}: {g['size']} participants", level=3)
+            for x in g["distinctive"]:
+                self.doc.add_paragraph(
+                    f"{x['stance']} than others with post #{x['post_id']} "
+                    f"({x['in_group']:.0%} vs {x['others']:.0%} agree)",
+                    style="List Bullet",
+                )
+
+    def recommendations(self) -> None:
+        r = self.d["recommendations"]
+        self.doc.add_heading("Recommendations", level=1)
+        if r["narrative"]:
+            markdown_blocks(self.doc, r["narrative"], 1)
+        for g in r["groups"]:
+            self.doc.add_heading(g["title"], level=2)
+            for q in g["items"]:
+                self.quote(q)
+            if g["not_quoted"]:
+                self.doc.add_paragraph(NOT_QUOTED.format(g["not_quoted"]))
+
+    def appendix(self) -> None:
+        m = self.d["methodology"]
+        self.doc.add_page_break()  # type: ignore[no-untyped-call]
+        self.doc.add_heading("Methodology", level=1)
+        for p in m["how_it_ran"]:
+            self.doc.add_paragraph(p)
+        mod = m["moderation"]
+        self.doc.add_heading("Moderation", level=2)
+        self.table(
+            ("Posts", "Count"), [*mod["posts_by_status"].items(), ("flags raised", mod["flags"])]
+        )
+        if mod["actions"]:
+            self.table(("Moderation action", "Count"), list(mod["actions"].items()))
+        self.doc.add_heading("How the analysis works", level=2)
+        for p in m["analysis"]:
+            self.doc.add_paragraph(p)
+        self.doc.add_heading("Limits", level=2)
+        for p in m["limits"]:
+            self.doc.add_paragraph(p, style="List Bullet")
+        self.doc.add_heading("Participating organisations", level=1)
+        for o in self.d["organisations"] or ["None listed (by consent)."]:
+            self.doc.add_paragraph(o, style="List Bullet")
+
+
+def render(document: dict[str, Any], options: RenderOptions) -> bytes:
+    return DocxWriter(document).write()

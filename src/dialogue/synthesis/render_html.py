@@ -1,0 +1,75 @@
+"""HTML: one standalone file, CSS and charts inline, ready to print; the base of the PDF."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from dialogue.markup import render_markdown
+from dialogue.synthesis.charts import all_charts
+from dialogue.synthesis.rendering import (
+    STATE_LABELS,
+    RenderOptions,
+    figure_value,
+    post_url,
+    shown_sources,
+    thread_of,
+)
+
+
+@lru_cache(maxsize=4)
+def environment(templates_dir: Path) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir / "reports")),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.split("\n\n") if p.strip()] or [text]
+
+
+def render_page(document: dict[str, Any], options: RenderOptions) -> str:
+    threads = thread_of(document)
+
+    def ref(post_id: int) -> Markup:
+        url = post_url(options, threads.get(post_id), post_id)
+        label = f"#{post_id}"
+        if url is None:
+            return Markup("<span>{}</span>").format(label)
+        return Markup('<a href="{}">{}</a>').format(url, label)
+
+    def sources(post_ids: list[int]) -> Markup:
+        shown, more = shown_sources(post_ids)
+        if not shown:
+            return Markup("")
+        links = Markup(", ").join(ref(pid) for pid in shown)
+        tail = Markup(" and {} more").format(more) if more else Markup("")
+        return Markup("Posts: ") + links + tail
+
+    def md(text: str) -> Markup:
+        return Markup(render_markdown(text))  # noqa: S704 - sanitised by nh3 in render_markdown
+
+    env = environment(options.templates_dir)
+    css = (options.templates_dir / "reports" / "report.css").read_text(encoding="utf-8")
+    return env.get_template("report.html").render(
+        d=document,
+        css=Markup(css),  # noqa: S704 - our own stylesheet, shipped with the templates
+        charts=all_charts(document),
+        state_label=STATE_LABELS.get(document["report"]["state"], ""),
+        ref=ref,
+        sources=sources,
+        md=md,
+        paragraphs=paragraphs,
+        value=figure_value,
+    )
+
+
+def render(document: dict[str, Any], options: RenderOptions) -> bytes:
+    return render_page(document, options).encode("utf-8")

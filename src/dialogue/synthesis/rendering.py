@@ -1,0 +1,82 @@
+"""What every renderer shares: options, links to posts, labels, and the format registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dialogue.config import PROJECT_ROOT
+
+FORMATS = ("md", "html", "pdf", "docx", "json", "csv")
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+}
+SOURCES_SHOWN = 12  # ids listed inline; the JSON always has them all
+NOT_QUOTED = "{} more recommendations whose authors did not consent to quoting."
+
+STATE_LABELS = {
+    "draft": "Draft",
+    "in_review": "In review",
+    "approved": "Approved",
+    "published": "Published",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    base_url: str = ""
+    # Links to posts only for readers who may open them (members, or a public dialogue).
+    link_posts: bool = True
+    templates_dir: Path = PROJECT_ROOT / "templates"
+
+
+def post_url(options: RenderOptions, thread_id: int | None, post_id: int) -> str | None:
+    if not options.link_posts or thread_id is None:
+        return None
+    return f"{options.base_url.rstrip('/')}/threads/{thread_id}#post-{post_id}"
+
+
+def shown_sources(post_ids: Sequence[int]) -> tuple[list[int], int]:
+    """The first ids to list, and how many more there are."""
+    return list(post_ids[:SOURCES_SHOWN]), max(len(post_ids) - SOURCES_SHOWN, 0)
+
+
+def thread_of(document: dict[str, Any]) -> dict[int, int]:
+    """Post id to thread id, to link any post the report mentions."""
+    return {row["id"]: row["thread_id"] for row in document["posts"]}
+
+
+def figure_value(figures: list[dict[str, Any]], key: str) -> int:
+    return int(next(f["value"] for f in figures if f["key"] == key))
+
+
+Renderer = Callable[[dict[str, Any], RenderOptions], bytes]
+
+
+def renderer(fmt: str) -> Renderer:
+    """The renderer of one format, imported only when asked (PDF and DOCX pull in a lot)."""
+    from dialogue.synthesis import (
+        render_csv,
+        render_docx,
+        render_html,
+        render_json,
+        render_md,
+        render_pdf,
+    )
+
+    table: dict[str, Renderer] = {
+        "md": render_md.render,
+        "html": render_html.render,
+        "pdf": render_pdf.render,
+        "docx": render_docx.render,
+        "json": render_json.render,
+        "csv": render_csv.render,
+    }
+    return table[fmt]

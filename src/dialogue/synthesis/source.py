@@ -1,0 +1,81 @@
+"""What a report is made from: plain, immutable records loaded once from the database.
+
+The analysis and assembly work only on these, never on a session, so they can run in a
+worker thread and be tested without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A member who wrote at least one published post, with what their profile declares."""
+
+    id: int
+    display_name: str
+    organization: str
+    country: str | None
+    constituency: str | None
+    quote_consent: str | None
+    role: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePost:
+    """A published post in a published thread; nothing else ever reaches a report."""
+
+    id: int
+    theme_id: int
+    thread_id: int
+    thread_title: str
+    parent_id: int | None
+    author_id: int | None
+    anonymous: bool
+    quote_consent: str | None  # the per-post choice; None means "as in my profile"
+    text: str  # plain text, without Markdown
+    created_at: datetime
+    highlighted: bool
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTheme:
+    id: int
+    position: int
+    title: str
+    guiding_questions: str
+    summary: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Narrative:
+    """The parts people write: Markdown, around the generated parts."""
+
+    executive_summary: str = ""
+    recommendations: str = ""
+    themes: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSource:
+    slug: str
+    title: str
+    purpose: str
+    moderation: str
+    state: str
+    themes: tuple[SourceTheme, ...]
+    posts: tuple[SourcePost, ...]
+    people: dict[int, Person]
+    reactions: tuple[tuple[int, int, str], ...]  # (post id, user id, kind), sorted
+    members_by_role: dict[str, int]
+    status_counts: dict[str, int]  # posts by status, all statuses: the moderation figures
+    moderation_actions: dict[str, int]  # audit-log entries by action
+    flags: int
+    organizers: tuple[str, ...]  # organisations of organizers who consented to be named
+    narrative: Narrative
+    base_url: str = ""
