@@ -22,6 +22,7 @@ from dialogue.health import router as health_router
 from dialogue.live import endpoint as live_endpoint
 from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
+from dialogue.moderation import api as moderation_api
 from dialogue.ratelimit import RateLimiter
 from dialogue.threads import api as threads_api
 from dialogue.web import pages
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(dialogues_api.router)
     api.include_router(threads_api.router)
     api.include_router(events_api.router)
+    api.include_router(moderation_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(live_endpoint.router)

@@ -56,6 +56,11 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     EVENTS_READ = "events.read"
     REPORT_READ = "report.read"
+    THREAD_MODERATE = "thread.moderate"  # lock, pin, move to another theme
+    MEMBER_BAN = "member.ban"
+    CODEBOOK_READ = "codebook.read"
+    APPEAL_DECIDE = "appeal.decide"
+    AUTHOR_UNMASK = "author.unmask"  # request or approve revealing an anonymous author
 
 
 SITE_ACTIONS = frozenset(
@@ -103,6 +108,11 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.QUEUE_READ: _STAFF,
     Action.AUDIT_READ: _REVIEWERS,
     Action.REPORT_READ: frozenset({Role.ORGANIZER, Role.ADVISOR}),
+    Action.THREAD_MODERATE: _STAFF,
+    Action.MEMBER_BAN: _STAFF,
+    Action.CODEBOOK_READ: _REVIEWERS,
+    Action.APPEAL_DECIDE: _STAFF,
+    Action.AUTHOR_UNMASK: _STAFF,
 }
 
 _PUBLIC_READ = frozenset({Action.DIALOGUE_READ, Action.EVENTS_READ, Action.SEARCH})

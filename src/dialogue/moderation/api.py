@@ -1,0 +1,226 @@
+"""Moderation routes of the JSON API: queue, post actions, flags, codebook, audit log.
+
+The members, threads, appeals and unmask routes live in their own modules and are
+gathered here into one router for the app.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.errors import NotFound
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.moderation import actions, audit, codebook, flags, queue
+from dialogue.moderation.api_people import router as people_router
+from dialogue.moderation.api_records import router as records_router
+from dialogue.moderation.api_threads import router as threads_router
+from dialogue.moderation.models import Code, FlagStatus
+from dialogue.moderation.schemas import (
+    BulkApproveIn,
+    CodeIn,
+    FlagIn,
+    FlagSettleIn,
+    ModeratorEditIn,
+    PostCodesIn,
+    PostModerationIn,
+)
+from dialogue.policy import Action
+from dialogue.threads.models import Post
+from dialogue.threads.presenters import post_data, shows_content
+
+router = APIRouter(tags=["moderation"])
+
+
+def code_data(code: Code) -> dict[str, Any]:
+    return {
+        "id": code.id,
+        "dialogue_id": code.dialogue_id,
+        "name": code.name,
+        "description": code.description,
+        "colour": code.colour,
+        "created_at": code.created_at.isoformat(),
+    }
+
+
+@router.get("/dialogues/{slug}/moderation/queue")
+async def get_queue(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.QUEUE_READ)],
+    limit: Annotated[int, Query(ge=1, le=queue.MAX_ITEMS)] = 100,
+) -> dict[str, Any]:
+    dialogue = access.require_dialogue()
+    items = await queue.list_queue(session=session, dialogue_id=dialogue.id or 0, limit=limit)
+    return {"items": items}
+
+
+@router.post("/posts/{post_id}/moderation")
+async def moderate_post(
+    body: PostModerationIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_MODERATE)],
+) -> dict[str, Any]:
+    """Approve, reject, hide, unhide, highlight or unhighlight; a second try answers 409."""
+    post: Post = access.resources["post_id"]
+    post = await actions.moderate_post(
+        session=session,
+        dialogue=access.require_dialogue(),
+        post=post,
+        actor=access.require_user(),
+        action=body.action,
+        reason=body.reason,
+        clause=body.clause,
+    )
+    await commit(session)
+    return post_data(post, None, viewer=access.viewer) | {"action": body.action.value}
+
+
+@router.post("/dialogues/{slug}/moderation/approve")
+async def bulk_approve(
+    body: BulkApproveIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_MODERATE)],
+) -> dict[str, list[int]]:
+    result = await actions.bulk_approve(
+        session=session,
+        dialogue=access.require_dialogue(),
+        actor=access.require_user(),
+        post_ids=body.post_ids,
+    )
+    await commit(session)
+    return {
+        "approved": result.approved,
+        "already_handled": result.already_handled,
+        "not_found": result.not_found,
+    }
+
+
+@router.post("/posts/{post_id}/moderation/edit")
+async def moderator_edit(
+    body: ModeratorEditIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_EDIT_ANY)],
+) -> dict[str, Any]:
+    post = await actions.moderator_edit(
+        session=session,
+        dialogue=access.require_dialogue(),
+        post=access.resources["post_id"],
+        actor=access.require_user(),
+        body=body.body,
+        note=body.note,
+    )
+    await commit(session)
+    return post_data(post, None, viewer=access.viewer)
+
+
+@router.post("/posts/{post_id}/flags", status_code=201)
+async def flag_post(
+    body: FlagIn, session: SessionDep, access: Annotated[Access, allow(Action.POST_FLAG)]
+) -> dict[str, Any]:
+    post: Post = access.resources["post_id"]
+    if not shows_content(post, access.viewer):
+        raise NotFound(_("Not found."))
+    flag = await flags.create_flag(
+        session=session,
+        dialogue=access.require_dialogue(),
+        post=post,
+        user=access.require_user(),
+        reason=body.reason,
+        note=body.note,
+    )
+    await commit(session)
+    return flags.flag_data(flag)
+
+
+@router.post("/posts/{post_id}/flags/settle")
+async def settle_flags(
+    body: FlagSettleIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_MODERATE)],
+) -> dict[str, Any]:
+    """Close a post's open flags and leave the post as it is."""
+    closed = await flags.settle_flags(
+        session=session,
+        dialogue=access.require_dialogue(),
+        post=access.resources["post_id"],
+        actor=access.require_user(),
+        outcome=FlagStatus(body.outcome),
+        note=body.note,
+    )
+    await commit(session)
+    return {"closed": closed, "outcome": body.outcome}
+
+
+@router.get("/me/flags")
+async def my_flags(
+    session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
+) -> dict[str, Any]:
+    user = access.require_user()
+    rows = await flags.flags_of_user(session=session, user_id=user.id or 0)
+    return {"items": [flags.flag_data(f) for f in rows]}
+
+
+@router.get("/dialogues/{slug}/codes")
+async def list_codes(
+    session: SessionDep, access: Annotated[Access, allow(Action.CODEBOOK_READ)]
+) -> dict[str, Any]:
+    dialogue = access.require_dialogue()
+    codes = await codebook.list_codes(session=session, dialogue_id=dialogue.id or 0)
+    return {"items": [code_data(c) for c in codes]}
+
+
+@router.post("/dialogues/{slug}/codes", status_code=201)
+async def create_code(
+    body: CodeIn, session: SessionDep, access: Annotated[Access, allow(Action.CODEBOOK_MANAGE)]
+) -> dict[str, Any]:
+    dialogue = access.require_dialogue()
+    code = await codebook.create_code(
+        session=session,
+        dialogue_id=dialogue.id or 0,
+        name=body.name,
+        description=body.description,
+        colour=body.colour,
+    )
+    await audit.record_action(
+        session=session,
+        dialogue_id=dialogue.id,
+        actor_id=access.require_user().id,
+        action="code.create",
+        target_type="code",
+        target_id=code.id,
+        after={"name": code.name, "colour": code.colour},
+    )
+    await commit(session)
+    return code_data(code)
+
+
+@router.put("/posts/{post_id}/codes")
+async def set_post_codes(
+    body: PostCodesIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.CODEBOOK_MANAGE)],
+) -> dict[str, Any]:
+    post: Post = access.resources["post_id"]
+    previous, codes = await codebook.set_post_codes(
+        session=session, dialogue_id=post.dialogue_id, post_id=post.id or 0, code_ids=body.codes
+    )
+    await audit.record_action(
+        session=session,
+        dialogue_id=post.dialogue_id,
+        actor_id=access.require_user().id,
+        action="post.codes",
+        target_type="post",
+        target_id=post.id,
+        before={"codes": previous},
+        after={"codes": [c.id for c in codes]},
+    )
+    await commit(session)
+    return {"post_id": post.id, "codes": [code_data(c) for c in codes]}
+
+
+router.include_router(threads_router)
+router.include_router(people_router)
+router.include_router(records_router)

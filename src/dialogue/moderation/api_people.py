@@ -1,0 +1,157 @@
+"""Member moderation routes: mute, ban, trust, roles, acting through a post, bulk invite, mode."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Membership
+from dialogue.errors import NotFound
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.moderation import audit, members
+from dialogue.moderation.models import AuditEntry
+from dialogue.moderation.schemas import (
+    AuthorModerationIn,
+    BulkInviteIn,
+    MemberModerationIn,
+    ModeIn,
+)
+from dialogue.policy import Action, Role
+from dialogue.threads.models import Post
+
+router = APIRouter()
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def _membership(session: SessionDep, dialogue_id: int, user_id: int) -> Membership:
+    membership = await dialogues.get_membership(
+        session=session, dialogue_id=dialogue_id, user_id=user_id
+    )
+    if membership is None:
+        raise NotFound(_("This person is not a member of the dialogue."))
+    return membership
+
+
+@router.post("/dialogues/{slug}/members/{user_id}/moderation")
+async def moderate_member(
+    user_id: UserId,
+    body: MemberModerationIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.MEMBER_MUTE)],
+) -> dict[str, Any]:
+    """Mute and ban for staff; trust and roles for organizers only."""
+    dialogue = access.require_dialogue()
+    membership = await _membership(session, dialogue.id or 0, user_id)
+    membership = await members.moderate_member(
+        session=session,
+        dialogue=dialogue,
+        membership=membership,
+        actor=access.require_user(),
+        actor_role=access.role,
+        act=members.MemberAction(
+            action=body.action,
+            reason=body.reason,
+            clause=body.clause,
+            until=body.until,
+            role=body.role,
+        ),
+    )
+    await commit(session)
+    return {"user_id": membership.user_id, **members.state(membership)}
+
+
+@router.post("/posts/{post_id}/author/moderation")
+async def moderate_author(
+    body: AuthorModerationIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.MEMBER_BAN)],
+) -> dict[str, Any]:
+    """Mute or ban a post's author, anonymous or not, without learning who it is."""
+    post: Post = access.resources["post_id"]
+    dialogue = access.require_dialogue()
+    if post.author_id is None:
+        raise NotFound(_("This post's author no longer has an account."))
+    membership = await _membership(session, dialogue.id or 0, post.author_id)
+    membership = await members.moderate_member(
+        session=session,
+        dialogue=dialogue,
+        membership=membership,
+        actor=access.require_user(),
+        actor_role=access.role,
+        act=members.MemberAction(
+            action=body.action, reason=body.reason, clause=body.clause, until=body.until
+        ),
+        via_post=post.id,
+    )
+    await commit(session)
+    state = members.state(membership)
+    state.pop("role")  # the role would narrow down who an anonymous author is
+    return {"post_id": post.id, **state}
+
+
+@router.get("/dialogues/{slug}/members/{user_id}/audit")
+async def member_trail(
+    user_id: UserId, session: SessionDep, access: Annotated[Access, allow(Action.AUDIT_READ)]
+) -> dict[str, Any]:
+    dialogue = access.require_dialogue()
+    entries = await audit.member_trail(
+        session=session, dialogue_id=dialogue.id or 0, user_id=user_id
+    )
+    return {"items": [audit_entry_data(e) for e in entries]}
+
+
+@router.post("/dialogues/{slug}/invitations/bulk", status_code=201)
+async def bulk_invite(
+    body: BulkInviteIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: Annotated[Access, allow(Action.INVITATION_CREATE)],
+) -> dict[str, Any]:
+    result = await members.bulk_invite(
+        session=session,
+        dialogue=access.require_dialogue(),
+        actor=access.require_user(),
+        text=body.emails,
+        role=Role(body.role),
+        lifetime=timedelta(days=settings.invitation_days),
+        base_url=settings.base_url,
+    )
+    await commit(session)
+    return {"invited": result.invited, "invalid": result.invalid}
+
+
+@router.put("/dialogues/{slug}/moderation/mode")
+async def set_mode(
+    body: ModeIn, session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_UPDATE)]
+) -> dict[str, Any]:
+    dialogue = await members.set_mode(
+        session=session,
+        dialogue=access.require_dialogue(),
+        actor=access.require_user(),
+        mode=body.mode,
+        reason=body.reason,
+    )
+    await commit(session)
+    return {"slug": dialogue.slug, "moderation": dialogue.moderation}
+
+
+def audit_entry_data(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "dialogue_id": entry.dialogue_id,
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "reason": entry.reason,
+        "clause": entry.clause,
+        "clause_version": entry.clause_version,
+        "before": entry.before,
+        "after": entry.after,
+        "created_at": entry.created_at.isoformat(),
+    }

@@ -1,0 +1,242 @@
+"""Moderating members: mute until a time, ban and lift a ban, trust, roles, bulk invitations.
+
+A ban takes effect on the next request at once: `policy.Standing.banned` removes every
+right, and the `member.updated` event lets live connections drop the member.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts import invitations
+from dialogue.accounts.models import User
+from dialogue.db import as_utc, utcnow
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.errors import Conflict, Forbidden, Invalid
+from dialogue.events.models import Audience
+from dialogue.events.service import append_event
+from dialogue.i18n import gettext as _
+from dialogue.moderation.audit import record_action
+from dialogue.moderation.clauses import cite
+from dialogue.moderation.models import NoticeKind
+from dialogue.moderation.notices import notify
+from dialogue.policy import STAFF_ROLES, Role
+
+ORGANIZER_ONLY = frozenset({"trust", "untrust", "role"})
+NEEDS_REASON = frozenset({"mute", "ban"})
+NOTICES = {"mute": NoticeKind.MUTED, "ban": NoticeKind.BANNED}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_INVITES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAction:
+    action: str
+    reason: str = ""
+    clause: str | None = None
+    until: datetime | None = None
+    role: Role | None = None
+
+
+def state(membership: Membership) -> dict[str, Any]:
+    return {
+        "role": membership.role,
+        "muted_until": membership.muted_until.isoformat() if membership.muted_until else None,
+        "banned": membership.banned_at is not None,
+        "trusted": membership.trusted,
+    }
+
+
+def _check_standing(actor: User, actor_role: Role | None, membership: Membership, act: str) -> None:
+    if membership.user_id == actor.id:
+        raise Forbidden(_("You cannot do this to yourself."), code="self_action")
+    if act in ORGANIZER_ONLY and actor_role != Role.ORGANIZER:
+        raise Forbidden(_("Only organizers change roles and trust."), code="forbidden")
+    if actor_role != Role.ORGANIZER and membership.role in STAFF_ROLES:
+        raise Forbidden(_("Only organizers act on moderators and organizers."), code="forbidden")
+
+
+def _apply(membership: Membership, act: MemberAction) -> None:
+    if act.action == "mute":
+        if act.until is None or as_utc(act.until) <= utcnow():
+            raise Invalid(
+                _("A mute needs an end in the future."),
+                fields=[{"field": "until", "message": "must be in the future"}],
+            )
+        membership.muted_until = as_utc(act.until)
+    elif act.action == "unmute":
+        membership.muted_until = None
+    elif act.action == "ban":
+        membership.banned_at = utcnow()
+    elif act.action == "unban":
+        membership.banned_at = None
+    elif act.action in ("trust", "untrust"):
+        membership.trusted = act.action == "trust"
+    elif act.role is None:
+        raise Invalid(_("Choose a role."), fields=[{"field": "role", "message": "required"}])
+    else:
+        membership.role = act.role.value
+
+
+async def moderate_member(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    membership: Membership,
+    actor: User,
+    actor_role: Role | None,
+    act: MemberAction,
+    via_post: int | None = None,
+) -> Membership:
+    """Apply one member action, audit it, tell the member, and announce it.
+
+    `via_post` names the anonymous post the member was reached through: the audit entry and
+    the event then name the post, never the member.
+    """
+    _check_standing(actor, actor_role, membership, act.action)
+    if act.action in NEEDS_REASON and not act.reason.strip():
+        raise Invalid(
+            _("Please give a reason for this action."),
+            code="reason_required",
+            fields=[{"field": "reason", "message": "required for this action"}],
+        )
+    citation = await cite(session=session, dialogue=dialogue, clause=act.clause)
+    before = state(membership)
+    _apply(membership, act)
+    after = state(membership)
+    if before == after:
+        raise Conflict(_("This member is already like that."), code="already_handled")
+    session.add(membership)
+    await session.flush()
+    entry = await record_action(
+        session=session,
+        dialogue_id=dialogue.id,
+        actor_id=actor.id,
+        action=f"member.{act.action}",
+        target_type="member" if via_post is None else "post_author",
+        target_id=membership.user_id if via_post is None else via_post,
+        reason=act.reason,
+        clause=citation.clause,
+        clause_version=citation.version,
+        before=before,
+        after=after,
+    )
+    if act.action in NOTICES:
+        await notify(
+            session=session,
+            dialogue_id=dialogue.id or 0,
+            user_id=membership.user_id,
+            kind=NOTICES[act.action],
+            entry=entry,
+            until=membership.muted_until if act.action == "mute" else None,
+        )
+    data = dialogues.member_data(membership) if via_post is None else {"post_id": via_post, **after}
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id or 0,
+        kind="member.updated",
+        data=data,
+        audience=Audience.REVIEWERS,
+        subject_user_id=membership.user_id,
+    )
+    return membership
+
+
+def parse_emails(text: str) -> tuple[list[str], list[str]]:
+    """Pasted addresses, split on commas, semicolons and white space: (valid, invalid)."""
+    valid: list[str] = []
+    invalid: list[str] = []
+    for raw in re.split(r"[\s,;]+", text):
+        address = raw.strip().strip("<>").lower()
+        if not address:
+            continue
+        (valid if EMAIL.match(address) else invalid).append(address)
+    return list(dict.fromkeys(valid)), list(dict.fromkeys(invalid))
+
+
+@dataclass(slots=True)
+class InviteResult:
+    invited: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+async def bulk_invite(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    actor: User,
+    text: str,
+    role: Role,
+    lifetime: timedelta,
+    base_url: str,
+) -> InviteResult:
+    """One invitation per pasted address, each with its one-time link and an audit entry."""
+    valid, invalid = parse_emails(text)
+    if len(valid) > MAX_INVITES:
+        raise Invalid(
+            _("At most %(n)s invitations at once.") % {"n": MAX_INVITES},
+            fields=[{"field": "emails", "message": f"more than {MAX_INVITES} addresses"}],
+        )
+    if not valid:
+        raise Invalid(
+            _("No valid email address was found."),
+            fields=[{"field": "emails", "message": "no valid address"}],
+        )
+    result = InviteResult(invalid=invalid)
+    for email in valid:
+        invitation, token = await invitations.create_invitation(
+            session=session,
+            dialogue=dialogue,
+            inviter=actor,
+            email=email,
+            role=role,
+            lifetime=lifetime,
+        )
+        await record_action(
+            session=session,
+            dialogue_id=dialogue.id,
+            actor_id=actor.id,
+            action="member.invite",
+            target_type="invitation",
+            target_id=invitation.id,
+            after={"email": email, "role": role.value},
+        )
+        result.invited.append(
+            {
+                "email": email,
+                "id": invitation.id,
+                "url": f"{base_url.rstrip('/')}/invitations/{token}",
+                "expires_at": invitation.expires_at.isoformat(),
+            }
+        )
+    return result
+
+
+async def set_mode(
+    *, session: AsyncSession, dialogue: Dialogue, actor: User, mode: str, reason: str
+) -> Dialogue:
+    """Switch pre- and post-moderation while the dialogue runs; queued posts stay queued."""
+    before = {"moderation": dialogue.moderation}
+    if dialogue.moderation == mode:
+        raise Conflict(_("The dialogue already uses this mode."), code="already_handled")
+    dialogue = await dialogues.update_dialogue(
+        session=session, dialogue=dialogue, changes={"moderation": mode}
+    )
+    await record_action(
+        session=session,
+        dialogue_id=dialogue.id,
+        actor_id=actor.id,
+        action="dialogue.moderation_mode",
+        target_type="dialogue",
+        target_id=dialogue.id,
+        reason=reason,
+        before=before,
+        after={"moderation": mode},
+    )
+    return dialogue

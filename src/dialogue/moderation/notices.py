@@ -1,0 +1,117 @@
+"""Telling authors: each reject, hide, mute or ban leaves a notice the author reads.
+
+The stored notice keeps the facts (kind, clause, version, reason); its sentence is made at
+read time, so each author reads it in their own language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.db import utcnow
+from dialogue.i18n import gettext as _
+from dialogue.moderation.models import Appeal, AuditEntry, Notice, NoticeKind
+
+
+async def notify(
+    *,
+    session: AsyncSession,
+    dialogue_id: int,
+    user_id: int | None,
+    kind: NoticeKind,
+    entry: AuditEntry,
+    post_id: int | None = None,
+    until: datetime | None = None,
+) -> Notice | None:
+    """Record the notice for the affected author of the action `entry` recorded."""
+    if user_id is None:  # the author's account is gone: nobody to tell
+        return None
+    notice = Notice(
+        dialogue_id=dialogue_id,
+        user_id=user_id,
+        kind=kind.value,
+        post_id=post_id,
+        audit_entry_id=entry.id,
+        actor_id=entry.actor_id,
+        clause=entry.clause,
+        clause_version=entry.clause_version,
+        reason=entry.reason,
+        until=until,
+    )
+    session.add(notice)
+    await session.flush()
+    return notice
+
+
+def notice_message(notice: Notice) -> str:
+    """The sentence an author reads, in the language active for this request."""
+    if notice.kind == NoticeKind.REJECTED:
+        text = _("Your post was not published.")
+    elif notice.kind == NoticeKind.HIDDEN:
+        text = _("Your post was hidden.")
+    elif notice.kind == NoticeKind.MUTED:
+        text = _("You cannot post in this dialogue for now.")
+    else:
+        text = _("You were removed from this dialogue.")
+    if notice.clause and notice.clause != "other":
+        text += " " + _(
+            "Clause %(clause)s of the code of conduct (version %(version)s) was applied."
+        ) % {"clause": notice.clause, "version": notice.clause_version}
+    return text
+
+
+async def list_notices(
+    *, session: AsyncSession, user_id: int, limit: int = 100
+) -> Sequence[tuple[Notice, Appeal | None]]:
+    """A person's notices, newest first, each with its appeal if there is one."""
+    rows = (
+        await session.exec(
+            select(Notice, Appeal)
+            .outerjoin(Appeal, col(Appeal.notice_id) == col(Notice.id))
+            .where(Notice.user_id == user_id)
+            .order_by(col(Notice.id).desc())
+            .limit(limit)
+        )
+    ).all()
+    return [(row[0], row[1]) for row in rows]
+
+
+async def mark_read(*, session: AsyncSession, notices: Sequence[Notice]) -> None:
+    now = utcnow()
+    for notice in notices:
+        if notice.read_at is None:
+            notice.read_at = now
+            session.add(notice)
+    await session.flush()
+
+
+def notice_data(notice: Notice, appeal: Appeal | None) -> dict[str, Any]:
+    """What the author sees: never who acted, always what and why."""
+    return {
+        "id": notice.id,
+        "dialogue_id": notice.dialogue_id,
+        "kind": notice.kind,
+        "post_id": notice.post_id,
+        "message": notice_message(notice),
+        "clause": notice.clause,
+        "clause_version": notice.clause_version,
+        "reason": notice.reason,
+        "until": notice.until.isoformat() if notice.until else None,
+        "created_at": notice.created_at.isoformat(),
+        "read": notice.read_at is not None,
+        "appeal": (
+            {
+                "id": appeal.id,
+                "status": appeal.status,
+                "decision_note": appeal.decision_note,
+                "decided_at": appeal.decided_at.isoformat() if appeal.decided_at else None,
+            }
+            if appeal
+            else None
+        ),
+    }
