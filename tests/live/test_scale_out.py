@@ -1,0 +1,144 @@
+"""Two `dialogue serve` processes over one PostgreSQL and one Redis: nothing lost, nothing twice.
+
+The broker is only a doorbell; these tests check that the database stays the truth when the
+doorbell is on another machine, and when it goes silent (Redis restarted mid-stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from tests.factories import Factory
+from tests.live.scale import (
+    bodies,
+    build_scene,
+    close_all,
+    expected,
+    logged_events,
+    open_client,
+    post,
+    receive_through,
+    received,
+    redis_or_skip,
+    running_instances,
+)
+from tests.servers import ProcessServer
+from tests.services import RedisServer
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = redis_or_skip()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def instances(
+    db_kind: str, database_url: str, redis_server: RedisServer
+) -> Iterator[list[ProcessServer]]:
+    assert db_kind == "postgresql"
+    with running_instances(database_url, redis_server.url) as started:
+        yield started
+
+
+class TestPostThroughOneInstanceReachesTheOther:
+    async def test_clients_on_both_instances_get_the_post_once_in_order(
+        self, factory: Factory, instances: list[ProcessServer]
+    ):
+        a, b = instances
+        scene = await build_scene(factory, a.url)
+        start = (await logged_events(a.url, scene.slug, scene.tokens["alice"], 0))[-1]["seq"]
+        on_a = await open_client(a.ws_url, scene.slug, scene.tokens["bob"], after=start)
+        on_b = await open_client(b.ws_url, scene.slug, scene.tokens["mona"], after=start)
+        try:
+            await post(a.url, scene.tokens["alice"], scene.thread_id, "through A")
+            await post(a.url, scene.tokens["alice"], scene.thread_id, "again through A")
+            for client, token in ((on_a, "bob"), (on_b, "mona")):
+                truth = await logged_events(b.url, scene.slug, scene.tokens[token], start)
+                await receive_through(client, truth[-1]["seq"])
+                assert received(client) == expected(truth)
+                assert bodies(client) == ["through A", "again through A"]
+        finally:
+            await close_all(on_a, on_b)
+
+
+class TestRedisRestartMidStream:
+    async def test_every_client_gets_every_event_once_in_order(
+        self, factory: Factory, instances: list[ProcessServer], redis_server: RedisServer
+    ):
+        a, b = instances
+        scene = await build_scene(factory, a.url)
+        start = (await logged_events(a.url, scene.slug, scene.tokens["alice"], 0))[-1]["seq"]
+        watchers = [("bob", a), ("mona", a), ("bob", b), ("mona", b), ("alice", b)]
+        clients = [
+            await open_client(server.ws_url, scene.slug, scene.tokens[name], after=start)
+            for name, server in watchers
+        ]
+        counter = itertools.count()
+
+        async def write(server: ProcessServer, name: str, count: int) -> None:
+            for _ in range(count):
+                body = f"{name} via {server.port} #{next(counter)}"
+                await post(server.url, scene.tokens[name], scene.thread_id, body)
+                await asyncio.sleep(0.05)
+
+        async def restart_redis() -> None:
+            await asyncio.sleep(0.8)
+            await asyncio.to_thread(redis_server.restart)
+
+        try:
+            await asyncio.gather(
+                write(a, "alice", 40), write(b, "bob", 40), write(a, "mona", 20), restart_redis()
+            )
+            # After the restart, a few more while the brokers resubscribe.
+            await asyncio.gather(write(b, "alice", 10), write(a, "bob", 10))
+            for client, (name, _server) in zip(clients, watchers, strict=True):
+                truth = await logged_events(a.url, scene.slug, scene.tokens[name], start)
+                assert sum(e["kind"] == "post.created" for e in truth) == 120
+                await receive_through(client, truth[-1]["seq"], timeout=30)
+                assert received(client) == expected(truth), name
+        finally:
+            await close_all(*clients)
+
+
+class TestReconnectToTheOtherInstance:
+    async def test_resuming_with_after_on_b_gives_exactly_what_was_missed(
+        self, factory: Factory, instances: list[ProcessServer]
+    ):
+        a, b = instances
+        scene = await build_scene(factory, a.url)
+        token = scene.tokens["bob"]
+        start = (await logged_events(a.url, scene.slug, token, 0))[-1]["seq"]
+        first = await open_client(a.ws_url, scene.slug, token, after=start)
+        for n in range(3):
+            await post(a.url, scene.tokens["alice"], scene.thread_id, f"seen {n}")
+        seen = await logged_events(a.url, scene.slug, token, start)
+        await receive_through(first, seen[-1]["seq"])
+        assert received(first) == expected(seen)
+        resume_from = received(first)[-1][0]
+        await first.ws.close()
+
+        for n in range(4):
+            server = a if n % 2 else b
+            await post(server.url, scene.tokens["alice"], scene.thread_id, f"missed {n}")
+        missed = await logged_events(a.url, scene.slug, token, resume_from)
+        again = await open_client(b.ws_url, scene.slug, token, after=resume_from)
+        try:
+            await receive_through(again, missed[-1]["seq"])
+            assert received(again) == expected(missed)
+            assert bodies(again) == [f"missed {n}" for n in range(4)]
+            # And it is live on B from there: one more through A arrives once, after the rest.
+            await post(a.url, scene.tokens["alice"], scene.thread_id, "live after resume")
+            after_resume = await logged_events(b.url, scene.slug, token, resume_from)
+            await receive_through(again, after_resume[-1]["seq"])
+            assert received(again) == expected(after_resume)
+            assert bodies(again)[-1] == "live after resume"
+        finally:
+            await again.ws.close()
