@@ -24,6 +24,7 @@ from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
 from dialogue.ratelimit import RateLimiter
+from dialogue.synthesis import api as synthesis_api
 from dialogue.threads import api as threads_api
 from dialogue.web import pages
 from dialogue.web.templating import create_templates
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(dialogues_api.router)
     api.include_router(threads_api.router)
     api.include_router(events_api.router)
+    api.include_router(synthesis_api.router)
     api.include_router(moderation_api.router)
     app.include_router(api)
     app.include_router(health_router)

@@ -12,6 +12,7 @@ from dialogue.moderation.models import (
     PostCode,
     UnmaskRequest,
 )
+from dialogue.synthesis.models import Report, ReportApproval, ReportComment, ReportSnapshot
 from dialogue.threads.models import Post, PostRevision, Reaction, Thread
 
 __all__ = [
@@ -30,6 +31,10 @@ __all__ = [
     "PostCode",
     "PostRevision",
     "Reaction",
+    "Report",
+    "ReportApproval",
+    "ReportComment",
+    "ReportSnapshot",
     "Theme",
     "ThemeFacilitator",
     "Thread",

@@ -56,6 +56,10 @@ class Action(StrEnum):
     AUDIT_READ = "audit.read"
     EVENTS_READ = "events.read"
     REPORT_READ = "report.read"
+    REPORT_EDIT = "report.edit"  # the narrative: executive summary, theme summaries
+    REPORT_REVIEW = "report.review"  # review state, comments, approvals, transitions
+    REPORT_PUBLISH = "report.publish"  # publication and who may download it
+    REPORT_DOWNLOAD = "report.download"  # the published snapshot, as the organizer allows
     THREAD_MODERATE = "thread.moderate"  # lock, pin, move to another theme
     MEMBER_BAN = "member.ban"
     CODEBOOK_READ = "codebook.read"
@@ -108,6 +112,10 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.QUEUE_READ: _STAFF,
     Action.AUDIT_READ: _REVIEWERS,
     Action.REPORT_READ: frozenset({Role.ORGANIZER, Role.ADVISOR}),
+    Action.REPORT_EDIT: _STAFF,
+    Action.REPORT_REVIEW: _REVIEWERS,
+    Action.REPORT_PUBLISH: _ORGANIZER,
+    Action.REPORT_DOWNLOAD: _ALL,
     Action.THREAD_MODERATE: _STAFF,
     Action.MEMBER_BAN: _STAFF,
     Action.CODEBOOK_READ: _REVIEWERS,
@@ -115,7 +123,9 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.AUTHOR_UNMASK: _STAFF,
 }
 
-_PUBLIC_READ = frozenset({Action.DIALOGUE_READ, Action.EVENTS_READ, Action.SEARCH})
+_PUBLIC_READ = frozenset(
+    {Action.DIALOGUE_READ, Action.EVENTS_READ, Action.SEARCH, Action.REPORT_DOWNLOAD}
+)
 
 
 @dataclass(frozen=True, slots=True)

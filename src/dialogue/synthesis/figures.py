@@ -24,13 +24,21 @@ def figure(key: str, label: str, value: int, post_ids: Iterable[int]) -> dict[st
     return {"key": key, "label": label, "value": value, "post_ids": sorted(set(post_ids))}
 
 
+def named_organisations(posts: Sequence[SourcePost], source: ReportSource) -> set[str]:
+    """Organisations of authors who consented to be named, through their own-name posts only:
+    someone who wrote only anonymously is never listed, not even by organisation."""
+    names = set()
+    for post in posts:
+        person = source.people.get(post.author_id or -1)
+        if post.anonymous or person is None or person.quote_consent != NAMED:
+            continue
+        if person.organization.strip():
+            names.add(person.organization.strip())
+    return names
+
+
 def organisations(source: ReportSource) -> list[str]:
-    """Organisations named by members who consented to be quoted by name."""
-    names = {
-        p.organization.strip()
-        for p in source.people.values()
-        if p.quote_consent == NAMED and p.organization.strip()
-    }
+    names = named_organisations(source.posts, source)
     return sorted(names, key=lambda n: (n.casefold(), n))
 
 
@@ -41,14 +49,7 @@ def post_figures(posts: Sequence[SourcePost], source: ReportSource) -> list[dict
     countries = {
         source.people[a].country for a in authors if a in source.people and source.people[a].country
     }
-    named_orgs = {
-        source.people[p.author_id].organization.strip()
-        for p in posts
-        if p.author_id in source.people
-        and not p.anonymous
-        and source.people[p.author_id].quote_consent == NAMED
-        and source.people[p.author_id].organization.strip()
-    }
+    named_orgs = named_organisations(posts, source)
     return [
         figure("participants", "Participants", len(authors), ids),
         figure("posts", "Posts", len(posts), ids),

@@ -1,0 +1,294 @@
+"""Report routes: download in six formats, jobs with progress, narrative, comments, sign-off."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.config import Settings
+from dialogue.dialogues.models import Dialogue
+from dialogue.errors import Conflict, NotFound
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.policy import Action, Role
+from dialogue.synthesis import pipeline
+from dialogue.synthesis import service as reports
+from dialogue.synthesis.jobs import Job, JobRegistry
+from dialogue.synthesis.models import ReportState
+from dialogue.synthesis.rendering import MEDIA_TYPES, RenderOptions
+from dialogue.synthesis.schemas import (
+    AudienceIn,
+    CommentIn,
+    Format,
+    JobIn,
+    NarrativeIn,
+    TransitionIn,
+)
+
+router = APIRouter(prefix="/dialogues/{slug}/report", tags=["reports"])
+
+
+def registry(request: Request) -> JobRegistry:
+    """One registry per app, made on first use (the app factory need not know about it)."""
+    found: JobRegistry | None = getattr(request.app.state, "report_jobs", None)
+    if found is None:
+        found = JobRegistry()
+        request.app.state.report_jobs = found
+    return found
+
+
+def options_for(request: Request) -> RenderOptions:
+    settings: Settings = request.app.state.settings
+    return RenderOptions(base_url=settings.base_url, templates_dir=settings.templates_dir)
+
+
+def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{dialogue.slug}-report.{fmt}"'},
+    )
+
+
+async def start_job(request: Request, access: Access, session: SessionDep, fmt: str) -> Job:
+    """The report in `fmt` as it stands: the frozen snapshot once published, else live."""
+    dialogue = access.require_dialogue()
+    assert dialogue.id is not None
+    report = await reports.get_report(session=session, dialogue=dialogue)
+    await commit(session)
+    options = options_for(request)
+    database = request.app.state.database
+    if report.state == ReportState.PUBLISHED:
+        snapshot = await reports.latest_snapshot(session=session, report=report)
+        assert snapshot is not None
+        document = snapshot.document
+
+        async def frozen(job: Job) -> bytes:
+            return await pipeline.snapshot_report(
+                document=document, fmt=fmt, options=options, progress=job.report
+            )
+
+        key: tuple[Any, ...] = (dialogue.id, fmt, "snapshot", snapshot.id)
+        return registry(request).start_or_join(
+            key=key, dialogue_id=dialogue.id, fmt=fmt, work=frozen
+        )
+    state = report.state
+
+    async def live(job: Job) -> bytes:
+        async with database.session() as own:  # the request's session ends with the request
+            return await pipeline.live_report(
+                session=own,
+                dialogue=dialogue,
+                state=state,
+                fmt=fmt,
+                options=options,
+                progress=job.report,
+            )
+
+    key = (dialogue.id, fmt, "live", state)
+    return registry(request).start_or_join(key=key, dialogue_id=dialogue.id, fmt=fmt, work=live)
+
+
+@router.get("")
+async def get_report(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.REPORT_READ)],
+    format: Annotated[Format, Query()] = "html",
+) -> Response:
+    job = await start_job(request, access, session, format)
+    body = await registry(request).wait(job)
+    return file_response(access.require_dialogue(), format, body)
+
+
+@router.post("/jobs", status_code=202)
+async def create_job(
+    request: Request,
+    body: JobIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.REPORT_READ)],
+) -> dict[str, Any]:
+    job = await start_job(request, access, session, body.format)
+    return job.data()
+
+
+def own_job(request: Request, access: Access, job_id: str) -> Job:
+    job = registry(request).get(job_id)
+    if job is None or job.dialogue_id != access.require_dialogue().id:
+        raise NotFound(_("Not found."))
+    return job
+
+
+@router.get("/jobs/{job_id}")
+async def job_status(
+    request: Request, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
+) -> dict[str, Any]:
+    return own_job(request, access, job_id).data()
+
+
+@router.get("/jobs/{job_id}/file")
+async def job_file(
+    request: Request, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
+) -> Response:
+    job = own_job(request, access, job_id)
+    if job.state != "done" or job.result is None:
+        raise Conflict(_("The report is not ready yet."), code="not_ready")
+    return file_response(access.require_dialogue(), job.format, job.result)
+
+
+@router.get("/published")
+async def published(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.REPORT_DOWNLOAD)],
+    format: Annotated[Format, Query()] = "html",
+) -> Response:
+    dialogue = access.require_dialogue()
+    snapshot = await reports.published_snapshot(
+        session=session, dialogue=dialogue, role=access.role
+    )
+    body = await pipeline.snapshot_report(
+        document=snapshot.document, fmt=format, options=options_for(request)
+    )
+    return file_response(dialogue, format, body)
+
+
+async def _review(session: SessionDep, dialogue: Dialogue) -> dict[str, Any]:
+    assert dialogue.id is not None
+    report = await reports.get_report(session=session, dialogue=dialogue)
+    approvals = await reports.approvals(session=session, report=report)
+    advisors = await reports.has_advisors(session=session, dialogue_id=dialogue.id)
+    return reports.review_data(report, approvals, advisors)
+
+
+@router.get("/review")
+async def review(
+    session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> dict[str, Any]:
+    data = await _review(session, access.require_dialogue())
+    await commit(session)
+    return data
+
+
+@router.post("/transitions")
+async def transition(
+    request: Request,
+    body: TransitionIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.REPORT_REVIEW)],
+) -> dict[str, Any]:
+    dialogue = access.require_dialogue()
+    role = access.role
+    assert role is not None
+    snapshot = None
+    if body.to == ReportState.PUBLISHED:
+        # Refuse before the expensive build; the final check runs again in the transaction.
+        await reports.prepare_transition(session=session, dialogue=dialogue, role=role, to=body.to)
+        data = await pipeline.live_report(
+            session=session,
+            dialogue=dialogue,
+            state=ReportState.PUBLISHED.value,
+            fmt="json",
+            options=options_for(request),
+        )
+        snapshot = data.decode("utf-8")
+    await reports.transition(
+        session=session,
+        dialogue=dialogue,
+        actor=access.require_user(),
+        role=Role(role),
+        to=body.to,
+        note=body.note,
+        snapshot=snapshot,
+    )
+    data_out = await _review(session, dialogue)
+    await commit(session)
+    return data_out
+
+
+@router.put("/audience")
+async def set_audience(
+    body: AudienceIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_PUBLISH)]
+) -> dict[str, Any]:
+    dialogue = access.require_dialogue()
+    await reports.set_audience(
+        session=session, dialogue=dialogue, actor=access.require_user(), audience=body.audience
+    )
+    data = await _review(session, dialogue)
+    await commit(session)
+    return data
+
+
+def narrative_data(report: Any) -> dict[str, Any]:
+    return {
+        "executive_summary": report.executive_summary,
+        "recommendations": report.recommendations,
+        "theme_summaries": dict(report.theme_summaries or {}),
+        "state": report.state,
+        "updated_at": report.updated_at.isoformat(),
+    }
+
+
+@router.get("/narrative")
+async def get_narrative(
+    session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> dict[str, Any]:
+    report = await reports.get_report(session=session, dialogue=access.require_dialogue())
+    await commit(session)
+    return narrative_data(report)
+
+
+@router.put("/narrative")
+async def put_narrative(
+    body: NarrativeIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_EDIT)]
+) -> dict[str, Any]:
+    report = await reports.update_narrative(
+        session=session,
+        dialogue=access.require_dialogue(),
+        actor=access.require_user(),
+        executive_summary=body.executive_summary,
+        recommendations=body.recommendations,
+        theme_summaries=body.theme_summaries,
+    )
+    data = narrative_data(report)
+    await commit(session)
+    return data
+
+
+@router.get("/comments")
+async def list_comments(
+    session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> dict[str, Any]:
+    rows = await reports.list_comments(session=session, dialogue=access.require_dialogue())
+    await commit(session)
+    return {"items": [comment_data(c, u) for c, u in rows]}
+
+
+def comment_data(comment: Any, author: Any) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "body": comment.body,
+        "theme_id": comment.theme_id,
+        "author": {"id": author.id, "display_name": author.display_name} if author else None,
+        "created_at": comment.created_at.isoformat(),
+    }
+
+
+@router.post("/comments", status_code=201)
+async def add_comment(
+    body: CommentIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> JSONResponse:
+    user = access.require_user()
+    comment = await reports.add_comment(
+        session=session,
+        dialogue=access.require_dialogue(),
+        actor=user,
+        body=body.body,
+        theme_id=body.theme_id,
+    )
+    data = comment_data(comment, user)
+    await commit(session)
+    return JSONResponse(data, status_code=201)

@@ -1,0 +1,79 @@
+"""From a dialogue to a file: load (async), then build and render in a worker thread.
+
+Every format is rendered from the JSON document read back, so a live report and the
+frozen snapshot of the same data give the same files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.dialogues.models import Dialogue
+from dialogue.synthesis import render_json
+from dialogue.synthesis.assembly import build_document
+from dialogue.synthesis.loader import load_source
+from dialogue.synthesis.rendering import RenderOptions, renderer
+from dialogue.synthesis.source import ReportSource
+
+Progress = Callable[[float, str], None]
+
+LOAD_SHARE, BUILD_SHARE = 0.15, 0.55  # of the progress bar; rendering takes the rest
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    return None
+
+
+def document_json(source: ReportSource, progress: Progress = _quiet) -> bytes:
+    """The JSON format: the document, built from the source (CPU-bound, run in a thread)."""
+
+    def scaled(fraction: float, message: str) -> None:
+        progress(LOAD_SHARE + BUILD_SHARE * fraction, message)
+
+    document = build_document(source, scaled)
+    return render_json.render(document, RenderOptions())
+
+
+def render_from_json(
+    data: bytes, fmt: str, options: RenderOptions, progress: Progress = _quiet
+) -> bytes:
+    if fmt == "json":
+        progress(1.0, "done")
+        return data
+    progress(LOAD_SHARE + BUILD_SHARE, f"rendering {fmt}")
+    document: dict[str, Any] = json.loads(data)
+    output = renderer(fmt)(document, options)
+    progress(1.0, "done")
+    return output
+
+
+async def live_report(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    state: str,
+    fmt: str,
+    options: RenderOptions,
+    progress: Progress = _quiet,
+) -> bytes:
+    """The current report in one format; the heavy part never blocks the event loop."""
+    progress(0.0, "loading posts")
+    source = await load_source(
+        session=session, dialogue=dialogue, state=state, base_url=options.base_url
+    )
+    progress(LOAD_SHARE, "analysing")
+    data = await asyncio.to_thread(document_json, source, progress)
+    return await asyncio.to_thread(render_from_json, data, fmt, options, progress)
+
+
+async def snapshot_report(
+    *, document: str, fmt: str, options: RenderOptions, progress: Progress = _quiet
+) -> bytes:
+    return await asyncio.to_thread(
+        render_from_json, document.encode("utf-8"), fmt, options, progress
+    )

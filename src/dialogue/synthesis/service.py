@@ -1,0 +1,302 @@
+"""The report's life: narrative edits, review comments, sign-off transitions, frozen snapshots.
+
+Every transition is written to the audit log in the same transaction. Publication needs
+an advisor's approval in the current review round whenever the dialogue has advisors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts.models import User
+from dialogue.db import utcnow
+from dialogue.dialogues.models import Dialogue, Membership, Theme
+from dialogue.errors import Conflict, DialogueError, Invalid, NotFound
+from dialogue.i18n import gettext as _
+from dialogue.moderation.audit import record_action
+from dialogue.policy import Role
+from dialogue.synthesis.models import (
+    Report,
+    ReportApproval,
+    ReportAudience,
+    ReportComment,
+    ReportSnapshot,
+    ReportState,
+)
+from dialogue.synthesis.workflow import check_transition, verb_of
+
+EDITABLE = frozenset({ReportState.DRAFT, ReportState.IN_REVIEW})
+MAX_TEXT = 100_000
+
+
+async def get_report(*, session: AsyncSession, dialogue: Dialogue) -> Report:
+    """The dialogue's report, created as an empty draft the first time anyone asks."""
+    found = (await session.exec(select(Report).where(Report.dialogue_id == dialogue.id))).first()
+    if found is not None:
+        return found
+    assert dialogue.id is not None
+    report = Report(dialogue_id=dialogue.id)
+    session.add(report)
+    await session.flush()
+    return report
+
+
+async def has_advisors(*, session: AsyncSession, dialogue_id: int) -> bool:
+    count = (
+        await session.exec(
+            select(func.count()).where(
+                Membership.dialogue_id == dialogue_id,
+                Membership.role == Role.ADVISOR,
+                col(Membership.banned_at).is_(None),
+            )
+        )
+    ).one()
+    return int(count) > 0
+
+
+async def update_narrative(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    actor: User,
+    executive_summary: str | None,
+    recommendations: str | None,
+    theme_summaries: dict[int, str] | None,
+) -> Report:
+    """Change the parts people write; only while the report is a draft or in review."""
+    report = await get_report(session=session, dialogue=dialogue)
+    if report.state not in EDITABLE:
+        raise Conflict(
+            _("An approved or published report can no longer be edited."), code="report_locked"
+        )
+    if theme_summaries:
+        known = set(
+            (await session.exec(select(Theme.id).where(Theme.dialogue_id == dialogue.id))).all()
+        )
+        unknown = sorted(set(theme_summaries) - known)
+        if unknown:
+            raise Invalid(
+                _("Theme summaries must be for this dialogue's themes."),
+                fields=[{"field": "theme_summaries", "message": f"unknown themes: {unknown}"}],
+            )
+        merged = dict(report.theme_summaries or {})
+        merged.update({str(k): v for k, v in theme_summaries.items()})
+        report.theme_summaries = {k: v for k, v in sorted(merged.items()) if v}
+    if executive_summary is not None:
+        report.executive_summary = executive_summary
+    if recommendations is not None:
+        report.recommendations = recommendations
+    report.updated_by = actor.id
+    report.updated_at = utcnow()
+    session.add(report)
+    await session.flush()
+    return report
+
+
+async def add_comment(
+    *, session: AsyncSession, dialogue: Dialogue, actor: User, body: str, theme_id: int | None
+) -> ReportComment:
+    report = await get_report(session=session, dialogue=dialogue)
+    if theme_id is not None:
+        theme = await session.get(Theme, theme_id)
+        if theme is None or theme.dialogue_id != dialogue.id:
+            raise Invalid(
+                _("That theme is not in this dialogue."),
+                fields=[{"field": "theme_id", "message": "unknown theme"}],
+            )
+    assert report.id is not None
+    comment = ReportComment(report_id=report.id, author_id=actor.id, theme_id=theme_id, body=body)
+    session.add(comment)
+    await session.flush()
+    return comment
+
+
+async def list_comments(
+    *, session: AsyncSession, dialogue: Dialogue
+) -> Sequence[tuple[ReportComment, User | None]]:
+    report = await get_report(session=session, dialogue=dialogue)
+    rows = (
+        await session.exec(
+            select(ReportComment, User)
+            .outerjoin(User, col(User.id) == col(ReportComment.author_id))
+            .where(ReportComment.report_id == report.id)
+            .order_by(col(ReportComment.id))
+        )
+    ).all()
+    return [(c, u) for c, u in rows]
+
+
+async def approvals(*, session: AsyncSession, report: Report) -> Sequence[ReportApproval]:
+    return (
+        await session.exec(
+            select(ReportApproval)
+            .where(
+                ReportApproval.report_id == report.id,
+                ReportApproval.review_round == report.review_round,
+            )
+            .order_by(col(ReportApproval.id))
+        )
+    ).all()
+
+
+async def prepare_transition(
+    *, session: AsyncSession, dialogue: Dialogue, role: Role, to: ReportState
+) -> Report:
+    """Refuse a transition before any expensive work (publication builds the whole report)."""
+    assert dialogue.id is not None
+    report = await get_report(session=session, dialogue=dialogue)
+    advisors = await has_advisors(session=session, dialogue_id=dialogue.id)
+    advisor_approved = any(
+        a.role == Role.ADVISOR for a in await approvals(session=session, report=report)
+    )
+    check_transition(
+        current=ReportState(report.state),
+        to=to,
+        role=role,
+        has_advisors=advisors,
+        advisor_approved=advisor_approved,
+    )
+    return report
+
+
+async def transition(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    actor: User,
+    role: Role,
+    to: ReportState,
+    note: str,
+    snapshot: str | None = None,
+) -> Report:
+    """Move the report and log it; publishing stores `snapshot` (the JSON document) frozen."""
+    report = await prepare_transition(session=session, dialogue=dialogue, role=role, to=to)
+    before = {"state": report.state, "review_round": report.review_round}
+    assert report.id is not None and actor.id is not None
+    if to == ReportState.APPROVED:
+        current = await approvals(session=session, report=report)
+        if not any(a.user_id == actor.id for a in current):
+            session.add(
+                ReportApproval(
+                    report_id=report.id,
+                    user_id=actor.id,
+                    role=role.value,
+                    review_round=report.review_round,
+                )
+            )
+    if to == ReportState.DRAFT:
+        report.review_round += 1
+    if to == ReportState.PUBLISHED:
+        if snapshot is None:
+            raise DialogueError(
+                _("The report could not be frozen."), status=500, code="no_snapshot"
+            )
+        version = await _next_version(session, report.id)
+        session.add(
+            ReportSnapshot(
+                report_id=report.id, version=version, document=snapshot, created_by=actor.id
+            )
+        )
+        report.published_at = utcnow()
+    report.state = to.value
+    report.updated_at = utcnow()
+    session.add(report)
+    await record_action(
+        session=session,
+        dialogue_id=dialogue.id,
+        actor_id=actor.id,
+        action=f"report.{verb_of(to)}",
+        target_type="report",
+        target_id=report.id,
+        reason=note,
+        before=before,
+        after={"state": report.state, "review_round": report.review_round},
+    )
+    await session.flush()
+    return report
+
+
+async def _next_version(session: AsyncSession, report_id: int) -> int:
+    latest = (
+        await session.exec(
+            select(func.max(ReportSnapshot.version)).where(ReportSnapshot.report_id == report_id)
+        )
+    ).one()
+    return int(latest or 0) + 1
+
+
+async def set_audience(
+    *, session: AsyncSession, dialogue: Dialogue, actor: User, audience: ReportAudience
+) -> Report:
+    report = await get_report(session=session, dialogue=dialogue)
+    before = {"audience": report.audience}
+    report.audience = audience.value
+    session.add(report)
+    await record_action(
+        session=session,
+        dialogue_id=dialogue.id,
+        actor_id=actor.id,
+        action="report.audience",
+        target_type="report",
+        target_id=report.id,
+        before=before,
+        after={"audience": report.audience},
+    )
+    await session.flush()
+    return report
+
+
+async def latest_snapshot(*, session: AsyncSession, report: Report) -> ReportSnapshot | None:
+    return (
+        await session.exec(
+            select(ReportSnapshot)
+            .where(ReportSnapshot.report_id == report.id)
+            .order_by(col(ReportSnapshot.version).desc())
+            .limit(1)
+        )
+    ).first()
+
+
+def may_download(audience: str, role: Role | None) -> bool:
+    """Whether a reader with this role may download the published report."""
+    if audience == ReportAudience.PUBLIC:
+        return True
+    if audience == ReportAudience.MEMBERS:
+        return role is not None
+    return role in (Role.ORGANIZER, Role.ADVISOR)
+
+
+async def published_snapshot(
+    *, session: AsyncSession, dialogue: Dialogue, role: Role | None
+) -> ReportSnapshot:
+    report = await get_report(session=session, dialogue=dialogue)
+    snapshot = await latest_snapshot(session=session, report=report)
+    if report.state != ReportState.PUBLISHED or snapshot is None:
+        raise NotFound(_("This report has not been published."))
+    if not may_download(report.audience, role):
+        raise DialogueError(
+            _("The organizers have not shared this report with you."), status=403, code="forbidden"
+        )
+    return snapshot
+
+
+def review_data(
+    report: Report, approvals: Sequence[ReportApproval], advisors: bool
+) -> dict[str, Any]:
+    return {
+        "state": report.state,
+        "review_round": report.review_round,
+        "audience": report.audience,
+        "has_advisors": advisors,
+        "approvals": [
+            {"user_id": a.user_id, "role": a.role, "created_at": a.created_at.isoformat()}
+            for a in approvals
+        ],
+        "published_at": report.published_at.isoformat() if report.published_at else None,
+        "updated_at": report.updated_at.isoformat(),
+    }

@@ -1,0 +1,159 @@
+"""A small dialogue with every consent and visibility case a report must respect, and readers of all formats."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from docx import Document
+from pypdf import PdfReader
+
+from dialogue.accounts.models import User
+from dialogue.dialogues.models import Dialogue, Theme
+from dialogue.threads.models import Post
+from tests.factories import Factory
+from tests.synthesis.builders import World
+
+FORMATS = ("md", "html", "pdf", "docx", "json", "csv")
+
+# Words that must appear (quotable) or never appear (not quotable, not published, or a
+# masked author) in any format.
+PRESENT = {
+    "NAMEDQUOTE": "Amina Wanjiru, Kenya Women Network",
+    "ANONCONSENTQUOTE": "A practitioner from Brazil",
+    "ANONPOSTQUOTE": "Anonymous participant",
+    "OVERRIDEQUOTE": "Olga Petrova",
+}
+ABSENT = (
+    "NEVERQUOTE",
+    "UNKNOWNQUOTE",
+    "AMINANONE",
+    "PENDINGTEXT",
+    "REJECTEDTEXT",
+    "HIDDENTEXT",
+    "DELETEDTEXT",
+    "NEVERTITLE",
+    "Carla Never",
+    "Dan Unknown",
+    "Bruno Silva",  # anonymous consent: never named
+    "Eve Hidden",  # wrote only an anonymous post
+    "Secret Shelter Org",
+)
+
+
+@dataclass
+class Scene:
+    dialogue: Dialogue
+    theme: Theme
+    second: Theme
+    organizer: User
+    advisor: User
+    moderator: User
+    participant: User
+    people: dict[str, User] = field(default_factory=dict)
+    posts: dict[str, Post] = field(default_factory=dict)
+    published: int = 0
+
+
+async def build_scene(factory: Factory, *, advisors: bool = True) -> Scene:
+    world = World(factory)
+    dialogue = await factory.dialogue(title="Accountability in work with men and boys")
+    theme = await factory.theme(dialogue, title="Accountability to women's movements")
+    second = await factory.theme(dialogue, title="Working with boys in schools")
+    organizer = await factory.member(
+        dialogue, "organizer", organization="Alliance for Gender Justice", quote_consent="named"
+    )
+    advisor = (
+        await factory.member(dialogue, "advisor")
+        if advisors
+        else await factory.member(dialogue, "expert")
+    )
+    scene = Scene(
+        dialogue=dialogue,
+        theme=theme,
+        second=second,
+        organizer=organizer,
+        advisor=advisor,
+        moderator=await factory.member(dialogue, "moderator"),
+        participant=await factory.member(dialogue, "participant"),
+    )
+    profiles = {
+        "amina": ("Amina Wanjiru", "Kenya Women Network", "KE", "named"),
+        "bruno": ("Bruno Silva", "Instituto Papai", "BR", "anonymous"),
+        "carla": ("Carla Never", "Never Org", "MX", "none"),
+        "dan": ("Dan Unknown", "Unknown Org", "US", None),
+        "eve": ("Eve Hidden", "Secret Shelter Org", "KE", "named"),
+        "olga": ("Olga Petrova", "", "UA", "none"),
+    }
+    for key, (name, org, country, consent) in profiles.items():
+        scene.people[key] = await factory.member(
+            dialogue,
+            "participant",
+            display_name=name,
+            organization=org,
+            country=country,
+            quote_consent=consent,
+        )
+    p = scene.people
+
+    async def opened(key: str, title: str, body: str, **kw: Any) -> tuple[Any, Post]:
+        thread, post = await world.thread(dialogue, theme, p[key], title, body, **kw)
+        scene.posts[key] = post
+        return thread, post
+
+    amina_thread, _ = await opened(
+        "amina", "Listening first", "NAMEDQUOTE accountability means listening.", highlighted=True
+    )
+    await opened("bruno", "Funding", "ANONCONSENTQUOTE funding follows trust.", highlighted=True)
+    await opened("carla", "NEVERTITLE", "NEVERQUOTE schools need feminist partners.", highlighted=True)
+    await opened("dan", "Unknown", "UNKNOWNQUOTE fathers groups help.", highlighted=True)
+    await opened(
+        "eve", "Shelters", "ANONPOSTQUOTE shelters must lead.", anonymous=True, highlighted=True
+    )
+    await opened(
+        "olga", "Override", "OVERRIDEQUOTE quote me here.", quote_consent="named", highlighted=True
+    )
+    scene.posts["amina_none"] = await world.post(
+        amina_thread, p["amina"], "AMINANONE not this one.", quote_consent="none", highlighted=True
+    )
+    for status in ("pending", "rejected", "hidden", "deleted"):
+        scene.posts[status] = await world.post(
+            amina_thread, p["amina"], f"{status.upper()}TEXT never shown.", status=status,
+            highlighted=True,
+        )
+    school, _ = await world.thread(
+        dialogue, second, organizer, "Schools", "Teachers and curricula for boys.", highlighted=True
+    )
+    scene.posts["organizer"] = _
+    recommendation = await world.code(dialogue, "Recommendation")
+    await world.apply(scene.posts["amina"], recommendation)
+    await world.apply(scene.posts["carla"], recommendation)
+    for key in ("bruno", "carla", "dan"):
+        await world.react(scene.posts["amina"], p[key], "agree")
+    scene.published = 8  # six openers, Amina's reply, the organizer's thread
+    return scene
+
+
+def text_of(fmt: str, body: bytes) -> str:
+    """What a reader of this format sees, as text."""
+    if fmt == "pdf":
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+    if fmt == "docx":
+        doc = Document(io.BytesIO(body))
+        parts = [p.text for p in doc.paragraphs]
+        parts += [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        return "\n".join(parts)
+    text = body.decode("utf-8-sig")
+    if fmt == "json":
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    if fmt == "html":
+        return html.unescape(text)
+    return text
+
+
+def csv_rows(body: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
