@@ -27,20 +27,19 @@ async def list_events(
     """The caller's view of the log after `after`; `last_seq` is where to resume from."""
     dialogue = access.require_dialogue()
     assert dialogue.id is not None
+    # Read before any rollback: a rollback expires the loaded rows, and reloading an expired
+    # attribute outside an await is an error on an async session (it made every woken poll 500).
+    dialogue_id, viewer = dialogue.id, access.viewer
     events, covered = await read_events(
-        session=session, dialogue_id=dialogue.id, after=after, limit=limit, viewer=access.viewer
+        session=session, dialogue_id=dialogue_id, after=after, limit=limit, viewer=viewer
     )
     if not events and wait > 0:
         # No transaction may stay open while waiting: on SQLite it would hold the write lock.
         await session.rollback()
         doorbell: Doorbell = request.app.state.doorbell
-        if await doorbell.wait(dialogue.id, wait):
+        if await doorbell.wait(dialogue_id, wait):
             events, covered = await read_events(
-                session=session,
-                dialogue_id=dialogue.id,
-                after=after,
-                limit=limit,
-                viewer=access.viewer,
+                session=session, dialogue_id=dialogue_id, after=after, limit=limit, viewer=viewer
             )
     return {
         "events": [{"seq": e.seq, "kind": e.kind, "data": e.data} for e in events],
