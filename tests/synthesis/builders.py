@@ -1,4 +1,4 @@
-"""Report test data: threads, posts of any status, reactions and codes, written straight to the tables.
+"""Report test data: threads, posts of any status, reactions, codes, written straight to the tables.
 
 The posting rules are the threads tests' business; here the report must be tested on
 exactly the rows a long dialogue leaves behind (hidden, rejected, deleted, anonymous...).

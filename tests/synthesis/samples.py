@@ -1,88 +1,101 @@
-"""A ReportSource built in memory for the pure tests and for rendering samples."""
+"""Report sources built in memory, for the pure tests (no database) and sample renderings."""
+
+from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, UTC
-from dialogue.synthesis.source import *
+from datetime import UTC, datetime, timedelta
+
+from dialogue.synthesis.source import (
+    Narrative,
+    Person,
+    ReportSource,
+    SourcePost,
+    SourceTheme,
+)
+
+THEMES = ("Accountability to women's movements", "Working with boys in schools")
+TOPICS = (
+    ["accountability", "funding", "feminist", "movements", "partnership", "trust"],
+    ["schools", "teachers", "boys", "curriculum", "gender", "norms"],
+    ["violence", "survivors", "safety", "shelters", "police", "justice"],
+)
+CONSENTS = ("named", "anonymous", "none", None)
+COUNTRIES = ("KE", "FR", "BR", "IN", "US", "ZA")
+CONSTITUENCIES = ("women's-rights organisation", "programme with men and boys", "researcher")
 
 
-def sample(n_posts=120, n_people=40, seed=1, reactions=True):
-    r = random.Random(seed)
+def people(count: int, rng: random.Random) -> dict[int, Person]:
+    return {
+        i: Person(
+            id=i,
+            display_name=f"Person {i}",
+            organization=f"Org {i % 7}",
+            country=rng.choice(COUNTRIES),
+            constituency=rng.choice(CONSTITUENCIES),
+            quote_consent=CONSENTS[i % 4],
+            role="participant",
+        )
+        for i in range(1, count + 1)
+    }
+
+
+def sample(
+    n_posts: int = 120, n_people: int = 40, seed: int = 1, reactions: bool = True
+) -> ReportSource:
+    rng = random.Random(seed)
     themes = tuple(
         SourceTheme(
             id=i + 1,
             position=i,
-            title=t,
+            title=title,
             guiding_questions="1. What works?\n2. What fails?",
             summary="Moderators saw **much** here.",
             opens_at=datetime(2026, 3, 1 + 7 * i, tzinfo=UTC),
             closes_at=datetime(2026, 3, 8 + 7 * i, tzinfo=UTC),
         )
-        for i, t in enumerate(
-            ["Accountability to women's movements", "Working with boys in schools"]
-        )
+        for i, title in enumerate(THEMES)
     )
-    consents = ["named", "anonymous", "none", None]
-    people = {
-        i: Person(
+    crowd = people(n_people, rng)
+    posts = tuple(
+        SourcePost(
             id=i,
-            display_name=f"Person {i}",
-            organization=f"Org {i % 7}",
-            country=r.choice(["KE", "FR", "BR", "IN", "US", "ZA"]),
-            constituency=r.choice(
-                ["women's-rights organisation", "programme with men and boys", "researcher"]
-            ),
-            quote_consent=consents[i % 4],
-            role="participant",
+            theme_id=1 + i % 2,
+            thread_id=1 + i % 10,
+            thread_title=f"Thread title {1 + i % 10}",
+            parent_id=None if i <= 10 else 1 + i % 10,
+            author_id=rng.randint(1, n_people),
+            anonymous=i % 13 == 0,
+            quote_consent=None,
+            text=" ".join(rng.choice(TOPICS[i % 3]) for _ in range(25)),
+            created_at=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=3 * i),
+            highlighted=i % 17 == 0,
+            codes=("Recommendation",) if i % 11 == 0 else (),
         )
-        for i in range(1, n_people + 1)
-    }
-    words = [
-        ("accountability funding feminist movements partnership trust".split()),
-        ("schools teachers boys curriculum gender norms".split()),
-        ("violence survivors safety shelters police justice".split()),
-    ]
-    posts = []
-    for i in range(1, n_posts + 1):
-        topic = words[i % 3]
-        text = " ".join(r.choice(topic) for _ in range(25))
-        posts.append(
-            SourcePost(
-                id=i,
-                theme_id=1 + i % 2,
-                thread_id=1 + i % 10,
-                thread_title=f"Thread title {1 + i % 10}",
-                parent_id=None if i <= 10 else 1 + i % 10,
-                author_id=r.randint(1, n_people),
-                anonymous=(i % 13 == 0),
-                quote_consent=None,
-                text=text,
-                created_at=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=3 * i),
-                highlighted=(i % 17 == 0),
-                codes=("Recommendation",) if i % 11 == 0 else (),
-            )
-        )
-    reacts = []
+        for i in range(1, n_posts + 1)
+    )
+    votes = []
     if reactions:
-        for u in people:
-            for p in posts:
-                if r.random() < 0.3:
-                    reacts.append((p.id, u, r.choice(["agree", "agree", "disagree", "pass"])))
-    reacts.sort()
+        for user in crowd:
+            for post in posts:
+                if rng.random() < 0.3:
+                    votes.append(
+                        (post.id, user, rng.choice(["agree", "agree", "disagree", "pass"]))
+                    )
     return ReportSource(
-        slug="s",
+        slug="sample",
         title="Accountability in work with men and boys",
-        purpose="Purpose.",
+        purpose="What makes work with men and boys accountable to women's movements?",
         moderation="post",
         state="draft",
         themes=themes,
-        posts=tuple(posts),
-        people=people,
-        reactions=tuple(reacts),
+        posts=posts,
+        people=crowd,
+        reactions=tuple(sorted(votes)),
         members_by_role={"participant": n_people, "organizer": 1},
         status_counts={"published": n_posts, "hidden": 2},
         moderation_actions={"post.hide": 2},
         flags=1,
         organizers=("Org 0",),
         narrative=Narrative(executive_summary="We learned *much*."),
-        base_url="http://x",
+        base_url="http://example.org",
     )

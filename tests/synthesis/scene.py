@@ -1,4 +1,4 @@
-"""A small dialogue with every consent and visibility case a report must respect, and readers of all formats."""
+"""A small dialogue with every consent and visibility case, and readers for all six formats."""
 
 from __future__ import annotations
 
@@ -109,7 +109,9 @@ async def build_scene(factory: Factory, *, advisors: bool = True) -> Scene:
         "amina", "Listening first", "NAMEDQUOTE accountability means listening.", highlighted=True
     )
     await opened("bruno", "Funding", "ANONCONSENTQUOTE funding follows trust.", highlighted=True)
-    await opened("carla", "NEVERTITLE", "NEVERQUOTE schools need feminist partners.", highlighted=True)
+    await opened(
+        "carla", "NEVERTITLE", "NEVERQUOTE schools need feminist partners.", highlighted=True
+    )
     await opened("dan", "Unknown", "UNKNOWNQUOTE fathers groups help.", highlighted=True)
     await opened(
         "eve", "Shelters", "ANONPOSTQUOTE shelters must lead.", anonymous=True, highlighted=True
@@ -122,13 +124,16 @@ async def build_scene(factory: Factory, *, advisors: bool = True) -> Scene:
     )
     for status in ("pending", "rejected", "hidden", "deleted"):
         scene.posts[status] = await world.post(
-            amina_thread, p["amina"], f"{status.upper()}TEXT never shown.", status=status,
+            amina_thread,
+            p["amina"],
+            f"{status.upper()}TEXT never shown.",
+            status=status,
             highlighted=True,
         )
-    school, _ = await world.thread(
+    _school, opener = await world.thread(
         dialogue, second, organizer, "Schools", "Teachers and curricula for boys.", highlighted=True
     )
-    scene.posts["organizer"] = _
+    scene.posts["organizer"] = opener
     recommendation = await world.code(dialogue, "Recommendation")
     await world.apply(scene.posts["amina"], recommendation)
     await world.apply(scene.posts["carla"], recommendation)

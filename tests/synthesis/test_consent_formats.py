@@ -9,7 +9,9 @@ from tests.factories import Factory
 from tests.synthesis.scene import ABSENT, FORMATS, PRESENT, build_scene, csv_rows, text_of
 
 
-async def _all_formats(client: httpx.AsyncClient, slug: str, headers: dict[str, str]) -> dict[str, bytes]:
+async def _all_formats(
+    client: httpx.AsyncClient, slug: str, headers: dict[str, str]
+) -> dict[str, bytes]:
     found = {}
     for fmt in FORMATS:
         response = await client.get(

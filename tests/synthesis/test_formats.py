@@ -1,0 +1,125 @@
+"""Each format read back by its readers' tools: pypdf, python-docx, jsonschema, csv, html5lib."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from typing import Any
+
+import html5lib
+import httpx
+import jsonschema
+from docx import Document
+
+from dialogue.config import PROJECT_ROOT
+from tests.conftest import error_of
+from tests.factories import Factory
+from tests.synthesis.scene import Scene, build_scene, text_of
+
+SCHEMA = json.loads((PROJECT_ROOT / "docs" / "report-schema.json").read_text(encoding="utf-8"))
+
+
+async def fetch(client: httpx.AsyncClient, factory: Factory, scene: Scene, fmt: str) -> bytes:
+    response = await client.get(
+        f"/api/v1/dialogues/{scene.dialogue.slug}/report",
+        params={"format": fmt},
+        headers=await factory.auth(scene.organizer),
+    )
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+class TestPdf:
+    async def test_pdf_text_has_theme_titles_and_a_highlighted_quote(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        body = await fetch(client, factory, scene, "pdf")
+        assert body.startswith(b"%PDF-")
+        text = text_of("pdf", body)
+        assert scene.theme.title in text
+        assert scene.second.title in text
+        assert "NAMEDQUOTE accountability means listening." in text
+
+
+class TestDocx:
+    async def test_docx_has_real_heading_and_quote_styles(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        doc = Document(io.BytesIO(await fetch(client, factory, scene, "docx")))
+        by_style: dict[str, list[str]] = {}
+        for paragraph in doc.paragraphs:
+            by_style.setdefault(paragraph.style.name if paragraph.style else "", []).append(
+                paragraph.text
+            )
+        assert by_style["Title"] == [scene.dialogue.title]
+        assert by_style["Heading 1"][:2] == ["At a glance", f"Theme 1: {scene.theme.title}"]
+        assert f"Theme 2: {scene.second.title}" in by_style["Heading 1"]
+        assert {"Methodology", "Recommendations", "Agreement and division"} <= set(
+            by_style["Heading 1"]
+        )
+        assert "Sub-themes" in by_style["Heading 2"]
+        assert any("NAMEDQUOTE" in text for text in by_style["Quote"])
+        assert len(doc.inline_shapes) == 3  # the three charts, as images
+
+
+class TestJson:
+    async def test_json_validates_against_the_documented_schema(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        document = json.loads(await fetch(client, factory, scene, "json"))
+        jsonschema.validate(document, SCHEMA, format_checker=jsonschema.FormatChecker())
+        assert [t["title"] for t in document["themes"]] == [scene.theme.title, scene.second.title]
+
+
+class TestHtml:
+    async def test_html_parses_strictly_and_links_each_source_to_its_post(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        page = (await fetch(client, factory, scene, "html")).decode("utf-8")
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+        assert "<script" not in page and "<link" not in page  # standalone, no outside files
+        assert page.count("<svg") == 3
+        amina = scene.posts["amina"]
+        assert f'href="http://testserver/threads/{amina.thread_id}#post-{amina.id}"' in page
+        for thread_id, post_id in re.findall(r"/threads/(\d+)#post-(\d+)", page):
+            assert int(post_id) not in {scene.posts[s].id for s in ("hidden", "pending")}
+            assert int(thread_id) > 0
+
+
+class TestErrors:
+    async def test_unknown_format_is_a_clear_422(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        response = await client.get(
+            f"/api/v1/dialogues/{scene.dialogue.slug}/report",
+            params={"format": "exe"},
+            headers=await factory.auth(scene.organizer),
+        )
+        assert response.status_code == 422
+        assert error_of(response)["code"] == "invalid"
+
+
+class TestWhoMayRead:
+    async def test_only_organizers_and_advisors_get_the_working_report(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        url = f"/api/v1/dialogues/{scene.dialogue.slug}/report?format=json"
+        outsider = await factory.user()
+        expected: list[tuple[Any, int]] = [
+            (scene.organizer, 200),
+            (scene.advisor, 200),
+            (scene.moderator, 403),
+            (scene.participant, 403),
+            (outsider, 404),
+        ]
+        for user, status in expected:
+            response = await client.get(url, headers=await factory.auth(user))
+            assert response.status_code == status, (user.display_name, response.text)
+        assert (await client.get(url)).status_code == 404  # an invite dialogue stays hidden
