@@ -19,6 +19,8 @@ from dialogue.migrations import upgrade
 from tests.factories import Factory
 from tests.services import PostgresServer, in_ci, start_postgres
 
+pytest_plugins = ["tests.browser"]
+
 _counter = itertools.count()
 
 

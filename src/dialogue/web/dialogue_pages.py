@@ -1,0 +1,179 @@
+"""A dialogue's own pages: its home with the themes timeline, the code of conduct, search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.db import utcnow
+from dialogue.dialogues import presenters
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.schemas import ThemeOut
+from dialogue.errors import DialogueError, Forbidden
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.policy import Action
+from dialogue.threads import search
+from dialogue.threads.participation import participation
+from dialogue.web import post_pages, thread_pages
+from dialogue.web.pages import safe_next
+from dialogue.web.templating import render
+
+router = APIRouter(prefix="/d/{slug}", include_in_schema=False)
+
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    theme: ThemeOut
+    state: str  # "open", "upcoming" or "closed"
+    is_next: bool
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def timeline(themes: Sequence[ThemeOut], now: datetime | None = None) -> list[TimelineEntry]:
+    """Each theme with its state; the first theme still to open is marked as what comes next."""
+    now = now or utcnow()
+    entries = []
+    next_found = False
+    for theme in themes:
+        if theme.is_open:
+            state = "open"
+        elif _aware(theme.opens_at) > now:
+            state = "upcoming"
+        else:
+            state = "closed"
+        is_next = state == "upcoming" and not next_found
+        next_found = next_found or is_next
+        entries.append(TimelineEntry(theme=theme, state=state, is_next=is_next))
+    return entries
+
+
+@router.get("")
+async def dialogue_home(
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+) -> Response:
+    dialogue = access.require_dialogue()
+    out = await presenters.dialogue_out(
+        session=session, dialogue=dialogue, role=access.role, membership=access.membership
+    )
+    figures = await participation(session=session, dialogue_id=dialogue.id or 0)
+    return render(
+        request,
+        "dialogues/home.html",
+        {
+            "dialogue": out,
+            "timeline": timeline(out.themes),
+            "figures": figures,
+            "membership": access.membership,
+        },
+    )
+
+
+async def _conduct_page(
+    request: Request,
+    session: SessionDep,
+    access: Access,
+    *,
+    next_url: str,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    dialogue = access.require_dialogue()
+    out = await presenters.dialogue_out(
+        session=session,
+        dialogue=dialogue,
+        role=access.role,
+        membership=access.membership,
+        with_themes=False,
+    )
+    context: dict[str, Any] = {
+        "dialogue": out,
+        "membership": access.membership,
+        "next": next_url,
+        "error": error,
+    }
+    return render(request, "dialogues/conduct.html", context, status_code=status_code)
+
+
+def _conduct_next(slug: str, target: str | None) -> str:
+    """Back to where the member was going, but only inside this dialogue."""
+    safe = safe_next(target)
+    return safe if safe.startswith(f"/d/{slug}/") or safe == f"/d/{slug}" else f"/d/{slug}"
+
+
+@router.get("/conduct")
+async def conduct_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
+    next: str | None = None,
+) -> Response:
+    slug = access.require_dialogue().slug
+    return await _conduct_page(request, session, access, next_url=_conduct_next(slug, next))
+
+
+@router.post("/conduct")
+async def conduct_accept(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.CONDUCT_ACCEPT)],
+    version: Annotated[int, Form(ge=0)],
+    next: Annotated[str | None, Form(max_length=2000)] = None,
+) -> Response:
+    dialogue = access.require_dialogue()
+    next_url = _conduct_next(dialogue.slug, next)
+    if access.membership is None:  # an admin who is not a member has nothing to accept
+        raise Forbidden(_("Only members accept a dialogue's code of conduct."), code="not_member")
+    try:
+        await dialogues.accept_conduct(
+            session=session, dialogue=dialogue, membership=access.membership, version=version
+        )
+    except DialogueError as exc:
+        await session.rollback()
+        return await _conduct_page(
+            request,
+            session,
+            access,
+            next_url=next_url,
+            error=exc.message,
+            status_code=exc.status,
+        )
+    await commit(session)
+    return RedirectResponse(next_url, status_code=303)
+
+
+@router.get("/search")
+async def search_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SEARCH)],
+    q: str = "",
+) -> Response:
+    dialogue = access.require_dialogue()
+    query = q.strip()
+    context: dict[str, Any] = {"dialogue": dialogue, "q": q, "hits": None, "error": None}
+    if len(query) > MAX_QUERY:
+        context["error"] = _("A search can have at most %(n)s characters.") % {"n": MAX_QUERY}
+        return render(request, "dialogues/search.html", context, status_code=422)
+    if query:
+        context["hits"] = await search.search_posts(
+            session=session, dialogue_id=dialogue.id or 0, viewer=access.viewer, query=query
+        )
+        context["searchable"] = bool(search.terms(query))
+    return render(request, "dialogues/search.html", context)
+
+
+# The thread and post pages live in their own modules under the same /d/{slug} prefix.
+router.include_router(thread_pages.router)
+router.include_router(post_pages.router)

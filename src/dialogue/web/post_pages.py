@@ -1,0 +1,127 @@
+"""One post's forms: the author's edit and delete, and everyone's agree / disagree / pass."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.errors import Conflict, DialogueError, Forbidden
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.policy import Action
+from dialogue.threads import queries
+from dialogue.threads import service as threads
+from dialogue.threads.api import visible_post
+from dialogue.threads.models import Post, PostStatus, ReactionKind
+from dialogue.web.post_views import thread_url
+from dialogue.web.posting import reset_session
+from dialogue.web.templating import render
+from dialogue.web.thread_pages import FORM_BODY_CAP
+
+# Mounted under /d/{slug} by `dialogue_pages.router`.
+router = APIRouter()
+
+
+def _own_post(access: Access) -> Post:
+    """The post of the path, if the caller wrote it; others' posts are the moderators' work."""
+    post = visible_post(access.resources["post_id"], access.viewer)
+    if post.author_id != access.require_user().id:
+        raise Forbidden(_("You can only change your own posts."))
+    return post
+
+
+def _back(access: Access, post: Post, after_id: int | None) -> RedirectResponse:
+    """Back to the page of the thread the form was on, at the post."""
+    slug = access.require_dialogue().slug
+    url = thread_url(slug, post.thread_id, after_id=after_id, post_id=post.id or 0)
+    return RedirectResponse(url, status_code=303)
+
+
+async def _edit_page(
+    request: Request,
+    session: SessionDep,
+    access: Access,
+    post: Post,
+    *,
+    body: str,
+    after_id: int | None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "dialogue": access.require_dialogue(),
+        "thread": await queries.get_thread(session=session, thread_id=post.thread_id),
+        "post": post,
+        "body": body,
+        "after_id": after_id,
+        "error": error,
+    }
+    return render(request, "threads/edit.html", context, status_code=status_code)
+
+
+@router.get("/posts/{post_id}/edit")
+async def edit_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
+    after_id: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    post = _own_post(access)
+    if post.status == PostStatus.DELETED:
+        raise Conflict(_("A deleted post cannot be edited."), code="post_deleted")
+    return await _edit_page(request, session, access, post, body=post.body, after_id=after_id)
+
+
+@router.post("/posts/{post_id}/edit")
+async def edit_submit(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
+    body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
+    after_id: Annotated[int | None, Form(ge=0)] = None,
+) -> Response:
+    post = _own_post(access)
+    try:
+        await threads.edit_post(session=session, post=post, editor=access.require_user(), body=body)
+    except DialogueError as exc:
+        await reset_session(session, access)
+        return await _edit_page(
+            request,
+            session,
+            access,
+            post,
+            body=body,
+            after_id=after_id,
+            error=exc.message,
+            status_code=exc.status,
+        )
+    await commit(session)
+    return _back(access, post, after_id)
+
+
+@router.post("/posts/{post_id}/delete")
+async def delete_submit(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
+    after_id: Annotated[int | None, Form(ge=0)] = None,
+) -> Response:
+    post = _own_post(access)
+    await threads.delete_post(session=session, post=post, actor=access.require_user())
+    await commit(session)
+    return _back(access, post, after_id)
+
+
+@router.post("/posts/{post_id}/reaction")
+async def react_submit(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_REACT)],
+    kind: Annotated[ReactionKind, Form()],
+    after_id: Annotated[int | None, Form(ge=0)] = None,
+) -> Response:
+    post = visible_post(access.resources["post_id"], access.viewer)
+    await threads.set_reaction(session=session, post=post, user=access.require_user(), kind=kind)
+    await commit(session)
+    return _back(access, post, after_id)

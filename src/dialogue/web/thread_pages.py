@@ -1,0 +1,239 @@
+"""Theme and thread pages: the thread list with its new-thread form, the posts with replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dialogue.access import Access, SessionDep, allow
+from dialogue.dialogues import presenters
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Theme
+from dialogue.errors import DialogueError
+from dialogue.events.publish import commit
+from dialogue.policy import Action
+from dialogue.threads import queries
+from dialogue.threads import service as threads
+from dialogue.threads.api import guard_post_rate, parse_thread_cursor, visible_thread
+from dialogue.threads.models import Thread
+from dialogue.threads.presenters import post_data, thread_data
+from dialogue.web.post_views import build_tree, post_url, post_view, thread_row, thread_url
+from dialogue.web.posting import (
+    checked_client_id,
+    checked_title,
+    conduct_redirect,
+    new_client_id,
+    posting_block,
+    reset_session,
+)
+from dialogue.web.templating import render
+
+# Mounted under /d/{slug} by `dialogue_pages.router`.
+router = APIRouter()
+
+THREADS_PER_PAGE = 20
+POSTS_PER_PAGE = 50
+FORM_BODY_CAP = 200_000  # the service says 20,000; this only keeps absurd forms out
+
+
+@dataclass(slots=True)
+class FormState:
+    """What a refused form sent, shown again with the reason next to it."""
+
+    error: str
+    body: str = ""
+    title: str = ""
+    anonymous: bool = False
+    parent_id: int | None = None
+
+
+async def _theme_page(
+    request: Request,
+    session: SessionDep,
+    access: Access,
+    theme: Theme,
+    *,
+    before: str | None = None,
+    form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    dialogue = access.require_dialogue()
+    cursor = parse_thread_cursor(before) if before else None
+    rows = await queries.list_threads(
+        session=session,
+        theme_id=theme.id or 0,
+        viewer=access.viewer,
+        before=cursor,
+        limit=THREADS_PER_PAGE + 1,
+    )
+    more = len(rows) > THREADS_PER_PAGE
+    rows = rows[:THREADS_PER_PAGE]
+    last = rows[-1][0] if more else None
+    (theme_out,) = await presenters.themes_out(session=session, themes=[theme])
+    context: dict[str, Any] = {
+        "dialogue": dialogue,
+        "theme": theme_out,
+        "threads": [thread_row(thread_data(t, u, anonymous=a)) for t, u, a in rows],
+        "older": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
+        "paged": before is not None,
+        "block": posting_block(access, theme),
+        "form": form,
+        "client_id": new_client_id(),
+    }
+    return render(request, "threads/theme.html", context, status_code=status_code)
+
+
+@router.get("/themes/{theme_id}")
+async def theme_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
+    before: Annotated[str | None, Query(max_length=80)] = None,
+) -> Response:
+    return await _theme_page(request, session, access, access.resources["theme_id"], before=before)
+
+
+@router.post("/themes/{theme_id}/threads")
+async def new_thread(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.THREAD_CREATE)],
+    title: Annotated[str, Form(max_length=2000)] = "",
+    body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
+    client_id: Annotated[str | None, Form(max_length=200)] = None,
+    anonymous: Annotated[bool, Form()] = False,
+) -> Response:
+    dialogue = access.require_dialogue()
+    theme: Theme = access.resources["theme_id"]
+    user = access.require_user()
+    try:
+        guard_post_rate(request, user.id or 0)
+        thread, post, _created = await threads.create_thread(
+            session=session,
+            dialogue=dialogue,
+            theme=theme,
+            user=user,
+            membership=access.membership,
+            title=checked_title(title),
+            body=body,
+            client_id=checked_client_id(client_id),
+            anonymous=anonymous,
+        )
+    except DialogueError as exc:
+        await reset_session(session, access)
+        if exc.code == "conduct_not_accepted":
+            return conduct_redirect(dialogue.slug, f"/d/{dialogue.slug}/themes/{theme.id}")
+        form = FormState(error=exc.message, title=title, body=body, anonymous=anonymous)
+        return await _theme_page(request, session, access, theme, form=form, status_code=exc.status)
+    await commit(session)
+    return RedirectResponse(
+        thread_url(dialogue.slug, thread.id or 0, post_id=post.id or 0), status_code=303
+    )
+
+
+async def _thread_page(
+    request: Request,
+    session: SessionDep,
+    access: Access,
+    thread: Thread,
+    *,
+    after_id: int | None,
+    form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    viewer = access.viewer
+    theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
+    assert theme is not None
+    rows = await queries.list_posts(
+        session=session,
+        thread_id=thread.id or 0,
+        viewer=viewer,
+        after_id=after_id,
+        limit=POSTS_PER_PAGE + 1,
+    )
+    more = len(rows) > POSTS_PER_PAGE
+    rows = rows[:POSTS_PER_PAGE]
+    ids = [post.id or 0 for post, _author in rows]
+    counts = await queries.reaction_counts(session=session, post_ids=ids)
+    mine = await queries.my_reactions(session=session, post_ids=ids, user_id=viewer.user_id)
+    views = [
+        post_view(
+            post_data(post, author, counts=counts[post.id or 0], viewer=viewer),
+            my_reaction=mine.get(post.id or 0),
+        )
+        for post, author in rows
+    ]
+    context: dict[str, Any] = {
+        "dialogue": access.require_dialogue(),
+        "theme": theme,
+        "thread": thread,
+        "posts": build_tree(views),
+        "after_id": after_id,
+        "next_after": ids[-1] if more else None,
+        "block": posting_block(access, theme, thread),
+        "can_react": access.user is not None and access.can(Action.POST_REACT),
+        "form": form,
+        "new_client_id": new_client_id,
+    }
+    return render(request, "threads/thread.html", context, status_code=status_code)
+
+
+@router.get("/threads/{thread_id}")
+async def thread_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
+    after_id: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    return await _thread_page(request, session, access, thread, after_id=after_id)
+
+
+@router.post("/threads/{thread_id}/posts")
+async def reply(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_CREATE)],
+    body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
+    parent_id: Annotated[int | None, Form(ge=1)] = None,
+    client_id: Annotated[str | None, Form(max_length=200)] = None,
+    anonymous: Annotated[bool, Form()] = False,
+    after_id: Annotated[int | None, Form(ge=0)] = None,
+) -> Response:
+    dialogue = access.require_dialogue()
+    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    user = access.require_user()
+    theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
+    assert theme is not None
+    try:
+        guard_post_rate(request, user.id or 0)
+        post, _created = await threads.create_post(
+            session=session,
+            dialogue=dialogue,
+            theme=theme,
+            thread=thread,
+            user=user,
+            membership=access.membership,
+            body=body,
+            parent_id=parent_id,
+            client_id=checked_client_id(client_id),
+            anonymous=anonymous,
+        )
+    except DialogueError as exc:
+        await reset_session(session, access)
+        here = thread_url(dialogue.slug, thread.id or 0, after_id=after_id)
+        if exc.code == "conduct_not_accepted":
+            return conduct_redirect(dialogue.slug, here)
+        form = FormState(error=exc.message, body=body, anonymous=anonymous, parent_id=parent_id)
+        return await _thread_page(
+            request, session, access, thread, after_id=after_id, form=form, status_code=exc.status
+        )
+    await commit(session)
+    if thread.post_count < POSTS_PER_PAGE:  # the whole thread fits on its first page
+        target = thread_url(dialogue.slug, thread.id or 0, post_id=post.id or 0)
+    else:
+        target = post_url(dialogue.slug, thread.id or 0, post.id or 0, context_id=parent_id)
+    return RedirectResponse(target, status_code=303)
