@@ -19,6 +19,7 @@ import uvicorn
 
 from dialogue.app import create_app
 from dialogue.config import Settings
+from dialogue.live.protocol import GoingAwayProtocol
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,7 @@ class ThreadServer:
             log_level="warning",
             ws_per_message_deflate=False,
             lifespan="on",
+            ws=GoingAwayProtocol,
             **config,  # type: ignore[arg-type]
         )
         self.server = uvicorn.Server(self.config)

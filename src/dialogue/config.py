@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     login_per_account: int = 5
     login_window_seconds: int = 300
     posts_per_minute: int = 20
+    ws_send_queue: int = 1000  # frames queued for one slow socket before it is closed (4008)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

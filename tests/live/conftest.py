@@ -73,3 +73,36 @@ async def open_socket(server: ThreadServer) -> AsyncIterator[Any]:
     yield _open
     for ws in opened:
         await ws.close()
+
+
+@pytest.fixture
+async def live_dialogue(factory: Any) -> dict[str, Any]:
+    """An invite dialogue with an open theme, one thread, and a member of every role."""
+    from dialogue.dialogues import service as dialogues
+    from dialogue.threads import service as threads
+
+    d = await factory.dialogue(visibility="invite", allow_anonymous=True)
+    theme = await factory.theme(d)
+    people = {
+        role: await factory.member(d, role)
+        for role in ("participant", "expert", "observer", "advisor", "moderator", "organizer")
+    }
+    people["other"] = await factory.member(d, "participant")
+    async with factory.session() as session:
+        organizer = people["organizer"]
+        membership = await dialogues.get_membership(
+            session=session, dialogue_id=d.id, user_id=organizer.id
+        )
+        thread, _post, _ = await threads.create_thread(
+            session=session,
+            dialogue=d,
+            theme=theme,
+            user=organizer,
+            membership=membership,
+            title="Opening",
+            body="Welcome",
+            client_id=None,
+        )
+        await session.commit()
+    tokens = {role: await factory.token(user) for role, user in people.items()}
+    return {"dialogue": d, "theme": theme, "thread": thread, "people": people, "tokens": tokens}

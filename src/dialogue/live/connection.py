@@ -52,7 +52,7 @@ class Connection:
         self.live = False  # False while it replays the log on its own
         self.closing = False
         self._queue: asyncio.Queue[str | object] = asyncio.Queue(maxsize=queue_limit)
-        self._close_code = 1000
+        self.close_code = 1000
         self._sender: asyncio.Task[None] | None = None
 
     @property
@@ -79,18 +79,25 @@ class Connection:
             await self._queue.put(text)
 
     def close(self, code: int) -> None:
-        """Ask the sender to close after what is already queued (or at once when too slow)."""
+        """Close after what is already queued; a reader too slow for that is cut off at once."""
         if self.closing:
             return
         self.closing = True
-        self._close_code = code
+        self.close_code = code
         if code == WS_4008_TOO_SLOW:
+            # Its sender is stuck behind a full socket: drop the backlog it will never read
+            # and send the close frame next (it leaves once the peer reads, or the keepalive
+            # ping gives up on it).
             while not self._queue.empty():
                 self._queue.get_nowait()
-        with contextlib.suppress(asyncio.QueueFull):
+            if self._sender is not None:
+                self._sender.cancel()
+            return
+        try:
             self._queue.put_nowait(_CLOSE)
-        if self._queue.full() and self._sender is not None:
-            self._sender.cancel()
+        except asyncio.QueueFull:
+            if self._sender is not None:
+                self._sender.cancel()
 
     async def _send_loop(self) -> None:
         try:
@@ -111,10 +118,10 @@ class Connection:
     async def _close_socket(self) -> None:
         if self.websocket.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
-                await self.websocket.close(self._close_code)
+                await self.websocket.close(self.close_code)
 
     async def stop(self) -> None:
         if self._sender is not None and not self._sender.done():
-            self.close(self._close_code if self.closing else 1000)
+            self.close(self.close_code if self.closing else 1000)
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(self._sender, 5)

@@ -1,0 +1,149 @@
+"""Slow readers are closed instead of slowing others; dead peers are detected; shutdown says 1001."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from dialogue.config import Settings
+from dialogue.dialogues import service as dialogues
+from dialogue.events.publish import commit
+from dialogue.threads import service as threads
+from tests.live.conftest import Client
+from tests.servers import ThreadServer
+
+
+@pytest.fixture
+def small_queue_server(settings: Settings):
+    # Keepalive pings would otherwise end the stalled client first on a loaded machine.
+    running = ThreadServer(
+        settings.model_copy(update={"ws_send_queue": 60}), ws_ping_interval=300
+    ).start()
+    yield running
+    running.stop()
+
+
+async def add_posts(factory, live, count: int, size: int) -> None:
+    d, theme, thread = live["dialogue"], live["theme"], live["thread"]
+    organizer = live["people"]["organizer"]
+    broker = factory.app.state.broker
+    for start in range(0, count, 10):
+        async with factory.session() as session:
+            membership = await dialogues.get_membership(
+                session=session, dialogue_id=d.id, user_id=organizer.id
+            )
+            for i in range(start, min(start + 10, count)):
+                await threads.create_post(
+                    session=session,
+                    dialogue=d,
+                    theme=theme,
+                    thread=thread,
+                    user=organizer,
+                    membership=membership,
+                    body=f"{i} " + "x" * size,
+                    parent_id=None,
+                    client_id=None,
+                )
+            session.info["broker"] = broker
+            await commit(session)
+
+
+class TestSlowReader:
+    async def test_stalled_reader_closed_4008_while_others_get_everything(
+        self, live_dialogue, small_queue_server, factory
+    ):
+        d = live_dialogue["dialogue"]
+        url = f"{small_queue_server.ws_url}/ws/dialogues/{d.slug}"
+        token = live_dialogue["tokens"]["participant"]
+        headers = {"Authorization": f"Bearer {token}"}
+        sock = socket.create_connection(("127.0.0.1", small_queue_server.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled = await connect(
+            url,
+            additional_headers=headers,
+            compression=None,
+            sock=sock,
+            max_queue=1,
+            ping_interval=None,
+        )
+        fast = Client(
+            await connect(url, additional_headers=headers, compression=None, max_queue=None)
+        )
+        await fast.next()
+        total = 300
+        writer = asyncio.create_task(add_posts(factory, live_dialogue, total, 15_000))
+        received = await fast.events(total, timeout=60)
+        await writer
+        assert [int(f["data"]["body"].split()[0]) for f in received] == list(range(total))
+        hub = small_queue_server.config.app.state.hub  # type: ignore[attr-defined]
+        codes = [c.close_code for ch in hub.channels.values() for c in ch.connections if c.closing]
+        assert codes == [4008]
+        # The stalled client, once it reads, finds the server closed it as too slow.
+        with pytest.raises(ConnectionClosed) as info:
+            while True:
+                await asyncio.wait_for(stalled.recv(), 30)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 4008
+        await fast.ws.close()
+        sock.close()
+
+
+class TestHeartbeat:
+    async def test_ping_pong(self, live_dialogue, open_socket):
+        client: Client = await open_socket(
+            live_dialogue["dialogue"].slug, token=live_dialogue["tokens"]["expert"]
+        )
+        await client.next()
+        await client.send({"type": "ping"})
+        assert (await client.until(lambda f: f["type"] == "pong"))["type"] == "pong"
+
+    async def test_dead_peer_is_dropped(self, live_dialogue, settings):
+        running = ThreadServer(settings, ws_ping_interval=0.3, ws_ping_timeout=0.3).start()
+        try:
+            d = live_dialogue["dialogue"]
+            hub = running.config.app.state  # the app object of the running server
+            url = f"{running.ws_url}/ws/dialogues/{d.slug}"
+            token = live_dialogue["tokens"]["participant"]
+            # A client that stops answering pings: websockets answers pings only while it
+            # reads the connection, so a paused transport plays a vanished peer.
+            ws = await connect(
+                url,
+                additional_headers={"Authorization": f"Bearer {token}"},
+                compression=None,
+                ping_interval=None,
+            )
+            await asyncio.wait_for(ws.recv(), 5)
+            ws.transport.pause_reading()
+            await asyncio.sleep(0.2)
+
+            def watched() -> int:
+                return sum(len(ch.connections) for ch in hub.hub.channels.values())
+
+            deadline = asyncio.get_running_loop().time() + 10
+            while watched() and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.1)
+            assert watched() == 0
+            ws.transport.abort()
+        finally:
+            running.stop()
+
+
+class TestShutdown:
+    async def test_server_shutdown_closes_with_1001(self, live_dialogue, settings):
+        running = ThreadServer(settings).start()
+        d = live_dialogue["dialogue"]
+        token = live_dialogue["tokens"]["participant"]
+        ws = await connect(
+            f"{running.ws_url}/ws/dialogues/{d.slug}",
+            additional_headers={"Authorization": f"Bearer {token}"},
+            compression=None,
+        )
+        await asyncio.wait_for(ws.recv(), 5)
+        await asyncio.to_thread(running.stop)
+        with pytest.raises(ConnectionClosed) as info:
+            while True:
+                await asyncio.wait_for(ws.recv(), 10)
+        assert info.value.rcvd is not None and info.value.rcvd.code == 1001
