@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -48,10 +49,11 @@ def instance_env(database_url: str, redis_url: str) -> dict[str, str]:
 @contextmanager
 def running_instances(database_url: str, redis_url: str) -> Iterator[list[ProcessServer]]:
     """Instances A and B: separate processes, the same database, the same Redis."""
-    started: list[ProcessServer] = []
+    started = [ProcessServer(instance_env(database_url, redis_url)) for _ in range(2)]
     try:
-        for _ in range(2):
-            started.append(ProcessServer(instance_env(database_url, redis_url)).start())
+        # Started side by side: importing the app is most of a start on a busy machine.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(ProcessServer.start, started))
         yield started
     finally:
         for server in started:
