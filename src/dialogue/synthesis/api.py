@@ -79,14 +79,10 @@ async def start_job(request: Request, access: Access, session: SessionDep, fmt: 
 
     async def live(job: Job) -> bytes:
         async with database.session() as own:  # the request's session ends with the request
-            return await pipeline.live_report(
-                session=own,
-                dialogue=dialogue,
-                state=state,
-                fmt=fmt,
-                options=options,
-                progress=job.report,
+            source = await pipeline.load(
+                session=own, dialogue=dialogue, state=state, options=options, progress=job.report
             )
+        return await pipeline.render_source(source, fmt=fmt, options=options, progress=job.report)
 
     key = (dialogue.id, fmt, "live", state)
     return registry(request).start_or_join(key=key, dialogue_id=dialogue.id, fmt=fmt, work=live)

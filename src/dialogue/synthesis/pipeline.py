@@ -52,6 +52,33 @@ def render_from_json(
     return output
 
 
+async def load(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    state: str,
+    options: RenderOptions,
+    progress: Progress = _quiet,
+) -> ReportSource:
+    """Read everything, then end the transaction: on SQLite an open one would hold the
+    database lock for the whole analysis and block every writer meanwhile."""
+    progress(0.0, "loading posts")
+    source = await load_source(
+        session=session, dialogue=dialogue, state=state, base_url=options.base_url
+    )
+    await session.commit()
+    progress(LOAD_SHARE, "analysing")
+    return source
+
+
+async def render_source(
+    source: ReportSource, *, fmt: str, options: RenderOptions, progress: Progress = _quiet
+) -> bytes:
+    """Build and render in a worker thread: the event loop keeps serving meanwhile."""
+    data = await asyncio.to_thread(document_json, source, progress)
+    return await asyncio.to_thread(render_from_json, data, fmt, options, progress)
+
+
 async def live_report(
     *,
     session: AsyncSession,
@@ -61,14 +88,11 @@ async def live_report(
     options: RenderOptions,
     progress: Progress = _quiet,
 ) -> bytes:
-    """The current report in one format; the heavy part never blocks the event loop."""
-    progress(0.0, "loading posts")
-    source = await load_source(
-        session=session, dialogue=dialogue, state=state, base_url=options.base_url
+    """The current report in one format (commits the session's transaction after reading)."""
+    source = await load(
+        session=session, dialogue=dialogue, state=state, options=options, progress=progress
     )
-    progress(LOAD_SHARE, "analysing")
-    data = await asyncio.to_thread(document_json, source, progress)
-    return await asyncio.to_thread(render_from_json, data, fmt, options, progress)
+    return await render_source(source, fmt=fmt, options=options, progress=progress)
 
 
 async def snapshot_report(

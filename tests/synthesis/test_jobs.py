@@ -1,0 +1,128 @@
+"""Background generation: progress, joining a running job, and the export command."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from typer.testing import CliRunner
+
+from dialogue.cli import app as cli
+from dialogue.config import Settings
+from dialogue.synthesis.jobs import Job, JobRegistry
+from tests.factories import Factory
+from tests.helpers import assert_error
+from tests.synthesis.scene import build_scene, csv_rows, text_of
+
+
+class TestJoining:
+    async def test_a_second_request_joins_the_running_job(self) -> None:
+        registry = JobRegistry()
+        release = asyncio.Event()
+        runs = 0
+
+        async def work(job: Job) -> bytes:
+            nonlocal runs
+            runs += 1
+            job.report(0.5, "halfway")
+            await release.wait()
+            return b"report"
+
+        first = registry.start_or_join(key=(1, "pdf"), dialogue_id=1, fmt="pdf", work=work)
+        await asyncio.sleep(0)
+        second = registry.start_or_join(key=(1, "pdf"), dialogue_id=1, fmt="pdf", work=work)
+        other = registry.start_or_join(key=(1, "csv"), dialogue_id=1, fmt="csv", work=work)
+        assert second is first and other is not first
+        await asyncio.sleep(0)
+        assert (first.state, first.progress, first.stage) == ("running", 0.5, "halfway")
+        release.set()
+        assert await registry.wait(first) == b"report" == await registry.wait(second)
+        assert runs == 2  # one per distinct report, not per request
+        await registry.wait(other)
+        third = registry.start_or_join(key=(1, "pdf"), dialogue_id=1, fmt="pdf", work=work)
+        assert third is not first  # a finished job is never joined: the data may have changed
+        await registry.wait(third)
+
+    async def test_concurrent_downloads_render_once(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        url = f"/api/v1/dialogues/{scene.dialogue.slug}/report?format=pdf"
+        organizer, advisor = await factory.auth(scene.organizer), await factory.auth(scene.advisor)
+        first, second = await asyncio.gather(
+            client.get(url, headers=organizer), client.get(url, headers=advisor)
+        )
+        assert first.status_code == second.status_code == 200
+        assert first.content == second.content
+        assert len(app.state.report_jobs.finished) == 1
+
+
+class TestJobApi:
+    async def test_start_follow_and_fetch_a_job(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        base = f"/api/v1/dialogues/{scene.dialogue.slug}/report"
+        headers = await factory.auth(scene.organizer)
+        started = await client.post(f"{base}/jobs", json={"format": "csv"}, headers=headers)
+        assert started.status_code == 202, started.text
+        job = started.json()
+        assert job["state"] in ("running", "done") and job["format"] == "csv"
+        for _ in range(200):
+            status = (await client.get(f"{base}/jobs/{job['id']}", headers=headers)).json()
+            if status["state"] != "running":
+                break
+            await asyncio.sleep(0.05)
+        assert (status["state"], status["progress"]) == ("done", 1.0)
+        body = await client.get(f"{base}/jobs/{job['id']}/file", headers=headers)
+        assert len(csv_rows(body.content)) == scene.published
+
+    async def test_jobs_of_another_dialogue_are_not_found(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        headers = await factory.auth(scene.organizer)
+        base = f"/api/v1/dialogues/{scene.dialogue.slug}/report"
+        job = (await client.post(f"{base}/jobs", json={"format": "json"}, headers=headers)).json()
+        other = await factory.dialogue(owner=scene.organizer)
+        await factory.member(other, "organizer")
+        elsewhere = f"/api/v1/dialogues/{other.slug}/report/jobs/{job['id']}"
+        assert_error(await client.get(elsewhere, headers=headers), 404, "not_found")
+        bad = await client.post(f"{base}/jobs", json={"format": "exe"}, headers=headers)
+        assert_error(bad, 422, "invalid")
+
+
+class TestExportCommand:
+    async def test_export_writes_the_report_file(
+        self,
+        db_kind: str,
+        client: httpx.AsyncClient,
+        factory: Factory,
+        settings: Settings,
+        tmp_path: Path,
+    ) -> None:
+        scene = await build_scene(factory)
+        target = tmp_path / "report.docx"
+        env = {
+            "DIALOGUE_DATABASE_URL": settings.database_url,
+            "DIALOGUE_BASE_URL": "http://testserver",
+        }
+        args = ["export", scene.dialogue.slug, "--format", "docx", "-o", str(target)]
+        result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
+        assert result.exit_code == 0, result.output
+        assert "NAMEDQUOTE" in text_of("docx", target.read_bytes())
+
+    async def test_export_refuses_unknown_dialogue_and_format(
+        self, db_kind: str, settings: Settings, tmp_path: Path
+    ) -> None:
+        env = {"DIALOGUE_DATABASE_URL": settings.database_url}
+        target = tmp_path / "x.pdf"
+        missing = ["export", "no-such-dialogue", "-f", "pdf", "-o", str(target)]
+        result = await asyncio.to_thread(CliRunner().invoke, cli, missing, env=env)
+        assert result.exit_code == 1 and "no dialogue" in result.output
+        wrong = ["export", "any", "-f", "exe", "-o", str(target)]
+        result = await asyncio.to_thread(CliRunner().invoke, cli, wrong, env=env)
+        assert result.exit_code == 2
+        assert not target.exists()
