@@ -1,0 +1,230 @@
+"""Moderation pages: the queue (keyboard-driven), audit log, transparency, members, notices.
+
+Every form posts to a page route and is redirected back (POST, then 303); the queue's
+keyboard script calls the JSON API instead, so a moderator never waits for a page load.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.db import utcnow
+from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Dialogue
+from dialogue.errors import NotFound
+from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
+from dialogue.moderation import actions, appeals, audit, members, notices, queue, transparency
+from dialogue.moderation.clauses import current_clauses
+from dialogue.policy import Action, Role
+from dialogue.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Reason = Annotated[str, Form(max_length=2000)]
+
+
+def _back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/d/{slug}/moderation")
+async def queue_page(
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.QUEUE_READ)]
+) -> Response:
+    dialogue = access.require_dialogue()
+    items = await queue.list_queue(session=session, dialogue_id=dialogue.id or 0)
+    clauses = await current_clauses(session=session, dialogue=dialogue)
+    return render(
+        request,
+        "moderation/queue.html",
+        {"dialogue": dialogue, "items": items, "clauses": clauses},
+    )
+
+
+@router.post("/d/{slug}/moderation/posts/{post_id}")
+async def moderate_post_form(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_MODERATE)],
+    action: Annotated[actions.PostAction, Form()],
+    reason: Reason = "",
+    clause: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    dialogue = access.require_dialogue()
+    await actions.moderate_post(
+        session=session,
+        dialogue=dialogue,
+        post=access.resources["post_id"],
+        actor=access.require_user(),
+        action=action,
+        reason=reason,
+        clause=clause or None,
+    )
+    await commit(session)
+    return _back(f"/d/{dialogue.slug}/moderation")
+
+
+@router.get("/d/{slug}/moderation/audit")
+async def audit_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.AUDIT_READ)],
+    action: Annotated[str | None, Query(max_length=40)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    target_type: Annotated[str | None, Query(max_length=20)] = None,
+    target_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:
+    dialogue = access.require_dialogue()
+    filters = audit.AuditFilter(
+        action=action or None,
+        actor_id=actor_id,
+        target_type=target_type or None,
+        target_id=target_id,
+    )
+    entries = await audit.list_entries(
+        session=session, dialogue_id=dialogue.id or 0, filters=filters, limit=audit.MAX_PAGE
+    )
+    query = str(request.url.query)
+    return render(
+        request,
+        "moderation/audit.html",
+        {
+            "dialogue": dialogue,
+            "entries": entries,
+            "filters": filters,
+            "csv_url": f"/api/v1/dialogues/{dialogue.slug}/audit-log?format=csv"
+            + (f"&{query}" if query else ""),
+        },
+    )
+
+
+@router.get("/d/{slug}/transparency")
+async def transparency_page(
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+) -> Response:
+    dialogue = access.require_dialogue()
+    figures = await transparency.figures(session=session, dialogue_id=dialogue.id or 0)
+    return render(
+        request, "moderation/transparency.html", {"dialogue": dialogue, "figures": figures}
+    )
+
+
+async def _members_page(
+    request: Request,
+    session: SessionDep,
+    dialogue: Dialogue,
+    *,
+    invited: members.InviteResult | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id or 0)
+    return render(
+        request,
+        "moderation/members.html",
+        {
+            "dialogue": dialogue,
+            "rows": rows,
+            "roles": [r.value for r in Role],
+            "invited": invited,
+            "clauses": await current_clauses(session=session, dialogue=dialogue),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/d/{slug}/moderation/members")
+async def members_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.MEMBER_ROLE_SET)],
+) -> Response:
+    return await _members_page(request, session, access.require_dialogue())
+
+
+@router.post("/d/{slug}/moderation/members/{user_id}")
+async def member_form(
+    user_id: Id,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.MEMBER_ROLE_SET)],
+    action: Annotated[str, Form(pattern="^(mute|unmute|ban|unban|trust|untrust|role)$")],
+    reason: Reason = "",
+    clause: Annotated[str, Form(max_length=20)] = "",
+    hours: Annotated[int, Form(ge=0, le=24 * 365)] = 0,
+    role: Annotated[Role | None, Form()] = None,
+) -> Response:
+    dialogue = access.require_dialogue()
+    membership = await dialogues.get_membership(
+        session=session, dialogue_id=dialogue.id or 0, user_id=user_id
+    )
+    if membership is None:
+        raise NotFound(_("This person is not a member of the dialogue."))
+    until: datetime | None = None
+    if action == "mute":
+        until = utcnow() + timedelta(hours=hours)
+    await members.moderate_member(
+        session=session,
+        dialogue=dialogue,
+        membership=membership,
+        actor=access.require_user(),
+        actor_role=access.role,
+        act=members.MemberAction(
+            action=action, reason=reason, clause=clause or None, until=until, role=role
+        ),
+    )
+    await commit(session)
+    return _back(f"/d/{dialogue.slug}/moderation/members")
+
+
+@router.post("/d/{slug}/moderation/invitations")
+async def invite_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: Annotated[Access, allow(Action.INVITATION_CREATE)],
+    emails: Annotated[str, Form(min_length=3, max_length=50_000)],
+    role: Annotated[Role, Form()],
+) -> Response:
+    """Shows the new links once, on the page itself: they cannot be shown again later."""
+    dialogue = access.require_dialogue()
+    result = await members.bulk_invite(
+        session=session,
+        dialogue=dialogue,
+        actor=access.require_user(),
+        text=emails,
+        role=role,
+        lifetime=timedelta(days=settings.invitation_days),
+        base_url=settings.base_url,
+    )
+    await commit(session)
+    return await _members_page(request, session, dialogue, invited=result, status_code=201)
+
+
+@router.get("/notices")
+async def notices_page(
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
+) -> Response:
+    user = access.require_user()
+    rows = await notices.list_notices(session=session, user_id=user.id or 0)
+    items: list[dict[str, Any]] = [notices.notice_data(n, a) for n, a in rows]
+    await notices.mark_read(session=session, notices=[n for n, _a in rows])
+    await commit(session)
+    return render(request, "moderation/notices.html", {"items": items})
+
+
+@router.post("/notices/{notice_id}/appeal")
+async def appeal_form(
+    notice_id: Id,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SIGNED_IN)],
+    note: Annotated[str, Form(min_length=1, max_length=2000)],
+) -> Response:
+    await appeals.create_appeal(
+        session=session, notice_id=notice_id, user=access.require_user(), note=note
+    )
+    await commit(session)
+    return _back("/notices")

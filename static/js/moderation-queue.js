@@ -1,0 +1,110 @@
+// The moderation queue by keyboard: j / k move between items, a approves, r rejects with a
+// reason. Actions go to the JSON API with the page's CSRF token, so nothing reloads; without
+// this script the same forms still work as plain posts.
+
+const list = document.querySelector("ol.queue");
+const status = document.getElementById("queue-status");
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+function items() {
+  return Array.from(document.querySelectorAll("li.queue-item"));
+}
+
+function current() {
+  const focused = document.activeElement?.closest?.("li.queue-item");
+  return focused ?? items()[0] ?? null;
+}
+
+function focusAt(index) {
+  const all = items();
+  if (all.length === 0) return;
+  const item = all[Math.max(0, Math.min(index, all.length - 1))];
+  item.focus();
+  item.scrollIntoView({ block: "nearest" });
+}
+
+function move(step) {
+  const all = items();
+  const here = all.indexOf(current());
+  focusAt(here < 0 ? 0 : here + step);
+}
+
+function say(text) {
+  if (status) status.textContent = text;
+}
+
+function removeItem(item) {
+  const all = items();
+  const index = all.indexOf(item);
+  item.remove();
+  if (items().length === 0) {
+    document.querySelector(".queue-empty")?.removeAttribute("hidden");
+  } else {
+    focusAt(index);
+  }
+}
+
+async function send(item, form, reason) {
+  const data = new FormData(form);
+  const body = { action: data.get("action"), reason: reason ?? data.get("reason") ?? "" };
+  const clause = data.get("clause");
+  if (clause) body.clause = clause;
+  const response = await fetch(`/api/v1/posts/${item.dataset.postId}/moderation`, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body),
+  });
+  if (response.ok) {
+    say(list.dataset.done);
+    removeItem(item);
+    return;
+  }
+  const error = await response.json().catch(() => ({ error: { message: response.statusText } }));
+  if (error.error?.code === "already_handled") {
+    say(list.dataset.handled);
+    removeItem(item);
+    return;
+  }
+  say(error.error?.message ?? response.statusText);
+}
+
+function approve(item) {
+  const form = item.querySelector('form[data-action="approve"]');
+  if (form) send(item, form);
+}
+
+function reject(item) {
+  const form = item.querySelector('form[data-action="reject"]');
+  if (!form) return;
+  const reason = window.prompt(list.dataset.reasonPrompt, "");
+  if (reason === null || reason.trim() === "") return;
+  send(item, form, reason.trim());
+}
+
+function typing(target) {
+  return target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]");
+}
+
+if (list) {
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
+    const item = current();
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "a": if (item) approve(item); break;
+      case "r": if (item) reject(item); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+  list.addEventListener("submit", (event) => {
+    const form = event.target;
+    const item = form.closest("li.queue-item");
+    if (!item) return;
+    event.preventDefault();
+    send(item, form);
+  });
+  focusAt(0);
+}

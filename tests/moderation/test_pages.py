@@ -1,0 +1,166 @@
+"""Moderation pages: the keyboard queue, forms, audit log, transparency, members, notices."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from dialogue.access import SESSION_COOKIE
+from dialogue.csrf import CSRF_FIELD
+from tests.factories import Factory
+from tests.helpers import browser, csrf_from, session_token
+from tests.moderation.scene import Scene, build_scene
+
+
+@pytest.fixture
+async def scene(db_kind: str, factory: Factory, client: httpx.AsyncClient) -> Scene:
+    return await build_scene(factory, client, moderation="pre")
+
+
+@asynccontextmanager
+async def signed_in(scene: Scene, who: str) -> AsyncIterator[httpx.AsyncClient]:
+    token = await session_token(scene.factory.app, scene.users[who])
+    async with browser(scene.factory.app) as client:
+        client.cookies.set(SESSION_COOKIE, token)
+        yield client
+
+
+class TestQueuePage:
+    async def test_lists_pending_posts_with_keyboard_script_and_no_inline_script(
+        self, scene: Scene
+    ) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"], body="A <b>queued</b> thought.")
+        async with signed_in(scene, "moderator") as page_client:
+            page = await page_client.get(f"/d/{scene.slug}/moderation")
+        assert page.status_code == 200
+        assert f'data-post-id="{post["id"]}"' in page.text
+        assert '<script type="module" src="/static/js/moderation-queue.js"></script>' in page.text
+        assert "<script>" not in page.text
+        assert "<b>queued</b>" not in page.text  # sanitised HTML, escaped source
+
+    async def test_participant_is_refused(self, scene: Scene) -> None:
+        async with signed_in(scene, "participant") as page_client:
+            page = await page_client.get(f"/d/{scene.slug}/moderation")
+        assert page.status_code == 403
+
+    async def test_approve_form_posts_then_redirects(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        async with signed_in(scene, "moderator") as page_client:
+            page = await page_client.get(f"/d/{scene.slug}/moderation")
+            response = await page_client.post(
+                f"/d/{scene.slug}/moderation/posts/{post['id']}",
+                data={CSRF_FIELD: csrf_from(page.text), "action": "approve"},
+            )
+            assert response.status_code == 303
+            assert response.headers["location"] == f"/d/{scene.slug}/moderation"
+            after = await page_client.get(f"/d/{scene.slug}/moderation")
+        assert f'data-post-id="{post["id"]}"' not in after.text
+
+    async def test_form_without_csrf_is_refused(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        async with signed_in(scene, "moderator") as page_client:
+            response = await page_client.post(
+                f"/d/{scene.slug}/moderation/posts/{post['id']}", data={"action": "approve"}
+            )
+        assert response.status_code == 403
+        check = await scene.client.get(
+            f"/api/v1/posts/{post['id']}", headers=scene.headers["moderator"]
+        )
+        assert check.json()["status"] == "pending"
+
+    async def test_keyboard_script_is_served(self, scene: Scene) -> None:
+        response = await scene.client.get("/static/js/moderation-queue.js")
+        assert response.status_code == 200
+        assert 'case "a"' in response.text and "X-CSRF-Token" in response.text
+
+
+class TestAuditPage:
+    async def test_advisor_reads_and_filters(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        await scene.moderate(post["id"], "reject", reason="Identifies a survivor", clause="3")
+        async with signed_in(scene, "advisor") as page_client:
+            page = await page_client.get(
+                f"/d/{scene.slug}/moderation/audit", params={"action": "post.reject"}
+            )
+        assert page.status_code == 200
+        assert "Identifies a survivor" in page.text and "post.reject" in page.text
+        assert "format=csv" in page.text
+
+
+class TestTransparencyPage:
+    async def test_public_page_has_figures_and_no_names(
+        self, factory: Factory, client: httpx.AsyncClient, db_kind: str
+    ) -> None:
+        scene = await build_scene(factory, client, moderation="pre", visibility="public")
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        await scene.moderate(post["id"], "approve")
+        page = await client.get(f"/d/{scene.slug}/transparency")
+        assert page.status_code == 200
+        assert "Posts approved" in page.text
+        for user in scene.users.values():
+            assert user.display_name not in page.text
+
+
+class TestMembersPage:
+    async def test_organizer_mutes_and_invites(self, scene: Scene) -> None:
+        target = scene.users["participant"]
+        async with signed_in(scene, "organizer") as page_client:
+            page = await page_client.get(f"/d/{scene.slug}/moderation/members")
+            assert page.status_code == 200 and target.display_name in page.text
+            token = csrf_from(page.text)
+            muted = await page_client.post(
+                f"/d/{scene.slug}/moderation/members/{target.id}",
+                data={CSRF_FIELD: token, "action": "mute", "hours": "3", "reason": "cool down"},
+            )
+            assert muted.status_code == 303
+            invited = await page_client.post(
+                f"/d/{scene.slug}/moderation/invitations",
+                data={
+                    CSRF_FIELD: token,
+                    "emails": "x@example.org\ny@example.org",
+                    "role": "expert",
+                },
+            )
+            assert invited.status_code == 201
+            assert invited.text.count("/invitations/") >= 2
+        members = await scene.client.get(
+            f"/api/v1/dialogues/{scene.slug}/members", headers=scene.headers["organizer"]
+        )
+        [row] = [m for m in members.json() if m["user_id"] == target.id]
+        assert row["muted_until"] is not None
+
+    async def test_moderator_cannot_open_it(self, scene: Scene) -> None:
+        async with signed_in(scene, "moderator") as page_client:
+            page = await page_client.get(f"/d/{scene.slug}/moderation/members")
+        assert page.status_code == 403
+
+
+class TestNoticesPage:
+    async def test_author_reads_notice_and_appeals(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        await scene.moderate(post["id"], "reject", reason="Names a person", clause="3")
+        async with signed_in(scene, "participant") as page_client:
+            page = await page_client.get("/notices")
+            assert page.status_code == 200
+            assert "Names a person" in page.text and "Clause 3" in page.text
+            notices = await scene.client.get(
+                "/api/v1/me/notices", headers=scene.headers["participant"]
+            )
+            notice_id = notices.json()["items"][0]["id"]
+            assert notices.json()["items"][0]["read"] is True
+            response = await page_client.post(
+                f"/notices/{notice_id}/appeal",
+                data={CSRF_FIELD: csrf_from(page.text), "note": "It was my own story"},
+            )
+            assert response.status_code == 303
+            again = await page_client.get("/notices")
+        assert "waiting for a decision" in again.text
