@@ -14,9 +14,21 @@ from dialogue.accounts.models import QuoteConsent
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt")
 
 
+# CLDR territories that are not ISO 3166-1 countries: groupings (EU, UN), pseudo-locales,
+# "unknown region" and ISO's exceptionally reserved codes. Kosovo (XK) stays: it is
+# user-assigned in ISO but is the code everyone uses for it.
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+
+
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    )
 
 
 @lru_cache(maxsize=1)

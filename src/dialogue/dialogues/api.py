@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
-from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.access import MAX_ID, Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import invitations
 from dialogue.accounts.models import User
 from dialogue.db import as_utc
@@ -188,7 +188,7 @@ async def list_members(
 
 @router.put("/dialogues/{slug}/members/{user_id}")
 async def update_member(
-    user_id: int,
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: MemberUpdate,
     session: SessionDep,
     access: Annotated[Access, allow(Action.MEMBER_MUTE)],
