@@ -1,0 +1,254 @@
+"""Fan-out: N listeners in one dialogue, posts at R/s from a few writers, against the floor.
+
+Prints delivered/expected, send-to-receive latency (p50/p95/p99/max, from a timestamp in
+each post body), server CPU per delivered frame and peak RSS, for the app (`dialogue serve`
+on SQLite) and, in the same run and under the same load, for bench/floor_server.py; then
+the ratios. `--instances 2 --redis` adds two app instances over Redis and compares their
+p99 with the single instance's.
+
+    python bench/fanout.py --clients 2000 --rate 20 --duration 10
+    python bench/fanout.py --clients 1000 --instances 2 --redis
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+from common import Seeded, ServerProcess, cleanup, machine, open_threads, seed, sqlite_url
+from common import workdir as make_workdir
+from loadclients import Listeners, marker
+from websockets.asyncio.client import connect as ws_connect
+
+
+async def post_over_http(
+    servers: list[ServerProcess], seeded: Seeded, rate: float, duration: float
+) -> dict[str, Any]:
+    """Each writer posts on its own schedule (writer w, post k at (k*W + w)/R seconds)."""
+    writers = len(seeded.writer_tokens)
+    acked, failed = [0] * writers, [0] * writers
+    start = time.monotonic() + 0.2
+
+    async def writer(w: int) -> None:
+        server = servers[w % len(servers)]
+        headers = {"Authorization": f"Bearer {seeded.writer_tokens[w]}"}
+        async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
+            k = 0
+            while True:
+                due = start + (k * writers + w) / rate
+                if due - start >= duration:
+                    return
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                r = await http.post(
+                    f"/api/v1/threads/{seeded.thread_ids[w]}/posts",
+                    json={"body": marker(w, acked[w])},
+                )
+                if r.status_code == 201:
+                    acked[w] += 1
+                else:
+                    failed[w] += 1
+                k += 1
+
+    await asyncio.gather(*(writer(w) for w in range(writers)))
+    return {"posts": sum(acked), "failed_posts": sum(failed)}
+
+
+async def post_to_floor(
+    floor: ServerProcess, writers: int, rate: float, duration: float, frame_bytes: int
+) -> dict[str, Any]:
+    sent = [0] * writers
+    start = time.monotonic() + 0.2
+
+    async def writer(w: int) -> None:
+        async with ws_connect(floor.ws_url + "/write", compression=None) as ws:
+            k = 0
+            while True:
+                due = start + (k * writers + w) / rate
+                if due - start >= duration:
+                    return
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                body = marker(w, sent[w])
+                head = f'{{"type":"event","seq":{k},"kind":"post.created","data":{{"body":"{body}"'
+                pad = max(0, frame_bytes - len(head) - 12)
+                await ws.send(head + ',"pad":"' + "x" * pad + '"}}')
+                sent[w] += 1
+                k += 1
+
+    await asyncio.gather(*(writer(w) for w in range(writers)))
+    await asyncio.sleep(0.1)
+    return {"posts": sum(sent), "failed_posts": 0}
+
+
+def measure(
+    name: str, servers: list[ServerProcess], urls: list[str], args: argparse.Namespace, post: Any
+) -> dict[str, Any]:
+    """Connect the listeners, post for the duration, drain, and collect every figure."""
+    listeners = Listeners(urls, args.clients, args.procs)
+    connected = listeners.wait_connected()
+    time.sleep(1.0)  # let the last joins' presence frames settle
+    cpu_before = [s.cpu_seconds() for s in servers]
+    listeners.start_measuring()
+    began = time.monotonic()
+    posted = asyncio.run(post())
+    post_seconds = time.monotonic() - began
+    time.sleep(args.drain)
+    cpu = sum(s.cpu_seconds() for s in servers) - sum(cpu_before)
+    received = listeners.finish()
+    expected = posted["posts"] * connected["connected"]
+    memory = [s.memory_kib() for s in servers]
+    result = {
+        "name": name,
+        **connected,
+        **posted,
+        **received,
+        "expected": expected,
+        "delivery": received["delivered"] / expected if expected else float("nan"),
+        "post_seconds": round(post_seconds, 2),
+        "server_cpu_s": round(cpu, 2),
+        "cpu_us_per_frame": cpu / received["delivered"] * 1e6 if received["delivered"] else 0,
+        "peak_rss_mib": round(sum(m["VmHWM"] for m in memory) / 1024, 1),
+        "kib_per_connection": None,
+    }
+    return result
+
+
+def app_run(
+    name: str, args: argparse.Namespace, instances: int, redis_url: str | None
+) -> dict[str, Any]:
+    directory = make_workdir("fanout")
+    database = sqlite_url(directory)
+    seeded = asyncio.run(seed(database, writers=args.writers))
+    env = {"DIALOGUE_REDIS_URL": redis_url} if redis_url else {}
+    servers = [ServerProcess.dialogue(database, directory, **env).start() for _ in range(instances)]
+    try:
+        idle = sum(s.memory_kib()["VmRSS"] for s in servers)
+        asyncio.run(open_threads(servers[0].url, seeded))
+        urls = [f"{s.ws_url}/ws/dialogues/{seeded.slug}" for s in servers]
+        result = measure(
+            name,
+            servers,
+            urls,
+            args,
+            lambda: post_over_http(servers, seeded, args.rate, args.duration),
+        )
+        result["kib_per_connection"] = round(
+            (result["peak_rss_mib"] * 1024 - idle) / max(result["connected"], 1), 1
+        )
+        return result
+    finally:
+        for server in servers:
+            server.stop()
+        if not args.keep:
+            cleanup(directory)
+
+
+def floor_run(args: argparse.Namespace, frame_bytes: int) -> dict[str, Any]:
+    directory = make_workdir("floor")
+    floor = ServerProcess.floor(directory).start()
+    try:
+        idle = floor.memory_kib()["VmRSS"]
+        result = measure(
+            "floor",
+            [floor],
+            [floor.ws_url + "/"],
+            args,
+            lambda: post_to_floor(floor, args.writers, args.rate, args.duration, frame_bytes),
+        )
+        result["kib_per_connection"] = round(
+            (result["peak_rss_mib"] * 1024 - idle) / max(result["connected"], 1), 1
+        )
+        return result
+    finally:
+        floor.stop()
+        cleanup(directory)
+
+
+COLUMNS = [
+    "name",
+    "connected",
+    "failed",
+    "posts",
+    "delivered",
+    "expected",
+    "delivery",
+    "duplicates",
+    "gaps",
+    "p50",
+    "p95",
+    "p99",
+    "max",
+    "cpu_us_per_frame",
+    "peak_rss_mib",
+    "kib_per_connection",
+    "frame_bytes",
+    "connect_s",
+    "frames_while_connecting",
+    "closed",
+]
+
+
+def show(results: list[dict[str, Any]]) -> None:
+    for r in results:
+        print("  ".join(f"{c}={_fmt(r.get(c))}" for c in COLUMNS))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}" if value < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=20.0, help="posts per second, all writers")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of posting")
+    parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--procs", type=int, default=4, help="listener processes")
+    parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait after posting")
+    parser.add_argument("--instances", type=int, choices=(1, 2), default=1)
+    parser.add_argument("--redis", action="store_true", help="with --instances 2")
+    parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    if args.instances == 2 and not args.redis:
+        parser.error("--instances 2 needs --redis: the instances share events through it")
+
+    print("machine:", machine(), "args:", vars(args), flush=True)
+    results = [app_run("app", args, 1, None)]
+    show(results[-1:])
+    if not args.skip_floor:
+        results.append(floor_run(args, int(results[0]["frame_bytes"])))
+        show(results[-1:])
+    if args.instances == 2:
+        from tests.services import start_redis
+
+        redis = start_redis()
+        try:
+            results.append(app_run("app x2 over redis", args, 2, redis.url))
+        finally:
+            redis.stop()
+        show(results[-1:])
+    app = results[0]
+    for other in results[1:]:
+        label = "app/floor" if other["name"] == "floor" else "x2/app"
+        a, b = (app, other) if other["name"] == "floor" else (other, app)
+        print(
+            f"{label}: p50 {a['p50'] / b['p50']:.2f}x  p99 {a['p99'] / b['p99']:.2f}x  "
+            f"cpu/frame {a['cpu_us_per_frame'] / b['cpu_us_per_frame']:.2f}x  "
+            f"peak RSS {a['peak_rss_mib'] / b['peak_rss_mib']:.2f}x"
+        )
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(
+                {"machine": machine(), "args": vars(args), "results": results}, handle, indent=1
+            )
+
+
+if __name__ == "__main__":
+    main()
