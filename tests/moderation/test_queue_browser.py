@@ -1,0 +1,79 @@
+"""A moderator clears the queue with the keyboard alone; a reader sees the approved posts live."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Dialog, expect
+
+from tests.browser import LiveServer, open_page, sign_in
+from tests.factories import Factory
+from tests.moderation.scene import build_scene
+
+pytestmark = pytest.mark.browser
+
+
+class TestKeyboardQueue:
+    async def test_five_posts_cleared_by_keyboard_and_shown_live(
+        self,
+        chromium: Browser,
+        live_server: LiveServer,
+        factory: Factory,
+        client: httpx.AsyncClient,
+    ) -> None:
+        scene = await build_scene(factory, client, moderation="pre", visibility="public")
+        thread = await scene.thread("moderator")
+        posts = [
+            await scene.post(thread["id"], body=f"Queued testimony number {n}.") for n in range(5)
+        ]
+        thread_path = f"/d/{scene.slug}/threads/{thread['id']}"
+        reader, reader_watch = await open_page(chromium, live_server)
+        moderator, moderator_watch = await open_page(chromium, live_server)
+        try:
+            await sign_in(reader, email=scene.users["participant2"].email, next=thread_path)
+            await expect(reader.locator("main")).not_to_contain_text("Queued testimony")
+
+            await sign_in(
+                moderator, email=scene.users["moderator"].email, next=f"/d/{scene.slug}/moderation"
+            )
+            items = moderator.locator("li.queue-item")
+            await expect(items).to_have_count(5)
+            await expect(items.first).to_be_focused()
+
+            async def give_reason(dialog: Dialog) -> None:
+                await dialog.accept("Identifies a survivor.")
+
+            moderator.on("dialog", give_reason)
+            keyboard = moderator.keyboard
+            await keyboard.press("j")  # to the second item
+            await expect(items.nth(1)).to_be_focused()
+            await keyboard.press("a")  # approve number 1
+            await expect(items).to_have_count(4)
+            await keyboard.press("k")  # back to the first
+            await keyboard.press("a")  # approve number 0
+            await expect(items).to_have_count(3)
+            await keyboard.press("r")  # reject number 2, with the prompted reason
+            await expect(items).to_have_count(2)
+            await keyboard.press("a")
+            await expect(items).to_have_count(1)
+            await keyboard.press("a")
+            await expect(items).to_have_count(0)
+            await expect(moderator.locator(".queue-empty")).to_be_visible()
+
+            for n in (0, 1, 3, 4):
+                await expect(reader.locator("ol.posts")).to_contain_text(
+                    f"Queued testimony number {n}."
+                )
+            await expect(reader.locator("main")).not_to_contain_text("Queued testimony number 2.")
+        finally:
+            await reader.context.close()
+            await moderator.context.close()
+        assert not reader_watch.problems(), reader_watch.problems()
+        assert not moderator_watch.problems(), moderator_watch.problems()
+        statuses = []
+        for post in posts:
+            got = await client.get(
+                f"/api/v1/posts/{post['id']}", headers=scene.headers["moderator"]
+            )
+            statuses.append(got.json()["status"])
+        assert statuses == ["published", "published", "rejected", "published", "published"]
