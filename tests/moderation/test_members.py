@@ -173,11 +173,27 @@ class TestActingThroughAnAnonymousPost:
             [entry] = (
                 await session.exec(select(AuditEntry).where(AuditEntry.action == "member.mute"))
             ).all()
-            [event] = (
-                await session.exec(select(Event).where(Event.kind == "member.updated"))
-            ).all()[-1:]
+            [own] = (await session.exec(select(Event).where(Event.kind == "member.updated"))).all()[
+                -1:
+            ]
+            [staff] = (
+                await session.exec(select(Event).where(Event.kind == "author.moderated"))
+            ).all()
         assert (entry.target_type, entry.target_id) == ("post_author", thread["post"]["id"])
-        assert "user_id" not in event.data and event.data["post_id"] == thread["post"]["id"]
+        assert own.audience == "subject" and own.subject_user_id == author.id
+        assert staff.audience == "staff" and staff.subject_user_id is None
+        assert set(staff.data) == {"post_id", "muted_until", "banned"}
+        assert staff.data["post_id"] == thread["post"]["id"] and staff.data["muted_until"]
+        feed = await scene.client.get(
+            f"/api/v1/dialogues/{scene.slug}/events", headers=scene.headers["moderator2"]
+        )
+        seen = feed.json()["events"]
+        assert any(e["kind"] == "author.moderated" for e in seen)
+        assert all(e["seq"] != own.seq for e in seen)
+        mine = await scene.client.get(
+            f"/api/v1/dialogues/{scene.slug}/events", headers=scene.headers["participant"]
+        )
+        assert any(e["seq"] == own.seq for e in mine.json()["events"])
         log = await scene.client.get(
             f"/api/v1/dialogues/{scene.slug}/audit-log", headers=scene.headers["advisor"]
         )

@@ -18,6 +18,7 @@ class Audience(StrEnum):
     READERS = "readers"  # everyone who may read the dialogue
     STAFF = "staff"  # moderators and organizers
     REVIEWERS = "reviewers"  # moderators, organizers and advisors
+    SUBJECT = "subject"  # only the person the event is about (e.g. an anonymous author)
 
 
 class Event(SQLModel, table=True):

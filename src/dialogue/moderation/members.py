@@ -136,16 +136,38 @@ async def moderate_member(
             entry=entry,
             until=membership.muted_until if act.action == "mute" else None,
         )
-    data = dialogues.member_data(membership) if via_post is None else {"post_id": via_post, **after}
+    await _announce(session=session, dialogue=dialogue, membership=membership, via_post=via_post)
+    return membership
+
+
+async def _announce(
+    *, session: AsyncSession, dialogue: Dialogue, membership: Membership, via_post: int | None
+) -> None:
+    """`member.updated` lets the hub close a banned member's sockets at once.
+
+    Reached through an anonymous post, the member's own event goes to them alone, and staff
+    hear of the action as `author.moderated`, naming only the post.
+    """
     await append_event(
         session=session,
         dialogue_id=dialogue.id or 0,
         kind="member.updated",
-        data=data,
-        audience=Audience.REVIEWERS,
+        data=dialogues.member_data(membership),
+        audience=Audience.REVIEWERS if via_post is None else Audience.SUBJECT,
         subject_user_id=membership.user_id,
     )
-    return membership
+    if via_post is not None:
+        await append_event(
+            session=session,
+            dialogue_id=dialogue.id or 0,
+            kind="author.moderated",
+            data={
+                "post_id": via_post,
+                "muted_until": state(membership)["muted_until"],
+                "banned": membership.banned_at is not None,
+            },
+            audience=Audience.STAFF,
+        )
 
 
 def parse_emails(text: str) -> tuple[list[str], list[str]]:
