@@ -1,0 +1,183 @@
+"""The sample dialogue's text, read from content.json into typed records and checked.
+
+content.json is written by hand, so every cross-reference in it (authors, reactors, replies,
+highlights, the flag, the codebook) is checked here: a typo fails the load with a message
+naming the post, instead of a half-loaded demo or a reply attached to the wrong post.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from dialogue.accounts.models import QuoteConsent
+from dialogue.demo.checks import check_content
+from dialogue.policy import Role
+from dialogue.threads.models import ReactionKind
+
+CONTENT = Path(__file__).resolve().parent / "content.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    key: str
+    email: str
+    role: Role
+    profile: dict[str, Any]  # the account's profile fields, as the accounts service takes them
+
+
+@dataclass(frozen=True, slots=True)
+class PostSpec:
+    key: str
+    thread: int
+    author: str
+    body: str
+    reply_to: str | None
+    offset: timedelta  # from the start of the dialogue
+    anonymous: bool
+    reactions: tuple[tuple[str, ReactionKind], ...]  # (person, kind), in the order written
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSpec:
+    index: int
+    theme: int
+    title: str
+    posts: tuple[PostSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeSpec:
+    position: int
+    title: str
+    guiding_questions: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSpec:
+    thread: int
+    author: str
+    body: str
+    reply_to: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FlagSpec:
+    post: str
+    by: str
+    reason: str  # a code-of-conduct clause number, or "other"
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSpec:
+    name: str
+    description: str
+    colour: str
+    posts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    dialogue: dict[str, str]  # slug, title, summary, code_of_conduct
+    people: tuple[Person, ...]
+    themes: tuple[ThemeSpec, ...]
+    threads: tuple[ThreadSpec, ...]
+    pending: PendingSpec
+    flag: FlagSpec
+    highlights: tuple[str, ...]
+    codes: tuple[CodeSpec, ...]
+
+    def posts(self) -> dict[str, PostSpec]:
+        return {post.key: post for thread in self.threads for post in thread.posts}
+
+    def person(self, key: str) -> Person:
+        return next(p for p in self.people if p.key == key)
+
+
+def _person(raw: dict[str, Any]) -> Person:
+    profile = {
+        name: raw[name]
+        for name in ("display_name", "organization", "country", "language", "timezone")
+    }
+    profile["quote_consent"] = QuoteConsent(raw["quote_consent"])
+    profile["constituency"] = raw["constituency"]
+    return Person(key=raw["key"], email=raw["email"], role=Role(raw["role"]), profile=profile)
+
+
+def _post(raw: dict[str, Any], thread: int) -> PostSpec:
+    reactions = tuple(
+        (person, ReactionKind(kind))
+        for kind, people in raw["reactions"].items()
+        for person in people
+    )
+    return PostSpec(
+        key=raw["key"],
+        thread=thread,
+        author=raw["author"],
+        body=raw["body"],
+        reply_to=raw["reply_to"],
+        offset=timedelta(days=raw["day"], hours=raw["hour"]),
+        anonymous=bool(raw["anonymous"]),
+        reactions=reactions,
+    )
+
+
+def parse_content(raw: dict[str, Any]) -> Content:
+    """Typed content, or ValueError naming the first broken reference."""
+    threads = tuple(
+        ThreadSpec(
+            index=index,
+            theme=spec["theme"],
+            title=spec["title"],
+            posts=tuple(_post(post, index) for post in spec["posts"]),
+        )
+        for index, spec in enumerate(raw["threads"])
+    )
+    themes = tuple(
+        ThemeSpec(
+            position=position,
+            title=spec["title"],
+            guiding_questions=spec["guiding_questions"],
+            summary=spec.get("summary", ""),
+        )
+        for position, spec in enumerate(raw["themes"])
+    )
+    pending, flag = raw["pending_post"], raw["flag"]
+    content = Content(
+        dialogue={name: raw["dialogue"][name] for name in ("slug", "title", "summary")}
+        | {"code_of_conduct": raw["dialogue"]["code_of_conduct"]},
+        people=tuple(_person(person) for person in raw["people"]),
+        themes=themes,
+        threads=threads,
+        pending=PendingSpec(
+            thread=pending["thread"],
+            author=pending["author"],
+            body=pending["body"],
+            reply_to=pending.get("reply_to"),
+        ),
+        flag=FlagSpec(
+            post=flag["post"], by=flag["by"], reason=str(flag["reason"]), note=flag["note"]
+        ),
+        highlights=tuple(raw["highlights"]),
+        codes=tuple(
+            CodeSpec(
+                name=code["name"],
+                description=code["description"],
+                colour=code["colour"],
+                posts=tuple(code["posts"]),
+            )
+            for code in raw["codes"]
+        ),
+    )
+    check_content(content)
+    return content
+
+
+def read_content(path: Path = CONTENT) -> Content:
+    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return parse_content(raw)
