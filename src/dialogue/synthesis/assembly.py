@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from dialogue.synthesis import figures, opinions
 from dialogue.synthesis.consent import attribution
 from dialogue.synthesis.methodology import methodology
@@ -79,7 +81,16 @@ class Builder:
 
 
 def build_document(source: ReportSource, progress: Progress = _quiet) -> dict[str, Any]:
-    """The whole report as a tree of plain values, with the post ids behind every statement."""
+    """The whole report as a tree of plain values, with the post ids behind every statement.
+
+    Numerical libraries run on one thread: a report is one job among a server's requests,
+    and a fixed thread count keeps floating-point sums, hence the output, reproducible.
+    """
+    with threadpool_limits(limits=1):
+        return _build(source, progress)
+
+
+def _build(source: ReportSource, progress: Progress) -> dict[str, Any]:
     b = Builder(source)
     progress(0.05, "figures")
     total = len(source.posts)

@@ -138,7 +138,7 @@ def opinion_groups(
         )
     means = np.where(seen.any(axis=0), values.sum(axis=0) / np.maximum(seen.sum(axis=0), 1), 0)
     filled = np.where(seen, values, means)
-    points = PCA(n_components=2, svd_solver="full").fit_transform(filled)
+    points = PCA(n_components=2, svd_solver="randomized", random_state=SEED).fit_transform(filled)
     labels = _best_clustering(points)
     groups = tuple(_group(values, seen, labels, g, posts) for g in sorted(set(labels.tolist())))
     groups = tuple(sorted(groups, key=lambda g: -g.size))

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,14 +36,24 @@ MAX_TEXT = 100_000
 
 
 async def get_report(*, session: AsyncSession, dialogue: Dialogue) -> Report:
-    """The dialogue's report, created as an empty draft the first time anyone asks."""
-    found = (await session.exec(select(Report).where(Report.dialogue_id == dialogue.id))).first()
+    """The dialogue's report, created as an empty draft the first time anyone asks.
+
+    Two first requests may race to create it: the loser's insert fails inside a savepoint
+    and it reads the winner's row instead.
+    """
+    query = select(Report).where(Report.dialogue_id == dialogue.id)
+    found = (await session.exec(query)).first()
     if found is not None:
         return found
     assert dialogue.id is not None
     report = Report(dialogue_id=dialogue.id)
-    session.add(report)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(report)
+    except IntegrityError:
+        winner = (await session.exec(query)).first()
+        assert winner is not None
+        return winner
     return report
 
 
