@@ -28,7 +28,7 @@ RUN mkdir -p /data && chown dialogue:dialogue /data
 ENV DIALOGUE_DATABASE_URL=sqlite:////data/dialogue.db
 VOLUME ["/data"]
 
-USER dialogue
+USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
