@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dialogue.db import as_utc
 from dialogue.dialogues.models import DialogueStatus, ModerationMode
 from dialogue.policy import Role, Visibility
 
+# C0 control characters other than tab and newlines: PostgreSQL refuses NUL in text, and
+# no one writes the others on purpose (search snippets use two of them as markers).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def in_utc(value: datetime) -> datetime:
+    """Client times in UTC at the edge, so naive and aware times compare and store alike."""
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-Title = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=50_000)]
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(printable)]
+LongText = Annotated[str, Field(max_length=50_000), AfterValidator(printable)]
+UtcTime = Annotated[datetime, AfterValidator(in_utc)]
 
 
 class DialogueCreate(BaseModel):
@@ -38,6 +60,14 @@ class DialogueUpdate(BaseModel):
     status: DialogueStatus | None = None
     flag_threshold: Annotated[int, Field(ge=1, le=100)] | None = None
 
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """Leaving a field out keeps it; none of them can be emptied with null."""
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
 
 class ClauseOut(BaseModel):
     number: str
@@ -48,8 +78,8 @@ class ThemeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Title
     guiding_questions: LongText = ""
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: UtcTime
+    closes_at: UtcTime
     facilitators: list[int] = []
 
     @model_validator(mode="after")
@@ -63,8 +93,8 @@ class ThemeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: Title | None = None
     guiding_questions: LongText | None = None
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
+    opens_at: UtcTime | None = None
+    closes_at: UtcTime | None = None
     summary: LongText | None = None
     position: Annotated[int, Field(ge=0)] | None = None
     facilitators: list[int] | None = None
@@ -138,5 +168,5 @@ class MemberOut(BaseModel):
 class MemberUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role | None = None
-    muted_until: datetime | None = None
+    muted_until: UtcTime | None = None
     trusted: bool | None = None

@@ -310,7 +310,7 @@ async def _set_facilitators(
             _("Facilitators must be moderators or organizers of this dialogue."),
             fields=[{"field": "facilitators", "message": f"not staff: {unknown}"}],
         )
-    await session.exec(delete(ThemeFacilitator).where(col(ThemeFacilitator.theme_id) == theme.id))  # type: ignore[call-overload]
+    await session.exec(delete(ThemeFacilitator).where(col(ThemeFacilitator.theme_id) == theme.id))
     for uid in dict.fromkeys(user_ids):
         session.add(ThemeFacilitator(theme_id=theme.id, user_id=uid))
 

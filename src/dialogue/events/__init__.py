@@ -1,1 +1,1 @@
-"""The event log: appended in the writer's transaction, read after a `seq`, fanned out by a broker."""
+"""The event log: appended in the writer's transaction, read after a `seq`, rung by a broker."""

@@ -39,7 +39,7 @@ async def append_event(
     row lock until commit, so concurrent writers queue up and commit in `seq` order.
     """
     result = await session.exec(
-        update(Dialogue)  # type: ignore[call-overload]
+        update(Dialogue)
         .where(col(Dialogue.id) == dialogue_id)
         .values(last_seq=col(Dialogue.last_seq) + 1)
         .returning(col(Dialogue.last_seq))

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import MAX_ID, Access, SessionDep, allow
+from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Theme
 from dialogue.errors import Forbidden, Invalid, NotFound, RateLimited
@@ -106,13 +107,17 @@ async def list_threads(
 
 
 def parse_thread_cursor(value: str) -> tuple[datetime, int]:
+    """`<last activity>|<thread id>`, as `next` gives it; a time without zone is UTC."""
     try:
-        at, _sep, thread_id = value.rpartition("|")
-        return datetime.fromisoformat(at), int(thread_id)
-    except ValueError:
+        at, _sep, raw_id = value.rpartition("|")
+        when, thread_id = as_utc(datetime.fromisoformat(at)), int(raw_id)
+    except (ValueError, OverflowError):
+        when, thread_id = None, 0
+    if when is None or not 1 <= thread_id <= MAX_ID:
         raise Invalid(
             _("Invalid page cursor."), fields=[{"field": "before", "message": "invalid cursor"}]
-        ) from None
+        )
+    return when, thread_id
 
 
 @router.get("/threads/{thread_id}")
@@ -120,11 +125,7 @@ async def get_thread(
     session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
 ) -> dict[str, Any]:
     thread = visible_thread(access.resources["thread_id"], access.viewer)
-    rows = await queries.list_posts(
-        session=session, thread_id=thread.id or 0, viewer=access.viewer, after_id=None, limit=1
-    )
-    anonymous = bool(rows and rows[0][0].anonymous and rows[0][0].parent_id is None)
-    author = rows[0][1] if rows else None
+    author, anonymous = await queries.thread_author(session=session, thread_id=thread.id or 0)
     return thread_data(thread, author, anonymous=anonymous)
 
 
@@ -132,7 +133,7 @@ async def get_thread(
 async def list_posts(
     session: SessionDep,
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
-    after_id: Annotated[int | None, Query(ge=0)] = None,
+    after_id: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     thread = visible_thread(access.resources["thread_id"], access.viewer)

@@ -22,7 +22,7 @@ class PostStatus(StrEnum):
 class ReactionKind(StrEnum):
     AGREE = "agree"
     DISAGREE = "disagree"
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a reaction, not a password
 
 
 class Thread(SQLModel, table=True):

@@ -78,7 +78,7 @@ def post_data(
 
 
 def thread_data(thread: Thread, author: User | None, *, anonymous: bool) -> dict[str, Any]:
-    data = {
+    data: dict[str, Any] = {
         "id": thread.id,
         "dialogue_id": thread.dialogue_id,
         "theme_id": thread.theme_id,

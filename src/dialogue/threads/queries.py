@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, true
 from sqlmodel import col, select
@@ -114,6 +115,33 @@ async def list_posts(
     return [(row[0], row[1]) for row in (await session.exec(query)).all()]
 
 
+def _opening_anonymous() -> Any:
+    """Whether a thread's opening post is anonymous: then so is the thread's author."""
+    return (
+        select(Post.anonymous)
+        .where(Post.thread_id == Thread.id, col(Post.parent_id).is_(None))
+        .order_by(col(Post.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def thread_author(*, session: AsyncSession, thread_id: int) -> tuple[User | None, bool]:
+    """The author of a thread as it may be shown, and whether the thread is anonymous."""
+    row = (
+        await session.exec(
+            select(User, _opening_anonymous())
+            .select_from(Thread)
+            .outerjoin(User, col(User.id) == col(Thread.author_id))
+            .where(Thread.id == thread_id)
+        )
+    ).first()
+    if row is None:
+        return None, False
+    anonymous = bool(row[1])
+    return (None if anonymous else row[0]), anonymous
+
+
 async def list_threads(
     *,
     session: AsyncSession,
@@ -126,15 +154,8 @@ async def list_threads(
 
     Each row says whether the opening post is anonymous, so its author stays masked.
     """
-    opening_anonymous = (
-        select(Post.anonymous)
-        .where(Post.thread_id == Thread.id, col(Post.parent_id).is_(None))
-        .order_by(col(Post.id))
-        .limit(1)
-        .scalar_subquery()
-    )
     query = (
-        select(Thread, User, opening_anonymous)
+        select(Thread, User, _opening_anonymous())
         .outerjoin(User, col(User.id) == col(Thread.author_id))
         .where(Thread.theme_id == theme_id, thread_visible(viewer))
         .order_by(col(Thread.last_activity_at).desc(), col(Thread.id).desc())

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogue.access import MAX_ID
 from dialogue.accounts.models import QuoteConsent
 from dialogue.threads.models import ReactionKind
 
@@ -27,7 +28,7 @@ class ThreadCreate(BaseModel):
 class PostCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: Body
-    parent_id: int | None = None
+    parent_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     client_id: ClientId | None = None
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None

@@ -41,6 +41,13 @@ def terms(query: str) -> list[str]:
     return _WORD.findall(query.lower())[:MAX_TERMS]
 
 
+# PostgreSQL's headline drops whatever its parser takes for an HTML tag or entity, so a post
+# that says "<b>" would lose those words from its snippet. The characters that open them are
+# swapped for control characters (which posts may not contain) and swapped back afterwards.
+HEADLINE_HIDDEN = "\x04\x05\x06"
+_HEADLINE_RESTORE = str.maketrans(HEADLINE_HIDDEN, "<>&")
+
+
 def snippet_html(raw: str) -> str:
     return str(escape(raw)).replace(START, "<mark>").replace(STOP, "</mark>")
 
@@ -83,13 +90,14 @@ async def search_posts(
         tsquery = "to_tsquery('simple', :match)"
         match = " & ".join(w + ":*" for w in words)
         ranked = text(
-            f"SELECT id AS post_id, ts_headline('simple', body, {tsquery}, "  # noqa: S608 - constant
-            "'StartSel=' || :start || ', StopSel=' || :stop || ', MaxWords=30, MinWords=12') AS snip, "
+            "SELECT id AS post_id, ts_headline('simple', translate(body, '<>&', :hidden), "  # noqa: S608 - constant
+            f"{tsquery}, 'StartSel=' || :start || ', StopSel=' || :stop || "
+            "', MaxWords=30, MinWords=12') AS snip, "
             f"-ts_rank(to_tsvector('simple', body), {tsquery}) AS rank "
             f"FROM post WHERE to_tsvector('simple', body) @@ {tsquery}"
         ).columns(*FTS_COLUMNS)
         fts = ranked.subquery("fts")
-        params = {"start": START, "stop": STOP, "match": match}
+        params = {"start": START, "stop": STOP, "match": match, "hidden": HEADLINE_HIDDEN}
         order = fts.c.rank
     statement = (
         select(Post.id, Post.thread_id, Thread.title, fts.c.snip)
@@ -106,7 +114,10 @@ async def search_posts(
     rows = (await session.exec(statement, params=params)).all()
     return [
         Hit(
-            post_id=row[0], thread_id=row[1], thread_title=row[2], snippet_html=snippet_html(row[3])
+            post_id=row[0] or 0,
+            thread_id=row[1],
+            thread_title=row[2],
+            snippet_html=snippet_html(row[3].translate(_HEADLINE_RESTORE)),
         )
         for row in rows
     ]

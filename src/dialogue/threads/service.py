@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,6 +61,11 @@ def _initial_status(dialogue: Dialogue, user: User, membership: Membership | Non
     return PostStatus.PUBLISHED
 
 
+# C0 controls other than tab and newlines: PostgreSQL refuses NUL in text, and search
+# snippets use two others as highlight markers, so none may reach a stored post.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _validate_body(body: str) -> str:
     if not body.strip():
         raise Invalid(_("A post cannot be empty."), fields=[{"field": "body", "message": "empty"}])
@@ -67,7 +74,23 @@ def _validate_body(body: str) -> str:
             _("A post can have at most %(n)s characters.") % {"n": MAX_BODY},
             fields=[{"field": "body", "message": f"longer than {MAX_BODY} characters"}],
         )
+    _refuse_control(body, "body")
     return body
+
+
+def _refuse_control(text: str, field: str) -> None:
+    if _CONTROL.search(text):
+        raise Invalid(
+            _("The text contains control characters."),
+            fields=[{"field": field, "message": "contains control characters"}],
+        )
+
+
+async def _check_writable(session: AsyncSession, dialogue_id: int) -> None:
+    """An archived dialogue is the record of what was said: nothing in it changes any more."""
+    dialogue = await session.get(Dialogue, dialogue_id)
+    if dialogue is not None and dialogue.status == DialogueStatus.ARCHIVED:
+        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
 
 
 async def _existing(*, session: AsyncSession, user: User, client_id: str | None) -> Post | None:
@@ -127,11 +150,12 @@ async def create_thread(
     """Open a thread with its first post; a repeated `client_id` returns the first result."""
     existing = await _existing(session=session, user=user, client_id=client_id)
     if existing is not None:
-        thread = await queries.get_thread(session=session, thread_id=existing.thread_id)
-        assert thread is not None
-        return thread, existing, False
+        return await _first_thread_result(session=session, user=user, client_id=client_id)
     check_can_post(dialogue=dialogue, theme=theme, user=user, membership=membership)
     _validate_body(body)
+    _refuse_control(title, "title")
+    if not title.strip():
+        raise Invalid(_("A thread needs a title."), fields=[{"field": "title", "message": "empty"}])
     if anonymous and not dialogue.allow_anonymous:
         raise Forbidden(
             _("This dialogue does not allow anonymous posts."), code="anonymous_not_allowed"
@@ -141,22 +165,41 @@ async def create_thread(
     thread = Thread(
         dialogue_id=dialogue.id, theme_id=theme.id, title=title, author_id=user.id, status=status
     )
-    session.add(thread)
-    await session.flush()
-    post = await _insert_post(
-        session=session,
-        thread=thread,
-        user=user,
-        body=body,
-        parent=None,
-        client_id=client_id,
-        anonymous=anonymous,
-        status=status,
-        quote_consent=quote_consent,
-    )
+    try:
+        async with session.begin_nested():
+            session.add(thread)
+            await session.flush()
+            post = await _insert_post(
+                session=session,
+                thread=thread,
+                user=user,
+                body=body,
+                parent=None,
+                client_id=client_id,
+                anonymous=anonymous,
+                status=status,
+                quote_consent=quote_consent,
+            )
+    except DuplicateClientId:
+        return await _first_thread_result(session=session, user=user, client_id=client_id)
     await _emit_thread(session, thread, user, anonymous)
     await _emit_post(session, post, user, "post.created")
     return thread, post, True
+
+
+class DuplicateClientId(Exception):
+    """The same author's same `client_id` was committed by a concurrent request."""
+
+
+async def _first_thread_result(
+    *, session: AsyncSession, user: User, client_id: str | None
+) -> tuple[Thread, Post, bool]:
+    existing = await _existing(session=session, user=user, client_id=client_id)
+    if existing is None:  # the conflicting row is gone again: report it rather than guess
+        raise Conflict(_("This post was already submitted."), code="duplicate_client_id")
+    thread = await queries.get_thread(session=session, thread_id=existing.thread_id)
+    assert thread is not None
+    return thread, existing, False
 
 
 async def _insert_post(
@@ -188,7 +231,7 @@ async def _insert_post(
     try:
         await session.flush()
     except IntegrityError as exc:  # the same client_id raced in from a second connection
-        raise Conflict(_("This post was already submitted."), code="duplicate_client_id") from exc
+        raise DuplicateClientId from exc
     if parent is not None:
         await session.exec(
             update(Post)
@@ -196,9 +239,13 @@ async def _insert_post(
             .values(reply_count=col(Post.reply_count) + 1)
         )
     if status == PostStatus.PUBLISHED:
-        thread.post_count += 1
-        thread.last_activity_at = post.created_at
-        session.add(thread)
+        # Counted in SQL: concurrent writers each loaded the same count, and writing back
+        # `count + 1` from Python would lose all but one of their posts.
+        await session.exec(
+            update(Thread)
+            .where(col(Thread.id) == thread.id)
+            .values(post_count=col(Thread.post_count) + 1, last_activity_at=post.created_at)
+        )
     await search.index_post(session=session, post=post)
     await session.flush()
     return post
@@ -243,17 +290,26 @@ async def create_post(
                 code="invalid_parent",
                 fields=[{"field": "parent_id", "message": "not a post of this thread"}],
             )
-    post = await _insert_post(
-        session=session,
-        thread=thread,
-        user=user,
-        body=body,
-        parent=parent,
-        client_id=client_id,
-        anonymous=anonymous,
-        status=_initial_status(dialogue, user, membership),
-        quote_consent=quote_consent,
-    )
+    try:
+        async with session.begin_nested():
+            post = await _insert_post(
+                session=session,
+                thread=thread,
+                user=user,
+                body=body,
+                parent=parent,
+                client_id=client_id,
+                anonymous=anonymous,
+                status=_initial_status(dialogue, user, membership),
+                quote_consent=quote_consent,
+            )
+    except DuplicateClientId:
+        existing = await _existing(session=session, user=user, client_id=client_id)
+        if existing is None:
+            raise Conflict(
+                _("This post was already submitted."), code="duplicate_client_id"
+            ) from None
+        return existing, False
     await _emit_post(session, post, user, "post.created")
     return post, True
 
@@ -270,6 +326,7 @@ async def edit_post(
     """Change a post's text, keeping the previous text as a revision."""
     if post.status == PostStatus.DELETED:
         raise Conflict(_("A deleted post cannot be edited."), code="post_deleted")
+    await _check_writable(session, post.dialogue_id)
     _validate_body(body)
     session.add(PostRevision(post_id=post.id or 0, body=post.body, editor_id=editor.id, note=note))
     post.body = body
@@ -287,6 +344,7 @@ async def delete_post(*, session: AsyncSession, post: Post, actor: User) -> Post
     """Soft delete: the text goes, the place in the thread stays for its replies."""
     if post.status == PostStatus.DELETED:
         return post
+    await _check_writable(session, post.dialogue_id)
     was_published = post.status == PostStatus.PUBLISHED
     session.add(
         PostRevision(post_id=post.id or 0, body=post.body, editor_id=actor.id, note="deleted")
@@ -304,6 +362,8 @@ async def delete_post(*, session: AsyncSession, post: Post, actor: User) -> Post
         dialogue_id=post.dialogue_id,
         kind="post.status",
         data=post_data(post, None),
+        # A post others never saw (pending, hidden) must not surface through its deletion.
+        audience=Audience.READERS if was_published else Audience.STAFF,
         subject_user_id=post.author_id,
     )
     return post
@@ -323,6 +383,7 @@ async def set_reaction(
     """One reaction per person and post; a new one replaces the old."""
     if post.status != PostStatus.PUBLISHED:
         raise Conflict(_("Only published posts take reactions."), code="post_not_published")
+    await _check_writable(session, post.dialogue_id)
     assert user.id is not None and post.id is not None
     reaction = await session.get(Reaction, (post.id, user.id))
     if reaction is None:
