@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.errors import Conflict
-from dialogue.events.models import Audience
+from dialogue.events.models import Audience, Event
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.threads import queries as threads
@@ -50,9 +50,38 @@ async def move_status(
         raise already_handled()
     # The row is ours until commit; bring the loaded object in line with it.
     post.status, post.moderated_at = to.value, now
+    if old == PostStatus.PUBLISHED and to != PostStatus.PUBLISHED:
+        await redact_events(session=session, post=post)
     await _follow(session=session, post=post, old=old)
     await _emit_status(session=session, post=post, old=old)
     return old
+
+
+POST_KINDS = ("post.created", "post.updated", "post.status")
+REDACTED = {"body": "", "body_html": "", "author": None, "author_name": None}
+
+
+async def redact_events(*, session: AsyncSession, post: Post) -> int:
+    """Take a post's text out of the event log once it is no longer published.
+
+    The log is replayed to every client that catches up: without this, a reader joining
+    after a hide would still receive the text from the event that once published it.
+    """
+    query = select(Event).where(
+        Event.dialogue_id == post.dialogue_id, col(Event.kind).in_(POST_KINDS)
+    )
+    if post.author_id is not None:  # the author is the subject of their posts' events
+        query = query.where(Event.subject_user_id == post.author_id)
+    changed = 0
+    for event in (await session.exec(query)).all():
+        if event.data.get("id") != post.id or not event.data.get("body_html"):
+            continue
+        event.data = {**event.data, **REDACTED}
+        session.add(event)
+        changed += 1
+    if changed:
+        await session.flush()
+    return changed
 
 
 async def _follow(*, session: AsyncSession, post: Post, old: str) -> None:
