@@ -45,10 +45,15 @@ mesmo meu minha muito na nao nas nem no nos nossa nosso num numa o os ou para pe
 pelos por qual quando que quem se sem ser seu seus sua suas tambem te tem ter teu um uma voce
 """
 
-# Words every e-dialogue post is full of, which would otherwise label every sub-theme.
+# Words every e-dialogue post is full of, which would otherwise label every sub-theme, and
+# the stubs the word pattern cuts from English contractions ("don't" gives "don").
 DIALOGUE = """
 think also would could really need needs work working people thing things way ways make one
-many much well like just know see said say get us may might must lot
+many much well like just know see said say get us may might must lot lots asked ask told tell
+run got going want wanted year years time times even still new two three first last often
+kind sure yes yet less back ago around week weeks day days thank thanks dear colleague
+colleagues example examples point question questions case cases part
+don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn ive youre
 """
 
 

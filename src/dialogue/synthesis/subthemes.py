@@ -43,7 +43,7 @@ class SubThemes:
 
 
 def cluster_count(posts: int) -> int:
-    return max(2, min(MAX_CLUSTERS, round(math.sqrt(posts / 10))))
+    return max(2, min(MAX_CLUSTERS, round(math.sqrt(posts / 6))))
 
 
 def _vectorizer(posts: int) -> TfidfVectorizer:
@@ -54,7 +54,7 @@ def _vectorizer(posts: int) -> TfidfVectorizer:
         token_pattern=WORD_PATTERN,
         # A word used in a single post can be a name: it never labels a cluster.
         min_df=2,
-        max_df=0.8 if posts >= 50 else 1.0,
+        max_df=0.5 if posts >= 50 else 1.0,  # a word in half the posts tells no group apart
         max_features=5000,
         sublinear_tf=True,
         dtype=np.float64,
