@@ -52,6 +52,8 @@ class Channel:
     cursor: int
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     connections: set[Connection] = field(default_factory=set)
+    wanted: int = 0  # the highest seq a ring announced
+    pumper: asyncio.Task[None] | None = None
 
 
 class Hub:
@@ -75,6 +77,9 @@ class Hub:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+        for channel in self.channels.values():
+            if channel.pumper is not None:
+                channel.pumper.cancel()
         connections = [c for ch in self.channels.values() for c in ch.connections]
         for connection in connections:
             connection.close(WS_1001_GOING_AWAY)
@@ -103,10 +108,10 @@ class Hub:
             ).all()
             return {int(i): int(s) for i, s in rows if i is not None}
 
-    async def pump(self, dialogue_id: int, upto: int | None = None) -> None:
+    async def pump(self, dialogue_id: int) -> None:
         """Deliver everything of the log after the channel's cursor to its live connections."""
         channel = self.channels.get(dialogue_id)
-        if channel is None or (upto is not None and upto <= channel.cursor):
+        if channel is None:
             return
         async with channel.lock:
             while True:
@@ -116,6 +121,30 @@ class Hub:
                     channel.cursor = event.seq
                 if len(events) < PAGE:
                     return
+
+    def wake(self, dialogue_id: int, upto: int) -> None:
+        """Schedule delivery up to `upto` without making the caller (a commit) wait for it.
+
+        Rings that arrive while a pump runs are coalesced into its next read, so a burst of
+        posts costs a few log reads, not one per post.
+        """
+        channel = self.channels.get(dialogue_id)
+        if channel is None or upto <= channel.cursor:
+            return
+        channel.wanted = max(channel.wanted, upto)
+        if channel.pumper is None or channel.pumper.done():
+            channel.pumper = asyncio.create_task(self._pump_until_wanted(dialogue_id, channel))
+
+    async def _pump_until_wanted(self, dialogue_id: int, channel: Channel) -> None:
+        while channel.cursor < channel.wanted:
+            before = channel.cursor
+            try:
+                await self.pump(dialogue_id)
+            except Exception:  # the sweep retries; a failed read must not kill the task silently
+                log.exception("hub pump failed for dialogue %s", dialogue_id)
+                return
+            if channel.cursor == before:  # announced but not readable yet: the sweep follows up
+                return
 
     def _fan_out(self, channel: Channel, event: Event) -> None:
         frame: str | None = None
@@ -170,7 +199,7 @@ class Hub:
             events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
             self._replay(connection, events)
             connection.live = True
-        await self.presence_changed(dialogue_id)
+        await self.presence_changed(dialogue_id, joined=connection)
 
     def _replay(self, connection: Connection, events: list[Event]) -> None:
         for event in events:
@@ -199,12 +228,13 @@ class Hub:
     async def on_message(self, dialogue_id: int, message: dict[str, Any]) -> None:
         kind = message.get("type", "ring")
         if kind == "ring":
-            await self.pump(dialogue_id, int(message.get("seq", 0)) or None)
+            self.wake(dialogue_id, int(message.get("seq", 0)))
         elif kind == "revoke":
             self._close_token(int(message["token_id"]))
         elif kind == "typing":
             self._relay_typing(dialogue_id, message)
-        elif kind == "presence":
+        elif kind == "presence" and message.get("instance") != self.instance_id:
+            # Our own announcement comes back through the broker: it was pushed already.
             self.presence.update_remote(dialogue_id, message)
             self._push_presence(dialogue_id)
 
@@ -225,13 +255,25 @@ class Hub:
             if connection.live and connection.user_id != message.get("user_id"):
                 connection.push(frame)
 
-    async def presence_changed(self, dialogue_id: int) -> None:
+    async def presence_changed(self, dialogue_id: int, joined: Connection | None = None) -> None:
+        """Announce this instance's list, to everyone only when it changed.
+
+        Pushing to every connection on every join cost N frames per join, so N^2 for a crowd
+        (500 anonymous readers joining: 251,000 presence frames); now a join that changes no
+        name tells only the newcomer.
+        """
         channel = self.channels.get(dialogue_id)
         names = (
             sorted({c.display_name for c in channel.connections if c.display_name and c.live})
             if channel
             else []
         )
+        if names == self.presence.local(dialogue_id):
+            if joined is not None and joined.live:
+                joined.push(
+                    json.dumps({"type": "presence", "online": self.presence.online(dialogue_id)})
+                )
+            return
         self.presence.set_local(dialogue_id, names)
         await self.broker.publish(
             dialogue_id, {"type": "presence", "instance": self.instance_id, "online": names}
@@ -256,8 +298,6 @@ class Hub:
                     continue
                 heads = await self.head(list(self.channels))
                 for dialogue_id, seq in heads.items():
-                    channel = self.channels.get(dialogue_id)
-                    if channel is not None and seq > channel.cursor:
-                        await self.pump(dialogue_id, seq)
+                    self.wake(dialogue_id, seq)
             except Exception:  # a database hiccup must not end the sweeper
                 log.exception("hub sweep failed")

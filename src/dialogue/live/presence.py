@@ -13,6 +13,10 @@ class Presence:
     def set_local(self, dialogue_id: int, names: list[str]) -> None:
         self._set(dialogue_id, self.instance_id, names)
 
+    def local(self, dialogue_id: int) -> list[str]:
+        """What this instance last announced for the dialogue."""
+        return self._by_instance.get(dialogue_id, {}).get(self.instance_id, [])
+
     def update_remote(self, dialogue_id: int, message: dict[str, Any]) -> None:
         instance = str(message.get("instance", ""))
         if instance and instance != self.instance_id:
