@@ -77,3 +77,36 @@ class TestKeyboardQueue:
             )
             statuses.append(got.json()["status"])
         assert statuses == ["published", "published", "rejected", "published", "published"]
+
+
+class TestLiveQueue:
+    async def test_items_handled_elsewhere_leave_and_new_ones_are_announced(
+        self,
+        chromium: Browser,
+        live_server: LiveServer,
+        factory: Factory,
+        client: httpx.AsyncClient,
+    ) -> None:
+        scene = await build_scene(factory, client, moderation="pre")
+        thread = await scene.thread("moderator")
+        first = await scene.post(thread["id"], body="First queued words.")
+        await scene.post(thread["id"], body="Second queued words.")
+        page, watch = await open_page(chromium, live_server)
+        try:
+            await sign_in(
+                page, email=scene.users["moderator"].email, next=f"/d/{scene.slug}/moderation"
+            )
+            items = page.locator("li.queue-item")
+            await expect(items).to_have_count(2)
+            await expect(page.locator("#queue-new")).to_be_hidden()
+            await scene.moderate(first["id"], "approve", who="moderator2")
+            await expect(items).to_have_count(1)
+            await expect(page.locator(f"#item-{first['id']}")).to_have_count(0)
+            await scene.post(thread["id"], who="participant2", body="Third, arriving live.")
+            await expect(page.locator("#queue-new")).to_be_visible()
+            await page.click("#queue-new a")
+            await expect(items).to_have_count(2)
+            await expect(page.locator("ol.queue")).to_contain_text("Third, arriving live.")
+        finally:
+            await page.context.close()
+        assert not watch.problems(), watch.problems()

@@ -38,12 +38,13 @@ async def queue_page(
     request: Request, session: SessionDep, access: Annotated[Access, allow(Action.QUEUE_READ)]
 ) -> Response:
     dialogue = access.require_dialogue()
+    seq = dialogue.last_seq  # read first: events after it are news to this page
     items = await queue.list_queue(session=session, dialogue_id=dialogue.id or 0)
     clauses = await current_clauses(session=session, dialogue=dialogue)
     return render(
         request,
         "moderation/queue.html",
-        {"dialogue": dialogue, "items": items, "clauses": clauses},
+        {"dialogue": dialogue, "items": items, "clauses": clauses, "seq": seq},
     )
 
 
