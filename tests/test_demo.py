@@ -6,98 +6,48 @@ a template; every test gets its own copy of it (its `database_url`), so tests st
 
 from __future__ import annotations
 
-import copy
-import json
-import re
 import shutil
-import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func
+from markupsafe import escape
 from sqlmodel import col, select
-from typer.testing import CliRunner
 
-from dialogue import cli
-from dialogue.accounts.schemas import MeUpdate
 from dialogue.config import Settings
-from dialogue.demo.content import CONTENT, parse_content, read_content
 from dialogue.demo.loader import load_demo
-from dialogue.demo.timeline import NEWEST_POST_AGE, THEME_LENGTH, post_times, schedule
-from dialogue.demo.timeline import Write as WriteStep
-from dialogue.dialogues.models import Dialogue, Membership, Theme
+from dialogue.demo.timeline import THEME_LENGTH
+from dialogue.dialogues.models import Dialogue
 from dialogue.events.models import Event
-from dialogue.moderation.models import Code, Flag, PostCode
-from dialogue.threads.models import Post, Reaction, Thread
+from dialogue.moderation.models import Code, PostCode
+from dialogue.threads.models import Post
+from tests.demo_support import (
+    ADMIN,
+    API,
+    CONTENT_DATA,
+    PUBLISHED,
+    SLUG,
+    Loaded,
+    all_posts,
+    at,
+    dialogue_of,
+    email_of,
+    load_template,
+    pg_admin,
+    pg_copy,
+    pg_url,
+    read_log,
+    row_counts,
+    run_demo_command,
+    sign_in,
+    threads_and_posts,
+)
 from tests.services import PostgresServer
-
-ADMIN = "admin@example.org"
-API = "/api/v1"
-CONTENT_DATA = read_content()
-SLUG = CONTENT_DATA.dialogue["slug"]
-PUBLISHED = sum(len(thread.posts) for thread in CONTENT_DATA.threads)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    source: str  # a SQLite file or a PostgreSQL database name, loaded by `dialogue demo`
-    password: str
-    output: str
-
-
-def run_demo_command(url: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli.app, ["demo"], env={"DIALOGUE_DATABASE_URL": url})
-    return result.exit_code, result.output
-
-
-def _pg_admin(postgres: PostgresServer) -> str:
-    return postgres.url.replace("postgresql+psycopg://", "postgresql://")
-
-
-def _pg_url(postgres: PostgresServer, name: str) -> str:
-    return postgres.url.rsplit("/", 1)[0] + "/" + name
-
-
-def _pg_copy(postgres: PostgresServer, template: str, name: str) -> None:
-    """CREATE DATABASE ... TEMPLATE, retried while the loader's connections wind down."""
-    with psycopg.connect(_pg_admin(postgres), autocommit=True) as conn:
-        for attempt in range(50):
-            try:
-                conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-                return
-            except psycopg.errors.ObjectInUse:
-                if attempt == 49:
-                    raise
-                time.sleep(0.1)
-
-
-def _load_template(
-    kind: str, *, workdir: Path, plain: str, postgres: PostgresServer | None
-) -> Loaded:
-    if kind == "sqlite":
-        path = workdir / "demo.db"
-        shutil.copy(plain, path)
-        code, output = run_demo_command(f"sqlite+aiosqlite:///{path}")
-        source = str(path)
-    else:
-        assert postgres is not None
-        source = "demo_template"
-        with psycopg.connect(_pg_admin(postgres), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {source}")
-        _pg_copy(postgres, plain, source)
-        code, output = run_demo_command(_pg_url(postgres, source))
-    assert code == 0, output
-    found = re.search(r"Password:\s+(\S+)", output)
-    assert found, output
-    return Loaded(source=source, password=found.group(1), output=output)
 
 
 @pytest.fixture(scope="session")
@@ -120,7 +70,7 @@ def loaded(
     if db_kind not in loaded_templates:
         plain = str(sqlite_template) if db_kind == "sqlite" else str(pg_template)
         workdir = tmp_path_factory.mktemp("demo")
-        loaded_templates[db_kind] = _load_template(
+        loaded_templates[db_kind] = load_template(
             db_kind, workdir=workdir, plain=plain, postgres=postgres
         )
     return loaded_templates[db_kind]
@@ -141,64 +91,10 @@ def database_url(
         return
     assert postgres is not None
     name = f"demo_{next(_copies)}"
-    _pg_copy(postgres, loaded.source, name)
-    yield _pg_url(postgres, name)
-    with psycopg.connect(_pg_admin(postgres), autocommit=True) as conn:
+    pg_copy(postgres, loaded.source, name)
+    yield pg_url(postgres, name)
+    with psycopg.connect(pg_admin(postgres), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-# --- reading the demo back through the API -------------------------------------------------
-
-
-async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
-    response = await client.post(f"{API}/auth/login", json={"email": email, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-def email_of(key: str) -> str:
-    return CONTENT_DATA.person(key).email
-
-
-async def dialogue_of(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
-    response = await client.get(f"{API}/dialogues/{SLUG}", headers=headers)
-    assert response.status_code == 200, response.text
-    data: dict[str, Any] = response.json()
-    return data
-
-
-async def threads_and_posts(
-    client: httpx.AsyncClient, headers: dict[str, str]
-) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Every thread the caller sees, oldest first, with all its posts in order."""
-    result = []
-    for theme in (await dialogue_of(client, headers))["themes"]:
-        page = await client.get(f"{API}/themes/{theme['id']}/threads?limit=100", headers=headers)
-        assert page.status_code == 200, page.text
-        for thread in sorted(page.json()["items"], key=lambda t: t["id"]):
-            posts = await client.get(
-                f"{API}/threads/{thread['id']}/posts?limit=200", headers=headers
-            )
-            assert posts.status_code == 200, posts.text
-            result.append((thread, posts.json()["items"]))
-    return result
-
-
-async def all_posts(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
-    return [post for _thread, posts in await threads_and_posts(client, headers) for post in posts]
-
-
-def at(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
-
-
-async def row_counts(app: FastAPI) -> dict[str, int]:
-    models = (Dialogue, Membership, Theme, Thread, Post, Reaction, Event, Flag, Code, PostCode)
-    async with app.state.database.session() as session:
-        return {
-            model.__name__: int((await session.exec(select(func.count()).select_from(model))).one())
-            for model in models
-        }
 
 
 # --- the command and the accounts ----------------------------------------------------------
@@ -438,23 +334,26 @@ class TestSearch:
         assert all("<mark>" in h["snippet_html"] for h in hits)
 
 
-# --- the event log and the dates -----------------------------------------------------------
-
-
-async def read_log(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    after = 0
-    while True:
-        page = await client.get(
-            f"{API}/dialogues/{SLUG}/events",
-            params={"after": after, "limit": 1000},
-            headers=headers,
-        )
+class TestPublicPages:
+    async def test_anyone_reads_the_demo_without_signing_in(
+        self, client: httpx.AsyncClient, loaded: Loaded
+    ) -> None:
+        home = await client.get("/")
+        assert home.status_code == 200
+        assert str(escape(CONTENT_DATA.dialogue["title"])) in home.text
+        page = await client.get(f"/d/{SLUG}")
         assert page.status_code == 200, page.text
-        if not page.json()["events"]:
-            return events
-        events.extend(page.json()["events"])
-        after = page.json()["last_seq"]
+        assert all(str(escape(theme.title)) in page.text for theme in CONTENT_DATA.themes)
+        listed = await threads_and_posts(client, {})
+        thread, posts = listed[CONTENT_DATA.pending.thread]
+        page = await client.get(f"/d/{SLUG}/threads/{thread['id']}")
+        assert page.status_code == 200, page.text
+        assert str(escape(thread["title"])) in page.text
+        assert "Velásquez" not in page.text  # the queued post stays in the queue
+        assert len(posts) == thread["post_count"]
+
+
+# --- the event log and the dates -----------------------------------------------------------
 
 
 class TestEventLog:
@@ -573,111 +472,3 @@ class TestTakenEmails:
         with pytest.raises(ValueError, match="exist already"):
             await load_demo(settings, admin_email=ADMIN, admin_password="a new password")
         assert await row_counts(app) == before
-
-
-# --- the content and the schedule, without a database --------------------------------------
-
-
-def raw_content() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(CONTENT.read_text(encoding="utf-8"))
-    return data
-
-
-def _reply_across_threads(raw: dict[str, Any]) -> None:
-    raw["threads"][1]["posts"][1]["reply_to"] = "t1p1"
-
-
-def _observer_posts(raw: dict[str, Any]) -> None:
-    raw["threads"][0]["posts"][1]["author"] = "wanjiru"
-
-
-def _unknown_reactor(raw: dict[str, Any]) -> None:
-    raw["threads"][0]["posts"][0]["reactions"]["agree"].append("nobody")
-
-
-def _reply_before_parent(raw: dict[str, Any]) -> None:
-    raw["threads"][0]["posts"][1]["hour"] = 5
-
-
-def _flag_cites_no_clause(raw: dict[str, Any]) -> None:
-    raw["flag"]["reason"] = "42"
-
-
-def _code_on_unknown_post(raw: dict[str, Any]) -> None:
-    raw["codes"][0]["posts"].append("t99p1")
-
-
-def _post_outside_its_week(raw: dict[str, Any]) -> None:
-    raw["threads"][0]["posts"][-1]["day"] = 8
-
-
-class TestContentChecks:
-    def test_the_shipped_content_is_consistent(self) -> None:
-        content = parse_content(raw_content())
-        assert len(content.people) == 30 and len(content.threads) == 17
-        for person in content.people:
-            profile = {k: v for k, v in person.profile.items() if k != "constituency"}
-            MeUpdate(**profile)  # the same rules as a profile edited through the API
-
-    @pytest.mark.parametrize(
-        ("breakage", "message"),
-        [
-            (_reply_across_threads, "t2p2"),
-            (_observer_posts, "t1p2: author cannot post"),
-            (_unknown_reactor, "nobody cannot react"),
-            (_reply_before_parent, "t1p2"),
-            (_flag_cites_no_clause, "cites no clause"),
-            (_code_on_unknown_post, "t99p1"),
-            (_post_outside_its_week, "outside its theme's week"),
-        ],
-    )
-    def test_a_broken_reference_is_named(self, breakage: Any, message: str) -> None:
-        raw = copy.deepcopy(raw_content())
-        breakage(raw)
-        with pytest.raises(ValueError, match=re.escape(message)):
-            parse_content(raw)
-
-
-NOWS = [
-    datetime(2026, 11, 29, 0, 5, tzinfo=UTC),
-    datetime(2026, 11, 29, 11, 59, tzinfo=UTC),
-    datetime(2026, 11, 29, 12, 1, tzinfo=UTC),
-    datetime(2026, 11, 29, 23, 59, tzinfo=UTC),
-]
-
-
-class TestSchedule:
-    @pytest.mark.parametrize("now", NOWS)
-    def test_the_third_theme_is_open_and_its_posts_fit_before_now(self, now: datetime) -> None:
-        plan = schedule(CONTENT_DATA, now)
-        third = plan.windows[2]
-        assert third.opens_at <= now - timedelta(hours=12) < now < third.closes_at
-        assert timedelta(hours=12) <= now - third.opens_at <= timedelta(hours=36)
-        assert third.opens_at.hour == 0 and plan.start == third.opens_at - 2 * THEME_LENGTH
-        assert all(step.at < now for step in plan.steps)
-        times = post_times(CONTENT_DATA, plan.windows, now)
-        assert max(times.values()) <= now - NEWEST_POST_AGE
-
-    @pytest.mark.parametrize("now", NOWS)
-    def test_order_is_kept_and_replies_follow_their_parents(self, now: datetime) -> None:
-        plan = schedule(CONTENT_DATA, now)
-        assert [s.at for s in plan.steps] == sorted(s.at for s in plan.steps)
-        written = [s.post for s in plan.steps if isinstance(s, WriteStep)]
-        seen: set[str] = set()
-        for post in written:
-            assert post.reply_to is None or post.reply_to in seen
-            seen.add(post.key)
-        for thread in CONTENT_DATA.threads:
-            order = [p.key for p in written if p.thread == thread.index]
-            assert order == [p.key for p in thread.posts]
-
-    def test_only_the_running_theme_is_compressed(self) -> None:
-        now = NOWS[2]
-        plan = schedule(CONTENT_DATA, now)
-        times = post_times(CONTENT_DATA, plan.windows, now)
-        for thread in CONTENT_DATA.threads:
-            for post in thread.posts:
-                if thread.theme < 2:
-                    assert times[post.key] == plan.start + post.offset
-                else:
-                    assert plan.windows[2].opens_at < times[post.key] < plan.start + post.offset
