@@ -164,3 +164,32 @@ class TestNoticesPage:
             assert response.status_code == 303
             again = await page_client.get("/notices")
         assert "waiting for a decision" in again.text
+
+
+class TestAppealsPage:
+    async def test_another_moderator_decides_from_the_page(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        await scene.moderate(post["id"], "reject", reason="Names a person", clause="3")
+        notices = await scene.client.get("/api/v1/me/notices", headers=scene.headers["participant"])
+        await scene.client.post(
+            f"/api/v1/me/notices/{notices.json()['items'][0]['id']}/appeal",
+            json={"note": "My own story"},
+            headers=scene.headers["participant"],
+        )
+        async with signed_in(scene, "moderator") as own:
+            page = await own.get(f"/d/{scene.slug}/moderation/appeals")
+            assert "My own story" in page.text and "Grant" not in page.text
+        async with signed_in(scene, "moderator2") as other:
+            page = await other.get(f"/d/{scene.slug}/moderation/appeals")
+            assert "Grant" in page.text
+            appeal_id = page.text.split('id="appeal-')[1].split('"')[0]
+            decided = await other.post(
+                f"/d/{scene.slug}/moderation/appeals/{appeal_id}",
+                data={CSRF_FIELD: csrf_from(page.text), "outcome": "overturned", "note": "ok"},
+            )
+            assert decided.status_code == 303
+        got = await scene.client.get(
+            f"/api/v1/posts/{post['id']}", headers=scene.headers["participant2"]
+        )
+        assert got.status_code == 200 and got.json()["status"] == "published"

@@ -21,6 +21,7 @@ from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import actions, appeals, audit, members, notices, queue, transparency
 from dialogue.moderation.clauses import current_clauses
+from dialogue.moderation.models import AppealStatus
 from dialogue.policy import Action, Role
 from dialogue.web.templating import render
 
@@ -229,3 +230,41 @@ async def appeal_form(
     )
     await commit(session)
     return _back("/notices")
+
+
+@router.get("/d/{slug}/moderation/appeals")
+async def appeals_page(
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.AUDIT_READ)]
+) -> Response:
+    dialogue = access.require_dialogue()
+    rows = await appeals.list_appeals(session=session, dialogue_id=dialogue.id or 0)
+    return render(
+        request,
+        "moderation/appeals.html",
+        {
+            "dialogue": dialogue,
+            "appeals": [appeals.appeal_data(a, n) | {"actor_id": n.actor_id} for a, n in rows],
+            "may_decide": access.can(Action.APPEAL_DECIDE),
+        },
+    )
+
+
+@router.post("/d/{slug}/moderation/appeals/{appeal_id}")
+async def appeal_decision_form(
+    appeal_id: Id,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.APPEAL_DECIDE)],
+    outcome: Annotated[AppealStatus, Form()],
+    note: Reason = "",
+) -> Response:
+    dialogue = access.require_dialogue()
+    await appeals.decide_appeal(
+        session=session,
+        dialogue=dialogue,
+        appeal_id=appeal_id,
+        actor=access.require_user(),
+        outcome=outcome,
+        note=note,
+    )
+    await commit(session)
+    return _back(f"/d/{dialogue.slug}/moderation/appeals")
