@@ -64,11 +64,17 @@ class Seeded:
 
 
 async def seed(
-    database_url: str, *, writers: int, slug: str = "bench", visibility: str = "public"
+    database_url: str,
+    *,
+    writers: int,
+    slug: str = "bench",
+    visibility: str = "public",
+    migrate: bool = True,
 ) -> Seeded:
     """Migrate, then make an open post-moderated dialogue, a theme and `writers` members."""
     settings = Settings(database_url=database_url, environment="test", secret_key="bench")  # noqa: S106
-    upgrade(settings)
+    if migrate:
+        upgrade(settings)
     database = Database(settings)
     password_hash = PasswordHasher().hash(os.urandom(12).hex())
     try:
