@@ -46,6 +46,10 @@ def _code_on_unknown_post(raw: dict[str, Any]) -> None:
     raw["codes"][0]["posts"].append("t99p1")
 
 
+def _email_missing(raw: dict[str, Any]) -> None:
+    del raw["people"][3]["email"]
+
+
 def _post_outside_its_week(raw: dict[str, Any]) -> None:
     raw["threads"][0]["posts"][-1]["day"] = 8
 
@@ -68,6 +72,7 @@ class TestContentChecks:
             (_flag_cites_no_clause, "cites no clause"),
             (_code_on_unknown_post, "t99p1"),
             (_post_outside_its_week, "outside its theme's week"),
+            (_email_missing, "missing or malformed: 'email'"),
         ],
     )
     def test_a_broken_reference_is_named(self, breakage: Any, message: str) -> None:

@@ -1,8 +1,9 @@
 """The sample dialogue's text, read from content.json into typed records and checked.
 
-content.json is written by hand, so every cross-reference in it (authors, reactors, replies,
-highlights, the flag, the codebook) is checked here: a typo fails the load with a message
-naming the post, instead of a half-loaded demo or a reply attached to the wrong post.
+content.json is written by hand, so it is parsed strictly and every cross-reference in it
+(authors, reactors, replies, times, highlights, the flag, the codebook) is checked (see
+`checks`) before anything is written: a typo fails the load with a message naming the post,
+instead of a half-loaded demo or a reply attached to the wrong post.
 """
 
 from __future__ import annotations
@@ -128,7 +129,16 @@ def _post(raw: dict[str, Any], thread: int) -> PostSpec:
 
 
 def parse_content(raw: dict[str, Any]) -> Content:
-    """Typed content, or ValueError naming the first broken reference."""
+    """Typed content, or ValueError naming the first missing field or broken reference."""
+    try:
+        content = _parse(raw)
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"demo content: a field is missing or malformed: {exc}") from exc
+    check_content(content)
+    return content
+
+
+def _parse(raw: dict[str, Any]) -> Content:
     threads = tuple(
         ThreadSpec(
             index=index,
@@ -148,9 +158,10 @@ def parse_content(raw: dict[str, Any]) -> Content:
         for position, spec in enumerate(raw["themes"])
     )
     pending, flag = raw["pending_post"], raw["flag"]
-    content = Content(
-        dialogue={name: raw["dialogue"][name] for name in ("slug", "title", "summary")}
-        | {"code_of_conduct": raw["dialogue"]["code_of_conduct"]},
+    return Content(
+        dialogue={
+            name: raw["dialogue"][name] for name in ("slug", "title", "summary", "code_of_conduct")
+        },
         people=tuple(_person(person) for person in raw["people"]),
         themes=themes,
         threads=threads,
@@ -174,8 +185,6 @@ def parse_content(raw: dict[str, Any]) -> Content:
             for code in raw["codes"]
         ),
     )
-    check_content(content)
-    return content
 
 
 def read_content(path: Path = CONTENT) -> Content:
