@@ -38,7 +38,7 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
     # can open every transaction with BEGIN IMMEDIATE: a deferred transaction that reads
     # and then writes fails at once with SQLITE_BUSY when another writer committed in
     # between, and no busy timeout can save it.
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -69,7 +69,7 @@ async def accept_invitation(
     invitation = await find_invitation(session=session, token=token)
     # Claim the invitation before anything else: of two simultaneous accepts one wins.
     claimed = await session.exec(
-        update(Invitation)  # type: ignore[call-overload]
+        update(Invitation)
         .where(col(Invitation.id) == invitation.id, col(Invitation.accepted_at).is_(None))
         .values(accepted_at=utcnow())
     )

@@ -26,7 +26,7 @@ _NOT_COUNTRIES = frozenset(
 def country_codes() -> frozenset[str]:
     return frozenset(
         code
-        for code in Locale("en").territories
+        for code in map(str, Locale("en").territories)
         if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     )
 

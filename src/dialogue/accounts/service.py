@@ -93,7 +93,7 @@ async def resolve_token(
 
 async def revoke_token(*, session: AsyncSession, token_id: int) -> None:
     await session.exec(
-        update(AuthToken)  # type: ignore[call-overload]
+        update(AuthToken)
         .where(col(AuthToken.id) == token_id)
         .where(col(AuthToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
@@ -103,7 +103,7 @@ async def revoke_token(*, session: AsyncSession, token_id: int) -> None:
 async def revoke_all_tokens(*, session: AsyncSession, user_id: int) -> None:
     """Sign a user out everywhere (after a password change or a ban from the site)."""
     await session.exec(
-        update(AuthToken)  # type: ignore[call-overload]
+        update(AuthToken)
         .where(col(AuthToken.user_id) == user_id)
         .where(col(AuthToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())

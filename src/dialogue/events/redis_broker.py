@@ -71,7 +71,7 @@ class RedisBroker:
                 log.warning("redis subscription lost, retrying in %.1fs: %s", delay, exc)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
 
