@@ -9,7 +9,7 @@ Everything is seeded so the same reactions always give the same groups.
 from __future__ import annotations
 
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,10 +60,12 @@ class Opinions:
 
 
 def tallies(reactions: Sequence[tuple[int, int, str]]) -> dict[int, Tally]:
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for post_id, _user, kind in reactions:
-        counts[post_id][("agree", "disagree", "pass").index(kind)] += 1
-    return {pid: Tally(pid, c[0], c[1], c[2]) for pid, c in sorted(counts.items())}
+    counts = Counter((post_id, kind) for post_id, _user, kind in reactions)
+    posts = sorted({post_id for post_id, _user, _kind in reactions})
+    return {
+        p: Tally(p, counts[(p, "agree")], counts[(p, "disagree")], counts[(p, "pass")])
+        for p in posts
+    }
 
 
 def analyse(reactions: Sequence[tuple[int, int, str]]) -> Opinions:
