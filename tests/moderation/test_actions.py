@@ -222,3 +222,87 @@ class TestBulkApprove:
             headers=scene.headers["moderator"],
         )
         assert_error(response, 422, "invalid")
+
+
+class TestModeratorEdit:
+    async def test_edit_keeps_the_old_text_with_the_note(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"], who="moderator2", body="Her name is Jane Doe.")
+        response = await scene.client.post(
+            f"/api/v1/posts/{post['id']}/moderation/edit",
+            json={"body": "Her name is [removed].", "note": "Removed a survivor's name"},
+            headers=scene.headers["moderator"],
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["body"] == "Her name is [removed]."
+        revisions = await scene.client.get(
+            f"/api/v1/posts/{post['id']}/revisions", headers=scene.headers["organizer"]
+        )
+        [revision] = revisions.json()
+        assert revision["body"] == "Her name is Jane Doe."
+        assert revision["note"] == "Removed a survivor's name"
+        [entry] = [e for e in await audit_of(scene) if e.action == "post.edit"]
+        assert entry.reason == "Removed a survivor's name"
+
+    async def test_note_is_required(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"], who="moderator2")
+        response = await scene.client.post(
+            f"/api/v1/posts/{post['id']}/moderation/edit",
+            json={"body": "changed"},
+            headers=scene.headers["moderator"],
+        )
+        assert_error(response, 422, "invalid")
+        got = await scene.client.get(
+            f"/api/v1/posts/{post['id']}", headers=scene.headers["moderator"]
+        )
+        assert got.json()["body"] == post["body"]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"action": "obliterate"},
+            {"action": "reject", "reason": "x" * 2001},
+            {"action": "reject", "reason": "x", "clause": ""},
+            {"action": "approve", "extra": 1},
+            {},
+        ],
+    )
+    async def test_invalid_bodies_change_nothing(
+        self, scene: Scene, body: dict[str, object]
+    ) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        response = await scene.client.post(
+            f"/api/v1/posts/{post['id']}/moderation", json=body, headers=scene.headers["moderator"]
+        )
+        assert_error(response, 422, "invalid")
+        got = await scene.client.get(
+            f"/api/v1/posts/{post['id']}", headers=scene.headers["moderator"]
+        )
+        assert got.json()["status"] == "pending"
+        assert await audit_of(scene) == []
+
+    async def test_unknown_post_is_not_found(self, scene: Scene) -> None:
+        response = await scene.moderate(2_000_000, "approve")
+        assert_error(response, 404, "not_found")
+
+    async def test_not_json_is_invalid(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        response = await scene.client.post(
+            f"/api/v1/posts/{post['id']}/moderation",
+            content=b"{not json",
+            headers={**scene.headers["moderator"], "Content-Type": "application/json"},
+        )
+        assert_error(response, 422, "invalid")
+
+    async def test_deleted_post_cannot_be_moderated(self, scene: Scene) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"], who="moderator2")
+        await scene.client.delete(
+            f"/api/v1/posts/{post['id']}", headers=scene.headers["moderator2"]
+        )
+        assert_error(await scene.moderate(post["id"], "hide", reason="x"), 409, "post_deleted")

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlmodel import col, select
 
+from dialogue.events.models import Event
 from dialogue.moderation.models import AuditEntry
 from tests.factories import Factory
 from tests.moderation.scene import Scene, assert_error, build_scene
@@ -50,8 +51,16 @@ class TestThreadModeration:
 
     async def test_pin(self, scene: Scene) -> None:
         thread = await scene.thread()
+        async with scene.factory.session() as session:
+            before = len(
+                (await session.exec(select(Event).where(Event.kind == "thread.updated"))).all()
+            )
         assert (await thread_action(scene, thread["id"], action="pin")).json()["pinned"] is True
         assert "thread.pin" in await audit_actions(scene)
+        async with scene.factory.session() as session:
+            events = (await session.exec(select(Event).where(Event.kind == "thread.updated"))).all()
+        assert len(events) == before + 1
+        assert events[-1].data["pinned"] is True and events[-1].audience == "readers"
 
     async def test_move_to_another_theme(self, scene: Scene, factory: Factory) -> None:
         thread = await scene.thread()
