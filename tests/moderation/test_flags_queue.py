@@ -160,3 +160,19 @@ class TestQueue:
         assert item["post"]["author_name"] == "Anonymous participant"
         author = scene.users["participant"]
         assert author.display_name not in response.text and author.email not in response.text
+
+
+class TestConfigurableThreshold:
+    async def test_organizer_lowers_the_threshold_to_one(self, scene: Scene) -> None:
+        patched = await scene.client.patch(
+            f"/api/v1/dialogues/{scene.slug}",
+            json={"flag_threshold": 1},
+            headers=scene.headers["organizer"],
+        )
+        assert patched.status_code == 200, patched.text
+        thread = await scene.thread()
+        await flag(scene, thread["post"]["id"], "expert")
+        got = await scene.client.get(
+            f"/api/v1/posts/{thread['post']['id']}", headers=scene.headers["moderator"]
+        )
+        assert got.json()["status"] == "hidden"
