@@ -15,6 +15,7 @@ from docx import Document
 from dialogue.config import PROJECT_ROOT
 from tests.conftest import error_of
 from tests.factories import Factory
+from tests.synthesis.builders import World
 from tests.synthesis.scene import Scene, build_scene, text_of
 
 SCHEMA = json.loads((PROJECT_ROOT / "docs" / "report-schema.json").read_text(encoding="utf-8"))
@@ -123,3 +124,22 @@ class TestWhoMayRead:
             response = await client.get(url, headers=await factory.auth(user))
             assert response.status_code == status, (user.display_name, response.text)
         assert (await client.get(url)).status_code == 404  # an invite dialogue stays hidden
+
+
+class TestScripts:
+    async def test_cjk_and_accented_quotes_survive_into_the_pdf(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        world = World(factory)
+        await world.thread(
+            scene.dialogue,
+            scene.second,
+            scene.people["amina"],
+            "多语言",
+            "问责制从倾听妇女运动开始。 La redevabilité envers les féministes.",
+            highlighted=True,
+        )
+        text = text_of("pdf", await fetch(client, factory, scene, "pdf"))
+        assert "问责制从倾听妇女运动开始" in text
+        assert "redevabilité envers les féministes" in text
