@@ -48,7 +48,7 @@ async def post_over_http(
                         f"/api/v1/threads/{seeded.thread_ids[w]}/posts",
                         json={"body": marker(w, k)},
                     )
-                except httpx.TimeoutException:
+                except httpx.TransportError:
                     # The post may still commit later: it then counts as delivered with no
                     # matching ack, which shows as delivery above 100% rather than hiding.
                     failed[w] += 1
