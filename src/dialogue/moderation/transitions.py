@@ -88,12 +88,20 @@ async def _follow(*, session: AsyncSession, post: Post, old: str) -> None:
     """The thread's published count, and its status when the post is the opening one."""
     published = PostStatus.PUBLISHED.value
     delta = (post.status == published) - (old == published)
+    if delta:
+        # In SQL, not read-then-write: new posts in the same thread bump the count meanwhile.
+        await session.exec(
+            update(Thread)
+            .where(col(Thread.id) == post.thread_id)
+            .values(post_count=col(Thread.post_count) + delta)
+            .execution_options(synchronize_session=False)
+        )
     thread = await threads.get_thread(session=session, thread_id=post.thread_id)
     assert thread is not None
     if delta:
-        thread.post_count = max(0, thread.post_count + delta)
-        if delta > 0:
-            thread.last_activity_at = max(thread.last_activity_at, post.created_at)
+        await session.refresh(thread, ["post_count"])
+        if delta > 0 and post.created_at > thread.last_activity_at:
+            thread.last_activity_at = post.created_at
     opening = (
         await session.exec(select(func.min(Post.id)).where(Post.thread_id == post.thread_id))
     ).one()
