@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from dialogue.accounts.models import User
+from dialogue.db import Database
 from dialogue.dialogues.models import Dialogue, Theme
 from tests.factories import Factory
 
@@ -109,9 +110,15 @@ async def new_post(
     return data
 
 
+def db(app: FastAPI) -> Database:
+    """The app's database, typed (the app's state is not)."""
+    database: Database = app.state.database
+    return database
+
+
 async def rows(app: FastAPI, model: type[Any], *where: Any) -> int:
     """How many rows of `model` match: refused writes must leave this unchanged."""
-    async with app.state.database.session() as session:
+    async with db(app).session() as session:
         query = select(func.count()).select_from(model)
         for condition in where:
             query = query.where(condition)

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from dialogue.dialogues.models import ConductVersion, Membership
 from dialogue.threads.models import Post, Thread
-from tests.dialogues.cast import API, MEMBER_ROLES, Cast, make_cast, new_post, new_thread, rows
+from tests.dialogues.cast import API, MEMBER_ROLES, Cast, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import assert_error
 
@@ -32,7 +32,7 @@ async def shown(client: AsyncClient, cast: Cast, who: str) -> dict[str, Any]:
 
 
 async def membership_of(app: FastAPI, cast: Cast, who: str) -> Membership:
-    async with app.state.database.session() as session:
+    async with db(app).session() as session:
         found = (
             await session.exec(
                 select(Membership).where(
@@ -81,8 +81,8 @@ class TestAcceptingAVersion:
                 headers=cast.h("newcomer"),
             )
             assert_error(response, 409, "conduct_version_mismatch")
-        for version in (0, -1, "one", None, 2**70):
-            assert await accept(client, cast, "newcomer", version) in (409, 422), version
+        for bad in (0, -1, "one", None, 2**70):
+            assert await accept(client, cast, "newcomer", bad) in (409, 422), bad
         membership = await membership_of(app, cast, "newcomer")
         assert (membership.conduct_version, membership.conduct_accepted_at) == (0, None)
 

@@ -7,13 +7,13 @@ from httpx import AsyncClient
 
 from dialogue.dialogues.models import Dialogue
 from dialogue.threads.models import Post, Reaction, Thread
-from tests.dialogues.cast import API, MEMBER_ROLES, Cast, make_cast, new_post, new_thread, rows
+from tests.dialogues.cast import API, MEMBER_ROLES, Cast, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import assert_error
 
 
 async def stored_status(app: FastAPI, dialogue: Dialogue) -> str:
-    async with app.state.database.session() as session:
+    async with db(app).session() as session:
         found = await session.get(Dialogue, dialogue.id)
         assert found is not None
         return found.status

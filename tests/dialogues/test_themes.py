@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Theme, ThemeFacilitator
 from dialogue.threads.models import Post, Thread
-from tests.dialogues.cast import API, MEMBER_ROLES, make_cast, new_post, new_thread, rows
+from tests.dialogues.cast import API, MEMBER_ROLES, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import assert_error
 
@@ -23,7 +23,7 @@ THEME = {
 
 
 async def stored_theme(app: FastAPI, theme_id: int) -> Theme:
-    async with app.state.database.session() as session:
+    async with db(app).session() as session:
         theme = await session.get(Theme, theme_id)
         assert theme is not None
         return theme

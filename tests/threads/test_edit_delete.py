@@ -7,7 +7,7 @@ from httpx import AsyncClient
 
 from dialogue.threads.models import Post, PostRevision
 from dialogue.threads.service import MAX_BODY
-from tests.dialogues.cast import API, STAFF, make_cast, new_post, new_thread, rows
+from tests.dialogues.cast import API, STAFF, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import assert_error
 
@@ -91,7 +91,7 @@ class TestSoftDelete:
             assert_error(await client.get(url, headers=cast.h(who)), 404, "not_found")
         listed = await client.get(f"{API}/threads/{thread['id']}/posts", headers=cast.h("expert"))
         assert [p["id"] for p in listed.json()["items"]] == [thread["post"]["id"]]
-        async with app.state.database.session() as session:
+        async with db(app).session() as session:
             stored = await session.get(Post, post["id"])
             assert stored is not None
             assert (stored.status, stored.body, stored.body_html) == ("deleted", "", "")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from dialogue.db import utcnow
 from dialogue.threads.models import Post, Thread
-from tests.dialogues.cast import API, Cast, make_cast, new_thread
+from tests.dialogues.cast import API, Cast, db, make_cast, new_thread
 from tests.factories import Factory
 
 PAGE = 50
@@ -50,12 +50,12 @@ def measured(app: FastAPI) -> Iterator[Cost]:
 
 async def grow_to(app: FastAPI, cast: Cast, thread_id: int, total: int) -> None:
     """Bulk-insert replies until the thread holds `total` posts (one statement, not 1,000 calls)."""
-    async with app.state.database.session() as session:
+    async with db(app).session() as session:
         thread = await session.get(Thread, thread_id)
         assert thread is not None
         missing = total - thread.post_count
         now = utcnow()
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             insert(Post),
             params=[
                 {

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from dialogue.threads.models import Reaction
-from tests.dialogues.cast import API, CONTRIBUTORS, make_cast, new_thread, rows
+from tests.dialogues.cast import API, CONTRIBUTORS, db, make_cast, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import assert_error
 
@@ -58,7 +58,7 @@ class TestOnePerPerson:
         for body in ({"kind": "love"}, {"kind": ""}, {"kind": None}, {}, {"kind": "agree", "x": 1}):
             response = await client.put(url, json=body, headers=cast.h("participant2"))
             assert_error(response, 422, "invalid")
-        async with app.state.database.session() as session:
+        async with db(app).session() as session:
             stored = await session.get(Reaction, (thread["post"]["id"], cast.uid("participant2")))
             assert stored is not None and stored.kind == "agree"
         assert await rows(app, Reaction) == 1

@@ -9,13 +9,13 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.events.models import Event
 from dialogue.threads.models import Post, Thread
 from dialogue.threads.service import MAX_BODY
-from tests.dialogues.cast import API, CONTRIBUTORS, make_cast, new_post, new_thread, rows
+from tests.dialogues.cast import API, CONTRIBUTORS, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import assert_error
 
 
 async def last_seq(app: FastAPI, dialogue: Dialogue) -> int:
-    async with app.state.database.session() as session:
+    async with db(app).session() as session:
         found = await session.get(Dialogue, dialogue.id)
         assert found is not None
         return found.last_seq

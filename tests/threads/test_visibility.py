@@ -11,7 +11,7 @@ from sqlmodel import select
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.threads.models import Post, Reaction, Thread
-from tests.dialogues.cast import API, Cast, make_cast, new_post, new_thread, rows
+from tests.dialogues.cast import API, Cast, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import assert_error
 
@@ -70,7 +70,7 @@ class TestInviteDialogueIsHidden:
     ) -> None:
         cast = await make_cast(factory, roles=("organizer", "participant"))
         thread = await new_thread(client, cast, "participant2")
-        async with app.state.database.session() as session:
+        async with db(app).session() as session:
             membership = (
                 await session.exec(
                     select(Membership).where(Membership.user_id == cast.uid("participant"))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import MAX_ID, Access, SessionDep, allow
 from dialogue.events.doorbell import Doorbell
 from dialogue.events.service import read_events
 from dialogue.policy import Action
@@ -20,7 +21,7 @@ async def list_events(
     request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.EVENTS_READ)],
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT)] = 0,
 ) -> dict[str, Any]:
@@ -30,17 +31,22 @@ async def list_events(
     # Read before any rollback: a rollback expires the loaded rows, and reloading an expired
     # attribute outside an await is an error on an async session (it made every woken poll 500).
     dialogue_id, viewer = dialogue.id, access.viewer
-    events, covered = await read_events(
-        session=session, dialogue_id=dialogue_id, after=after, limit=limit, viewer=viewer
-    )
-    if not events and wait > 0:
+    doorbell: Doorbell = request.app.state.doorbell
+    deadline = asyncio.get_running_loop().time() + wait
+    covered = after
+    while True:
+        armed = doorbell.arm(dialogue_id) if wait > 0 else None
+        events, covered = await read_events(
+            session=session, dialogue_id=dialogue_id, after=covered, limit=limit, viewer=viewer
+        )
+        remaining = deadline - asyncio.get_running_loop().time()
+        if events or armed is None or remaining <= 0:
+            break
         # No transaction may stay open while waiting: on SQLite it would hold the write lock.
         await session.rollback()
-        doorbell: Doorbell = request.app.state.doorbell
-        if await doorbell.wait(dialogue_id, wait):
-            events, covered = await read_events(
-                session=session, dialogue_id=dialogue_id, after=after, limit=limit, viewer=viewer
-            )
+        # Woken by events this caller may not see (another's pending post), it keeps waiting.
+        if not await doorbell.wait(dialogue_id, remaining, armed):
+            break
     return {
         "events": [{"seq": e.seq, "kind": e.kind, "data": e.data} for e in events],
         "last_seq": covered,

@@ -18,9 +18,16 @@ class Doorbell:
         if event is not None:
             event.set()
 
-    async def wait(self, dialogue_id: int, timeout: float) -> bool:
-        """True when the dialogue changed before the timeout."""
-        event = self._events.setdefault(dialogue_id, asyncio.Event())
+    def arm(self, dialogue_id: int) -> asyncio.Event:
+        """The flag the dialogue's next ring sets: take it before reading the log, so that a
+        commit landing between the read and the wait still wakes the waiter."""
+        return self._events.setdefault(dialogue_id, asyncio.Event())
+
+    async def wait(
+        self, dialogue_id: int, timeout: float, armed: asyncio.Event | None = None
+    ) -> bool:
+        """True when the dialogue changed (since `armed` was taken) before the timeout."""
+        event = armed or self.arm(dialogue_id)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
             return True
