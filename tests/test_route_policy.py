@@ -48,6 +48,7 @@ class RouteInfo:
     methods: frozenset[str]
     name: str
     dependant: Any
+    endpoint: Any = None
 
     def __str__(self) -> str:
         methods = ",".join(sorted(self.methods)) or "WS"
@@ -83,7 +84,8 @@ def routes_of(app: FastAPI) -> list[RouteInfo]:
             kind = "framework"
         else:
             kind = type(original).__name__
-        found.append(RouteInfo(kind, path, methods, name, dependant))
+        endpoint = getattr(item, "endpoint", None) or getattr(original, "endpoint", None)
+        found.append(RouteInfo(kind, path, methods, name, dependant, endpoint))
     return found
 
 

@@ -1,0 +1,521 @@
+"""Who may do what: every foundation action against every kind of caller, in both visibilities.
+
+The expected statuses are written out here from the contract's REST table; they are not
+computed from `dialogue.policy` (that would test the policy against itself). A non-member of
+an `invite` dialogue gets 404 for everything in it, exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from dialogue.access import SESSION_COOKIE
+from dialogue.accounts.models import TokenKind, User
+from dialogue.csrf import CSRF_COOKIE, CSRF_FIELD
+from dialogue.db import utcnow
+from dialogue.dialogues.models import Dialogue, Theme
+from dialogue.policy import (
+    ROLE_ACTIONS,
+    SITE_ACTIONS,
+    Action,
+    Role,
+    Standing,
+    Visibility,
+    can,
+    denial_status,
+)
+from tests.factories import PASSWORD, Factory
+from tests.helpers import browser, invite, session_token
+from tests.test_route_policy import routes_of
+
+CALLERS = (
+    "anonymous",
+    "outsider",  # signed in, member of nothing
+    "observer",
+    "participant",
+    "expert",
+    "advisor",
+    "moderator",
+    "organizer",
+    "admin",  # site admin, not a member
+    "other_moderator",  # moderator of another dialogue only
+)
+MEMBERS = ("observer", "participant", "expert", "advisor", "moderator", "organizer")
+NON_MEMBERS = ("anonymous", "outsider", "other_moderator")
+_unique = itertools.count(1)
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(CALLERS, status)
+
+
+def signed_in(status: int) -> dict[str, int]:
+    return {**everyone(status), "anonymous": 401}
+
+
+def only(ok: int, *allowed: str) -> dict[str, int]:
+    """`ok` for the listed callers; 401 for the anonymous caller and 403 for everyone else."""
+    return {c: ok if c in allowed else 401 if c == "anonymous" else 403 for c in CALLERS}
+
+
+@dataclass
+class World:
+    app: FastAPI
+    dialogue: Dialogue
+    theme: Theme
+    target: User  # a participant whose membership the member rows change
+    users: dict[str, User]
+    spare: User  # the account the anonymous caller signs in with
+
+    def user(self, caller: str) -> User | None:
+        return self.users.get(caller)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One action: how to call it and, for a `public` dialogue, each caller's status."""
+
+    name: str
+    method: str
+    path: str
+    expected: dict[str, int]
+    page: bool = False  # an HTML route: session cookie and CSRF form field
+    body: Callable[[World, str], Any] | None = None
+    in_dialogue: bool = True  # invite dialogue: non-members get 404
+    form: bool = False
+    visibility_matters: bool = True  # else the row runs against a public dialogue only
+
+    def expected_for(self, visibility: str) -> dict[str, int]:
+        if visibility == "invite" and self.in_dialogue:
+            return {**self.expected, **dict.fromkeys(NON_MEMBERS, 404)}
+        return self.expected
+
+
+def _theme_body(world: World, caller: str) -> dict[str, Any]:
+    opens = utcnow() + timedelta(days=30)
+    return {
+        "title": f"Theme by {caller}",
+        "opens_at": opens.isoformat(),
+        "closes_at": (opens + timedelta(days=7)).isoformat(),
+    }
+
+
+def _credentials(world: World, caller: str) -> dict[str, str]:
+    user = world.user(caller) or world.spare
+    return {"email": user.email, "password": PASSWORD}
+
+
+def _new_account(world: World, caller: str) -> dict[str, str] | None:
+    return {"display_name": "Newcomer", "password": PASSWORD} if caller == "anonymous" else None
+
+
+def _dialogue_body(world: World, caller: str) -> dict[str, Any]:
+    return {"slug": f"made-by-{caller.replace('_', '-')}-{next(_unique)}", "title": "New"}
+
+
+TABLE: list[Row] = [
+    # accounts/api.py
+    Row(
+        "api login",
+        "POST",
+        "/api/v1/auth/login",
+        everyone(200),
+        body=_credentials,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "api logout",
+        "POST",
+        "/api/v1/auth/logout",
+        signed_in(204),
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row("me", "GET", "/api/v1/me", signed_in(200), in_dialogue=False, visibility_matters=False),
+    Row(
+        "me update",
+        "PATCH",
+        "/api/v1/me",
+        signed_in(200),
+        body=lambda w, c: {"organization": f"Org of {c}"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "api invitation accept",
+        "POST",
+        "/api/v1/invitations/{token}/accept",
+        everyone(200),
+        body=_new_account,
+        in_dialogue=False,  # whoever holds the token, whatever the dialogue's visibility
+    ),
+    # dialogues/api.py
+    Row(
+        "dialogue create",
+        "POST",
+        "/api/v1/dialogues",
+        only(201, "admin"),
+        body=_dialogue_body,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row("dialogue list", "GET", "/api/v1/dialogues", everyone(200), in_dialogue=False),
+    Row("dialogue read", "GET", "/api/v1/dialogues/{slug}", everyone(200)),
+    Row(
+        "dialogue update",
+        "PATCH",
+        "/api/v1/dialogues/{slug}",
+        only(200, "organizer", "admin"),
+        body=lambda w, c: {"title": f"Renamed by {c}"},
+    ),
+    Row(
+        "conduct accept",
+        "POST",
+        "/api/v1/dialogues/{slug}/conduct/accept",
+        # An admin who is not a member has no code to accept (403 not_member).
+        only(204, *MEMBERS),
+        body=lambda w, c: {"version": 1},
+    ),
+    Row(
+        "theme create",
+        "POST",
+        "/api/v1/dialogues/{slug}/themes",
+        only(201, "organizer", "admin"),
+        body=_theme_body,
+    ),
+    Row(
+        "theme update",
+        "PATCH",
+        "/api/v1/themes/{theme_id}",
+        only(200, "moderator", "organizer", "admin"),
+        body=lambda w, c: {"summary": f"Summary by {c}"},
+    ),
+    Row(
+        "invitation create",
+        "POST",
+        "/api/v1/dialogues/{slug}/invitations",
+        only(201, "organizer", "admin"),
+        body=lambda w, c: {"email": f"{c}-{next(_unique)}@example.org", "role": "participant"},
+    ),
+    Row(
+        "members read",
+        "GET",
+        "/api/v1/dialogues/{slug}/members",
+        only(200, "advisor", "moderator", "organizer", "admin"),
+    ),
+    Row(
+        "member role set",
+        "PUT",
+        "/api/v1/dialogues/{slug}/members/{target}",
+        only(200, "organizer", "admin"),
+        body=lambda w, c: {"role": "expert"},
+    ),
+    Row(
+        "member mute",
+        "PUT",
+        "/api/v1/dialogues/{slug}/members/{target}",
+        only(200, "moderator", "organizer", "admin"),
+        body=lambda w, c: {"muted_until": (utcnow() + timedelta(hours=1)).isoformat()},
+    ),
+    # health.py
+    Row("liveness", "GET", "/healthz", everyone(200), in_dialogue=False, visibility_matters=False),
+    Row("readiness", "GET", "/readyz", everyone(200), in_dialogue=False, visibility_matters=False),
+    # web/pages.py
+    Row("home page", "GET", "/", everyone(200), page=True, in_dialogue=False),
+    Row(
+        "login page",
+        "GET",
+        "/login",
+        everyone(200),
+        page=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "login form",
+        "POST",
+        "/login",
+        everyone(303),
+        page=True,
+        form=True,
+        body=_credentials,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "logout form",
+        "POST",
+        "/logout",
+        signed_in(303),
+        page=True,
+        form=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "invitation page",
+        "GET",
+        "/invitations/{token}",
+        everyone(200),
+        page=True,
+        in_dialogue=False,
+    ),
+    Row(
+        "invitation form",
+        "POST",
+        "/invitations/{token}",
+        everyone(303),
+        page=True,
+        form=True,
+        body=_new_account,
+        in_dialogue=False,
+    ),
+]
+FOUNDATION_MODULES = {
+    "dialogue.accounts.api",
+    "dialogue.dialogues.api",
+    "dialogue.health",
+    "dialogue.web.pages",
+}
+
+
+@pytest.fixture
+async def world(app: FastAPI, factory: Factory, visibility: str) -> World:
+    organizer = await factory.user(display_name="Organizer")
+    dialogue = await factory.dialogue(owner=organizer, visibility=visibility)
+    other = await factory.dialogue(owner=await factory.user(), visibility=visibility)
+    users: dict[str, User] = {"organizer": organizer}
+    for role in ("observer", "participant", "expert", "advisor", "moderator"):
+        users[role] = await factory.member(dialogue, role)
+    users["outsider"] = await factory.user()
+    users["admin"] = await factory.user(is_admin=True)
+    users["other_moderator"] = await factory.member(other, Role.MODERATOR)
+    return World(
+        app=app,
+        dialogue=dialogue,
+        theme=await factory.theme(dialogue),
+        target=await factory.member(dialogue, Role.PARTICIPANT),
+        users=users,
+        spare=await factory.user(),
+    )
+
+
+async def call(world: World, row: Row, caller: str) -> int:
+    """Make the row's request as the caller, from a fresh browser; return the status."""
+    app = world.app
+    user = world.user(caller)
+    values: dict[str, Any] = {
+        "slug": world.dialogue.slug,
+        "theme_id": world.theme.id,
+        "target": world.target.id,
+    }
+    if "{token}" in row.path:
+        # Each caller holds an invitation of its own: for itself, or a new address.
+        email = user.email if user else f"new-{next(_unique)}@example.org"
+        values["token"] = await invite(app, world.dialogue, email=email, role=Role.OBSERVER)
+    url = row.path.format(**values)
+    body = row.body(world, caller) if row.body else None
+    headers: dict[str, str] = {}
+    async with browser(app) as web:
+        if row.page:
+            web.cookies.set(CSRF_COOKIE, "matrix-csrf-token")
+            if user is not None:
+                web.cookies.set(SESSION_COOKIE, await session_token(app, user))
+        elif user is not None:
+            headers["Authorization"] = (
+                f"Bearer {await session_token(app, user, kind=TokenKind.API)}"
+            )
+        if row.form:
+            data = {**(body or {}), CSRF_FIELD: "matrix-csrf-token"}
+            response = await web.request(row.method, url, data=data, headers=headers)
+        elif body is not None:
+            response = await web.request(row.method, url, json=body, headers=headers)
+        else:
+            response = await web.request(row.method, url, headers=headers)
+    assert response.status_code < 500, (row.name, caller, response.text)
+    if response.status_code >= 400 and not row.page:
+        error = response.json()["error"]
+        assert {"code", "message"} <= set(error), error
+    return response.status_code
+
+
+CASES = [
+    pytest.param(row, visibility, id=f"{row.name}-{visibility}")
+    for row in TABLE
+    for visibility in ("public", "invite")
+    if visibility == "public" or row.visibility_matters
+]
+
+
+@pytest.mark.parametrize(("row", "visibility"), CASES)
+async def test_role_matrix(world: World, row: Row, visibility: str) -> None:
+    expected = row.expected_for(visibility)
+    actual = {caller: await call(world, row, caller) for caller in CALLERS}
+    wrong = {
+        c: f"expected {expected[c]}, got {actual[c]}" for c in CALLERS if actual[c] != expected[c]
+    }
+    assert not wrong, f"{row.method} {row.path} in a {visibility} dialogue: {wrong}"
+
+
+class TestTheTableIsComplete:
+    def test_every_foundation_route_has_a_row(self, tmp_path) -> None:
+        from dialogue.app import create_app
+        from dialogue.config import Settings
+
+        app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}"))
+        served = {
+            (method, route.path)
+            for route in routes_of(app)
+            if route.kind == "http"
+            and getattr(route.endpoint, "__module__", "") in FOUNDATION_MODULES
+            for method in route.methods - {"HEAD"}
+        }
+        covered = {(row.method, row.path.replace("{target}", "{user_id}")) for row in TABLE}
+        assert served - covered == set(), "routes without a row in the role matrix"
+        assert covered - served == set(), "rows for routes that do not exist"
+
+    def test_every_caller_kind_has_an_expectation(self) -> None:
+        for row in TABLE:
+            assert set(row.expected) == set(CALLERS), row.name
+
+
+class TestInviteDialoguesStayHidden:
+    @pytest.mark.parametrize("visibility", ["invite"])
+    async def test_the_list_shows_it_to_members_only(self, world: World, visibility: str) -> None:
+        listed: dict[str, bool] = {}
+        for caller in CALLERS:
+            user = world.user(caller)
+            headers = {}
+            if user is not None:
+                token = await session_token(world.app, user, kind=TokenKind.API)
+                headers["Authorization"] = f"Bearer {token}"
+            async with browser(world.app) as web:
+                response = await web.get("/api/v1/dialogues", headers=headers)
+                assert response.status_code == 200
+                listed[caller] = world.dialogue.slug in {d["slug"] for d in response.json()}
+        assert listed == {c: c not in NON_MEMBERS for c in CALLERS}
+
+    @pytest.mark.parametrize("visibility", ["invite"])
+    async def test_the_404_says_nothing_more_than_for_a_missing_slug(
+        self, world: World, visibility: str
+    ) -> None:
+        token = await session_token(world.app, world.users["outsider"], kind=TokenKind.API)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with browser(world.app) as web:
+            hidden = await web.get(f"/api/v1/dialogues/{world.dialogue.slug}", headers=headers)
+            missing = await web.get("/api/v1/dialogues/no-such-dialogue", headers=headers)
+            hidden_theme = await web.patch(
+                f"/api/v1/themes/{world.theme.id}", json={"summary": "x"}, headers=headers
+            )
+            missing_theme = await web.patch(
+                "/api/v1/themes/999999", json={"summary": "x"}, headers=headers
+            )
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.content == missing.content
+        assert hidden_theme.content == missing_theme.content == missing.content
+
+    @pytest.mark.parametrize("visibility", ["public"])
+    async def test_the_list_shows_a_public_dialogue_to_everyone(
+        self, world: World, visibility: str
+    ) -> None:
+        async with browser(world.app) as web:
+            response = await web.get("/api/v1/dialogues")
+        assert world.dialogue.slug in {d["slug"] for d in response.json()}
+
+    @pytest.mark.parametrize("visibility", ["invite"])
+    async def test_the_role_is_reported_to_members(self, world: World, visibility: str) -> None:
+        for caller in (*MEMBERS, "admin"):
+            token = await session_token(world.app, world.users[caller], kind=TokenKind.API)
+            async with browser(world.app) as web:
+                response = await web.get(
+                    f"/api/v1/dialogues/{world.dialogue.slug}",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+            expected_role = "organizer" if caller == "admin" else caller
+            assert response.json()["role"] == expected_role, caller
+
+
+def standing(
+    *,
+    role: Role | None = None,
+    admin: bool = False,
+    signed_in: bool = True,
+    visibility: Visibility | None = Visibility.INVITE,
+    banned: bool = False,
+) -> Standing:
+    return Standing(
+        signed_in=signed_in or admin,
+        is_admin=admin,
+        role=role,
+        visibility=visibility,
+        banned=banned,
+    )
+
+
+class TestPolicyUnits:
+    def test_every_dialogue_action_has_its_roles(self) -> None:
+        dialogue_actions = set(Action) - SITE_ACTIONS
+        assert dialogue_actions == set(ROLE_ACTIONS)
+
+    def test_admin_is_organizer_everywhere(self) -> None:
+        admin = standing(admin=True)
+        assert admin.effective_role == Role.ORGANIZER
+        assert can(Action.DIALOGUE_UPDATE, admin) and can(Action.DIALOGUE_CREATE, admin)
+        assert can(Action.REPORT_READ, admin)
+
+    def test_only_admins_create_dialogues(self) -> None:
+        assert not can(Action.DIALOGUE_CREATE, standing(role=Role.ORGANIZER))
+        assert denial_status(Action.DIALOGUE_CREATE, standing(role=Role.ORGANIZER)) == 403
+        assert denial_status(Action.DIALOGUE_CREATE, standing(signed_in=False)) == 401
+
+    def test_site_actions(self) -> None:
+        anonymous = standing(signed_in=False, visibility=None)
+        assert can(Action.PUBLIC, anonymous) and can(Action.DIALOGUE_LIST, anonymous)
+        assert can(Action.INVITATION_ACCEPT, anonymous)
+        assert not can(Action.SIGNED_IN, anonymous)
+        assert denial_status(Action.SIGNED_IN, anonymous) == 401
+
+    def test_reading(self) -> None:
+        assert can(Action.DIALOGUE_READ, standing(signed_in=False, visibility=Visibility.PUBLIC))
+        assert not can(Action.DIALOGUE_READ, standing(visibility=Visibility.INVITE))
+        assert can(Action.DIALOGUE_READ, standing(role=Role.OBSERVER))
+
+    def test_denials_hide_invite_dialogues(self) -> None:
+        for signed in (True, False):
+            outsider = standing(signed_in=signed, visibility=Visibility.INVITE)
+            assert denial_status(Action.DIALOGUE_UPDATE, outsider) == 404
+            assert denial_status(Action.DIALOGUE_READ, outsider) == 404
+        public = Visibility.PUBLIC
+        assert denial_status(Action.DIALOGUE_UPDATE, standing(visibility=public)) == 403
+        assert (
+            denial_status(Action.DIALOGUE_UPDATE, standing(signed_in=False, visibility=public))
+            == 401
+        )
+        assert denial_status(Action.DIALOGUE_UPDATE, standing(role=Role.MODERATOR)) == 403
+
+    def test_contributors_and_observers(self) -> None:
+        assert can(Action.POST_CREATE, standing(role=Role.PARTICIPANT))
+        assert can(Action.POST_CREATE, standing(role=Role.EXPERT))
+        assert not can(Action.POST_CREATE, standing(role=Role.OBSERVER))
+        assert not can(Action.POST_CREATE, standing(visibility=Visibility.PUBLIC))
+
+    def test_reports_are_for_organizers_and_advisors(self) -> None:
+        allowed = {r for r in Role if can(Action.REPORT_READ, standing(role=r))}
+        assert allowed == {Role.ORGANIZER, Role.ADVISOR}
+
+    def test_a_banned_member_loses_the_role(self) -> None:
+        banned = standing(role=Role.MODERATOR, banned=True)
+        assert banned.effective_role is None
+        assert not can(Action.POST_MODERATE, banned)
+        assert denial_status(Action.POST_MODERATE, banned) == 404
+
+    def test_a_banned_admin_keeps_admin_rights(self) -> None:
+        assert can(Action.POST_MODERATE, standing(role=Role.OBSERVER, admin=True, banned=True))
