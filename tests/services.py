@@ -60,7 +60,8 @@ def start_postgres() -> PostgresServer:
     if not (PG_BIN / "initdb").exists():
         raise RuntimeError("PostgreSQL 15 binaries not found in " + str(PG_BIN))
     root = Path(tempfile.mkdtemp(prefix="dialogue-pg-"))
-    os.chmod(root, 0o777)
+    if os.geteuid() == 0:
+        shutil.chown(root, user="postgres", group="postgres")
     data = root / "data"
     port = free_port()
     subprocess.run(

@@ -159,7 +159,8 @@ def create_search_index() -> None:
     """Full-text search: an FTS5 table kept by the service on SQLite, a GIN index on PostgreSQL."""
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
-            "CREATE VIRTUAL TABLE post_fts USING fts5(body, tokenize='unicode61 remove_diacritics 2')"
+            "CREATE VIRTUAL TABLE post_fts "
+            "USING fts5(body, tokenize='unicode61 remove_diacritics 2')"
         )
     else:
         op.execute("CREATE INDEX ix_post_body_fts ON post USING gin (to_tsvector('simple', body))")

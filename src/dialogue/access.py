@@ -1,4 +1,4 @@
-"""Request dependencies: the database session, the caller, and the policy check every route declares.
+"""Request dependencies: the session, the caller, and the policy check every route declares.
 
 A route states its action with `allow(Action.X)`. The check resolves the dialogue the
 path points into (`slug`, `theme_id`, `thread_id`, `post_id`), the caller's membership, and
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, WebSocket
-from starlette.requests import HTTPConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import HTTPConnection
 
 from dialogue import csrf, i18n
 from dialogue.accounts import service as accounts

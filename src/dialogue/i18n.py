@@ -10,7 +10,8 @@ from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
-_current: ContextVar[NullTranslations] = ContextVar("translations", default=NullTranslations())
+_current: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
+_NO_TRANSLATION = NullTranslations()
 _current_language: ContextVar[str] = ContextVar("language", default="en")
 
 
@@ -29,11 +30,11 @@ def current_language() -> str:
 
 
 def gettext(message: str) -> str:
-    return _current.get().gettext(message)
+    return (_current.get() or _NO_TRANSLATION).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _current.get().ngettext(singular, plural, n)
+    return (_current.get() or _NO_TRANSLATION).ngettext(singular, plural, n)
 
 
 def negotiate(accept_language: str, supported: tuple[str, ...], default: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from dialogue.config import Settings
 from tests.servers import ThreadServer
@@ -53,6 +54,16 @@ class Client:
             frame = await self.until(lambda f: f["type"] == "event", timeout)
             got.append(frame)
         return got
+
+
+async def closing_code(recv: Any, timeout: float = 5.0) -> int | None:
+    """Read until the server closes the connection; the close code it sent."""
+    try:
+        while True:
+            await asyncio.wait_for(recv(), timeout)
+    except ConnectionClosed as closed:
+        error = closed
+    return error.rcvd.code if error.rcvd else None
 
 
 @pytest.fixture

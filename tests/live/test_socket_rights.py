@@ -12,16 +12,11 @@ from websockets.exceptions import ConnectionClosed
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.events.publish import commit
-from tests.live.conftest import Client
+from tests.live.conftest import Client, closing_code
 
 
-async def closed_code(client: Client, timeout: float = 5.0) -> int:
-    try:
-        while True:
-            await client.next(timeout)
-    except ConnectionClosed as closed:
-        assert closed.rcvd is not None
-        return closed.rcvd.code
+async def closed_code(client: Client, timeout: float = 5.0) -> int | None:
+    return await closing_code(client.ws.recv, timeout)
 
 
 async def set_member(factory, dialogue, user, **changes):
