@@ -94,7 +94,11 @@ def demo(
     settings = Settings()
     upgrade(settings)
     password = secrets.token_urlsafe(12)
-    created = asyncio.run(load_demo(settings, admin_email=admin_email, admin_password=password))
+    try:
+        created = asyncio.run(load_demo(settings, admin_email=admin_email, admin_password=password))
+    except ValueError as exc:  # an account with a demo email exists, or the content is broken
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     if created:
         message = (
             f"Demo admin: {admin_email}\nPassword:   {password}\n"
@@ -110,40 +114,6 @@ def demo(
 
 if __name__ == "__main__":
     app()
-
-
-@app.command()
-def export(
-    slug: Annotated[str, typer.Argument(help="The dialogue's slug.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="The file to write.")],
-    format: Annotated[
-        str, typer.Option("--format", "-f", help="md, html, pdf, docx, json or csv.")
-    ] = "pdf",
-) -> None:
-    """Write a dialogue's synthesis report (the published one, once there is one) to a file."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from dialogue.synthesis.export import UnknownDialogue, export_report
-    from dialogue.synthesis.rendering import FORMATS
-
-    if format not in FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
-        raise typer.Exit(2)
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("loading", total=1.0)
-
-        def progress(fraction: float, stage: str) -> None:
-            bar.update(task, completed=fraction, description=stage)
-
-        try:
-            body = asyncio.run(export_report(Settings(), slug=slug, fmt=format, progress=progress))
-        except UnknownDialogue:
-            typer.echo(f"error: no dialogue with the slug {slug!r}", err=True)
-            raise typer.Exit(1) from None
-    with open(output, "wb") as handle:
-        handle.write(body)
-    typer.echo(f"{format} report of {slug} written to {output} ({len(body)} bytes)")
 
 
 @app.command()
