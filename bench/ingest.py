@@ -31,7 +31,8 @@ from common import (
     sqlite_url,
     workdir,
 )
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 
 async def over_websockets(server: ServerProcess, seeded: Seeded, duration: float) -> dict[str, Any]:
@@ -43,29 +44,40 @@ async def over_websockets(server: ServerProcess, seeded: Seeded, duration: float
     async def writer(w: int) -> None:
         url = f"{server.ws_url}/ws/dialogues/{seeded.slug}"
         headers = {"Authorization": f"Bearer {seeded.writer_tokens[w]}"}
-        async with connect(url, additional_headers=headers, compression=None) as ws:
-            n = 0
-            while time.monotonic() < stop_at:
-                client_id = str(uuid.uuid4())
-                frame = {
-                    "type": "post.create",
-                    "client_id": client_id,
-                    "thread_id": seeded.thread_ids[w],
-                    "body": f"Ingest {w}/{n}: a contribution of ordinary length, one sentence.",
-                }
-                sent = time.monotonic()
-                await ws.send(json.dumps(frame))
-                while True:
-                    reply = json.loads(await asyncio.wait_for(ws.recv(), 60))
-                    if reply.get("client_id") != client_id:
-                        continue  # events, presence: this writer only waits for its answer
-                    if reply["type"] == "ack":
-                        acked.append(int(reply["post_id"]))
-                        latencies.append((time.monotonic() - sent) * 1000)
-                    else:
-                        errors[reply.get("code", "?")] = errors.get(reply.get("code", "?"), 0) + 1
-                    break
+        n = 0
+        while time.monotonic() < stop_at:
+            try:
+                async with connect(url, additional_headers=headers, compression=None) as ws:
+                    while time.monotonic() < stop_at:
+                        await post_one(ws, w, n)
+                        n += 1
+            except ConnectionClosed as exc:
+                # A server error while posting ends the socket: count it and reconnect, as
+                # the browser client does.
+                code = f"closed {exc.rcvd.code if exc.rcvd else 'abnormally'}"
+                errors[code] = errors.get(code, 0) + 1
                 n += 1
+
+    async def post_one(ws: ClientConnection, w: int, n: int) -> None:
+        client_id = str(uuid.uuid4())
+        frame = {
+            "type": "post.create",
+            "client_id": client_id,
+            "thread_id": seeded.thread_ids[w],
+            "body": f"Ingest {w}/{n}: a contribution of ordinary length, one sentence.",
+        }
+        sent = time.monotonic()
+        await ws.send(json.dumps(frame))
+        while True:
+            reply = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            if reply.get("client_id") != client_id:
+                continue  # events, presence: this writer only waits for its answer
+            if reply["type"] == "ack":
+                acked.append(int(reply["post_id"]))
+                latencies.append((time.monotonic() - sent) * 1000)
+            else:
+                errors[reply.get("code", "?")] = errors.get(reply.get("code", "?"), 0) + 1
+            return
 
     began = time.monotonic()
     await asyncio.gather(*(writer(w) for w in range(len(seeded.writer_tokens))))
@@ -144,7 +156,10 @@ def one_run(transport: str, args: argparse.Namespace) -> dict[str, Any]:
         return result
     finally:
         server.stop()
-        cleanup(directory)
+        if args.keep:
+            print("kept", directory)
+        else:
+            cleanup(directory)
 
 
 def main() -> None:
@@ -153,6 +168,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--transport", choices=("websocket", "http", "both"), default="both")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
     args = parser.parse_args()
     print("machine:", machine(), "args:", vars(args), flush=True)
     transports = ["websocket", "http"] if args.transport == "both" else [args.transport]
