@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -136,7 +137,7 @@ async def _set_highlight(
     )
     if result.rowcount != 1:
         raise already_handled()
-    post.highlighted = on
+    set_committed_value(post, "highlighted", on)
     author = await session.get(User, post.author_id) if post.author_id else None
     published = post.status == PostStatus.PUBLISHED
     await append_event(

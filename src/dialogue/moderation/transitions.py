@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -48,8 +49,10 @@ async def move_status(
     )
     if result.rowcount != 1:
         raise already_handled()
-    # The row is ours until commit; bring the loaded object in line with it.
-    post.status, post.moderated_at = to.value, now
+    # The row is ours until commit; bring the loaded object in line with it without marking
+    # it changed (that would write the same values a second time).
+    set_committed_value(post, "status", to.value)
+    set_committed_value(post, "moderated_at", now)
     if old == PostStatus.PUBLISHED and to != PostStatus.PUBLISHED:
         await redact_events(session=session, post=post)
     await _follow(session=session, post=post, old=old)
@@ -96,15 +99,16 @@ async def _follow(*, session: AsyncSession, post: Post, old: str) -> None:
             .values(post_count=col(Thread.post_count) + delta)
             .execution_options(synchronize_session=False)
         )
-    thread = await threads.get_thread(session=session, thread_id=post.thread_id)
+    # Loaded after the UPDATE and overwriting any copy in the session: the count is current.
+    thread = await session.get(Thread, post.thread_id, populate_existing=True)
     assert thread is not None
-    if delta:
-        await session.refresh(thread, ["post_count"])
-        if delta > 0 and post.created_at > thread.last_activity_at:
-            thread.last_activity_at = post.created_at
-    opening = (
-        await session.exec(select(func.min(Post.id)).where(Post.thread_id == post.thread_id))
-    ).one()
+    if delta > 0 and post.created_at > thread.last_activity_at:
+        thread.last_activity_at = post.created_at
+    opening = None
+    if post.parent_id is None:  # a reply is never the opening post
+        opening = (
+            await session.exec(select(func.min(Post.id)).where(Post.thread_id == post.thread_id))
+        ).one()
     status_changed = opening == post.id and thread.status != post.status
     if status_changed:
         thread.status = post.status
@@ -125,7 +129,8 @@ def _audience(post: Post, old: str) -> Audience:
 async def _emit_status(*, session: AsyncSession, post: Post, old: str) -> None:
     author = await session.get(User, post.author_id) if post.author_id else None
     data: dict[str, Any] = post_data(post, author)  # no body unless published
-    if post.status == PostStatus.PUBLISHED.value:
+    if post.status == PostStatus.PUBLISHED.value and old != PostStatus.PENDING.value:
+        # A post that waited in the queue has no reactions yet; one hidden for a while may.
         counts = await threads.reaction_counts(session=session, post_ids=[post.id or 0])
         data["reactions"] = counts[post.id or 0]
     await append_event(
