@@ -6,7 +6,9 @@ test keeps those tests short, and every name says who is acting.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -14,16 +16,21 @@ from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import select
 
-from dialogue.accounts.models import User
-from dialogue.db import Database
+from dialogue.accounts import service as accounts
+from dialogue.accounts.models import TokenKind, User
+from dialogue.db import Database, utcnow
+from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Theme
-from tests.factories import Factory
+from dialogue.events.publish import commit
+from dialogue.policy import Role
+from tests.factories import Factory, password_hash
 
 MEMBER_ROLES = ("organizer", "moderator", "advisor", "expert", "participant", "observer")
 # Who may write posts (and threads, reactions): the contract's "participant and up".
 CONTRIBUTORS = ("organizer", "moderator", "advisor", "expert", "participant", "admin")
 STAFF = ("organizer", "moderator", "admin")
 API = "/api/v1"
+_numbers = itertools.count(1)
 
 
 @dataclass
@@ -55,20 +62,38 @@ async def make_cast(
     theme_open: bool = True,
     **dialogue_fields: Any,
 ) -> Cast:
-    """One member per role, a second participant, a signed-in outsider and a non-member admin."""
+    """One member per role, a second participant, a signed-in outsider and a non-member admin.
+
+    Everyone is written in one transaction (the factory's one-by-one calls cost a commit each).
+    """
     dialogue = await factory.dialogue(**dialogue_fields)
     theme = await factory.theme(dialogue, open_now=theme_open)
-    users: dict[str, User] = {}
-    for role in roles:
-        users[role] = await factory.member(dialogue, role)
-    users["participant2"] = await factory.member(dialogue, "participant")
-    for n in range(extra_participants):
-        users[f"participant{n + 3}"] = await factory.member(dialogue, "participant")
-    users["outsider"] = await factory.user()
-    users["admin"] = await factory.user(is_admin=True)
-    cast = Cast(dialogue=dialogue, theme=theme, users=users)
-    for name, user in users.items():
-        cast.headers[name] = await factory.auth(user)
+    members = {role: role for role in roles} | {"participant2": "participant"}
+    members |= {f"participant{n + 3}": "participant" for n in range(extra_participants)}
+    cast = Cast(dialogue=dialogue, theme=theme, users={})
+    async with factory.session() as session:
+        for name in (*members, "outsider", "admin"):
+            n = next(_numbers)
+            cast.users[name] = User(
+                email=f"cast{n}@example.org",
+                display_name=f"{name.capitalize()} {n}",
+                password_hash=password_hash(),
+                is_admin=name == "admin",
+            )
+            session.add(cast.users[name])
+        await session.flush()
+        for name, role in members.items():
+            membership = await dialogues.add_member(
+                session=session, dialogue=dialogue, user_id=cast.uid(name), role=Role(role)
+            )
+            membership.conduct_version = dialogue.conduct_version
+            membership.conduct_accepted_at = utcnow()
+        for name, user in cast.users.items():
+            token = await accounts.issue_token(
+                session=session, user=user, kind=TokenKind.API, lifetime=timedelta(days=1)
+            )
+            cast.headers[name] = {"Authorization": f"Bearer {token}"}
+        await commit(session)
     return cast
 
 
