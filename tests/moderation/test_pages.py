@@ -193,3 +193,24 @@ class TestAppealsPage:
             f"/api/v1/posts/{post['id']}", headers=scene.headers["participant2"]
         )
         assert got.status_code == 200 and got.json()["status"] == "published"
+
+
+class TestFlaggerSeesOutcome:
+    async def test_outcome_on_the_notices_page(
+        self, factory: Factory, client: httpx.AsyncClient, db_kind: str
+    ) -> None:
+        scene = await build_scene(factory, client, moderation="post")
+        thread = await scene.thread()
+        await client.post(
+            f"/api/v1/posts/{thread['post']['id']}/flags",
+            json={"reason": "2", "note": "shares a private story"},
+            headers=scene.headers["expert"],
+        )
+        await scene.moderate(
+            thread["post"]["id"], "hide", reason="Private story shared", clause="2"
+        )
+        async with signed_in(scene, "expert") as page_client:
+            page = await page_client.get("/notices")
+        assert "shares a private story" in page.text
+        assert "Moderators agreed and acted on the post." in page.text
+        assert "Private story shared" in page.text

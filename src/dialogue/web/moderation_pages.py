@@ -19,7 +19,16 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.errors import NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
-from dialogue.moderation import actions, appeals, audit, members, notices, queue, transparency
+from dialogue.moderation import (
+    actions,
+    appeals,
+    audit,
+    flags,
+    members,
+    notices,
+    queue,
+    transparency,
+)
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus
 from dialogue.policy import Action, Role
@@ -213,9 +222,12 @@ async def notices_page(
     user = access.require_user()
     rows = await notices.list_notices(session=session, user_id=user.id or 0)
     items: list[dict[str, Any]] = [notices.notice_data(n, a) for n, a in rows]
+    my_flags = [
+        flags.flag_data(f) for f in await flags.flags_of_user(session=session, user_id=user.id or 0)
+    ]
     await notices.mark_read(session=session, notices=[n for n, _a in rows])
     await commit(session)
-    return render(request, "moderation/notices.html", {"items": items})
+    return render(request, "moderation/notices.html", {"items": items, "flags": my_flags})
 
 
 @router.post("/notices/{notice_id}/appeal")
