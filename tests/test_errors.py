@@ -407,3 +407,41 @@ class TestNonIntegerPathId:
         )
         assert field_names(assert_error(response, 422, "invalid")) == {"user_id"}
         assert await snapshot(app) == before
+
+
+class TestNullValues:
+    """Leaving a field out keeps it; a null for a field that cannot be empty is bad input."""
+
+    @pytest.mark.parametrize("field", ["display_name", "organization", "language", "timezone"])
+    async def test_profile_nulls_change_nothing(
+        self, app, client, factory: Factory, field: str
+    ) -> None:
+        user = await factory.user(organization="Council", timezone="Africa/Nairobi")
+        headers = await factory.auth(user)
+        response = await client.patch("/api/v1/me", json={field: None}, headers=headers)
+        assert response.status_code == 200, response.text
+        me = (await client.get("/api/v1/me", headers=headers)).json()
+        assert (me["organization"], me["timezone"]) == ("Council", "Africa/Nairobi")
+
+    @pytest.mark.parametrize("field", ["country", "quote_consent"])
+    async def test_profile_nulls_clear_optional_fields(
+        self, client, factory: Factory, field: str
+    ) -> None:
+        user = await factory.user(country="KE", quote_consent="named")
+        headers = await factory.auth(user)
+        response = await client.patch("/api/v1/me", json={field: None}, headers=headers)
+        assert response.status_code == 200 and response.json()[field] is None
+
+    async def test_member_trusted_null(self, app, client, factory: Factory) -> None:
+        admin = await factory.user(is_admin=True)
+        dialogue = await factory.dialogue(owner=admin)
+        member = await factory.member(dialogue, Role.PARTICIPANT)
+        headers = await factory.auth(admin)
+        before = await snapshot(app)
+        response = await client.put(
+            f"/api/v1/dialogues/{dialogue.slug}/members/{member.id}",
+            json={"trusted": None},
+            headers=headers,
+        )
+        assert field_names(assert_error(response, 422, "invalid")) == {"trusted"}
+        assert await snapshot(app) == before

@@ -73,7 +73,7 @@ async def update_me(
     body: MeUpdate, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
 ) -> UserPublic:
     changes = body.model_dump(exclude_unset=True)
-    for name in ("display_name", "language", "timezone"):
+    for name in ("display_name", "organization", "language", "timezone"):
         if name in changes and changes[name] is None:
             del changes[name]
     user = await accounts.update_profile(

@@ -170,3 +170,11 @@ class MemberUpdate(BaseModel):
     role: Role | None = None
     muted_until: UtcTime | None = None
     trusted: bool | None = None
+
+    @field_validator("trusted")
+    @classmethod
+    def _trusted_not_null(cls, value: bool | None) -> bool:
+        """Null unmutes for `muted_until`; for `trusted` it means nothing."""
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
