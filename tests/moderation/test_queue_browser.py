@@ -6,7 +6,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Dialog, expect
 
-from tests.browser import LiveServer, open_page, sign_in
+from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.factories import Factory
 from tests.moderation.scene import build_scene
 
@@ -110,3 +110,45 @@ class TestLiveQueue:
         finally:
             await page.context.close()
         assert not watch.problems(), watch.problems()
+
+
+class TestAccessiblePages:
+    async def test_moderation_pages_pass_axe(
+        self,
+        chromium: Browser,
+        live_server: LiveServer,
+        factory: Factory,
+        client: httpx.AsyncClient,
+    ) -> None:
+        scene = await build_scene(factory, client, moderation="pre", visibility="public")
+        thread = await scene.thread("moderator")
+        queued = await scene.post(thread["id"])
+        rejected = await scene.post(thread["id"])
+        await scene.moderate(rejected["id"], "reject", reason="Names a person", clause="3")
+        await client.post(
+            f"/api/v1/posts/{thread['post']['id']}/flags",
+            json={"reason": "other", "note": "check"},
+            headers=scene.headers["expert"],
+        )
+        assert queued["status"] == "pending"
+        organizer, watch = await open_page(chromium, live_server)
+        author, author_watch = await open_page(chromium, live_server)
+        try:
+            base = f"/d/{scene.slug}"
+            await sign_in(organizer, email=scene.users["organizer"].email, next=base)
+            for path in (
+                "moderation",
+                "moderation/audit",
+                "moderation/members",
+                "moderation/appeals",
+                "transparency",
+            ):
+                await organizer.goto(f"{base}/{path}")
+                await assert_accessible(organizer)
+            await sign_in(author, email=scene.users["participant"].email, next="/notices")
+            await assert_accessible(author)
+        finally:
+            await organizer.context.close()
+            await author.context.close()
+        assert not watch.problems(), watch.problems()
+        assert not author_watch.problems(), author_watch.problems()
