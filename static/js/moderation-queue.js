@@ -52,10 +52,15 @@ function removeItem(item) {
 
 async function send(item, form, reason) {
   const data = new FormData(form);
-  const body = { action: data.get("action"), reason: reason ?? data.get("reason") ?? "" };
+  let url = `/api/v1/posts/${item.dataset.postId}/moderation`;
+  let body = { action: data.get("action"), reason: reason ?? data.get("reason") ?? "" };
   const clause = data.get("clause");
   if (clause) body.clause = clause;
-  const response = await fetch(`/api/v1/posts/${item.dataset.postId}/moderation`, {
+  if (form.dataset.settle) {
+    url = `/api/v1/posts/${item.dataset.postId}/flags/settle`;
+    body = { outcome: form.dataset.settle, note: data.get("note") ?? "" };
+  }
+  const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },

@@ -214,3 +214,29 @@ class TestFlaggerSeesOutcome:
         assert "shares a private story" in page.text
         assert "Moderators agreed and acted on the post." in page.text
         assert "Private story shared" in page.text
+
+
+class TestSettleFlagsForm:
+    async def test_keep_the_post_and_dismiss_its_flags(
+        self, factory: Factory, client: httpx.AsyncClient, db_kind: str
+    ) -> None:
+        scene = await build_scene(factory, client, moderation="post")
+        thread = await scene.thread()
+        post_id = thread["post"]["id"]
+        await client.post(
+            f"/api/v1/posts/{post_id}/flags",
+            json={"reason": "other"},
+            headers=scene.headers["expert"],
+        )
+        async with signed_in(scene, "moderator") as page_client:
+            page = await page_client.get(f"/d/{scene.slug}/moderation")
+            assert "Keep the post, dismiss the flags" in page.text
+            response = await page_client.post(
+                f"/d/{scene.slug}/moderation/posts/{post_id}/flags",
+                data={CSRF_FIELD: csrf_from(page.text), "outcome": "dismissed", "note": "fine"},
+            )
+            assert response.status_code == 303
+            after = await page_client.get(f"/d/{scene.slug}/moderation")
+        assert f'data-post-id="{post_id}"' not in after.text
+        mine = await client.get("/api/v1/me/flags", headers=scene.headers["expert"])
+        assert mine.json()["items"][0]["status"] == "dismissed"

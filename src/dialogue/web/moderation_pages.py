@@ -30,7 +30,7 @@ from dialogue.moderation import (
     transparency,
 )
 from dialogue.moderation.clauses import current_clauses
-from dialogue.moderation.models import AppealStatus
+from dialogue.moderation.models import AppealStatus, FlagStatus
 from dialogue.policy import Action, Role
 from dialogue.web.templating import render
 
@@ -75,6 +75,26 @@ async def moderate_post_form(
         action=action,
         reason=reason,
         clause=clause or None,
+    )
+    await commit(session)
+    return _back(f"/d/{dialogue.slug}/moderation")
+
+
+@router.post("/d/{slug}/moderation/posts/{post_id}/flags")
+async def settle_flags_form(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_MODERATE)],
+    outcome: Annotated[FlagStatus, Form()],
+    note: Reason = "",
+) -> Response:
+    dialogue = access.require_dialogue()
+    await flags.settle_flags(
+        session=session,
+        dialogue=dialogue,
+        post=access.resources["post_id"],
+        actor=access.require_user(),
+        outcome=outcome,
+        note=note,
     )
     await commit(session)
     return _back(f"/d/{dialogue.slug}/moderation")
