@@ -3,6 +3,7 @@ with the CSRF token their pages carry, as a browser without JavaScript does."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,4 +32,13 @@ async def submit(
     """Open `page`, then post `data` to `action` with the CSRF token that page carries."""
     shown = await client.get(page)
     assert shown.status_code < 500, shown.text
-    return await client.post(action, data={CSRF_FIELD: csrf_from(shown.text), **data})
+    return await client.post(action, data={CSRF_FIELD: page_csrf(shown.text), **data})
+
+
+_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def page_csrf(html: str) -> str:
+    """The page's CSRF token: from a form, or from the head when the page has no form."""
+    found = _META.search(html)
+    return found.group(1) if found else csrf_from(html)

@@ -33,6 +33,18 @@ async def membership(app: FastAPI, dialogue: Dialogue, user: User) -> Membership
         )
 
 
+async def update_membership(app: FastAPI, dialogue: Dialogue, user: User, **changes: Any) -> None:
+    async with app.state.database.session() as session:
+        member = await dialogues.get_membership(
+            session=session, dialogue_id=dialogue.id or 0, user_id=user.id or 0
+        )
+        assert member is not None
+        for name, value in changes.items():
+            setattr(member, name, value)
+        session.add(member)
+        await session.commit()
+
+
 async def start_thread(
     app: FastAPI,
     dialogue: Dialogue,
@@ -95,6 +107,34 @@ async def reply(
         return post
 
 
+async def many_replies(
+    app: FastAPI, dialogue: Dialogue, theme: Theme, thread: Thread, author: User, n: int
+) -> list[int]:
+    """`n` top-level replies in one transaction; returns their ids in order."""
+    async with app.state.database.session() as session:
+        member = await dialogues.get_membership(
+            session=session, dialogue_id=dialogue.id or 0, user_id=author.id or 0
+        )
+        fresh = await session.get(Thread, thread.id)
+        assert fresh is not None
+        ids = []
+        for number in range(n):
+            post, _ = await threads.create_post(
+                session=session,
+                dialogue=dialogue,
+                theme=theme,
+                thread=fresh,
+                user=author,
+                membership=member,
+                body=f"Contribution number {number + 1}",
+                parent_id=None,
+                client_id=client_id(),
+            )
+            ids.append(post.id or 0)
+        await commit(session)
+        return ids
+
+
 async def set_status(
     app: FastAPI, post: Post, status: PostStatus, *, at: datetime | None = None
 ) -> None:
@@ -104,6 +144,15 @@ async def set_status(
         assert row is not None
         row.status = status.value
         row.moderated_at = at or utcnow()
+        session.add(row)
+        await session.commit()
+
+
+async def set_thread_status(app: FastAPI, thread: Thread, status: PostStatus) -> None:
+    async with app.state.database.session() as session:
+        row = await session.get(Thread, thread.id)
+        assert row is not None
+        row.status = status.value
         session.add(row)
         await session.commit()
 

@@ -23,6 +23,7 @@ from dialogue.threads import search
 from dialogue.threads.participation import participation
 from dialogue.web import post_pages, thread_pages
 from dialogue.web.pages import safe_next
+from dialogue.web.posting import reset_session
 from dialogue.web.templating import render
 
 router = APIRouter(prefix="/d/{slug}", include_in_schema=False)
@@ -140,7 +141,7 @@ async def conduct_accept(
             session=session, dialogue=dialogue, membership=access.membership, version=version
         )
     except DialogueError as exc:
-        await session.rollback()
+        await reset_session(session, access)
         return await _conduct_page(
             request,
             session,

@@ -148,7 +148,7 @@ def thread_url(slug: str, thread_id: int, *, after_id: int | None = None, post_i
     return url + (f"#post-{post_id}" if post_id else "")
 
 
-def post_url(slug: str, thread_id: int, post_id: int, *, context_id: int | None = None) -> str:
-    """A page certain to show the post: it starts at the post, or at `context_id` before it."""
-    start = context_id if context_id is not None and context_id < post_id else post_id
-    return thread_url(slug, thread_id, after_id=start - 1, post_id=post_id)
+def post_url(slug: str, thread_id: int, post_id: int) -> str:
+    """A page certain to show the post, however long the thread: the page that starts at it
+    (its parent, when on an earlier page, is one "in reply to" link away)."""
+    return thread_url(slug, thread_id, after_id=post_id - 1, post_id=post_id)

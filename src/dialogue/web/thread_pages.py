@@ -166,6 +166,8 @@ async def _thread_page(
         )
         for post, author in rows
     ]
+    if form is not None and form.parent_id not in ids:
+        form.parent_id = None  # its post is not on this page: show the reason at the bottom
     context: dict[str, Any] = {
         "dialogue": access.require_dialogue(),
         "theme": theme,
@@ -235,5 +237,5 @@ async def reply(
     if thread.post_count < POSTS_PER_PAGE:  # the whole thread fits on its first page
         target = thread_url(dialogue.slug, thread.id or 0, post_id=post.id or 0)
     else:
-        target = post_url(dialogue.slug, thread.id or 0, post.id or 0, context_id=parent_id)
+        target = post_url(dialogue.slug, thread.id or 0, post.id or 0)
     return RedirectResponse(target, status_code=303)
