@@ -11,13 +11,16 @@ from sqlmodel import col, update
 
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import Invitation, User
+from dialogue.csrf import CSRF_FIELD
 from dialogue.db import utcnow
 from dialogue.errors import Conflict
 from dialogue.policy import Role
 from tests.factories import PASSWORD, Factory
 from tests.helpers import (
     assert_error,
+    browser,
     count,
+    csrf_from,
     invitation_by_email,
     invite,
     snapshot,
@@ -445,3 +448,45 @@ class TestNullValues:
         )
         assert field_names(assert_error(response, 422, "invalid")) == {"trusted"}
         assert await snapshot(app) == before
+
+
+class TestValuesTheDatabaseRefuses:
+    """PostgreSQL text cannot hold NUL characters; such input is a 422 there, never a 500."""
+
+    async def test_nul_in_a_slug(self, client, db_kind: str) -> None:
+        response = await client.get("/api/v1/dialogues/a%00b")
+        if db_kind == "postgresql":
+            assert_error(response, 422, "invalid")
+        else:
+            assert_error(response, 404, "not_found")
+
+    async def test_nul_in_a_login_email(self, app, client, db_kind: str) -> None:
+        before = await snapshot(app)
+        response = await client.post(LOGIN, json={"email": "a\u0000@x.org", "password": "pw"})
+        if db_kind == "postgresql":
+            assert_error(response, 422, "invalid")
+        else:
+            assert_error(response, 401, "invalid_credentials")
+        assert await snapshot(app) == before
+
+    async def test_nul_in_profile_text(self, app, client, factory: Factory, db_kind: str) -> None:
+        user = await factory.user(organization="Council")
+        headers = await factory.auth(user)
+        response = await client.patch(
+            "/api/v1/me", json={"organization": "a\u0000b"}, headers=headers
+        )
+        if db_kind == "postgresql":
+            assert_error(response, 422, "invalid")
+            stored = await user_by_email(app, user.email)
+            assert stored is not None and stored.organization == "Council"
+        else:
+            assert response.status_code == 200
+
+    async def test_the_page_form_answers_an_html_422(self, app, db_kind: str) -> None:
+        async with browser(app) as web:
+            token = csrf_from((await web.get("/login")).text)
+            response = await web.post(
+                "/login", data={"email": "a\u0000@x.org", "password": "pw", CSRF_FIELD: token}
+            )
+        assert response.status_code == (422 if db_kind == "postgresql" else 401)
+        assert response.headers["content-type"].startswith("text/html")

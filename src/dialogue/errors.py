@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dialogue.i18n import gettext as _
@@ -166,6 +167,18 @@ def install_error_handlers(app: FastAPI) -> None:
         message = _("The request body is not valid JSON.") if malformed else _("Invalid input.")
         return render_error(request, status=422, code="invalid", message=message, fields=fields)
 
+    async def on_data_error(request: Request, exc: Exception) -> Response:
+        # The database refused a value that validation let through (PostgreSQL text cannot
+        # hold NUL, a number out of range): the request was bad, not the server.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+        return render_error(
+            request,
+            status=422,
+            code="invalid",
+            message=_("The request holds a value that cannot be stored."),
+            fields=[{"field": "request", "message": "value refused by the database"}],
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render_error(
@@ -175,4 +188,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DialogueError, on_dialogue_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(Exception, on_unexpected)
