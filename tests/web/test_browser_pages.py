@@ -54,7 +54,7 @@ class TestPagesAreAccessible:
         self, browser_page: Page, live_server: LiveServer, factory: Factory
     ) -> None:
         s = await scenes.scene(factory)
-        thread_id, _first = await deep_thread(factory.app, s)
+        thread_id, first = await deep_thread(factory.app, s)
         slug = s.dialogue.slug
         pages = [
             f"/d/{slug}",
@@ -74,6 +74,13 @@ class TestPagesAreAccessible:
         await browser_page.goto(f"/d/{slug}/threads/{thread_id}")
         for summary in await browser_page.locator("details summary").all():
             await summary.click()  # opened reply and delete forms are checked too
+        await assert_accessible(browser_page)
+        await browser_page.goto(f"/d/{slug}/posts/{first}/edit")
+        await assert_accessible(browser_page)
+        await browser_page.fill("#edit-body", "")  # refused: the form again, with the reason
+        await browser_page.eval_on_selector("#edit-body", "el => el.removeAttribute('required')")
+        await browser_page.click("main form button[type=submit]")
+        await expect(browser_page.locator("#edit-error")).to_have_text("A post cannot be empty.")
         await assert_accessible(browser_page)
 
 
