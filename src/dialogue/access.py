@@ -19,7 +19,7 @@ from dialogue import csrf, i18n
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import AuthToken, User
 from dialogue.config import Settings
-from dialogue.db import utcnow
+from dialogue.db import Database, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.errors import DialogueError, NotFound
@@ -48,12 +48,20 @@ def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.database.session() as session:
+    """The request's session; it ends before the response is sent (see `SessionDep`).
+
+    Requests that change things queue as writers (`Database.writing`); reads go straight in.
+    """
+    database: Database = request.app.state.database
+    scope = database.session() if request.method in csrf.SAFE_METHODS else database.writing()
+    async with scope as session:
         session.info["broker"] = request.app.state.broker
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the transaction ends when the route returns, not after a slow client
+# has read the whole response (on SQLite an open transaction holds the write lock).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 

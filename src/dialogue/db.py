@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +72,7 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.is_sqlite = url.startswith("sqlite")
+        self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             configure_sqlite(self.engine.sync_engine)
         self.sessionmaker = async_sessionmaker(
@@ -84,17 +87,27 @@ class Database:
     def session(self) -> AsyncSession:
         return self.sessionmaker()
 
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A session for a change; on SQLite, writers take turns in arrival order.
+
+        SQLite has one write lock, and its busy handler retries by sleeping, which is not
+        fair: under 50 concurrent writers some waited out the whole busy timeout and failed.
+        Queuing writers on an asyncio lock first keeps SQLite's lock uncontended.
+        """
+        if self.write_lock is None:
+            async with self.session() as session:
+                yield session
+            return
+        async with self.write_lock, self.session() as session:
+            yield session
+
     def reader(self) -> AsyncSession:
         """A session for reads only: it must not write (on SQLite its snapshot can't upgrade)."""
         return self.reader_sessionmaker()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-
-
-async def session_scope(database: Database) -> AsyncIterator[AsyncSession]:
-    async with database.session() as session:
-        yield session
 
 
 def as_utc(value: datetime) -> datetime:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dialogue.i18n import gettext as _
@@ -81,6 +81,11 @@ class RateLimited(DialogueError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})
         self.retry_after = retry_after
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's write lock stayed taken for the whole busy timeout (another process wrote)."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc)
 
 
 def error_body(
@@ -185,6 +190,18 @@ def install_error_handlers(app: FastAPI) -> None:
             request, status=500, code="server_error", message=_("Something went wrong on our side.")
         )
 
+    async def on_database_busy(request: Request, exc: Exception) -> Response:
+        if not is_busy(exc):
+            return await on_unexpected(request, exc)
+        return render_error(
+            request,
+            status=503,
+            code="busy",
+            headers={"Retry-After": "1"},
+            message=_("The server is busy. Please try again in a moment."),
+        )
+
+    app.add_exception_handler(OperationalError, on_database_busy)
     app.add_exception_handler(DialogueError, on_dialogue_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)

@@ -7,10 +7,12 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, WebSocket
+from sqlalchemy.exc import OperationalError
 from starlette.websockets import WebSocketDisconnect
 
 from dialogue.access import SocketAccess, SocketPolicyCheck
-from dialogue.errors import DialogueError
+from dialogue.errors import DialogueError, is_busy
+from dialogue.i18n import gettext as _
 from dialogue.live.connection import WS_1008_POLICY_VIOLATION, WS_4404_NOT_FOUND, Connection
 from dialogue.live.frames import FrameError, PostCreateFrame, TypingFrame, parse_frame
 from dialogue.live.hub import Hub
@@ -97,22 +99,23 @@ async def _post(websocket: WebSocket, connection: Connection, frame: PostCreateF
     try:
         post, _created = await create_post_from_frame(websocket, connection=connection, frame=frame)
     except DialogueError as exc:
-        connection.push(
-            dumps(
-                {
-                    "type": "error",
-                    "code": exc.code,
-                    "message": exc.message,
-                    "client_id": frame.client_id,
-                }
-            )
-        )
+        connection.push(_refusal(frame, exc.code, exc.message))
+        return
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        # Nothing was committed: the client retries with the same client_id.
+        connection.push(_refusal(frame, "busy", _("The server is busy. Please try again.")))
         return
     connection.push(
         dumps(
             {"type": "ack", "client_id": frame.client_id, "post_id": post.id, "status": post.status}
         )
     )
+
+
+def _refusal(frame: PostCreateFrame, code: str, message: str) -> str:
+    return dumps({"type": "error", "code": code, "message": message, "client_id": frame.client_id})
 
 
 async def _typing(websocket: WebSocket, connection: Connection, frame: TypingFrame) -> None:

@@ -28,7 +28,7 @@ async def create_post_from_frame(
 ) -> tuple[Post, bool]:
     if connection.user_id is None:
         raise Forbidden(_("Please sign in to post."), code="unauthenticated")
-    async with websocket.app.state.database.session() as session:
+    async with websocket.app.state.database.writing() as session:
         session.info["broker"] = websocket.app.state.broker
         user = await session.get(User, connection.user_id)
         thread = await queries.get_thread(session=session, thread_id=frame.thread_id)
