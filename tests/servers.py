@@ -82,7 +82,8 @@ class ProcessServer:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self) -> ProcessServer:
+    def start(self, timeout: float = 30) -> ProcessServer:
+        """Spawn and wait for /healthz; importing the app alone takes 15 s on a busy machine."""
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -98,7 +99,7 @@ class ProcessServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(

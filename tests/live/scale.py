@@ -24,6 +24,8 @@ from tests.live.conftest import Client
 from tests.servers import ProcessServer
 from tests.services import RedisServer, in_ci, start_redis
 
+START_TIMEOUT = 120
+
 
 def redis_or_skip() -> RedisServer:
     """A Redis of the test's own (the scale-out tests restart it); required under CI=true."""
@@ -51,9 +53,10 @@ def running_instances(database_url: str, redis_url: str) -> Iterator[list[Proces
     """Instances A and B: separate processes, the same database, the same Redis."""
     started = [ProcessServer(instance_env(database_url, redis_url)) for _ in range(2)]
     try:
-        # Started side by side: importing the app is most of a start on a busy machine.
+        # Started side by side: importing the app is most of a start on a busy machine,
+        # where two starting at once can take a minute between them.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            list(pool.map(ProcessServer.start, started))
+            list(pool.map(lambda server: server.start(timeout=START_TIMEOUT), started))
         yield started
     finally:
         for server in started:
