@@ -42,6 +42,10 @@ ABSENT = (
     "Bruno Silva",  # anonymous consent: never named
     "Eve Hidden",  # wrote only an anonymous post
     "Secret Shelter Org",
+    # Organisations are listed only for members who consented to be named.
+    "Instituto Papai",
+    "Never Org",
+    "Unknown Org",
 )
 
 
