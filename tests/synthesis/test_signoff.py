@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -311,3 +312,25 @@ class TestDownloadAudience:
             headers=await factory.auth(scene.organizer),
         )
         assert (await client.get(url)).status_code == 200
+
+
+class TestConcurrentPublication:
+    async def test_two_publications_at_once_make_one_snapshot(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        review = Review(client, factory, scene)
+        await review.move(scene.moderator, "in_review")
+        await review.move(scene.advisor, "approved")
+        second_organizer = await factory.member(scene.dialogue, "organizer")
+        first, second = await asyncio.gather(
+            review.move(scene.organizer, "published"), review.move(second_organizer, "published")
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 409]
+        loser = first if first.status_code == 409 else second
+        assert_error(loser, 409, "invalid_transition")
+        async with factory.session() as session:
+            snapshots = (await session.exec(select(ReportSnapshot))).all()
+        assert [s.version for s in snapshots] == [1]
+        publications = [e for e in await audit(factory, scene.dialogue.id or 0)]
+        assert [e.action for e in publications].count("report.publish") == 1

@@ -35,13 +35,17 @@ EDITABLE = frozenset({ReportState.DRAFT, ReportState.IN_REVIEW})
 MAX_TEXT = 100_000
 
 
-async def get_report(*, session: AsyncSession, dialogue: Dialogue) -> Report:
+async def get_report(*, session: AsyncSession, dialogue: Dialogue, lock: bool = False) -> Report:
     """The dialogue's report, created as an empty draft the first time anyone asks.
 
     Two first requests may race to create it: the loser's insert fails inside a savepoint
-    and it reads the winner's row instead.
+    and it reads the winner's row instead. With `lock`, the row is locked (PostgreSQL;
+    SQLite's writers are serialised anyway) and re-read, so two transitions never both
+    start from the same state.
     """
     query = select(Report).where(Report.dialogue_id == dialogue.id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
     found = (await session.exec(query)).first()
     if found is not None:
         return found
@@ -156,11 +160,11 @@ async def approvals(*, session: AsyncSession, report: Report) -> Sequence[Report
 
 
 async def prepare_transition(
-    *, session: AsyncSession, dialogue: Dialogue, role: Role, to: ReportState
+    *, session: AsyncSession, dialogue: Dialogue, role: Role, to: ReportState, lock: bool = False
 ) -> Report:
     """Refuse a transition before any expensive work (publication builds the whole report)."""
     assert dialogue.id is not None
-    report = await get_report(session=session, dialogue=dialogue)
+    report = await get_report(session=session, dialogue=dialogue, lock=lock)
     advisors = await has_advisors(session=session, dialogue_id=dialogue.id)
     advisor_approved = any(
         a.role == Role.ADVISOR for a in await approvals(session=session, report=report)
@@ -186,7 +190,9 @@ async def transition(
     snapshot: str | None = None,
 ) -> Report:
     """Move the report and log it; publishing stores `snapshot` (the JSON document) frozen."""
-    report = await prepare_transition(session=session, dialogue=dialogue, role=role, to=to)
+    report = await prepare_transition(
+        session=session, dialogue=dialogue, role=role, to=to, lock=True
+    )
     before = {"state": report.state, "review_round": report.review_round}
     assert report.id is not None and actor.id is not None
     if to == ReportState.APPROVED:
