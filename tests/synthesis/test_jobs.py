@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from dialogue.cli import app as cli
 from dialogue.config import Settings
-from dialogue.synthesis.jobs import Job, JobRegistry
+from dialogue.synthesis.jobs import KEEP_BYTES, Job, JobRegistry
 from tests.factories import Factory
 from tests.helpers import assert_error
 from tests.synthesis.scene import build_scene, csv_rows, text_of
@@ -126,3 +126,20 @@ class TestExportCommand:
         result = await asyncio.to_thread(CliRunner().invoke, cli, wrong, env=env)
         assert result.exit_code == 2
         assert not target.exists()
+
+
+class TestRetention:
+    async def test_finished_jobs_are_forgotten_beyond_the_memory_budget(self) -> None:
+        registry = JobRegistry()
+        big = b"x" * (KEEP_BYTES // 2 + 1)
+
+        async def work(job: Job) -> bytes:
+            return big
+
+        jobs = [
+            registry.start_or_join(key=(n,), dialogue_id=1, fmt="json", work=work) for n in range(3)
+        ]
+        results = [await registry.wait(job) for job in jobs]
+        assert results == [big, big, big]  # every waiter got its file
+        assert registry.get(jobs[0].id) is None  # the oldest were dropped to stay in budget
+        assert registry.get(jobs[2].id) is jobs[2]

@@ -18,7 +18,11 @@ from typing import Any
 from dialogue.errors import DialogueError
 from dialogue.i18n import gettext as _
 
-KEEP_FINISHED = 32  # finished jobs kept for their status and file, oldest dropped first
+# Finished jobs are kept for their status and file, oldest dropped first, within these
+# bounds: a 20,000-post JSON report is about 19 MiB, and a server has other uses for memory.
+KEEP_FINISHED = 32
+KEEP_BYTES = 64 * 1024 * 1024
+KEEP_SECONDS = 600.0
 
 JobKey = tuple[Any, ...]
 Work = Callable[["Job"], Awaitable[bytes]]
@@ -83,10 +87,21 @@ class JobRegistry:
             job.finished = time.monotonic()
             self.running.pop(job.key, None)
             self.finished[job.id] = job
-            while len(self.finished) > KEEP_FINISHED:
-                self.finished.popitem(last=False)
+            self.prune()
+
+    def prune(self) -> None:
+        """Forget old finished jobs; a caller still waiting on one keeps its own reference."""
+        now = time.monotonic()
+        while self.finished:
+            oldest = next(iter(self.finished.values()))
+            size = sum(len(j.result or b"") for j in self.finished.values())
+            expired = now - (oldest.finished or now) > KEEP_SECONDS
+            if not (expired or len(self.finished) > KEEP_FINISHED or size > KEEP_BYTES):
+                return
+            self.finished.popitem(last=False)
 
     def get(self, job_id: str) -> Job | None:
+        self.prune()
         found = self.finished.get(job_id)
         if found is not None:
             return found
