@@ -178,14 +178,22 @@ class TestHttpThroughNginx:
             assert time.monotonic() - began < 10
             assert [e["data"]["body"] for e in r.json()["events"]] == ["wakes the poll"]
 
-    async def test_forwarded_client_address_reaches_the_app(self, factory: Factory, nginx: Nginx):
-        # A bad login through nginx is answered by the app (not by nginx) with its own error.
+    async def test_app_answers_pass_through_and_huge_bodies_stop_at_the_door(self, nginx: Nginx):
         async with httpx.AsyncClient(base_url=nginx.url) as http:
+            # A bad login is answered by the app, with its error shape and its own headers.
             r = await http.post(
                 "/api/v1/auth/login", json={"email": "x@example.org", "password": "no"}
             )
-        assert r.status_code in (400, 401, 422), r.text
-        assert set(r.json()) == {"error"}
+            assert r.status_code in (400, 401, 422), r.text
+            assert set(r.json()) == {"error"}
+            assert r.headers.get("x-frame-options") == "DENY"
+            # Far over the app's own 1 MiB limit: nginx refuses it before any instance reads it.
+            r = await http.post(
+                "/api/v1/auth/login",
+                content=b"x" * (3 * 1024 * 1024),
+                headers={"content-type": "application/json"},
+            )
+            assert r.status_code == 413
 
 
 class TestWebsocketThroughNginx:
