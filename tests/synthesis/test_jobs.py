@@ -14,6 +14,7 @@ from dialogue.config import Settings
 from dialogue.synthesis.jobs import KEEP_BYTES, Job, JobRegistry
 from tests.factories import Factory
 from tests.helpers import assert_error
+from tests.synthesis.builders import World
 from tests.synthesis.scene import build_scene, csv_rows, text_of
 
 
@@ -143,3 +144,38 @@ class TestRetention:
         assert results == [big, big, big]  # every waiter got its file
         assert registry.get(jobs[0].id) is None  # the oldest were dropped to stay in budget
         assert registry.get(jobs[2].id) is jobs[2]
+
+
+class TestExportPublished:
+    async def test_export_of_a_published_report_is_its_snapshot(
+        self,
+        db_kind: str,
+        client: httpx.AsyncClient,
+        factory: Factory,
+        settings: Settings,
+        tmp_path: Path,
+    ) -> None:
+        scene = await build_scene(factory)
+        base = f"/api/v1/dialogues/{scene.dialogue.slug}/report"
+        for user, to in (
+            (scene.moderator, "in_review"),
+            (scene.advisor, "approved"),
+            (scene.organizer, "published"),
+        ):
+            moved = await client.post(
+                f"{base}/transitions", json={"to": to}, headers=await factory.auth(user)
+            )
+            assert moved.status_code == 200, moved.text
+        await World(factory).thread(
+            scene.dialogue, scene.theme, scene.people["amina"], "Late", "LATEPOST after."
+        )
+        target = tmp_path / "report.json"
+        env = {"DIALOGUE_DATABASE_URL": settings.database_url}
+        args = ["export", scene.dialogue.slug, "-f", "json", "-o", str(target)]
+        result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
+        assert result.exit_code == 0, result.output
+        published = await client.get(
+            f"{base}/published?format=json", headers=await factory.auth(scene.organizer)
+        )
+        assert target.read_bytes() == published.content
+        assert b"LATEPOST" not in published.content
