@@ -50,6 +50,8 @@ async def queue_page(
     dialogue = access.require_dialogue()
     seq = dialogue.last_seq  # read first: events after it are news to this page
     items = await queue.list_queue(session=session, dialogue_id=dialogue.id or 0)
+    for item in items:  # shown in the moderator's own zone and language
+        item["queued_at_time"] = datetime.fromisoformat(item["queued_at"])
     clauses = await current_clauses(session=session, dialogue=dialogue)
     return render(
         request,
