@@ -334,3 +334,26 @@ class TestConcurrentPublication:
         assert [s.version for s in snapshots] == [1]
         publications = [e for e in await audit(factory, scene.dialogue.id or 0)]
         assert [e.action for e in publications].count("report.publish") == 1
+
+
+class TestReviewersHearOfChanges:
+    async def test_transitions_and_comments_are_events_for_reviewers_only(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        review = Review(client, factory, scene)
+        await review.move(scene.moderator, "in_review")
+        await client.post(
+            f"{review.base}/comments",
+            json={"body": "Looks faithful."},
+            headers=await factory.auth(scene.advisor),
+        )
+        url = f"/api/v1/dialogues/{scene.dialogue.slug}/events"
+
+        async def kinds(user: User) -> list[str]:
+            response = await client.get(url, headers=await factory.auth(user))
+            assert response.status_code == 200, response.text
+            return [e["kind"] for e in response.json()["events"] if e["kind"].startswith("report.")]
+
+        assert await kinds(scene.advisor) == ["report.updated", "report.commented"]
+        assert await kinds(scene.participant) == []

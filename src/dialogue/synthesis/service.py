@@ -18,6 +18,8 @@ from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.errors import Conflict, DialogueError, Invalid, NotFound
+from dialogue.events.models import Audience
+from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
 from dialogue.policy import Role
@@ -124,10 +126,17 @@ async def add_comment(
                 _("That theme is not in this dialogue."),
                 fields=[{"field": "theme_id", "message": "unknown theme"}],
             )
-    assert report.id is not None
+    assert report.id is not None and dialogue.id is not None
     comment = ReportComment(report_id=report.id, author_id=actor.id, theme_id=theme_id, body=body)
     session.add(comment)
     await session.flush()
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id,
+        kind="report.commented",
+        data={"comment_id": comment.id, "theme_id": theme_id},
+        audience=Audience.REVIEWERS,
+    )
     return comment
 
 
@@ -223,6 +232,15 @@ async def transition(
     report.state = to.value
     report.updated_at = utcnow()
     session.add(report)
+    assert dialogue.id is not None
+    # Reviewers' pages follow the report's state live; nobody else hears of it.
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id,
+        kind="report.updated",
+        data={"state": report.state, "review_round": report.review_round},
+        audience=Audience.REVIEWERS,
+    )
     await record_action(
         session=session,
         dialogue_id=dialogue.id,
