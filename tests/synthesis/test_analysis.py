@@ -7,7 +7,7 @@ import random
 
 from dialogue.synthesis.assembly import build_document
 from dialogue.synthesis.consent import attribution
-from dialogue.synthesis.figures import MIN_GROUP, who_spoke
+from dialogue.synthesis.figures import MIN_GROUP, constituency_label, who_spoke
 from dialogue.synthesis.opinions import analyse
 from dialogue.synthesis.render_json import render
 from dialogue.synthesis.rendering import RenderOptions
@@ -152,3 +152,11 @@ class TestWholeDocument:
         first = render(build_document(source), RenderOptions())
         second = render(build_document(sample(n_posts=300)), RenderOptions())
         assert first == second
+
+
+class TestConstituencyNames:
+    def test_codes_are_named_in_words(self) -> None:
+        assert constituency_label("men_and_boys_programme") == "Programme working with men and boys"
+        assert constituency_label("community_radio") == "Community radio"
+        assert constituency_label("UN Women") == "UN Women"
+        assert constituency_label(None) == constituency_label("  ") == "Not stated"

@@ -20,6 +20,26 @@ WEEKLY_AFTER_DAYS = 120  # longer dialogues are charted by week, so bars stay re
 ANONYMOUS_BUCKET = "anonymous posts"
 
 
+# Profiles may store a constituency as a short code; the report names it in words.
+CONSTITUENCY_LABELS = {
+    "womens_rights_org": "Women's-rights organisation",
+    "men_and_boys_programme": "Programme working with men and boys",
+    "researcher": "Researcher",
+    "funder": "Funder",
+    "government": "Government",
+    "other": "Other",
+}
+
+
+def constituency_label(value: str | None) -> str:
+    if not value or not value.strip():
+        return "Not stated"
+    value = value.strip()
+    if value in CONSTITUENCY_LABELS:
+        return CONSTITUENCY_LABELS[value]
+    return value.replace("_", " ").capitalize() if value.islower() else value
+
+
 def figure(key: str, label: str, value: int, post_ids: Iterable[int]) -> dict[str, Any]:
     return {"key": key, "label": label, "value": value, "post_ids": sorted(set(post_ids))}
 
@@ -124,7 +144,7 @@ def who_spoke(source: ReportSource) -> dict[str, Any]:
         if post.anonymous or person is None or not consented_member(person):
             continue
         keys = {
-            "constituency": person.constituency or "Not stated",
+            "constituency": constituency_label(person.constituency),
             "region": region_of(person.country),
         }
         for dimension, (people, posts) in by.items():
