@@ -9,7 +9,6 @@ an inline script is caught.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import os
 import threading
@@ -259,9 +258,3 @@ async def assert_accessible(page: Page) -> None:
             f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(v['nodes'])}" for v in blocking
         ]
         pytest.fail(f"accessibility violations on {page.url}:\n" + "\n".join(lines))
-
-
-async def wait_idle(page: Page) -> None:
-    """Let the page settle after a navigation (no network left, one frame drawn)."""
-    await page.wait_for_load_state("networkidle")
-    await asyncio.sleep(0)

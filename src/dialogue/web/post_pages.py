@@ -8,14 +8,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
-from dialogue.errors import Conflict, DialogueError, Forbidden
+from dialogue.errors import DialogueError, Forbidden
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
 from dialogue.threads.api import visible_post
-from dialogue.threads.models import Post, PostStatus, ReactionKind
+from dialogue.threads.models import Post, ReactionKind
 from dialogue.web.post_views import thread_url
 from dialogue.web.posting import reset_session
 from dialogue.web.templating import render
@@ -69,9 +69,7 @@ async def edit_page(
     access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
     after_id: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
-    post = _own_post(access)
-    if post.status == PostStatus.DELETED:
-        raise Conflict(_("A deleted post cannot be edited."), code="post_deleted")
+    post = _own_post(access)  # a deleted post is gone for everyone: 404
     return await _edit_page(request, session, access, post, body=post.body, after_id=after_id)
 
 
