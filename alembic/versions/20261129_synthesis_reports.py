@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "87329a780257"
 down_revision: str | None = "7a08d4b57406"
 branch_labels: str | Sequence[str] | None = None
