@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Links in invitations and emails point here; follows PORT unless set in the environment.
+# Invitation links point here; follows HOST and PORT unless set in the environment.
 DIALOGUE_BASE_URL ?= http://$(HOST):$(PORT)
 CREDENTIALS := demo-credentials.txt
 PYTEST_ARGS ?=
