@@ -28,6 +28,8 @@ _CLOSE = object()
 
 
 class Connection:
+    viewer: Viewer
+
     def __init__(
         self,
         websocket: WebSocket,
@@ -56,8 +58,13 @@ class Connection:
         self._sender: asyncio.Task[None] | None = None
 
     @property
-    def viewer(self) -> Viewer:
-        return Viewer(user_id=self.user_id, role=self.role)
+    def role(self) -> Role | None:
+        return self.viewer.role
+
+    @role.setter
+    def role(self, role: Role | None) -> None:
+        # Kept as one object: the hub reads it for every event and every connection.
+        self.viewer = Viewer(user_id=self.user_id, role=role)
 
     def start(self) -> None:
         self._sender = asyncio.create_task(self._send_loop(), name="ws-sender")

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from dialogue.db import Database
 from dialogue.dialogues.models import Dialogue
 from dialogue.events.broker import Broker
-from dialogue.events.models import Event
+from dialogue.events.models import Audience, Event
 from dialogue.events.service import may_see
 from dialogue.live.connection import (
     WS_1001_GOING_AWAY,
@@ -147,15 +147,20 @@ class Hub:
                 return
 
     def _fan_out(self, channel: Channel, event: Event) -> None:
-        frame: str | None = None
-        for connection in list(channel.connections):
-            if not connection.live or event.seq <= connection.sent_seq:
+        # The hot loop: one pass per event over every connection, so everything that does
+        # not depend on the connection is read once, outside it (an instrumented ORM
+        # attribute costs more than the comparison it feeds).
+        seq, audience, subject = event.seq, event.audience, event.subject_user_id
+        everyone = audience == Audience.READERS
+        frame = event_frame(event)
+        for connection in channel.connections:
+            if seq <= connection.sent_seq or not connection.live:
                 continue
-            connection.sent_seq = event.seq
-            if not self._visible(connection, event):
-                continue
-            frame = frame or event_frame(event)
-            connection.push(frame)
+            connection.sent_seq = seq
+            if everyone or may_see(
+                audience=audience, subject_user_id=subject, viewer=connection.viewer
+            ):
+                connection.push(frame)
         if event.kind == "member.updated":
             self._apply_member_change(channel, event.data)
 
