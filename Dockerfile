@@ -8,6 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 
+# The PDF report (WeasyPrint) needs Pango and HarfBuzz, its charts (CairoSVG) need Cairo;
+# the report's fonts are DejaVu, with Noto CJK for names and quotes in Chinese, Japanese
+# or Korean.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 \
+        fonts-dejavu-core fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 dialogue \
  && useradd --system --uid 10001 --gid dialogue --no-create-home --home-dir /data \
         --shell /usr/sbin/nologin dialogue \
