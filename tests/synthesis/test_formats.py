@@ -86,8 +86,10 @@ class TestHtml:
         assert "<script" not in page and "<link" not in page  # standalone, no outside files
         assert page.count("<svg") == 3
         amina = scene.posts["amina"]
-        assert f'href="http://testserver/threads/{amina.thread_id}#post-{amina.id}"' in page
-        for thread_id, post_id in re.findall(r"/threads/(\d+)#post-(\d+)", page):
+        slug = scene.dialogue.slug
+        link = f"http://testserver/d/{slug}/threads/{amina.thread_id}?after_id={amina.id - 1}"
+        assert f'href="{link}#post-{amina.id}"' in page
+        for thread_id, post_id in re.findall(r"/threads/(\d+)\?after_id=\d+#post-(\d+)", page):
             assert int(post_id) not in {scene.posts[s].id for s in ("hidden", "pending")}
             assert int(thread_id) > 0
 

@@ -37,9 +37,10 @@ def paragraphs(text: str) -> list[str]:
 
 def render_page(document: dict[str, Any], options: RenderOptions) -> str:
     threads = thread_of(document)
+    slug = document["dialogue"]["slug"]
 
     def ref(post_id: int) -> Markup:
-        url = post_url(options, threads.get(post_id), post_id)
+        url = post_url(options, slug, threads.get(post_id), post_id)
         label = f"#{post_id}"
         if url is None:
             return Markup("<span>{}</span>").format(label)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.config import PROJECT_ROOT
+from dialogue.web.post_views import post_url as page_of_post
 
 FORMATS = ("md", "html", "pdf", "docx", "json", "csv")
 MEDIA_TYPES = {
@@ -37,10 +38,11 @@ class RenderOptions:
     templates_dir: Path = PROJECT_ROOT / "templates"
 
 
-def post_url(options: RenderOptions, thread_id: int | None, post_id: int) -> str | None:
+def post_url(options: RenderOptions, slug: str, thread_id: int | None, post_id: int) -> str | None:
+    """The thread page that starts at the post, as the site itself links to it."""
     if not options.link_posts or thread_id is None:
         return None
-    return f"{options.base_url.rstrip('/')}/threads/{thread_id}#post-{post_id}"
+    return options.base_url.rstrip("/") + page_of_post(slug, thread_id, post_id)
 
 
 def shown_sources(post_ids: Sequence[int]) -> tuple[list[int], int]:
