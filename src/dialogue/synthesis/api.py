@@ -78,7 +78,7 @@ async def start_job(request: Request, access: Access, session: SessionDep, fmt: 
     state = report.state
 
     async def live(job: Job) -> bytes:
-        async with database.session() as own:  # the request's session ends with the request
+        async with database.reader() as own:  # reads only; the request's session ends with it
             source = await pipeline.load(
                 session=own, dialogue=dialogue, state=state, options=options, progress=job.report
             )
