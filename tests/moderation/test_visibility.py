@@ -14,6 +14,7 @@ from tests.helpers import browser, session_token
 from tests.moderation.scene import Scene, build_scene
 
 SECRETS = {
+    "title": "Tourmaline title words",
     "pending": "Sapphire pending words",
     "rejected": "Garnet rejected words",
     "hidden": "Obsidian hidden words",
@@ -31,6 +32,9 @@ async def scene(db_kind: str, factory: Factory, client: httpx.AsyncClient) -> Sc
     hidden = await scene.post(thread["id"], body=SECRETS["hidden"])
     await scene.moderate(hidden["id"], "approve")
     await scene.moderate(hidden["id"], "hide", reason="Identifies a survivor", clause="3")
+    titled = await scene.thread("participant", title=SECRETS["title"])
+    await scene.moderate(titled["post"]["id"], "approve")
+    await scene.moderate(titled["post"]["id"], "hide", reason="Names a person", clause="3")
     return scene
 
 
@@ -57,6 +61,7 @@ class TestNothingLeaks:
         headers = scene.headers.get(who, {})
         paths = [
             f"/api/v1/threads/{thread_id}/posts",
+            f"/api/v1/themes/{scene.theme.id}/threads",
             f"/api/v1/dialogues/{scene.slug}/events",
             f"/api/v1/dialogues/{scene.slug}/search?q=words",
         ]
@@ -65,7 +70,11 @@ class TestNothingLeaks:
             assert response.status_code == 200, (path, response.text)
             assert leaks(response.text) == [], (who, path)
         async with signed_in(scene, who) as page_client:
-            for path in (f"/d/{scene.slug}/threads/{thread_id}", f"/d/{scene.slug}/search?q=words"):
+            for path in (
+                f"/d/{scene.slug}/threads/{thread_id}",
+                f"/d/{scene.slug}/themes/{scene.theme.id}",
+                f"/d/{scene.slug}/search?q=words",
+            ):
                 page = await page_client.get(path)
                 assert page.status_code == 200, (path, page.status_code)
                 assert leaks(page.text) == [], (who, path)

@@ -116,7 +116,29 @@ async def _follow(*, session: AsyncSession, post: Post, old: str) -> None:
         session.add(thread)
         await session.flush()
     if status_changed:
+        if post.status != PostStatus.PUBLISHED:
+            await redact_thread_events(session=session, thread=thread)
         await emit_thread(session=session, thread=thread, opening=post)
+
+
+async def redact_thread_events(*, session: AsyncSession, thread: Thread) -> int:
+    """Take a thread's title out of the log when its opening post stops being published."""
+    query = select(Event).where(
+        Event.dialogue_id == thread.dialogue_id,
+        col(Event.kind).in_(("thread.created", "thread.updated")),
+    )
+    if thread.author_id is not None:
+        query = query.where(Event.subject_user_id == thread.author_id)
+    changed = 0
+    for event in (await session.exec(query)).all():
+        if event.data.get("id") != thread.id or not event.data.get("title"):
+            continue
+        event.data = {**event.data, "title": "", "author": None, "author_name": None}
+        session.add(event)
+        changed += 1
+    if changed:
+        await session.flush()
+    return changed
 
 
 def _audience(post: Post, old: str) -> Audience:
