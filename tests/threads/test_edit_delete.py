@@ -102,6 +102,19 @@ class TestSoftDelete:
         )
         assert found.json()["items"] == []
 
+    async def test_deleted_text_leaves_the_event_log(
+        self, client: AsyncClient, app: FastAPI, factory: Factory
+    ) -> None:
+        cast = await make_cast(factory)
+        thread = await new_thread(client, cast, "participant")
+        post = await new_post(client, cast, "participant", thread["id"], body="Regretted words.")
+        assert (
+            await client.delete(f"{API}/posts/{post['id']}", headers=cast.h("participant"))
+        ).status_code == 204
+        for who in ("participant", "participant2", "moderator"):
+            log = await client.get(f"{API}/dialogues/{cast.slug}/events", headers=cast.h(who))
+            assert "Regretted words." not in log.text
+
     async def test_a_deleted_post_with_replies_keeps_its_place(
         self, client: AsyncClient, app: FastAPI, factory: Factory
     ) -> None:

@@ -18,12 +18,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.errors import Conflict
-from dialogue.events.models import Audience, Event
+from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.threads import queries as threads
 from dialogue.threads.models import Post, PostStatus, Thread
 from dialogue.threads.presenters import post_data, thread_data
+from dialogue.threads.redaction import redact_events, redact_thread_events
 
 
 class AlreadyHandled(Conflict):
@@ -60,33 +61,6 @@ async def move_status(
     return old
 
 
-POST_KINDS = ("post.created", "post.updated", "post.status")
-REDACTED = {"body": "", "body_html": "", "author": None, "author_name": None}
-
-
-async def redact_events(*, session: AsyncSession, post: Post) -> int:
-    """Take a post's text out of the event log once it is no longer published.
-
-    The log is replayed to every client that catches up: without this, a reader joining
-    after a hide would still receive the text from the event that once published it.
-    """
-    query = select(Event).where(
-        Event.dialogue_id == post.dialogue_id, col(Event.kind).in_(POST_KINDS)
-    )
-    if post.author_id is not None:  # the author is the subject of their posts' events
-        query = query.where(Event.subject_user_id == post.author_id)
-    changed = 0
-    for event in (await session.exec(query)).all():
-        if event.data.get("id") != post.id or not event.data.get("body_html"):
-            continue
-        event.data = {**event.data, **REDACTED}
-        session.add(event)
-        changed += 1
-    if changed:
-        await session.flush()
-    return changed
-
-
 async def _follow(*, session: AsyncSession, post: Post, old: str) -> None:
     """The thread's published count, and its status when the post is the opening one."""
     published = PostStatus.PUBLISHED.value
@@ -119,26 +93,6 @@ async def _follow(*, session: AsyncSession, post: Post, old: str) -> None:
         if post.status != PostStatus.PUBLISHED:
             await redact_thread_events(session=session, thread=thread)
         await emit_thread(session=session, thread=thread, opening=post)
-
-
-async def redact_thread_events(*, session: AsyncSession, thread: Thread) -> int:
-    """Take a thread's title out of the log when its opening post stops being published."""
-    query = select(Event).where(
-        Event.dialogue_id == thread.dialogue_id,
-        col(Event.kind).in_(("thread.created", "thread.updated")),
-    )
-    if thread.author_id is not None:
-        query = query.where(Event.subject_user_id == thread.author_id)
-    changed = 0
-    for event in (await session.exec(query)).all():
-        if event.data.get("id") != thread.id or not event.data.get("title"):
-            continue
-        event.data = {**event.data, "title": "", "author": None, "author_name": None}
-        session.add(event)
-        changed += 1
-    if changed:
-        await session.flush()
-    return changed
 
 
 def _audience(post: Post, old: str) -> Audience:

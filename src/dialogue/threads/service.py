@@ -21,6 +21,7 @@ from dialogue.policy import STAFF_ROLES, Role, Viewer
 from dialogue.threads import queries, search
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
 from dialogue.threads.presenters import post_data, thread_data
+from dialogue.threads.redaction import redact_events
 
 MAX_BODY = 20_000
 MAX_DEPTH = 8
@@ -357,6 +358,7 @@ async def delete_post(*, session: AsyncSession, post: Post, actor: User) -> Post
         await _adjust_count(session, post.thread_id, -1)
     await search.unindex_post(session=session, post=post)
     await session.flush()
+    await redact_events(session=session, post=post)
     await append_event(
         session=session,
         dialogue_id=post.dialogue_id,
