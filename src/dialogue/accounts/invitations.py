@@ -15,6 +15,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.errors import Conflict, Forbidden, Invalid, NotFound
 from dialogue.i18n import gettext as _
+from dialogue.moderation import audit
 from dialogue.policy import Role
 
 
@@ -110,4 +111,14 @@ async def accept_invitation(
     invitation.accepted_by = user.id
     session.add(invitation)
     await session.flush()
+    await audit.record_action(
+        session=session,
+        dialogue_id=dialogue.id,
+        actor_id=user.id,
+        action="member.join",
+        target_type="member",
+        target_id=user.id,
+        reason="invitation",
+        after={"role": membership.role, "invitation_id": invitation.id},
+    )
     return user, membership, dialogue

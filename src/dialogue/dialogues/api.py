@@ -30,6 +30,8 @@ from dialogue.dialogues.schemas import (
 from dialogue.errors import Forbidden, NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
+from dialogue.moderation import audit
+from dialogue.moderation.members import state as member_state
 from dialogue.policy import Action, Role
 
 router = APIRouter(tags=["dialogues"])
@@ -166,6 +168,15 @@ async def create_invitation(
         role=body.role,
         lifetime=timedelta(days=settings.invitation_days),
     )
+    await audit.record_action(
+        session=session,
+        dialogue_id=invitation.dialogue_id,
+        actor_id=access.require_user().id,
+        action="invitation.create",
+        target_type="invitation",
+        target_id=invitation.id,
+        after={"email": invitation.email, "role": invitation.role},
+    )
     await commit(session)
     assert invitation.id is not None
     return InvitationOut(
@@ -202,6 +213,7 @@ async def update_member(
     membership = await dialogues.get_membership(
         session=session, dialogue_id=dialogue.id, user_id=user_id
     )
+    before = member_state(membership) if membership is not None else None
     if membership is None:
         if changes.get("role") is None or await session.get(User, user_id) is None:
             raise NotFound(_("This person is not a member of the dialogue."))
@@ -213,6 +225,16 @@ async def update_member(
         changes.pop("role", None)
     membership = await dialogues.update_member(
         session=session, dialogue=dialogue, membership=membership, changes=changes
+    )
+    await audit.record_action(
+        session=session,
+        dialogue_id=dialogue.id,
+        actor_id=access.require_user().id,
+        action="member.update" if before else "member.add",
+        target_type="member",
+        target_id=user_id,
+        before=before,
+        after=member_state(membership),
     )
     await commit(session)
     rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id)

@@ -15,6 +15,7 @@ from dialogue.dialogues.models import Theme
 from dialogue.errors import Forbidden, Invalid, NotFound, RateLimited
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
+from dialogue.moderation import audit
 from dialogue.policy import Action, Viewer
 from dialogue.ratelimit import RateLimiter
 from dialogue.threads import queries, search
@@ -205,11 +206,25 @@ async def edit_post(
     """Authors edit their own posts; moderators edit any, with a note kept in the history."""
     post = visible_post(access.resources["post_id"], access.viewer)
     user = access.require_user()
-    if post.author_id != user.id and not access.can(Action.POST_EDIT_ANY):
+    by_staff = post.author_id != user.id
+    if by_staff and not access.can(Action.POST_EDIT_ANY):
         raise Forbidden(_("You can only edit your own posts."))
+    before = post.body
     post = await threads.edit_post(
         session=session, post=post, editor=user, body=body.body, note=body.note
     )
+    if by_staff:
+        await audit.record_action(
+            session=session,
+            dialogue_id=post.dialogue_id,
+            actor_id=user.id,
+            action="post.edit",
+            target_type="post",
+            target_id=post.id,
+            reason=body.note,
+            before={"body": before},
+            after={"body": post.body},
+        )
     await commit(session)
     return await _post_out(access, session, post)
 
