@@ -26,7 +26,7 @@ from dialogue.moderation import api as moderation_api
 from dialogue.ratelimit import RateLimiter
 from dialogue.synthesis import api as synthesis_api
 from dialogue.threads import api as threads_api
-from dialogue.web import dialogue_pages, moderation_pages, pages, report_pages
+from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
 from dialogue.web.templating import create_templates
 
 
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation_pages.router)
     app.include_router(dialogue_pages.router)
     app.include_router(report_pages.router)
+    app.include_router(flag_pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     install_error_handlers(app)

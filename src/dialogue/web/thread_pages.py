@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from dialogue.access import Access, SessionDep, allow
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
-from dialogue.dialogues.models import Theme
+from dialogue.dialogues.conduct import Clause, parse_clauses
+from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.errors import DialogueError
 from dialogue.events.publish import commit
 from dialogue.policy import Action
@@ -177,10 +178,18 @@ async def _thread_page(
         "next_after": ids[-1] if more else None,
         "block": posting_block(access, theme, thread),
         "can_react": access.user is not None and access.can(Action.POST_REACT),
+        "can_flag": access.user is not None and access.can(Action.POST_FLAG),
+        "clauses": await conduct_clauses(session, access.require_dialogue()),
         "form": form,
         "new_client_id": new_client_id,
     }
     return render(request, "threads/thread.html", context, status_code=status_code)
+
+
+async def conduct_clauses(session: SessionDep, dialogue: Dialogue) -> list[Clause]:
+    """The clauses a flag can cite."""
+    conduct = await dialogues.current_conduct(session=session, dialogue=dialogue)
+    return parse_clauses(conduct.text) if conduct else []
 
 
 @router.get("/threads/{thread_id}")
