@@ -14,7 +14,8 @@ PORT ?= 8000
 # Invitation links point here; follows HOST and PORT unless set in the environment.
 DIALOGUE_BASE_URL ?= http://$(HOST):$(PORT)
 CREDENTIALS := demo-credentials.txt
-PYTEST_ARGS ?=
+# Two workers: the suite runs on both databases and waits on real servers; 2 cores here.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 TRANSLATIONS := src/dialogue/translations
 LANGUAGES := fr es pt

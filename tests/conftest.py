@@ -17,11 +17,12 @@ from dialogue.app import create_app
 from dialogue.config import Settings
 from dialogue.migrations import upgrade
 from tests.factories import Factory
-from tests.services import PostgresServer, in_ci, start_postgres
+from tests.services import WORKER, PostgresServer, in_ci, start_postgres
 
 pytest_plugins = ["tests.browser"]
 
 _counter = itertools.count()
+TEMPLATE = f"dialogue_template_{WORKER}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,11 +60,11 @@ def pg_template(postgres: PostgresServer | None) -> str | None:
     if postgres is None:
         return None
     with psycopg.connect(_pg_admin_url(postgres), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS dialogue_template")
-        conn.execute("CREATE DATABASE dialogue_template")
+        conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {TEMPLATE}")
     base = postgres.url.rsplit("/", 1)[0]
-    upgrade(Settings(database_url=f"{base}/dialogue_template"))
-    return "dialogue_template"
+    upgrade(Settings(database_url=f"{base}/{TEMPLATE}"))
+    return TEMPLATE
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +90,7 @@ def database_url(
         return
     if postgres is None or pg_template is None:
         pytest.skip("PostgreSQL is not available here")
-    name = f"t_{next(_counter)}"
+    name = f"t_{WORKER}_{next(_counter)}"
     admin = _pg_admin_url(postgres)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")

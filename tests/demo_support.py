@@ -23,7 +23,7 @@ from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.events.models import Event
 from dialogue.moderation.models import Code, Flag, PostCode
 from dialogue.threads.models import Post, Reaction, Thread
-from tests.services import PostgresServer
+from tests.services import WORKER, PostgresServer
 
 ADMIN = "admin@example.org"
 API = "/api/v1"
@@ -75,7 +75,7 @@ def load_template(
         source = str(path)
     else:
         assert postgres is not None
-        source = "demo_template"
+        source = f"demo_template_{WORKER}"
         with psycopg.connect(pg_admin(postgres), autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {source}")
         pg_copy(postgres, plain, source)

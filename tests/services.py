@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Under pytest-xdist every worker names its own databases on a shared server.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def free_port() -> int:

@@ -489,3 +489,25 @@ class TestInvitations:
             assert response.headers["location"] == f"/d/{dialogue.slug}"
             me = await web.get("/api/v1/me")
             assert me.status_code == 200 and me.json()["email"] == "form@example.org"
+
+
+class TestInvitationKeepsAnExistingRole:
+    async def test_member_opening_an_invitation_keeps_their_role(self, client, factory) -> None:
+        d = await factory.dialogue(visibility="invite")
+        organizer = await factory.member(d, "organizer", email="keeper@example.org")
+        invited = await client.post(
+            f"/api/v1/dialogues/{d.slug}/invitations",
+            json={"email": "keeper@example.org", "role": "observer"},
+            headers=await factory.auth(organizer),
+        )
+        assert invited.status_code == 201, invited.text
+        accepted = await client.post(
+            f"/api/v1/invitations/{invited.json()['token']}/accept",
+            headers=await factory.auth(organizer),
+        )
+        assert accepted.status_code == 200, accepted.text
+        assert accepted.json()["role"] == "organizer"
+        shown = await client.get(
+            f"/api/v1/dialogues/{d.slug}", headers=await factory.auth(organizer)
+        )
+        assert shown.json()["role"] == "organizer"

@@ -47,7 +47,7 @@ from tests.demo_support import (
     sign_in,
     threads_and_posts,
 )
-from tests.services import PostgresServer
+from tests.services import WORKER, PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +90,7 @@ def database_url(
         yield f"sqlite+aiosqlite:///{path}"
         return
     assert postgres is not None
-    name = f"demo_{next(_copies)}"
+    name = f"demo_{WORKER}_{next(_copies)}"
     pg_copy(postgres, loaded.source, name)
     yield pg_url(postgres, name)
     with psycopg.connect(pg_admin(postgres), autocommit=True) as conn:

@@ -21,7 +21,7 @@ from dialogue.app import create_app
 from dialogue.config import Settings
 from dialogue.db import SQLITE_BUSY_TIMEOUT_MS, metadata
 from dialogue.migrations import alembic_config, include_object, upgrade
-from tests.services import PostgresServer
+from tests.services import WORKER, PostgresServer
 
 _names = itertools.count()
 
@@ -37,7 +37,7 @@ def empty_database(
     if postgres is None:
         pytest.skip("PostgreSQL is not available here")
     admin = postgres.url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"m_{next(_names)}_{tmp_path.name[-12:].replace('-', '_').lower()}"
+    name = f"m_{WORKER}_{next(_names)}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     yield Settings(environment="test", database_url=f"{postgres.url.rsplit('/', 1)[0]}/{name}")

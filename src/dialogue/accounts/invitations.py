@@ -105,7 +105,9 @@ async def accept_invitation(
     )
     if existing_membership is not None and existing_membership.banned_at is not None:
         raise Forbidden(_("You cannot join this dialogue."), code="banned")
-    membership = await dialogues.add_member(
+    # An invitation adds a member; it never changes the role of someone already in (an
+    # organizer opening an observer's invitation stays organizer: roles change on purpose).
+    membership = existing_membership or await dialogues.add_member(
         session=session, dialogue=dialogue, user_id=user.id, role=Role(invitation.role)
     )
     invitation.accepted_by = user.id
