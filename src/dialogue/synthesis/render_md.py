@@ -30,7 +30,9 @@ class MarkdownWriter:
         self.lines.extend(lines)
 
     def ref(self, post_id: int) -> str:
-        url = post_url(self.options, self.doc["dialogue"]["slug"], self.threads.get(post_id), post_id)
+        url = post_url(
+            self.options, self.doc["dialogue"]["slug"], self.threads.get(post_id), post_id
+        )
         return f"[#{post_id}]({url})" if url else f"#{post_id}"
 
     def sources(self, post_ids: list[int]) -> str:
