@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import threading
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.sync.client import connect as sync_connect
 
 from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
@@ -69,21 +72,31 @@ class TestSlowReader:
             max_queue=1,
             ping_interval=None,
         )
-        fast = Client(
-            await connect(url, additional_headers=headers, compression=None, max_queue=None)
-        )
-        await fast.next()
+        # The fast reader reads on its own thread, so its pace does not depend on this
+        # test's event loop, which also does the writing.
+        received: list[int] = []
+        ready = threading.Event()
         total = 300
-        writer = asyncio.create_task(add_posts(factory, live_dialogue, total, 15_000))
-        received = await fast.events(total, timeout=60)
-        await writer
-        assert [int(f["data"]["body"].split()[0]) for f in received] == list(range(total))
+
+        def read_all() -> None:
+            with sync_connect(url, additional_headers=headers, compression=None) as fast:
+                fast.recv(timeout=10)  # hello
+                ready.set()
+                while len(received) < total:
+                    frame = json.loads(fast.recv(timeout=60))
+                    if frame["type"] == "event" and frame["kind"] == "post.created":
+                        received.append(int(frame["data"]["body"].split()[0]))
+
+        reader = asyncio.create_task(asyncio.to_thread(read_all))
+        assert await asyncio.to_thread(ready.wait, 15)
+        await add_posts(factory, live_dialogue, total, 15_000)
+        await asyncio.wait_for(reader, 90)
+        assert received == list(range(total))
         hub = small_queue_server.config.app.state.hub  # type: ignore[attr-defined]
         codes = [c.close_code for ch in hub.channels.values() for c in ch.connections if c.closing]
         assert codes == [4008]
         # The stalled client, once it reads, finds the server closed it as too slow.
         assert await closing_code(stalled.recv, 30) == 4008
-        await fast.ws.close()
         sock.close()
 
 
@@ -123,6 +136,7 @@ class TestHeartbeat:
                 await asyncio.sleep(0.1)
             assert watched() == 0
             ws.transport.abort()
+            await asyncio.wait_for(ws.wait_closed(), 5)
         finally:
             running.stop()
 

@@ -35,6 +35,7 @@ from dialogue.policy import Role
 log = logging.getLogger(__name__)
 
 PAGE = 500
+PUMP_CHUNK = 50  # well under any sensible send-queue limit
 SWEEP_SECONDS = 1.0
 
 
@@ -87,13 +88,15 @@ class Hub:
 
     # --- the log -------------------------------------------------------------------------
 
-    async def read_log(self, dialogue_id: int, after: int, upto: int | None = None) -> list[Event]:
+    async def read_log(
+        self, dialogue_id: int, after: int, upto: int | None = None, limit: int = PAGE
+    ) -> list[Event]:
         async with self.database.reader() as session:
             query = (
                 select(Event)
                 .where(Event.dialogue_id == dialogue_id, Event.seq > after)
                 .order_by(col(Event.seq))
-                .limit(PAGE)
+                .limit(limit)
             )
             if upto is not None:
                 query = query.where(Event.seq <= upto)
@@ -115,12 +118,15 @@ class Hub:
             return
         async with channel.lock:
             while True:
-                events = await self.read_log(dialogue_id, channel.cursor)
+                events = await self.read_log(dialogue_id, channel.cursor, limit=PUMP_CHUNK)
                 for event in events:
                     self._fan_out(channel, event)
                     channel.cursor = event.seq
-                if len(events) < PAGE:
+                if len(events) < PUMP_CHUNK:
                     return
+                # A backlog goes out in chunks, with the senders running in between: queued
+                # all at once it could overflow even a fast reader's bounded queue.
+                await asyncio.sleep(0)
 
     def wake(self, dialogue_id: int, upto: int) -> None:
         """Schedule delivery up to `upto` without making the caller (a commit) wait for it.

@@ -15,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.dialogues.models import Dialogue
 from dialogue.synthesis import render_json
-from dialogue.synthesis.assembly import build_document
 from dialogue.synthesis.loader import load_source
 from dialogue.synthesis.rendering import RenderOptions, renderer
 from dialogue.synthesis.source import ReportSource
@@ -31,6 +30,10 @@ def _quiet(_fraction: float, _message: str) -> None:
 
 def document_json(source: ReportSource, progress: Progress = _quiet) -> bytes:
     """The JSON format: the document, built from the source (CPU-bound, run in a thread)."""
+
+    # Imported here: the analysis pulls in scikit-learn (seconds of import), which every app
+    # instance would otherwise pay at start, before serving anything.
+    from dialogue.synthesis.assembly import build_document
 
     def scaled(fraction: float, message: str) -> None:
         progress(LOAD_SHARE + BUILD_SHARE * fraction, message)
