@@ -9,23 +9,18 @@ an inline script is caught.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from dialogue.app import create_app
 from dialogue.config import PROJECT_ROOT, Settings
 from tests.factories import PASSWORD
-from tests.services import free_port, in_ci
+from tests.servers import ThreadServer as LiveServer
+from tests.services import in_ci
 
 try:  # the dev extra; without it the browser tests skip (or fail under CI)
     from playwright.async_api import Browser, Page, Route, async_playwright
@@ -84,58 +79,10 @@ async def chromium() -> AsyncIterator[Browser]:
     await playwright.stop()
 
 
-def websocket_implementation() -> str:
-    """websockets' sans-I/O protocol when this uvicorn has it (the legacy one warns)."""
-    sansio = "uvicorn.protocols.websockets.websockets_sansio_impl"
-    return "websockets-sansio" if importlib.util.find_spec(sansio) else "auto"
-
-
-@dataclass
-class LiveServer:
-    """The app served by uvicorn on 127.0.0.1 in a background thread."""
-
-    url: str
-    app: FastAPI
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-        assert not self.thread.is_alive(), "uvicorn did not stop"
-
-
-def start_server(settings: Settings) -> LiveServer:
-    app = create_app(settings)
-    port = free_port()
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        ws=websocket_implementation(),  # type: ignore[arg-type]
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn exited while starting")
-        if time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError("uvicorn did not start in time")
-        time.sleep(0.02)
-    return LiveServer(url=f"http://127.0.0.1:{port}", app=app, server=server, thread=thread)
-
-
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The app under a real server, on the test's own migrated database (see `settings`)."""
-    server = start_server(settings)
+    server = LiveServer(settings).start()
     try:
         yield server
     finally:

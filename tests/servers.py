@@ -33,6 +33,8 @@ class ThreadServer:
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,  # long-polls and browsers must not hold up a stop
             ws_per_message_deflate=False,
             lifespan="on",
             ws=GoingAwayProtocol,

@@ -18,6 +18,7 @@ from dialogue.live.frames import FrameError, PostCreateFrame, TypingFrame, parse
 from dialogue.live.hub import Hub
 from dialogue.live.posting import create_post_from_frame
 from dialogue.policy import Action
+from dialogue.threads.presenters import ANONYMOUS_NAME
 
 router = APIRouter()
 
@@ -119,8 +120,6 @@ def _refusal(frame: PostCreateFrame, code: str, message: str) -> str:
 
 
 async def _typing(websocket: WebSocket, connection: Connection, frame: TypingFrame) -> None:
-    from dialogue.threads.presenters import ANONYMOUS_NAME
-
     hub: Hub = websocket.app.state.hub
     await hub.broker.publish(
         connection.dialogue_id,

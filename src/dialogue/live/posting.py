@@ -11,16 +11,16 @@ from fastapi import WebSocket
 from dialogue.access import standing_of
 from dialogue.accounts.models import User
 from dialogue.dialogues import service as dialogues
-from dialogue.errors import Forbidden, NotFound, RateLimited
+from dialogue.errors import Forbidden, NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.live.connection import Connection
 from dialogue.live.frames import PostCreateFrame
-from dialogue.policy import Action, can
-from dialogue.ratelimit import RateLimiter
+from dialogue.policy import Action, Viewer, can
 from dialogue.threads import queries
 from dialogue.threads import service as threads
-from dialogue.threads.models import Post, PostStatus
+from dialogue.threads.api import guard_post_rate, visible_thread
+from dialogue.threads.models import Post
 
 
 async def create_post_from_frame(
@@ -44,16 +44,8 @@ async def create_post_from_frame(
         standing = standing_of(user, membership, dialogue)
         if not can(Action.POST_CREATE, standing):
             raise Forbidden(_("You are not allowed to do this."))
-        staff_view = standing.effective_role in ("organizer", "moderator")
-        if thread.status != PostStatus.PUBLISHED and not staff_view and thread.author_id != user.id:
-            raise NotFound(_("Not found."))
-        limiter: RateLimiter = websocket.app.state.post_limiter
-        wait = limiter.retry_after(str(user.id))
-        if wait is not None:
-            raise RateLimited(
-                _("You are posting too fast. Please wait a moment."), retry_after=wait
-            )
-        limiter.hit(str(user.id))
+        visible_thread(thread, Viewer(user_id=user.id, role=standing.effective_role))
+        guard_post_rate(websocket, user.id)
         theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
         assert theme is not None
         post, created = await threads.create_post(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 
 from dialogue.access import MAX_ID, Access, SessionDep, allow
 from dialogue.db import as_utc
@@ -27,9 +28,10 @@ from dialogue.threads.schemas import PostCreate, PostUpdate, ReactionIn, ThreadC
 router = APIRouter(tags=["threads"])
 
 
-def guard_post_rate(request: Request, user_id: int) -> None:
-    """Posting is rate-limited per account, on every path that creates posts."""
-    limiter: RateLimiter = request.app.state.post_limiter
+def guard_post_rate(connection: HTTPConnection, user_id: int) -> None:
+    """Posting is rate-limited per account, on every path that creates posts (HTTP, forms,
+    websocket)."""
+    limiter: RateLimiter = connection.app.state.post_limiter
     key = str(user_id)
     wait = limiter.retry_after(key)
     if wait is not None:
