@@ -171,6 +171,70 @@ class TestRightsTakeEffect:
         await kept.until(lambda f: f["type"] == "pong")
 
 
+class TestRightsChangedWhileJoining:
+    """A change committed between a socket's rights check and its going live still applies.
+
+    The hub is driven directly so that the window, a few milliseconds in real use, is held
+    open: the connection is built with the rights read before the change, then joins.
+    """
+
+    @staticmethod
+    async def joined(factory, dialogue, user, role: str, *, rights_seq: int, after: int):
+        from dialogue.live.connection import Connection
+        from dialogue.policy import Role
+
+        connection = Connection(
+            None,  # type: ignore[arg-type]  # never started: the test reads its queue
+            dialogue_id=dialogue.id,
+            user_id=user.id,
+            display_name=user.display_name,
+            token_id=None,
+            role=Role(role),
+            is_admin=False,
+            after=after,
+            rights_seq=rights_seq,
+        )
+        hub = factory.app.state.hub
+        await hub.join(connection)
+        await hub.leave(connection)
+        return connection
+
+    @staticmethod
+    async def last_seq(factory, dialogue) -> int:
+        from dialogue.dialogues.models import Dialogue
+
+        async with factory.session() as session:
+            return (await session.get(Dialogue, dialogue.id)).last_seq
+
+    async def test_role_change_in_the_window_applies(self, live_dialogue, factory):
+        d, observer = live_dialogue["dialogue"], live_dialogue["people"]["observer"]
+        checked = await self.last_seq(factory, d)
+        await set_member(factory, d, observer, role="moderator")
+        connection = await self.joined(
+            factory, d, observer, "observer", rights_seq=checked, after=checked
+        )
+        assert connection.role == "moderator" and not connection.closing
+
+    async def test_ban_in_the_window_closes(self, live_dialogue, factory):
+        d, participant = live_dialogue["dialogue"], live_dialogue["people"]["participant"]
+        checked = await self.last_seq(factory, d)
+        await set_member(factory, d, participant, banned_at=utcnow())
+        connection = await self.joined(
+            factory, d, participant, "participant", rights_seq=checked, after=checked
+        )
+        assert connection.closing and connection.close_code == 4403
+
+    async def test_replayed_history_does_not_bring_back_old_rights(self, live_dialogue, factory):
+        d, person = live_dialogue["dialogue"], live_dialogue["people"]["participant"]
+        await set_member(factory, d, person, role="moderator")
+        await set_member(factory, d, person, role="participant")
+        await set_member(factory, d, person, banned_at=utcnow())
+        await set_member(factory, d, person, banned_at=None)
+        now = await self.last_seq(factory, d)
+        connection = await self.joined(factory, d, person, "participant", rights_seq=now, after=0)
+        assert connection.role == "participant" and not connection.closing
+
+
 class TestPresenceAndTyping:
     async def test_presence_lists_who_is_here(self, live_dialogue, open_socket):
         d, people, tokens = (

@@ -41,6 +41,7 @@ class Connection:
         role: Role | None,
         is_admin: bool,
         after: int,
+        rights_seq: int,
         queue_limit: int = SEND_QUEUE_LIMIT,
     ) -> None:
         self.websocket = websocket
@@ -51,6 +52,9 @@ class Connection:
         self.role = role
         self.is_admin = is_admin
         self.sent_seq = after  # the highest seq handed to this client (sent or skipped)
+        # The log position at which `role` was read: membership changes logged after it
+        # still have to be applied, older ones are already part of `role`.
+        self.rights_seq = rights_seq
         self.live = False  # False while it replays the log on its own
         self.closing = False
         self._queue: asyncio.Queue[str | object] = asyncio.Queue(maxsize=queue_limit)

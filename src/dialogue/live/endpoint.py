@@ -53,6 +53,7 @@ async def dialogue_socket(
         role=access.role,
         is_admin=bool(user and user.is_admin),
         after=dialogue.last_seq if after is None or after < 0 else after,
+        rights_seq=dialogue.last_seq,
         queue_limit=websocket.app.state.settings.ws_send_queue,
     )
     connection.start()

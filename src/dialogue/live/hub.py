@@ -168,20 +168,31 @@ class Hub:
             ):
                 connection.push(frame)
         if event.kind == "member.updated":
-            self._apply_member_change(channel, event.data)
+            for connection in list(channel.connections):
+                self._apply_member_change(connection, event)
 
-    def _apply_member_change(self, channel: Channel, data: dict[str, Any]) -> None:
-        """A role change, ban or removal reaches the member's open sockets at once."""
-        for connection in list(channel.connections):
-            if connection.user_id != data.get("user_id"):
-                continue
-            if connection.is_admin:  # an admin's rights do not come from the membership
-                continue
-            role = data.get("role")
-            if data.get("banned") or role is None:
-                connection.close(WS_4403_REMOVED)
-            else:
-                connection.role = Role(role)
+    @staticmethod
+    def _apply_member_change(connection: Connection, event: Event) -> None:
+        """A role change, ban or removal reaches the member's open sockets at once.
+
+        Also during replay: a change committed between the socket's rights check and its
+        going live arrives there, not through the fan-out. Changes older than that check are
+        already part of the connection's role, and replaying them would bring back old rights.
+        """
+        data = event.data
+        if (
+            event.kind != "member.updated"
+            or event.seq <= connection.rights_seq
+            or connection.user_id != data.get("user_id")
+            or connection.is_admin  # an admin's rights do not come from the membership
+        ):
+            return
+        connection.rights_seq = event.seq
+        role = data.get("role")
+        if data.get("banned") or role is None:
+            connection.close(WS_4403_REMOVED)
+        else:
+            connection.role = Role(role)
 
     # --- joining -------------------------------------------------------------------------
 
@@ -203,6 +214,7 @@ class Hub:
                     connection.sent_seq = event.seq
                     if self._visible(connection, event):
                         await connection.push_wait(event_frame(event))
+                    self._apply_member_change(connection, event)
             if len(events) < PAGE:
                 break
         # The final stretch under the lock, so no event falls between replay and live.
@@ -219,6 +231,7 @@ class Hub:
             connection.sent_seq = event.seq
             if self._visible(connection, event):
                 connection.push(event_frame(event))
+            self._apply_member_change(connection, event)
 
     @staticmethod
     def _visible(connection: Connection, event: Event) -> bool:
