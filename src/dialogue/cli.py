@@ -16,6 +16,10 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 admin_app = typer.Typer(help="Site administrators.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+import_app = typer.Typer(
+    help="Bring dialogues in: Pol.is exports and archives.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
 
 
 @app.command()

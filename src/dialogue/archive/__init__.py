@@ -1,0 +1,1 @@
+"""Bringing dialogues in and out: Pol.is imports and whole-dialogue archives."""
