@@ -115,3 +115,22 @@ class TestThreadPages:
             )
             assert response.status_code == 200, response.text
             assert len(response.json()["items"]) == count
+
+
+class TestExactlyFullPages:
+    async def test_a_last_page_exactly_full_has_no_next(
+        self, client: AsyncClient, app: FastAPI, factory: Factory
+    ) -> None:
+        cast = await make_cast(factory, roles=("participant",))
+        thread = await new_thread(client, cast, "participant")
+        for _ in range(5):
+            await new_post(client, cast, "participant", thread["id"])
+        for _ in range(3):
+            await new_thread(client, cast, "participant")
+        posts = await all_pages(client, cast, f"{API}/threads/{thread['id']}/posts", "after_id", 3)
+        threads = await all_pages(
+            client, cast, f"{API}/themes/{cast.theme.id}/threads", "before", 2
+        )
+        # Six posts in pages of three and four threads in pages of two: no empty page after.
+        assert [len(page) for page in posts] == [3, 3]
+        assert [len(page) for page in threads] == [2, 2]

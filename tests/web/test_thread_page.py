@@ -268,3 +268,16 @@ class TestPaging:
                 big_page = await browser.get(thread_url(s, big.id))
         assert len(big_queries) == len(small_queries) <= 12, big_queries
         assert len(listed_ids(small_page.text)) == len(listed_ids(big_page.text)) == 50
+
+
+class TestExactlyFullPage:
+    async def test_fifty_posts_fill_one_page_without_a_more_link(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        s = await scenes.scene(factory)
+        thread, first = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
+        ids = [first.id, *await scenes.many_replies(app, s.dialogue, s.theme, thread, s.bob, 49)]
+        async with visitor(app) as browser:
+            page = await browser.get(thread_url(s, thread.id))
+        assert listed_ids(page.text) == ids
+        assert 'class="more"' not in page.text

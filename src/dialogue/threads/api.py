@@ -99,10 +99,11 @@ async def list_threads(
         theme_id=access.resources["theme_id"].id,
         viewer=access.viewer,
         before=cursor,
-        limit=limit,
+        limit=limit + 1,  # one more than shown tells whether another page exists
     )
+    more, rows = len(rows) > limit, rows[:limit]
     items = [thread_data(t, u, anonymous=anon) for t, u, anon in rows]
-    last = rows[-1][0] if len(rows) == limit else None
+    last = rows[-1][0] if more else None
     return {
         "items": items,
         "next": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
@@ -145,8 +146,9 @@ async def list_posts(
         thread_id=thread.id or 0,
         viewer=access.viewer,
         after_id=after_id,
-        limit=limit,
+        limit=limit + 1,
     )
+    more, rows = len(rows) > limit, rows[:limit]
     ids = [p.id or 0 for p, _u in rows]
     counts = await queries.reaction_counts(session=session, post_ids=ids)
     mine = await queries.my_reactions(session=session, post_ids=ids, user_id=access.viewer.user_id)
@@ -156,7 +158,7 @@ async def list_posts(
         if access.viewer.user_id is not None:
             item["my_reaction"] = mine.get(post.id or 0)
         items.append(item)
-    return {"items": items, "next": str(ids[-1]) if len(rows) == limit else None}
+    return {"items": items, "next": str(ids[-1]) if more else None}
 
 
 @router.post("/threads/{thread_id}/posts", status_code=201)
