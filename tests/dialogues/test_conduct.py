@@ -9,6 +9,7 @@ from httpx import AsyncClient
 from sqlmodel import select
 
 from dialogue.dialogues.models import ConductVersion, Membership
+from dialogue.events.models import Event
 from dialogue.threads.models import Post, Thread
 from tests.dialogues.cast import API, MEMBER_ROLES, Cast, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
@@ -113,6 +114,31 @@ class TestAcceptingAVersion:
             headers=cast.h("admin"),
         )
         assert_error(response, 403, "not_member")
+
+
+class TestAcceptanceEvent:
+    async def seen(self, client: AsyncClient, cast: Cast, who: str) -> list[dict[str, Any]]:
+        response = await client.get(f"{API}/dialogues/{cast.slug}/events", headers=cast.h(who))
+        assert response.status_code == 200, response.text
+        return [e for e in response.json()["events"] if e["kind"] == "conduct.accepted"]
+
+    async def test_staff_and_the_member_see_it_other_members_do_not(
+        self, client: AsyncClient, app: FastAPI, factory: Factory
+    ) -> None:
+        cast = await make_cast(factory)
+        await add_newcomer(factory, cast)
+        assert await accept(client, cast, "newcomer", 2) == 409  # refused: no event
+        assert await accept(client, cast, "newcomer", 1) == 204
+        async with db(app).session() as session:
+            [event] = (
+                await session.exec(select(Event).where(Event.kind == "conduct.accepted"))
+            ).all()
+        assert (event.audience, event.subject_user_id) == ("staff", cast.uid("newcomer"))
+        assert event.data == {"user_id": cast.uid("newcomer"), "version": 1}
+        for who in ("organizer", "moderator", "admin", "newcomer"):
+            assert [e["data"]["version"] for e in await self.seen(client, cast, who)] == [1]
+        for who in ("advisor", "expert", "participant", "observer"):
+            assert await self.seen(client, cast, who) == []
 
 
 class TestANewVersionAsksAgain:

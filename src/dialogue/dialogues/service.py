@@ -192,6 +192,15 @@ async def accept_conduct(
     membership.conduct_accepted_at = utcnow()
     session.add(membership)
     await session.flush()
+    # Staff and the member may follow who has accepted which version; other members not.
+    await append_event(
+        session=session,
+        dialogue_id=dialogue.id or 0,
+        kind="conduct.accepted",
+        data={"user_id": membership.user_id, "version": version},
+        audience=Audience.STAFF,
+        subject_user_id=membership.user_id,
+    )
 
 
 def member_data(membership: Membership) -> dict[str, Any]:
