@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -152,3 +153,64 @@ def export(
     with open(output, "wb") as handle:
         handle.write(body)
     typer.echo(f"{format} report of {slug} written to {output} ({len(body)} bytes)")
+
+
+@import_app.command("polis")
+def import_polis(
+    directory: Annotated[
+        Path,
+        typer.Argument(
+            help="The export: comments.csv, votes.csv, participants-votes.csv, summary.csv."
+        ),
+    ],
+    slug: Annotated[str, typer.Option(help="The new dialogue's slug.")],
+    organizer: Annotated[
+        str | None, typer.Option(help="Email of an existing account to make its organizer.")
+    ] = None,
+    merge: Annotated[
+        bool, typer.Option(help="If the dialogue exists, add only what it lacks (else refuse).")
+    ] = False,
+) -> None:
+    """Import a Pol.is conversation export as a closed dialogue with pseudonymous members."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from dialogue.archive.polis import ImportResult
+    from dialogue.archive.polis import import_polis as run_import
+    from dialogue.archive.polis_read import Progress as Report
+    from dialogue.db import Database
+    from dialogue.errors import DialogueError
+    from dialogue.migrations import upgrade
+
+    settings = Settings()
+    upgrade(settings)
+
+    async def go(progress: Report) -> ImportResult:
+        database = Database(settings)
+        try:
+            return await run_import(
+                database=database,
+                directory=directory,
+                slug=slug,
+                actor_email=organizer,
+                on_duplicate="merge" if merge else "refuse",
+                progress=progress,
+            )
+        finally:
+            await database.dispose()
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("reading", total=1.0)
+        try:
+            result = asyncio.run(
+                go(lambda fraction, stage: bar.update(task, completed=fraction, description=stage))
+            )
+        except DialogueError as exc:
+            typer.echo(f"error: {exc.message}", err=True)
+            raise typer.Exit(1) from None
+    verb = "merged into" if result.merged else "imported as"
+    typer.echo(
+        f"Pol.is conversation {verb} {result.slug}: {result.statements} statements "
+        f"({result.hidden} hidden), {result.participants} participants, "
+        f"{result.votes_added} votes added, {result.votes_updated} updated"
+    )

@@ -1,0 +1,202 @@
+"""A Pol.is export read and checked in full before anything is written.
+
+The layout is the one of the public open-data exports (github.com/compdemocracy/openData):
+`summary.csv` (key,value rows: topic, url, conversation-description, ...), `comments.csv`
+(timestamp, datetime, comment-id, author-id, agrees, disagrees, moderated, comment-body),
+`votes.csv` (timestamp, datetime, comment-id, voter-id, vote) and `participants-votes.csv`
+(participant, group-id, ..., then one column per comment). In those exports a vote of 1 is
+agree, -1 disagree and 0 pass (the 1s and -1s of a comment add up to its `agrees` and
+`disagrees`), and `moderated` is 1 accepted, 0 not yet reviewed, -1 moderated out.
+
+Memory: the files are streamed row by row. What is kept is the statements (one per
+comment), the participant ids, and the latest vote of each participant on each statement,
+packed into one int -> int dict entry (about 100 bytes each): bounded by the vote matrix,
+not by the length of `votes.csv`, where re-votes and repeated rows pile up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dialogue.archive.polis_csv import CsvFile
+from dialogue.errors import Invalid
+from dialogue.threads import service as threads
+from dialogue.threads.models import ReactionKind
+
+Progress = Callable[[float, str], None]
+
+SUMMARY, COMMENTS = "summary.csv", "comments.csv"
+PARTICIPANTS, VOTES = "participants-votes.csv", "votes.csv"
+FILES = (SUMMARY, COMMENTS, PARTICIPANTS, VOTES)
+ID_LIMIT = 2**31  # ids are packed two to an int below
+KINDS = {1: ReactionKind.AGREE, -1: ReactionKind.DISAGREE, 0: ReactionKind.PASS}
+MODERATED_OUT, MODERATION_VALUES = -1, (-1, 0, 1)
+REPORT_EVERY = 20_000  # rows between progress reports
+_CONVERSATION_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    comment_id: int
+    author_id: int
+    at: datetime
+    hidden: bool  # moderated out in Pol.is
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    comment_id: int
+    voter_id: int
+    kind: ReactionKind
+    at: datetime
+
+
+@dataclass
+class Conversation:
+    topic: str
+    description: str
+    url: str
+    key: str | None  # the conversation id at the end of its URL, when it has one
+    statements: dict[int, Statement] = field(default_factory=dict)
+    participants: set[int] = field(default_factory=set)
+    # (comment id << 32 | voter id) -> (timestamp in ms << 2 | vote + 1): the latest vote only.
+    latest: dict[int, int] = field(default_factory=dict)
+
+    def votes(self) -> Iterator[Vote]:
+        """The latest vote of each participant on each statement, statement by statement."""
+        for packed in sorted(self.latest):
+            value = self.latest[packed]
+            yield Vote(
+                comment_id=packed >> 32,
+                voter_id=packed & 0xFFFFFFFF,
+                kind=KINDS[(value & 3) - 1],
+                at=moment(value >> 2),
+            )
+
+    def people(self) -> list[int]:
+        """Everyone who took part: listed participants, statement authors and voters."""
+        voters = {packed & 0xFFFFFFFF for packed in self.latest}
+        authors = {s.author_id for s in self.statements.values()}
+        return sorted(self.participants | authors | voters)
+
+    def span(self) -> tuple[datetime, datetime]:
+        """The first and last moment anything happened in the conversation."""
+        times = [s.at for s in self.statements.values()]
+        if self.latest:
+            times.append(moment(min(value >> 2 for value in self.latest.values())))
+            times.append(moment(max(value >> 2 for value in self.latest.values())))
+        return min(times), max(times)
+
+
+def moment(milliseconds: int) -> datetime:
+    return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+
+
+def read_export(directory: Path, progress: Progress) -> Conversation:
+    """Every file read and checked; the first fault raises ImportFailure naming file and line."""
+    missing = [name for name in FILES if not (directory / name).is_file()]
+    if missing:  # before reading anything: a long votes.csv read for nothing is slow
+        with CsvFile(directory, missing[0]):
+            pass
+    total = sum((directory / name).stat().st_size for name in FILES) or 1
+    done = 0
+
+    def advance(file: CsvFile) -> None:
+        progress((done + file.consumed) / total, f"reading {file.name}")
+
+    with CsvFile(directory, SUMMARY, header=False) as file:
+        conversation = _summary(file)
+        done += file.size
+    with CsvFile(directory, COMMENTS) as file:
+        _comments(file, conversation, advance)
+        done += file.size
+    with CsvFile(directory, PARTICIPANTS) as file:
+        _participants(file, conversation, advance)
+        done += file.size
+    with CsvFile(directory, VOTES) as file:
+        _votes(file, conversation, advance)
+    return conversation
+
+
+def _summary(file: CsvFile) -> Conversation:
+    values: dict[str, str] = {}
+    for line, row in file.records(1):
+        if len(row) < 2:
+            raise file.fail("expected a key and a value", line)
+        values.setdefault(row[0].strip(), row[1].strip())
+    if "topic" not in values:
+        raise file.fail("no 'topic' row", None)
+    url = values.get("url", "")
+    key = url.rstrip("/").rsplit("/", 1)[-1]
+    return Conversation(
+        topic=values["topic"],
+        description=values.get("conversation-description", ""),
+        url=url,
+        key=key.lower() if _CONVERSATION_ID.match(key) else None,
+    )
+
+
+def _comments(
+    file: CsvFile, conversation: Conversation, advance: Callable[[CsvFile], None]
+) -> None:
+    names = ("timestamp", "comment-id", "author-id", "moderated", "comment-body")
+    where = file.columns(*names)
+    for count, (line, row) in enumerate(file.records(max(where) + 1), 1):
+        stamp, comment, author, moderated, body = (row[i] for i in where)
+        comment_id = file.integer(comment, "comment-id", line, high=ID_LIMIT)
+        if comment_id in conversation.statements:
+            raise file.fail(f"comment-id {comment_id} appears twice", line)
+        state = file.integer(moderated, "moderated", line, low=-1)
+        if state not in MODERATION_VALUES:
+            raise file.fail(f"moderated must be -1, 0 or 1, not {state}", line)
+        try:
+            threads._validate_body(body)  # the rules of a post written here
+        except Invalid as exc:
+            raise file.fail(f"comment-body: {exc.message}", line) from None
+        conversation.statements[comment_id] = Statement(
+            comment_id=comment_id,
+            author_id=file.integer(author, "author-id", line, high=ID_LIMIT),
+            at=moment(file.integer(stamp, "timestamp", line)),
+            hidden=state == MODERATED_OUT,
+            body=body.strip(),
+        )
+        if count % REPORT_EVERY == 0:
+            advance(file)
+    if not conversation.statements:
+        raise file.fail("no comments: there is nothing to import", None)
+
+
+def _participants(
+    file: CsvFile, conversation: Conversation, advance: Callable[[CsvFile], None]
+) -> None:
+    (where,) = file.columns("participant")
+    for count, (line, row) in enumerate(file.records(where + 1), 1):
+        conversation.participants.add(file.integer(row[where], "participant", line, high=ID_LIMIT))
+        if count % REPORT_EVERY == 0:
+            advance(file)
+
+
+def _votes(file: CsvFile, conversation: Conversation, advance: Callable[[CsvFile], None]) -> None:
+    where = file.columns("timestamp", "comment-id", "voter-id", "vote")
+    statements, latest = conversation.statements, conversation.latest
+    for count, (line, row) in enumerate(file.records(max(where) + 1), 1):
+        stamp, comment, voter, vote = (row[i] for i in where)
+        comment_id = file.integer(comment, "comment-id", line, high=ID_LIMIT)
+        if comment_id not in statements:
+            raise file.fail(f"vote on comment-id {comment_id}, which comments.csv lacks", line)
+        value = file.integer(vote, "vote", line, low=-1)
+        if value not in KINDS:
+            raise file.fail(f"vote must be -1, 0 or 1, not {value}", line)
+        packed = comment_id << 32 | file.integer(voter, "voter-id", line, high=ID_LIMIT)
+        entry = file.integer(stamp, "timestamp", line) << 2 | (value + 1)
+        # Ties go to the later row: the export lists a participant's votes in order.
+        if packed not in latest or entry >> 2 >= latest[packed] >> 2:
+            latest[packed] = entry
+        if count % REPORT_EVERY == 0:
+            advance(file)
+    advance(file)
