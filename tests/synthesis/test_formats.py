@@ -13,11 +13,14 @@ import jsonschema
 from docx import Document
 
 from dialogue.config import PROJECT_ROOT
+from dialogue.synthesis.rendering import RenderOptions, renderer
 from tests.conftest import error_of
 from tests.factories import Factory
 from tests.synthesis.builders import World
 from tests.synthesis.scene import Scene, build_scene, text_of
 
+POST_LINK = r"http://[^/]+/d/[^/]+/threads/\d+\?after_id=\d+#post-(\d+)"
+NO_LINKS = RenderOptions(link_posts=False)
 SCHEMA = json.loads((PROJECT_ROOT / "docs" / "report-schema.json").read_text(encoding="utf-8"))
 
 
@@ -64,6 +67,49 @@ class TestDocx:
         assert "Sub-themes" in by_style["Heading 2"]
         assert any("NAMEDQUOTE" in text for text in by_style["Quote"])
         assert len(doc.inline_shapes) == 3  # the three charts, as images
+
+
+def linked_post(url: str) -> int:
+    """The post a report link opens at; anything else fails the test."""
+    found = re.fullmatch(POST_LINK, url)
+    assert found is not None, url
+    return int(found.group(1))
+
+
+class TestDocxLinks:
+    async def test_post_references_are_hyperlinks_to_the_thread_pages(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        doc = Document(io.BytesIO(await fetch(client, factory, scene, "docx")))
+        links = [link for p in doc.paragraphs for link in p.hyperlinks]
+        amina = scene.posts["amina"]
+        page = f"http://testserver/d/{scene.dialogue.slug}/threads/{amina.thread_id}"
+        assert amina.id is not None
+        assert (f"{page}?after_id={amina.id - 1}#post-{amina.id}", f"post #{amina.id}") in {
+            (link.url, link.text) for link in links
+        }
+        hidden = {scene.posts[s].id for s in ("hidden", "pending")}
+        for link in links:
+            assert link.text.endswith(f"#{linked_post(link.url)}")
+            assert linked_post(link.url) not in hidden
+            assert {run.style.name for run in link.runs if run.style} == {"Hyperlink"}
+
+    async def test_sources_link_each_post_or_stay_plain_text_without_links(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        document = json.loads(await fetch(client, factory, scene, "json"))
+        ids = [row["id"] for row in document["posts"]][:2]
+        document["themes"][0]["subthemes"]["items"] = [
+            {"label": "SUBTHEME", "size": 2, "post_ids": ids, "quotes": []}
+        ]
+        for options, linked in ((RenderOptions(base_url="http://x.org"), ids), (NO_LINKS, [])):
+            doc = Document(io.BytesIO(renderer("docx")(document, options)))
+            sources = next(p for p in doc.paragraphs if p.text.startswith("Posts: "))
+            assert sources.text == "Posts: " + ", ".join(f"#{i}" for i in ids)
+            assert [linked_post(h.url) for h in sources.hyperlinks] == linked
+            assert all(h.url.startswith("http://x.org/d/") for h in sources.hyperlinks)
 
 
 class TestJson:

@@ -2,7 +2,8 @@
 
 Real styles (Title, Heading 1-4, Quote, List Bullet, Table Grid) rather than direct
 formatting, so the navigation pane, table of contents and restyling all work; charts are
-PNG images drawn from the same SVG as the HTML.
+PNG images drawn from the same SVG as the HTML. References to posts are real hyperlinks
+(styled "Hyperlink") to the thread page that starts at each post, as in the HTML.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from typing import Any
 
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.shared import Inches, Pt
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.oxml.text.run import CT_R
+from docx.shared import Inches, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from dialogue.synthesis.charts import all_charts, to_png
 from dialogue.synthesis.rendering import (
@@ -21,7 +29,9 @@ from dialogue.synthesis.rendering import (
     STATE_LABELS,
     RenderOptions,
     figure_value,
+    post_url,
     shown_sources,
+    thread_of,
 )
 
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*|_[^_]+_)")
@@ -56,30 +66,60 @@ def markdown_blocks(doc: DocumentObject, text: str, base_level: int) -> None:
                 _runs(doc.add_paragraph(), line.strip())
 
 
+def hyperlink(paragraph: Paragraph, url: str, text: str) -> Run:
+    """A run inside a `w:hyperlink` to an outside address (python-docx has no API to add one)."""
+    target = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink", attrs={qn("r:id"): target})
+    element = OxmlElement("w:r")
+    assert isinstance(element, CT_R)
+    run = Run(element, paragraph)
+    run.text = text
+    run.style = "Hyperlink"
+    link.append(element)
+    paragraph._p.append(link)
+    return run
+
+
 class DocxWriter:
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: dict[str, Any], options: RenderOptions) -> None:
         self.d = document
+        self.options = options
+        self.threads = thread_of(document)
         self.doc = Document()
         style = self.doc.styles["Normal"]
         style.font.name = "DejaVu Sans"
         style.font.size = Pt(10.5)
+        link_style = self.doc.styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+        link_style.font.color.rgb = RGBColor(0x1A, 0x4F, 0x9C)
+        link_style.font.underline = True
+
+    def ref(self, paragraph: Paragraph, post_id: int, label: str | None = None) -> Run:
+        """`#id` linked to the post's page, or plain text where readers may not open it."""
+        text = label or f"#{post_id}"
+        url = post_url(self.options, self.d["dialogue"]["slug"], self.threads.get(post_id), post_id)
+        return hyperlink(paragraph, url, text) if url else paragraph.add_run(text)
 
     def quote(self, q: dict[str, Any]) -> None:
         for paragraph in (p for p in q["text"].split("\n\n") if p.strip()):
             self.doc.add_paragraph(paragraph.strip(), style="Quote")
-        self.doc.add_paragraph(
-            f"— {q['attribution']}, {q['date']} (post #{q['post_id']})", style="Intense Quote"
-        )
+        line = self.doc.add_paragraph(f"— {q['attribution']}, {q['date']} (", style="Intense Quote")
+        self.ref(line, q["post_id"], f"post #{q['post_id']}")
+        line.add_run(")")
 
     def sources(self, post_ids: list[int]) -> None:
         shown, more = shown_sources(post_ids)
-        if shown:
-            text = (
-                "Posts: "
-                + ", ".join(f"#{p}" for p in shown)
-                + (f" and {more} more" if more else "")
-            )
-            self.doc.add_paragraph(text).runs[0].font.size = Pt(8)
+        if not shown:
+            return
+        paragraph = self.doc.add_paragraph()
+        runs = [paragraph.add_run("Posts: ")]
+        for n, post_id in enumerate(shown):
+            if n:
+                runs.append(paragraph.add_run(", "))
+            runs.append(self.ref(paragraph, post_id))
+        if more:
+            runs.append(paragraph.add_run(f" and {more} more"))
+        for run in runs:
+            run.font.size = Pt(8)
 
     def table(self, header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
         table = self.doc.add_table(rows=1, cols=len(header))
@@ -192,9 +232,10 @@ class DocxWriter:
             if not items:
                 self.doc.add_paragraph(empty)
             for item in items:
-                self.doc.add_paragraph(
-                    f"Post #{item['post_id']}: {item['agree']} agree, "
-                    f"{item['disagree']} disagree, {item['pass']} pass"
+                line = self.doc.add_paragraph()
+                self.ref(line, item["post_id"], f"Post #{item['post_id']}")
+                line.add_run(
+                    f": {item['agree']} agree, {item['disagree']} disagree, {item['pass']} pass"
                 )
                 if item["quote"]:
                     self.quote(item["quote"])
@@ -248,4 +289,4 @@ class DocxWriter:
 
 
 def render(document: dict[str, Any], options: RenderOptions) -> bytes:
-    return DocxWriter(document).write()
+    return DocxWriter(document, options).write()
