@@ -7,6 +7,7 @@ then given `<mark>` tags, so no user text can inject markup through a snippet.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import escape
@@ -57,10 +58,19 @@ async def index_post(*, session: AsyncSession, post: Post) -> None:
     if not _is_sqlite(session):
         return
     await unindex_post(session=session, post=post)
-    if post.status != PostStatus.DELETED and post.body:
+    await index_new_posts(session=session, posts=[(post.id or 0, post.status, post.body)])
+
+
+async def index_new_posts(*, session: AsyncSession, posts: Sequence[tuple[int, str, str]]) -> None:
+    """Index posts (id, status, body) not indexed yet, many at once (an archive import)."""
+    params = [
+        {"id": post_id, "body": body}
+        for post_id, status, body in posts
+        if status != PostStatus.DELETED and body
+    ]
+    if params and _is_sqlite(session):
         await session.exec(  # type: ignore[call-overload]
-            text("INSERT INTO post_fts(rowid, body) VALUES (:id, :body)"),
-            params={"id": post.id, "body": post.body},
+            text("INSERT INTO post_fts(rowid, body) VALUES (:id, :body)"), params=params
         )
 
 
