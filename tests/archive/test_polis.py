@@ -1,0 +1,177 @@
+"""A Pol.is export imported: its dialogue, statements, votes and members, and its report."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlmodel import col, select
+
+from dialogue.accounts.models import User
+from dialogue.archive.polis import import_polis
+from dialogue.archive.polis_read import read_export
+from dialogue.dialogues.models import Dialogue, Membership, Theme
+from dialogue.events.models import Event
+from dialogue.threads.models import PostStatus, Reaction, Thread
+from tests.archive.polis_support import CONVERSATION, FIXTURE, SLUG, run, statement_posts
+from tests.factories import Factory
+
+
+def at(milliseconds: int) -> datetime:
+    return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+
+
+def fixture_comments() -> dict[int, dict[str, str]]:
+    with (FIXTURE / "comments.csv").open(encoding="utf-8", newline="") as handle:
+        return {int(row["comment-id"]): row for row in csv.DictReader(handle)}
+
+
+class TestReading:
+    def test_keeps_only_the_latest_vote_of_each_participant_on_each_statement(self) -> None:
+        stages: list[tuple[float, str]] = []
+        conversation = read_export(FIXTURE, lambda f, s: stages.append((f, s)))
+        votes = {(v.comment_id, v.voter_id): v for v in conversation.votes()}
+        assert len(votes) == len(conversation.latest) == 195  # of 198 rows
+        assert votes[(0, 5)].kind == "agree"  # disagreed first, agreed later
+        assert votes[(2, 20)].kind == "pass"  # listed first, but the newest
+        assert votes[(2, 20)].at == at(1700003800200)
+        assert conversation.people() == list(range(24))
+        assert stages[-1] == (1.0, "reading votes.csv")
+        assert [f for f, _ in stages] == sorted(f for f, _ in stages)
+
+
+class TestImport:
+    async def test_statements_become_posts_in_one_thread(self, db_kind: str, app: FastAPI) -> None:
+        result = await run(app)
+        assert (result.statements, result.hidden, result.participants) == (9, 1, 24)
+        assert (result.votes_added, result.votes_updated, result.merged) == (195, 0, False)
+        posts = await statement_posts(app)
+        rows = fixture_comments()
+        assert sorted(posts) == sorted(rows)
+        for cid, post in posts.items():
+            assert post.created_at.replace(tzinfo=UTC) == at(int(rows[cid]["timestamp"]))
+            assert post.body == rows[cid]["comment-body"]
+            hidden = rows[cid]["moderated"] == "-1"
+            assert post.status == (PostStatus.HIDDEN if hidden else PostStatus.PUBLISHED)
+        assert posts[7].body.splitlines() == [
+            'Schools should teach "respect" early,',
+            "starting at age 6 — in every région.",
+        ]
+        assert "<script>" not in posts[8].body_html
+        assert "&lt;script&gt;" in posts[8].body_html
+        async with app.state.database.session() as session:
+            dialogue = (await session.exec(select(Dialogue))).one()
+            assert (dialogue.slug, dialogue.status, dialogue.visibility) == (
+                SLUG,
+                "closed",
+                "invite",
+            )
+            assert dialogue.title == "Safer streets for women and girls"
+            assert dialogue.summary.startswith("What would make streets")
+            (theme,) = (await session.exec(select(Theme))).all()
+            assert theme.opens_at.replace(tzinfo=UTC) == at(1700000000000)
+            last_vote = max(v.at for v in read_export(FIXTURE, lambda *_: None).votes())
+            assert theme.closes_at.replace(tzinfo=UTC) == last_vote + timedelta(seconds=1)
+            (thread,) = (await session.exec(select(Thread))).all()
+            assert {p.thread_id for p in posts.values()} == {thread.id}
+            assert thread.post_count == 9  # the opening post and 8 published statements
+            assert thread.last_activity_at.replace(tzinfo=UTC) == at(1700000480000)
+
+    async def test_votes_become_reactions_with_the_export_s_agree_and_disagree(
+        self, db_kind: str, app: FastAPI
+    ) -> None:
+        await run(app)
+        posts = await statement_posts(app)
+        async with app.state.database.session() as session:
+            reactions = (await session.exec(select(Reaction))).all()
+            users = {u.id: u for u in (await session.exec(select(User))).all()}
+        assert len(reactions) == 195
+        # comments.csv says how many agreed and disagreed: the signs must match them.
+        for cid, row in fixture_comments().items():
+            mine = [r.kind for r in reactions if r.post_id == posts[cid].id]
+            assert mine.count("agree") == int(row["agrees"]), cid
+            assert mine.count("disagree") == int(row["disagrees"]), cid
+        by_voter = {(r.post_id, users[r.user_id].email): r for r in reactions if r.user_id in users}
+        re_vote = by_voter[(posts[0].id, f"polis-{CONVERSATION}-5@import.invalid")]
+        assert re_vote.kind == "agree"
+        assert re_vote.created_at.replace(tzinfo=UTC) == at(1700003650000)
+
+    async def test_participants_are_pseudonymous_members_who_cannot_sign_in(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        await run(app)
+        async with app.state.database.session() as session:
+            rows = (
+                await session.exec(
+                    select(User, Membership).join(
+                        Membership, col(Membership.user_id) == col(User.id)
+                    )
+                )
+            ).all()
+        members = {user.email: (user, membership) for user, membership in rows}
+        assert len(members) == 25  # 24 participants and the conversation's own account
+        user, membership = members[f"polis-{CONVERSATION}-17@import.invalid"]
+        assert (user.display_name, membership.role) == ("Participant 17", "participant")
+        assert user.password_hash is None and not user.is_admin
+        opener, role = members[f"polis-{CONVERSATION}@import.invalid"]
+        assert (opener.display_name, role.role) == ("Pol.is conversation", "organizer")
+        login = await client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": "anything at all"}
+        )
+        assert login.status_code == 401
+
+    async def test_event_log_is_gap_free_and_ends_with_the_import(
+        self, db_kind: str, app: FastAPI
+    ) -> None:
+        await run(app)
+        async with app.state.database.session() as session:
+            events = (await session.exec(select(Event).order_by(col(Event.seq)))).all()
+            dialogue = (await session.exec(select(Dialogue))).one()
+        assert [e.seq for e in events] == [1, 2, 3] and dialogue.last_seq == 3
+        assert [e.kind for e in events] == [
+            "dialogue.created",
+            "theme.created",
+            "dialogue.imported",
+        ]
+        assert events[-1].data["statements"] == 9 and events[-1].data["votes_added"] == 195
+
+    async def test_progress_runs_from_reading_to_done(self, db_kind: str, app: FastAPI) -> None:
+        stages: list[tuple[float, str]] = []
+        await import_polis(
+            database=app.state.database,
+            directory=FIXTURE,
+            slug=SLUG,
+            progress=lambda f, s: stages.append((f, s)),
+        )
+        fractions = [f for f, _ in stages]
+        assert fractions == sorted(fractions) and stages[-1] == (1.0, "done")
+        names = [s for _, s in stages]
+        assert "reading votes.csv" in names and "writing votes" in names
+
+
+class TestReport:
+    async def test_report_shows_opinion_groups_and_consensus_statements(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        organizer = await factory.user()
+        await run(app, actor_email=organizer.email)
+        posts = await statement_posts(app)
+        base = f"/api/v1/dialogues/{SLUG}/report"
+        headers = await factory.auth(organizer)
+        response = await client.get(base, params={"format": "json"}, headers=headers)
+        assert response.status_code == 200, response.text
+        agreement: dict[str, Any] = response.json()["agreement"]
+        assert {t["post_id"] for t in agreement["consensus"]} == {posts[0].id, posts[1].id}
+        groups = agreement["groups"]
+        assert groups["found"] and sorted(g["size"] for g in groups["items"]) == [12, 12]
+        divisive = {posts[c].id for c in (2, 3, 4, 5, 7, 8)}
+        for group in groups["items"]:
+            assert {d["post_id"] for d in group["distinctive"]} <= divisive
+        markdown = await client.get(base, params={"format": "md"}, headers=headers)
+        text = markdown.text
+        assert "Street lighting on every bus route should be a priority." in text
+        assert "Group 1: 12 participants" in text and "Group 2: 12 participants" in text
+        assert "spam.example" not in text  # moderated out in Pol.is: never in a report
