@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -184,7 +185,7 @@ class TestRightsChangedWhileJoining:
         from dialogue.policy import Role
 
         connection = Connection(
-            None,  # type: ignore[arg-type]  # never started: the test reads its queue
+            SimpleNamespace(scope={}),  # type: ignore[arg-type]  # never started nor sent to
             dialogue_id=dialogue.id,
             user_id=user.id,
             display_name=user.display_name,

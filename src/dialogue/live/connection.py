@@ -1,8 +1,9 @@
-"""One websocket client: a bounded send queue drained by one long-lived sender task.
+"""One websocket client: frames written at once while it keeps up, else a bounded queue.
 
-Publishing never awaits a socket: the hub puts bytes on the queue without waiting, and a
-queue that is full means this reader is too slow, so it is closed (4008) and resumes later
-with `after`, instead of slowing every other reader down.
+Publishing never awaits a socket. While the peer keeps up and nothing is queued, a frame
+goes straight to the transport (see `live.protocol`). Otherwise it waits in a bounded queue
+drained by one long-lived sender task; a queue that is full means this reader is too slow,
+so it is closed (4008) and resumes later with `after`, instead of slowing everyone down.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketState
 
+from dialogue.live.protocol import SEND_TEXT_NOW
 from dialogue.policy import Role, Viewer
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,10 @@ class Connection:
         self._queue: asyncio.Queue[str | object] = asyncio.Queue(maxsize=queue_limit)
         self.close_code = 1000
         self._sender: asyncio.Task[None] | None = None
+        self._send_now: Callable[[bytes], bool] | None = websocket.scope.get("extensions", {}).get(
+            SEND_TEXT_NOW
+        )
+        self._holding = False  # the sender has taken a frame and not finished sending it
 
     @property
     def role(self) -> Role | None:
@@ -77,6 +84,14 @@ class Connection:
         """Queue a frame without waiting; a full queue closes the connection as too slow."""
         if self.closing:
             return False
+        # Straight out only when nothing is waiting ahead of it, so frames keep their order.
+        if (
+            self._send_now is not None
+            and not self._holding
+            and self._queue.empty()
+            and self._send_now(text.encode())
+        ):
+            return True
         try:
             self._queue.put_nowait(text)
         except asyncio.QueueFull:
@@ -117,7 +132,9 @@ class Connection:
                 if item is _CLOSE:
                     break
                 assert isinstance(item, str)
+                self._holding = True
                 await self.websocket.send_text(item)
+                self._holding = False
         except asyncio.CancelledError:
             pass
         except Exception as exc:  # the peer went away mid-send: nothing more to do for it
