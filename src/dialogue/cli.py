@@ -126,10 +126,22 @@ def export(
     slug: Annotated[str, typer.Argument(help="The dialogue's slug.")],
     output: Annotated[str, typer.Option("--output", "-o", help="The file to write.")],
     format: Annotated[
-        str, typer.Option("--format", "-f", help="md, html, pdf, docx, json or csv.")
+        str,
+        typer.Option(
+            "--format", "-f", help="md, html, pdf, docx, json, csv, or archive (all of it)."
+        ),
     ] = "pdf",
+    with_identities: Annotated[
+        bool, typer.Option(help="archive: name the members who consented to be named.")
+    ] = False,
 ) -> None:
-    """Write a dialogue's synthesis report (the published one, once there is one) to a file."""
+    """Write a dialogue's synthesis report (the published one, once there is one), or its
+    whole archive for `dialogue import archive`, to a file."""
+    if format == "archive":
+        from dialogue.archive.commands import run_export
+
+        run_export(Settings(), slug=slug, output=Path(output), identities=with_identities)
+        return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dialogue.synthesis.export import UnknownDialogue, export_report
@@ -214,3 +226,19 @@ def import_polis(
         f"({result.hidden} hidden), {result.participants} participants, "
         f"{result.votes_added} votes added, {result.votes_updated} updated"
     )
+
+
+@import_app.command("archive")
+def import_archive(
+    file: Annotated[Path, typer.Argument(help="A file from `dialogue export --format archive`.")],
+    merge: Annotated[
+        bool, typer.Option(help="Add only what the dialogue here lacks (no duplicates).")
+    ] = False,
+    slug: Annotated[
+        str | None, typer.Option(help="Import as a new dialogue with this slug.")
+    ] = None,
+) -> None:
+    """Restore a dialogue from its archive; a dialogue already here is refused unless --merge."""
+    from dialogue.archive.commands import run_import
+
+    run_import(Settings(), path=file, slug=slug, merge=merge)
