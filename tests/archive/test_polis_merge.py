@@ -53,7 +53,7 @@ def earlier_export(tmp_path: Path) -> Path:
             r["comment-id"] != "8"
             and r["voter-id"] != "23"
             # participant 5 had only disagreed with statement 0 so far
-            and not (r["comment-id"], r["voter-id"], r["vote"]) == ("0", "5", "1")
+            and (r["comment-id"], r["voter-id"], r["vote"]) != ("0", "5", "1")
         ),
     )
     return export
