@@ -78,6 +78,16 @@ def control_character(export: Path) -> tuple[str, int | None, str]:
     return "comments.csv", line, "comment-body: The text contains control characters."
 
 
+def control_character_in_topic(export: Path) -> tuple[str, int | None, str]:
+    (export / "summary.csv").write_text("url,https://pol.is/x\ntopic,a\x1bb\n", encoding="utf-8")
+    return "summary.csv", 2, "topic: The text contains control characters."
+
+
+def empty_statement(export: Path) -> tuple[str, int | None, str]:
+    line = append(export / "comments.csv", "1700000900000,x,9,4,0,0,1,  \n")
+    return "comments.csv", line, "comment-body is empty"
+
+
 def no_topic(export: Path) -> tuple[str, int | None, str]:
     (export / "summary.csv").write_text("url,https://pol.is/3vawfixture\n", encoding="utf-8")
     return "summary.csv", None, "no 'topic' row"
@@ -95,6 +105,8 @@ BREAKAGES = [
     short_row,
     duplicate_comment,
     control_character,
+    control_character_in_topic,
+    empty_statement,
     no_topic,
 ]
 

@@ -113,7 +113,14 @@ async def import_polis(
             session=session,
             dialogue_id=dialogue.id,
             kind="dialogue.imported",
-            data={"source": "polis", "thread_id": thread.id, **asdict(counts)},
+            # Readers see this event: what was moderated out is not counted in it.
+            data={
+                "source": "polis",
+                "thread_id": thread.id,
+                "statements": counts.statements - counts.hidden,
+                "participants": counts.participants,
+                "votes": counts.votes_added + counts.votes_updated,
+            },
         )
         await commit(session)
     progress(1.0, "done")

@@ -36,6 +36,7 @@ ID_LIMIT = 2**31  # ids are packed two to an int below
 KINDS = {1: ReactionKind.AGREE, -1: ReactionKind.DISAGREE, 0: ReactionKind.PASS}
 MODERATED_OUT, MODERATION_VALUES = -1, (-1, 0, 1)
 REPORT_EVERY = 20_000  # rows between progress reports
+TEXTS = ("topic", "conversation-description")  # the summary rows that become text
 _CONVERSATION_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
 
 
@@ -128,7 +129,10 @@ def _summary(file: CsvFile) -> Conversation:
     for line, row in file.records(1):
         if len(row) < 2:
             raise file.fail("expected a key and a value", line)
-        values.setdefault(row[0].strip(), row[1].strip())
+        key, value = row[0].strip(), row[1].strip()
+        if key in TEXTS and key not in values:
+            _check_text(file, value, key, line)
+        values.setdefault(key, value)
     if "topic" not in values:
         raise file.fail("no 'topic' row", None)
     url = values.get("url", "")
@@ -139,6 +143,15 @@ def _summary(file: CsvFile) -> Conversation:
         url=url,
         key=key.lower() if _CONVERSATION_ID.match(key) else None,
     )
+
+
+def _check_text(file: CsvFile, text: str, column: str, line: int) -> None:
+    """The rules of a post written here, for what becomes one (and titles, posts' headings)."""
+    try:
+        if text:
+            threads._validate_body(text)
+    except Invalid as exc:
+        raise file.fail(f"{column}: {exc.message}", line) from None
 
 
 def _comments(
@@ -154,10 +167,9 @@ def _comments(
         state = file.integer(moderated, "moderated", line, low=-1)
         if state not in MODERATION_VALUES:
             raise file.fail(f"moderated must be -1, 0 or 1, not {state}", line)
-        try:
-            threads._validate_body(body)  # the rules of a post written here
-        except Invalid as exc:
-            raise file.fail(f"comment-body: {exc.message}", line) from None
+        if not body.strip():
+            raise file.fail("comment-body is empty", line)
+        _check_text(file, body, "comment-body", line)
         conversation.statements[comment_id] = Statement(
             comment_id=comment_id,
             author_id=file.integer(author, "author-id", line, high=ID_LIMIT),
