@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,6 +44,23 @@ async def codes_by_post(*, session: AsyncSession, post_ids: Sequence[int]) -> di
     for post_id, code in rows:
         result[post_id].append(code)
     return result
+
+
+def coded_posts(code: Code) -> Select[int]:
+    """The ids of the posts carrying a code, as a subquery to narrow a list or a search."""
+    return select(PostCode.post_id).where(PostCode.code_id == code.id)
+
+
+async def get_code(*, session: AsyncSession, dialogue_id: int, code_id: int) -> Code:
+    """A code of this dialogue's codebook; any other id is refused as not in it."""
+    code = await session.get(Code, code_id)
+    if code is None or code.dialogue_id != dialogue_id:
+        raise Invalid(
+            _("Codes must come from this dialogue's codebook."),
+            code="unknown_code",
+            fields=[{"field": "code", "message": "not in this codebook"}],
+        )
+    return code
 
 
 async def create_code(

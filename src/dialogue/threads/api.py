@@ -17,6 +17,7 @@ from dialogue.errors import Forbidden, Invalid, NotFound, RateLimited
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
+from dialogue.moderation.dependencies import CodeParam, code_filter
 from dialogue.policy import Action, Viewer
 from dialogue.ratelimit import RateLimiter
 from dialogue.threads import queries, search
@@ -92,6 +93,7 @@ async def list_threads(
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     before: Annotated[str | None, Query(max_length=80)] = None,
+    code: CodeParam = None,
 ) -> dict[str, Any]:
     cursor = parse_thread_cursor(before) if before else None
     rows = await queries.list_threads(
@@ -100,6 +102,7 @@ async def list_threads(
         viewer=access.viewer,
         before=cursor,
         limit=limit + 1,  # one more than shown tells whether another page exists
+        only_posts=await code_filter(session=session, access=access, code_id=code),
     )
     more, rows = len(rows) > limit, rows[:limit]
     items = [thread_data(t, u, anonymous=anon) for t, u, anon in rows]
@@ -186,7 +189,9 @@ async def create_post(
         quote_consent=body.quote_consent,
     )
     await commit(session)
-    return JSONResponse(await _post_out(access, session, post), status_code=201 if created else 200)
+    if created:  # everything the answer shows is in hand: no second transaction to read it
+        return JSONResponse(post_data(post, user, viewer=access.viewer), status_code=201)
+    return JSONResponse(await _post_out(access, session, post), status_code=200)
 
 
 async def _theme_of(session: SessionDep, thread: Thread) -> Theme:
@@ -281,12 +286,21 @@ async def react(
 async def search_posts(
     session: SessionDep,
     access: Annotated[Access, allow(Action.SEARCH)],
-    q: Annotated[str, Query(min_length=1, max_length=200)],
+    q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    code: CodeParam = None,
 ) -> dict[str, Any]:
+    """Posts matching `q`; with a `code`, only posts with it (and with no `q`, all of those)."""
+    if not q and code is None:
+        raise Invalid(_("Say what to search for."), fields=[{"field": "q", "message": "empty"}])
     dialogue = access.require_dialogue()
     hits = await search.search_posts(
-        session=session, dialogue_id=dialogue.id or 0, viewer=access.viewer, query=q, limit=limit
+        session=session,
+        dialogue_id=dialogue.id or 0,
+        viewer=access.viewer,
+        query=q,
+        limit=limit,
+        only_posts=await code_filter(session=session, access=access, code_id=code),
     )
     return {
         "query": q,

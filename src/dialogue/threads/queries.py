@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -149,10 +149,13 @@ async def list_threads(
     viewer: Viewer,
     before: tuple[datetime, int] | None,
     limit: int,
+    only_posts: Select[int] | None = None,
 ) -> Sequence[tuple[Thread, User | None, bool]]:
     """Threads by newest activity, keyset paginated on (last activity, id).
 
     Each row says whether the opening post is anonymous, so its author stays masked.
+    `only_posts` (ids, e.g. the posts with one code) keeps the threads where the viewer can
+    see at least one of them: a match among posts hidden from the viewer reveals nothing.
     """
     query = (
         select(Thread, User, _opening_anonymous())
@@ -161,6 +164,14 @@ async def list_threads(
         .order_by(col(Thread.last_activity_at).desc(), col(Thread.id).desc())
         .limit(limit)
     )
+    if only_posts is not None:
+        query = query.where(
+            exists().where(
+                col(Post.thread_id) == col(Thread.id),
+                post_visible(viewer),
+                col(Post.id).in_(only_posts),
+            )
+        )
     if before is not None:
         at, thread_id = before
         query = query.where(

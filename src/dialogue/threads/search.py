@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import escape
-from sqlalchemy import Float, Integer, String, column, text
+from sqlalchemy import Float, Integer, Select, String, column, func, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +23,7 @@ from dialogue.threads.queries import post_visible
 START, STOP = "\x02", "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12
+LISTED_CHARS = 240  # the start of a post listed without a query, like a snippet's length
 FTS_COLUMNS = (column("post_id", Integer), column("snip", String), column("rank", Float))
 
 
@@ -81,12 +83,47 @@ async def unindex_post(*, session: AsyncSession, post: Post) -> None:
         )
 
 
+def _readable(statement: Any, *, dialogue_id: int, viewer: Viewer) -> Any:
+    """Only the dialogue's posts the viewer may read, in threads the viewer may see."""
+    statement = statement.join(Thread, col(Thread.id) == col(Post.thread_id)).where(
+        Post.dialogue_id == dialogue_id, post_visible(viewer)
+    )
+    if not viewer.is_staff:
+        statement = statement.where(
+            (col(Thread.status) == PostStatus.PUBLISHED) | (col(Thread.author_id) == viewer.user_id)
+        )
+    return statement
+
+
+def _hit(row: Any) -> Hit:
+    return Hit(
+        post_id=row[0] or 0,
+        thread_id=row[1],
+        thread_title=row[2],
+        snippet_html=snippet_html(row[3].translate(_HEADLINE_RESTORE)),
+    )
+
+
 async def search_posts(
-    *, session: AsyncSession, dialogue_id: int, viewer: Viewer, query: str, limit: int = 50
+    *,
+    session: AsyncSession,
+    dialogue_id: int,
+    viewer: Viewer,
+    query: str,
+    limit: int = 50,
+    only_posts: Select[int] | None = None,
 ) -> list[Hit]:
+    """Posts matching the query's words, best first; `only_posts` narrows them (e.g. to a code).
+
+    With no words but `only_posts`, those posts themselves, newest first.
+    """
     words = terms(query)
     if not words:
-        return []
+        if only_posts is None:
+            return []
+        return await _listed(
+            session=session, dialogue_id=dialogue_id, viewer=viewer, limit=limit, ids=only_posts
+        )
     if _is_sqlite(session):
         match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
         ranked = text(
@@ -109,25 +146,31 @@ async def search_posts(
         fts = ranked.subquery("fts")
         params = {"start": START, "stop": STOP, "match": match, "hidden": HEADLINE_HIDDEN}
         order = fts.c.rank
-    statement = (
-        select(Post.id, Post.thread_id, Thread.title, fts.c.snip)
-        .join(fts, fts.c.post_id == col(Post.id))
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .where(Post.dialogue_id == dialogue_id, post_visible(viewer))
-        .order_by(order, col(Post.id))
-        .limit(limit)
-    )
-    if not viewer.is_staff:
-        statement = statement.where(
-            (col(Thread.status) == PostStatus.PUBLISHED) | (col(Thread.author_id) == viewer.user_id)
-        )
-    rows = (await session.exec(statement, params=params)).all()
+    statement = _readable(
+        select(Post.id, Post.thread_id, Thread.title, fts.c.snip).join(
+            fts, fts.c.post_id == col(Post.id)
+        ),
+        dialogue_id=dialogue_id,
+        viewer=viewer,
+    ).order_by(order, col(Post.id))
+    if only_posts is not None:
+        statement = statement.where(col(Post.id).in_(only_posts))
+    rows = (await session.exec(statement.limit(limit), params=params)).all()
+    return [_hit(row) for row in rows]
+
+
+async def _listed(
+    *, session: AsyncSession, dialogue_id: int, viewer: Viewer, limit: int, ids: Select[int]
+) -> list[Hit]:
+    """Posts among `ids` without a text query: the start of each as its snippet."""
+    opening = func.substr(col(Post.body), 1, LISTED_CHARS + 1)
+    statement = _readable(
+        select(Post.id, Post.thread_id, Thread.title, opening).where(col(Post.id).in_(ids)),
+        dialogue_id=dialogue_id,
+        viewer=viewer,
+    ).order_by(col(Post.id).desc())
+    rows = (await session.exec(statement.limit(limit))).all()
     return [
-        Hit(
-            post_id=row[0] or 0,
-            thread_id=row[1],
-            thread_title=row[2],
-            snippet_html=snippet_html(row[3].translate(_HEADLINE_RESTORE)),
-        )
+        _hit((*row[:3], row[3][:LISTED_CHARS] + ("…" if len(row[3]) > LISTED_CHARS else "")))
         for row in rows
     ]

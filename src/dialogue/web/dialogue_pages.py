@@ -18,6 +18,7 @@ from dialogue.dialogues.schemas import ThemeOut
 from dialogue.errors import DialogueError, Forbidden
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
+from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered
 from dialogue.policy import Action
 from dialogue.threads import search
 from dialogue.threads.participation import participation
@@ -160,18 +161,32 @@ async def search_page(
     session: SessionDep,
     access: Annotated[Access, allow(Action.SEARCH)],
     q: str = "",
+    code: CodeParam = None,
 ) -> Response:
+    """A search by words, narrowed to one code for those who may read the codebook."""
     dialogue = access.require_dialogue()
     query = q.strip()
-    context: dict[str, Any] = {"dialogue": dialogue, "q": q, "hits": None, "error": None}
+    only_posts = await code_filter(session=session, access=access, code_id=code)
+    context: dict[str, Any] = {
+        "dialogue": dialogue,
+        "q": q,
+        "hits": None,
+        "error": None,
+        "codes": await codes_offered(session=session, access=access),
+        "code": code,
+    }
     if len(query) > MAX_QUERY:
         context["error"] = _("A search can have at most %(n)s characters.") % {"n": MAX_QUERY}
         return render(request, "dialogues/search.html", context, status_code=422)
-    if query:
+    if query or only_posts is not None:
         context["hits"] = await search.search_posts(
-            session=session, dialogue_id=dialogue.id or 0, viewer=access.viewer, query=query
+            session=session,
+            dialogue_id=dialogue.id or 0,
+            viewer=access.viewer,
+            query=query,
+            only_posts=only_posts,
         )
-        context["searchable"] = bool(search.terms(query))
+        context["searchable"] = bool(search.terms(query)) or only_posts is not None
     return render(request, "dialogues/search.html", context)
 
 

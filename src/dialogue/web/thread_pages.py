@@ -15,6 +15,7 @@ from dialogue.dialogues.conduct import Clause, parse_clauses
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.errors import DialogueError
 from dialogue.events.publish import commit
+from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
@@ -58,6 +59,7 @@ async def _theme_page(
     theme: Theme,
     *,
     before: str | None = None,
+    code: int | None = None,
     form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
@@ -69,6 +71,7 @@ async def _theme_page(
         viewer=access.viewer,
         before=cursor,
         limit=THREADS_PER_PAGE + 1,
+        only_posts=await code_filter(session=session, access=access, code_id=code),
     )
     more = len(rows) > THREADS_PER_PAGE
     rows = rows[:THREADS_PER_PAGE]
@@ -80,6 +83,8 @@ async def _theme_page(
         "threads": [thread_row(thread_data(t, u, anonymous=a)) for t, u, a in rows],
         "older": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
         "paged": before is not None,
+        "codes": await codes_offered(session=session, access=access),
+        "code": code,
         "block": posting_block(access, theme),
         "form": form,
         "client_id": new_client_id(),
@@ -93,8 +98,10 @@ async def theme_page(
     session: SessionDep,
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
     before: Annotated[str | None, Query(max_length=80)] = None,
+    code: CodeParam = None,
 ) -> Response:
-    return await _theme_page(request, session, access, access.resources["theme_id"], before=before)
+    theme = access.resources["theme_id"]
+    return await _theme_page(request, session, access, theme, before=before, code=code)
 
 
 @router.post("/themes/{theme_id}/threads")
