@@ -181,15 +181,14 @@ async def add_statements(
     return known | {cid: int(post.id or 0) for cid, post in posts.items()}
 
 
-async def _stored_reactions(
-    session: AsyncSession, post_ids: list[int]
-) -> dict[tuple[int, int], tuple[str, datetime]]:
-    stored: dict[tuple[int, int], tuple[str, datetime]] = {}
-    for part in chunks(post_ids):
-        rows = await session.exec(select(Reaction).where(col(Reaction.post_id).in_(part)))
-        for r in rows:
-            stored[(r.post_id, r.user_id)] = (r.kind, as_utc(r.updated_at))
-    return stored
+async def _stored(session: AsyncSession, post_id: int) -> dict[int, tuple[str, datetime]]:
+    """One post's reactions, by user: what a merge compares that statement's votes with."""
+    rows = await session.exec(
+        select(Reaction.user_id, Reaction.kind, Reaction.updated_at).where(
+            Reaction.post_id == post_id
+        )
+    )
+    return {user_id: (kind, as_utc(at)) for user_id, kind, at in rows}
 
 
 async def add_votes(
@@ -202,17 +201,24 @@ async def add_votes(
     counts: Counts,
     progress: Progress,
 ) -> None:
-    """The latest vote of each participant on each statement, as their reaction."""
-    stored = await _stored_reactions(session, sorted(posts.values())) if merging else {}
+    """The latest vote of each participant on each statement, as their reaction.
+
+    Votes come statement by statement; a merge reads each statement's stored reactions when
+    its votes begin, so memory holds one statement's at a time, never all of them.
+    """
+    stored: dict[int, tuple[str, datetime]] = {}
+    current = None
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     total = max(len(conversation.latest), 1)
     for n, vote in enumerate(conversation.votes(), 1):
-        key = (posts[vote.comment_id], voters[vote.voter_id])
-        row = {"post_id": key[0], "user_id": key[1], "kind": vote.kind.value, "updated_at": vote.at}
-        if key not in stored:
+        post_id, user_id, kind = posts[vote.comment_id], voters[vote.voter_id], vote.kind.value
+        if merging and post_id != current:
+            stored, current = await _stored(session, post_id), post_id
+        row = {"post_id": post_id, "user_id": user_id, "kind": kind, "updated_at": vote.at}
+        if user_id not in stored:
             inserts.append({**row, "created_at": vote.at})
-        elif stored[key][0] != vote.kind.value and vote.at > stored[key][1]:
+        elif stored[user_id][0] != kind and vote.at > stored[user_id][1]:
             updates.append(row)
         if len(inserts) >= CHUNK or len(updates) >= CHUNK or n == total:
             await _write(session, inserts, updates, counts)
