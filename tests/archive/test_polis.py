@@ -18,6 +18,7 @@ from dialogue.events.models import Event
 from dialogue.threads.models import PostStatus, Reaction, Thread
 from tests.archive.polis_support import CONVERSATION, FIXTURE, SLUG, run, statement_posts
 from tests.factories import Factory
+from tests.web.clients import visitor
 
 
 def at(milliseconds: int) -> datetime:
@@ -181,3 +182,21 @@ class TestReport:
         assert "Street lighting on every bus route should be a priority." in text
         assert "Group 1: 12 participants" in text and "Group 2: 12 participants" in text
         assert "spam.example" not in text  # moderated out in Pol.is: never in a report
+
+
+class TestPages:
+    async def test_organizer_reads_the_imported_thread(
+        self, db_kind: str, app: FastAPI, factory: Factory
+    ) -> None:
+        organizer = await factory.user()
+        await run(app, actor_email=organizer.email)
+        posts = await statement_posts(app)
+        async with visitor(app, organizer) as browser:
+            overview = await browser.get(f"/d/{SLUG}")
+            page = await browser.get(f"/d/{SLUG}/threads/{posts[0].thread_id}")
+        assert overview.status_code == 200, overview.text
+        assert "Safer streets for women and girls" in overview.text
+        assert page.status_code == 200, page.text
+        assert "Street lighting on every bus route should be a priority." in page.text
+        assert "Participant 0" in page.text
+        assert "<script>alert" not in page.text
