@@ -8,21 +8,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.db import utcnow
-from dialogue.errors import Conflict, Forbidden, NotFound
+from dialogue.errors import Conflict, Forbidden, Invalid, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
 from dialogue.moderation.models import UnmaskRequest, UnmaskStatus
-from dialogue.threads.models import Post
+from dialogue.threads.models import Post, Thread
+
+MAX_LISTED = 200  # requests are rare; a page of more would be an abuse to look into anyway
 
 
 async def request_unmask(
     *, session: AsyncSession, post: Post, actor: User, reason: str
 ) -> UnmaskRequest:
+    """The first step, with a reason the second person weighs (blank is no reason)."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid(
+            _("Say why the author must be revealed."),
+            fields=[{"field": "reason", "message": "empty"}],
+        )
     if not post.anonymous:
         raise Conflict(_("This post is not anonymous."), code="not_anonymous")
     open_request = (
@@ -84,6 +94,55 @@ async def decide_unmask(
         after={"status": request.status, "request_id": request.id},
     )
     return request
+
+
+async def get_request(*, session: AsyncSession, dialogue_id: int, request_id: int) -> UnmaskRequest:
+    """A request of this dialogue; one of another dialogue is as unknown as a missing one."""
+    request = await session.get(UnmaskRequest, request_id)
+    if request is None or request.dialogue_id != dialogue_id:
+        raise NotFound(_("Not found."))
+    return request
+
+
+async def dialogue_requests(
+    *, session: AsyncSession, dialogue_id: int, viewer_id: int | None
+) -> list[dict[str, Any]]:
+    """A dialogue's requests for its staff's page: waiting ones first, then newest decided.
+
+    Each carries its thread and the names of the two people, and the author only as
+    `request_data` allows.
+    """
+    rows = (
+        await session.exec(
+            select(UnmaskRequest, Post, Thread.title)
+            .join(Post, col(Post.id) == col(UnmaskRequest.post_id))
+            .join(Thread, col(Thread.id) == col(Post.thread_id))
+            .where(UnmaskRequest.dialogue_id == dialogue_id)
+            .order_by(
+                case((col(UnmaskRequest.status) == UnmaskStatus.PENDING, 0), else_=1),
+                col(UnmaskRequest.id).desc(),
+            )
+            .limit(MAX_LISTED)
+        )
+    ).all()
+    people = {r.requested_by for r, _p, _t in rows} | {r.decided_by for r, _p, _t in rows}
+    names = dict(
+        (
+            await session.exec(
+                select(User.id, User.display_name).where(col(User.id).in_(people - {None}))
+            )
+        ).all()
+    )
+    return [
+        await request_data(session=session, request=request, post=post, viewer_id=viewer_id)
+        | {
+            "thread_id": post.thread_id,
+            "thread_title": title,
+            "requester_name": names.get(request.requested_by),
+            "decider_name": names.get(request.decided_by) if request.decided_by else None,
+        }
+        for request, post, title in rows
+    ]
 
 
 async def list_requests(*, session: AsyncSession, post: Post) -> Sequence[UnmaskRequest]:

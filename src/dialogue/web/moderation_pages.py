@@ -32,6 +32,7 @@ from dialogue.moderation import (
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
 from dialogue.policy import Action, Role
+from dialogue.web import unmask_pages
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -302,3 +303,7 @@ async def appeal_decision_form(
     )
     await commit(session)
     return _back(f"/d/{dialogue.slug}/moderation/appeals")
+
+
+# The unmask pages live in their own module, among the moderation pages.
+router.include_router(unmask_pages.router)

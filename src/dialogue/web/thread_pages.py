@@ -186,6 +186,7 @@ async def _thread_page(
         "block": posting_block(access, theme, thread),
         "can_react": access.user is not None and access.can(Action.POST_REACT),
         "can_flag": access.user is not None and access.can(Action.POST_FLAG),
+        "can_unmask": access.can(Action.AUTHOR_UNMASK),
         "clauses": await conduct_clauses(session, access.require_dialogue()),
         "form": form,
         "new_client_id": new_client_id,
