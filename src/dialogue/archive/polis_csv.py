@@ -15,14 +15,20 @@ from typing import BinaryIO
 from dialogue.archive.errors import ImportFailure
 
 
+def require(directory: Path, *names: str) -> None:
+    """Each file is there; the first missing one is the error."""
+    for name in names:
+        if not (directory / name).is_file():
+            raise ImportFailure("missing from the export directory", file=name)
+
+
 class CsvFile:
     """One open file of the export: its header, then its records with their line numbers."""
 
     def __init__(self, directory: Path, name: str, *, header: bool = True) -> None:
         self.name = name
         self.path = directory / name
-        if not self.path.is_file():
-            raise ImportFailure("missing from the export directory", file=name)
+        require(directory, name)
         self.size = max(self.path.stat().st_size, 1)
         self.consumed = 0  # bytes read so far, for the progress bar
         self._physical = 0  # lines read so far

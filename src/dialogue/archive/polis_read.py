@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dialogue.archive.polis_csv import CsvFile
+from dialogue.archive.polis_csv import CsvFile, require
 from dialogue.errors import Invalid
 from dialogue.threads import service as threads
 from dialogue.threads.models import ReactionKind
@@ -100,10 +100,7 @@ def moment(milliseconds: int) -> datetime:
 
 def read_export(directory: Path, progress: Progress) -> Conversation:
     """Every file read and checked; the first fault raises ImportFailure naming file and line."""
-    missing = [name for name in FILES if not (directory / name).is_file()]
-    if missing:  # before reading anything: a long votes.csv read for nothing is slow
-        with CsvFile(directory, missing[0]):
-            pass
+    require(directory, *FILES)  # before reading anything: a long votes.csv read for nothing
     total = sum((directory / name).stat().st_size for name in FILES) or 1
     done = 0
 
