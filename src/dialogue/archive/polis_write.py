@@ -14,7 +14,7 @@ reaction replaces it; everything else missing is added.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import QuoteConsent, User
-from dialogue.archive.polis_read import Conversation, Statement
+from dialogue.archive.polis_read import Conversation, Progress, Statement
 from dialogue.db import as_utc
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.errors import Conflict
@@ -36,7 +36,6 @@ from dialogue.threads.models import Post, PostStatus, Reaction, Thread
 CHUNK = 5000  # ids per IN (...) list and rows per executemany
 EMAIL_DOMAIN = "import.invalid"  # RFC 2606: never routable, so never a real inbox
 T = TypeVar("T")
-Progress = Callable[[float, str], None]
 
 
 @dataclass
