@@ -148,7 +148,7 @@ def export(
     from dialogue.synthesis.rendering import FORMATS
 
     if format not in FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
+        typer.echo(f"error: --format must be one of {', '.join(FORMATS)} or archive", err=True)
         raise typer.Exit(2)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:
