@@ -2,8 +2,10 @@
 
 One theme, one thread opened by the conversation's own account with its description, the
 statements as posts in it (moderated-out ones hidden; accepted and not-yet-reviewed ones
-published, as Pol.is showed and counted them), the latest vote of each participant as an
-agree, disagree or pass reaction, and every participant a pseudonymous member.
+published, as Pol.is counts them in its analysis: under strict moderation Pol.is showed no
+unreviewed statement, but the export does not say which mode a conversation ran in, so a
+moderator hides what needs hiding), the latest vote of each participant as an agree,
+disagree or pass reaction, and every participant a pseudonymous member.
 
 The export is read and checked in full first (see `polis_read`), then written in one
 transaction: a fault anywhere leaves the database as it was. The event log gets the
