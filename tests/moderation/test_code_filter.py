@@ -97,7 +97,7 @@ async def coded(db_kind: str, factory: Factory, client: httpx.AsyncClient) -> Co
 
 
 class TestThemeListApi:
-    async def test_staff_see_every_thread_with_the_code_advisors_only_published_posts(
+    async def test_staff_see_every_coded_thread_advisors_only_published_posts_paged(
         self, coded: Coded
     ) -> None:
         t = coded.threads
@@ -110,26 +110,8 @@ class TestThemeListApi:
         assert await coded.theme_threads("advisor", code=coded.codes["voice"]) == {t["plain"]}
         assert await coded.theme_threads("advisor", code=coded.codes["funding"]) == {t["funded"]}
         assert len(await coded.theme_threads("advisor")) == 3  # no code: no filter
-
-    async def test_roles_without_the_codebook_are_refused(self, coded: Coded) -> None:
-        path = f"/themes/{coded.scene.theme.id}/threads"
-        for who in REFUSED:
-            response = await coded.api(path, who, code=coded.codes["voice"])
-            assert_error(response, 403, "forbidden")
-        for who in ("outsider", "anonymous"):
-            response = await coded.api(path, who, code=coded.codes["voice"])
-            assert_error(response, 404, "not_found")
-
-    async def test_codes_not_of_this_dialogue_and_bad_values_are_422(self, coded: Coded) -> None:
-        path = f"/themes/{coded.scene.theme.id}/threads"
-        response = await coded.api(path, "moderator", code=coded.codes["elsewhere"])
-        assert_error(response, 422, "unknown_code")
-        for bad in ("x", 0, -3, 2**31, 10**30):
-            assert_error(await coded.api(path, "moderator", code=bad), 422, "invalid")
-
-    async def test_pages_of_a_filtered_list_follow_each_other(self, coded: Coded) -> None:
-        path = f"/themes/{coded.scene.theme.id}/threads"
-        code = coded.codes["voice"]
+        # Pages of a filtered list follow each other.
+        code, path = coded.codes["voice"], f"/themes/{coded.scene.theme.id}/threads"
         first = (await coded.api(path, "moderator", code=code, limit=1)).json()
         second = (
             await coded.api(path, "moderator", code=code, limit=1, before=first["next"])
@@ -137,6 +119,19 @@ class TestThemeListApi:
         assert [len(first["items"]), len(second["items"]), second["next"]] == [1, 1, None]
         ids = {first["items"][0]["id"], second["items"][0]["id"]}
         assert ids == {coded.threads["plain"], coded.threads["masked"]}
+
+    async def test_refusals_and_bad_values(self, coded: Coded) -> None:
+        path = f"/themes/{coded.scene.theme.id}/threads"
+        for who in REFUSED:
+            response = await coded.api(path, who, code=coded.codes["voice"])
+            assert_error(response, 403, "forbidden")
+        for who in ("outsider", "anonymous"):
+            response = await coded.api(path, who, code=coded.codes["voice"])
+            assert_error(response, 404, "not_found")
+        response = await coded.api(path, "moderator", code=coded.codes["elsewhere"])
+        assert_error(response, 422, "unknown_code")
+        for bad in ("x", 0, -3, 2**31, 10**30):
+            assert_error(await coded.api(path, "moderator", code=bad), 422, "invalid")
 
 
 class TestSearchApi:
@@ -154,9 +149,7 @@ class TestSearchApi:
         assert await coded.search("advisor", q="shelters", code=coded.codes["funding"]) == {
             p["funded"]
         }
-
-    async def test_a_code_without_words_lists_its_posts(self, coded: Coded) -> None:
-        p = coded.posts
+        # A code without words lists its posts.
         assert await coded.search("organizer", code=coded.codes["voice"]) == {
             p["voice"],
             p["hidden"],
@@ -198,6 +191,13 @@ class TestPages:
             page = await self.page(coded, who, path)
             assert page.status_code == 200
             assert "code-filter" not in page.text and "Survivor voice" not in page.text
+            page = await self.page(coded, who, path, code=coded.codes["voice"])
+            assert page.status_code == 403, who
+            assert "Testimony" not in page.text
+        page = await self.page(coded, "outsider", path, code=coded.codes["voice"])
+        assert page.status_code == 404
+        page = await self.page(coded, "moderator", path, code=coded.codes["elsewhere"])
+        assert page.status_code == 422
 
     async def test_theme_page_filtered_for_an_advisor(self, coded: Coded) -> None:
         voice = coded.codes["voice"]
@@ -211,18 +211,7 @@ class TestPages:
         assert everything.status_code == 200  # "any code" sends an empty value
         assert f'id="thread-{coded.threads["funded"]}"' in everything.text
 
-    async def test_theme_page_refuses_the_filter_to_others(self, coded: Coded) -> None:
-        path = f"/themes/{coded.scene.theme.id}"
-        for who in REFUSED:
-            page = await self.page(coded, who, path, code=coded.codes["voice"])
-            assert page.status_code == 403, who
-            assert "Testimony" not in page.text
-        page = await self.page(coded, "outsider", path, code=coded.codes["voice"])
-        assert page.status_code == 404
-        page = await self.page(coded, "moderator", path, code=coded.codes["elsewhere"])
-        assert page.status_code == 422
-
-    async def test_search_page_by_code_alone_and_with_words(self, coded: Coded) -> None:
+    async def test_search_page_by_code_for_code_readers_only(self, coded: Coded) -> None:
         voice = coded.codes["voice"]
         page = await self.page(coded, "advisor", "/search", code=voice)
         results = section(page.text, "results-heading")
@@ -232,8 +221,6 @@ class TestPages:
         page = await self.page(coded, "moderator", "/search", q="testimony", code=voice)
         assert "2 results" in text(section(page.text, "results-heading"))
         assert f'<option value="{voice}" selected>' in main(page.text)
-
-    async def test_search_page_for_those_without_the_codebook(self, coded: Coded) -> None:
         for who in REFUSED:
             page = await self.page(coded, who, "/search", q="testimony")
             assert page.status_code == 200 and "code-filter" not in page.text
