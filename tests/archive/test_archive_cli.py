@@ -73,6 +73,12 @@ class TestCommands:
         assert code == 1 and "no dialogue with the slug 'nope'" in err
         assert not output.exists() and not list(tmp_path.glob("*.partial"))
 
+    def test_an_unwritable_output_is_an_error(self, rich: Rich, tmp_path: Path) -> None:
+        source = Path(rich.source.database_url.split("///")[1])
+        output = tmp_path / "missing" / "out.jsonl.gz"
+        code, _out, err = invoke(source, "export", SLUG, "-f", "archive", "-o", str(output))
+        assert code == 1 and err.startswith(f"error: cannot write {output}")
+
     def test_report_formats_still_refuse_unknown_ones(self, tmp_path: Path) -> None:
         code, _out, err = invoke(tmp_path / "x.db", "export", SLUG, "-f", "odt", "-o", "x")
         assert code == 2 and "md, html, pdf, docx, json, csv or archive" in err

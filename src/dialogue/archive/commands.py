@@ -30,6 +30,8 @@ def run_export(settings: Settings, *, slug: str, output: Path, identities: bool)
             )
         except DialogueError as exc:
             _fail(exc)
+        except OSError as exc:  # the folder is missing or not writable
+            _fail(DialogueError(f"cannot write {output}: {exc.strerror or exc}"))
     names = "named where they consented" if identities else "pseudonymised"
     typer.echo(
         f"archive of {slug} written to {output}: {counts['post']} posts, "
