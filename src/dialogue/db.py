@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.config import Settings
+from dialogue.sqlite_driver import one_trip_dbapi
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -70,6 +71,8 @@ class Database:
         kwargs: dict[str, Any] = {}
         if url.startswith("postgresql"):
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        elif url.startswith("sqlite+aiosqlite"):
+            kwargs.update(module=one_trip_dbapi())
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.is_sqlite = url.startswith("sqlite")
         self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None

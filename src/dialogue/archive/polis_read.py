@@ -146,7 +146,7 @@ def _check_text(file: CsvFile, text: str, column: str, line: int) -> None:
     """The rules of a post written here, for what becomes one (and titles, posts' headings)."""
     try:
         if text:
-            threads._validate_body(text)
+            threads.validate_body(text)
     except Invalid as exc:
         raise file.fail(f"{column}: {exc.message}", line) from None
 

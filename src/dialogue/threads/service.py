@@ -67,7 +67,8 @@ def _initial_status(dialogue: Dialogue, user: User, membership: Membership | Non
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _validate_body(body: str) -> str:
+def validate_body(body: str) -> str:
+    """The rules every post's text meets, however it arrives (typed here or imported)."""
     if not body.strip():
         raise Invalid(_("A post cannot be empty."), fields=[{"field": "body", "message": "empty"}])
     if len(body) > MAX_BODY:
@@ -110,7 +111,11 @@ STAFF_VIEW = Viewer(user_id=None, role=Role.MODERATOR)
 
 
 async def _emit_post(session: AsyncSession, post: Post, author: User, kind: str) -> None:
-    counts = (await queries.reaction_counts(session=session, post_ids=[post.id or 0]))[post.id or 0]
+    counts = (
+        None  # a post just written has no reactions yet: no query on the hot path
+        if kind == "post.created"
+        else (await queries.reaction_counts(session=session, post_ids=[post.id or 0]))[post.id or 0]
+    )
     published = post.status == PostStatus.PUBLISHED
     await append_event(
         session=session,
@@ -153,7 +158,7 @@ async def create_thread(
     if existing is not None:
         return await _first_thread_result(session=session, user=user, client_id=client_id)
     check_can_post(dialogue=dialogue, theme=theme, user=user, membership=membership)
-    _validate_body(body)
+    validate_body(body)
     _refuse_control(title, "title")
     if not title.strip():
         raise Invalid(_("A thread needs a title."), fields=[{"field": "title", "message": "empty"}])
@@ -247,8 +252,7 @@ async def _insert_post(
             .where(col(Thread.id) == thread.id)
             .values(post_count=col(Thread.post_count) + 1, last_activity_at=post.created_at)
         )
-    await search.index_post(session=session, post=post)
-    await session.flush()
+    await search.index_new_posts(session=session, posts=[(post.id or 0, post.status, post.body)])
     return post
 
 
@@ -276,7 +280,7 @@ async def create_post(
         raise Conflict(_("This thread is locked."), code="thread_locked")
     if thread.status != PostStatus.PUBLISHED and role not in STAFF_ROLES:
         raise Conflict(_("This thread is not open for replies."), code="thread_not_published")
-    _validate_body(body)
+    validate_body(body)
     if anonymous and not dialogue.allow_anonymous:
         raise Forbidden(
             _("This dialogue does not allow anonymous posts."), code="anonymous_not_allowed"
@@ -328,7 +332,7 @@ async def edit_post(
     if post.status == PostStatus.DELETED:
         raise Conflict(_("A deleted post cannot be edited."), code="post_deleted")
     await _check_writable(session, post.dialogue_id)
-    _validate_body(body)
+    validate_body(body)
     session.add(PostRevision(post_id=post.id or 0, body=post.body, editor_id=editor.id, note=note))
     post.body = body
     post.body_html = render_markdown(body)
