@@ -117,10 +117,6 @@ def demo(
         typer.echo("The demo is already loaded; its credentials were printed when it was.")
 
 
-if __name__ == "__main__":
-    app()
-
-
 @app.command()
 def export(
     slug: Annotated[str, typer.Argument(help="The dialogue's slug.")],
@@ -242,3 +238,7 @@ def import_archive(
     from dialogue.archive.commands import run_import
 
     run_import(Settings(), path=file, slug=slug, merge=merge)
+
+
+if __name__ == "__main__":
+    app()
