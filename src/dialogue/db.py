@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.config import Settings
-from dialogue.sqlite_driver import one_trip_dbapi
+from dialogue.sqlite_driver import one_trip_dbapi, run_in_loop
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -53,8 +53,11 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
 def _sqlite_on_begin(conn: Any) -> None:
     # Read-only work (page views, catch-up reads) runs deferred on a WAL snapshot, so it
     # never waits behind or blocks a writer.
-    readonly = conn.get_execution_options().get("readonly", False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    options = conn.get_execution_options()
+    raw = conn.connection.dbapi_connection
+    run_in_loop(raw, False)  # BEGIN may wait for another process's lock: not on the loop
+    conn.exec_driver_sql("BEGIN" if options.get("readonly", False) else "BEGIN IMMEDIATE")
+    run_in_loop(raw, options.get("in_loop", False))
 
 
 def configure_sqlite(sync_engine: Any) -> None:
@@ -81,6 +84,12 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # Writers' statements run on the loop's thread (see `dialogue.sqlite_driver`).
+        self.writer_sessionmaker = async_sessionmaker(
+            self.engine.execution_options(in_loop=True),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
         self.reader_sessionmaker = async_sessionmaker(
             self.engine.execution_options(readonly=True),
             class_=AsyncSession,
@@ -102,7 +111,7 @@ class Database:
             async with self.session() as session:
                 yield session
             return
-        async with self.write_lock, self.session() as session:
+        async with self.write_lock, self.writer_sessionmaker() as session:
             yield session
 
     def reader(self) -> AsyncSession:

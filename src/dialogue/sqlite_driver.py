@@ -1,10 +1,17 @@
-"""SQLAlchemy's aiosqlite adapter, with one thread hop per statement instead of four.
+"""SQLAlchemy's aiosqlite adapter, with fewer trips to aiosqlite's thread.
 
 aiosqlite runs each call on its own thread and every call is a round trip to it: SQLAlchemy's
 adapter makes four per statement (open a cursor, execute, fetch, close), and on these
-machines each trip costs ~60 µs of wall time and ~35 µs of CPU, against ~2 µs for SQLite's
-own work (bench: `python bench/sqlite_hops.py`). A post takes a dozen statements, so the trips
-were most of its database time. This cursor does the four steps in one trip.
+machines each trip costs ~50 µs of wall time and ~30 µs of CPU, mostly the GIL changing
+hands, against ~2 µs for SQLite's own work (`python bench/sqlite_hops.py`). A post takes a
+dozen statements, so the trips were most of its database time.
+
+So this cursor does the four steps in one trip, and inside a write transaction none at all:
+there the statements run on the event loop's thread. That is safe because a writer has
+already taken SQLite's write lock with BEGIN IMMEDIATE (which still goes to the thread, as
+it may wait for another process), and in WAL mode nothing else makes a lock holder wait;
+writers are short, as they queue behind one another anyway (`Database.writing`). Reads,
+which can be long (a report, a catch-up), stay on the thread so the loop keeps serving.
 """
 
 from __future__ import annotations
@@ -81,23 +88,38 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
         connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            outcome: _Outcome = await connection._execute(  # type: ignore[no-untyped-call]
-                _run, connection._conn, operation, parameters, many
-            )
+        outcome: _Outcome
+        if getattr(self._adapt_connection, "in_loop", False):
+            outcome = _run(connection._conn, operation, parameters, many)
+        else:
+            async with self._adapt_connection._execute_mutex:
+                outcome = await connection._execute(  # type: ignore[no-untyped-call]
+                    _run, connection._conn, operation, parameters, many
+                )
         self._description, rows, self._rowcount, self._lastrowid = outcome
         self._rows = collections.deque(rows or ())
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("in_loop",)
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.in_loop = False
+
+
+def run_in_loop(dbapi_connection: Any, in_loop: bool) -> None:
+    """Switch a connection's statements to the loop's thread (write transactions) or back."""
+    if isinstance(dbapi_connection, OneTripConnection):
+        dbapi_connection.in_loop = in_loop
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     """Passed to `create_async_engine(module=...)` in place of the stock adapter."""
 
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+        kw["check_same_thread"] = False  # statements of write transactions run on the loop
         stock = super().connect(*arg, **kw)
         return OneTripConnection(self, stock._connection)
 
