@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -257,6 +258,16 @@ def machine() -> dict[str, Any]:
 
 def cleanup(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_in_workdir(prefix: str, main: Callable[[Path], Awaitable[None]]) -> None:
+    """Print the machine, run `main` in a fresh directory, and remove the directory after."""
+    print("machine:", machine())
+    directory = workdir(prefix)
+    try:
+        asyncio.run(main(directory))
+    finally:
+        cleanup(directory)
 
 
 def run(coro: Any) -> Any:

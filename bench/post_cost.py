@@ -11,12 +11,11 @@ post, then the mean wall and CPU time per post.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
 from pathlib import Path
 
 import httpx
-from common import cleanup, machine, seed, sqlite_url, workdir
+from common import run_in_workdir, seed, sqlite_url
 from sqlalchemy import event
 
 from dialogue.app import create_app
@@ -71,9 +70,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=300)
     args = parser.parse_args()
-    print("machine:", machine())
-    directory = workdir("post-cost")
-    try:
-        asyncio.run(main(args.posts, directory))
-    finally:
-        cleanup(directory)
+    run_in_workdir("post-cost", lambda directory: main(args.posts, directory))

@@ -11,7 +11,6 @@ all four; and a SQLAlchemy session on the stock adapter and on `dialogue.sqlite_
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from common import cleanup, machine, workdir
+from common import run_in_workdir
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
@@ -82,9 +81,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--statements", type=int, default=3000)
     args = parser.parse_args()
-    print("machine:", machine())
-    directory = workdir("hops")
-    try:
-        asyncio.run(main(args.statements, directory))
-    finally:
-        cleanup(directory)
+    run_in_workdir("hops", lambda directory: main(args.statements, directory))
