@@ -12,7 +12,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from dialogue.config import Settings
-from tests.servers import ThreadServer
+from tests.servers import ProcessServer, ThreadServer
+from tests.services import RedisServer
 
 
 @pytest.fixture
@@ -64,6 +65,27 @@ async def closing_code(recv: Any, timeout: float = 5.0) -> int | None:
     except ConnectionClosed as closed:
         error = closed
     return error.rcvd.code if error.rcvd else None
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    from tests.live.scale import redis_or_skip  # scale.py builds on this module's Client
+
+    server = redis_or_skip()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def instances(
+    db_kind: str, database_url: str, redis_server: RedisServer
+) -> Iterator[list[ProcessServer]]:
+    """Two `dialogue serve` processes over one PostgreSQL and one Redis."""
+    from tests.live.scale import running_instances
+
+    assert db_kind == "postgresql"
+    with running_instances(database_url, redis_server.url) as started:
+        yield started
 
 
 @pytest.fixture

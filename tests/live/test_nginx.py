@@ -33,11 +33,9 @@ from tests.live.scale import (
     post,
     receive_through,
     received,
-    redis_or_skip,
-    running_instances,
 )
 from tests.servers import ROOT, ProcessServer
-from tests.services import RedisServer, free_port, in_ci
+from tests.services import free_port, in_ci
 
 pytestmark = pytest.mark.postgres_only
 
@@ -117,22 +115,6 @@ class Nginx:
                 self.process.kill()
                 self.process.wait()
         shutil.rmtree(self.prefix, ignore_errors=True)
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = redis_or_skip()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def instances(
-    db_kind: str, database_url: str, redis_server: RedisServer
-) -> Iterator[list[ProcessServer]]:
-    assert db_kind == "postgresql"
-    with running_instances(database_url, redis_server.url) as started:
-        yield started
 
 
 @pytest.fixture

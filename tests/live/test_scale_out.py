@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Iterator
 
 import pytest
 
@@ -23,29 +22,11 @@ from tests.live.scale import (
     post,
     receive_through,
     received,
-    redis_or_skip,
-    running_instances,
 )
 from tests.servers import ProcessServer
 from tests.services import RedisServer
 
 pytestmark = pytest.mark.postgres_only
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = redis_or_skip()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def instances(
-    db_kind: str, database_url: str, redis_server: RedisServer
-) -> Iterator[list[ProcessServer]]:
-    assert db_kind == "postgresql"
-    with running_instances(database_url, redis_server.url) as started:
-        yield started
 
 
 class TestPostThroughOneInstanceReachesTheOther:
