@@ -176,7 +176,8 @@ def import_polis(
     directory: Annotated[
         Path,
         typer.Argument(
-            help="The export: comments.csv, votes.csv, participants-votes.csv, summary.csv."
+            help="The export: summary.csv, comments.csv, participants-votes.csv and, when"
+            " there is one, votes.csv (else the votes are read from participants-votes.csv)."
         ),
     ],
     slug: Annotated[str, typer.Option(help="The new dialogue's slug.")],

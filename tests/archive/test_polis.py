@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +17,14 @@ from dialogue.archive.polis_read import read_export
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.events.models import Event
 from dialogue.threads.models import PostStatus, Reaction, Thread
-from tests.archive.polis_support import CONVERSATION, FIXTURE, SLUG, run, statement_posts
+from tests.archive.polis_support import (
+    CONVERSATION,
+    FIXTURE,
+    SLUG,
+    export_copy,
+    run,
+    statement_posts,
+)
 from tests.factories import Factory
 from tests.web.clients import visitor
 
@@ -42,6 +50,33 @@ class TestReading:
         assert conversation.people() == list(range(24))
         assert stages[-1] == (1.0, "reading votes.csv")
         assert [f for f, _ in stages] == sorted(f for f, _ in stages)
+
+
+class TestReadingWithoutVotesCsv:
+    """Some published exports have only the vote matrix of participants-votes.csv."""
+
+    def test_the_matrix_gives_the_same_latest_votes(self, tmp_path: Path) -> None:
+        export = export_copy(tmp_path)
+        (export / "votes.csv").unlink()
+        stages: list[tuple[float, str]] = []
+        from_matrix = read_export(export, lambda f, s: stages.append((f, s)))
+        from_votes = read_export(FIXTURE, lambda *_: None)
+        assert {(v.comment_id, v.voter_id): v.kind for v in from_matrix.votes()} == {
+            (v.comment_id, v.voter_id): v.kind for v in from_votes.votes()
+        }
+        assert from_matrix.people() == from_votes.people()
+        # No times in the matrix: a vote is dated at its statement, the earliest it can be.
+        for vote in from_matrix.votes():
+            assert vote.at == from_matrix.statements[vote.comment_id].at
+        assert stages[-1] == (1.0, "reading participants-votes.csv")
+
+    async def test_imports_and_reports_like_the_full_export(
+        self, db_kind: str, app: FastAPI, tmp_path: Path
+    ) -> None:
+        export = export_copy(tmp_path)
+        (export / "votes.csv").unlink()
+        result = await run(app, export)
+        assert (result.statements, result.participants, result.votes_added) == (9, 24, 195)
 
 
 class TestImport:

@@ -17,8 +17,21 @@ Breakage = Callable[[Path], tuple[str, int | None, str]]  # -> file, line, reaso
 
 
 def missing_file(export: Path) -> tuple[str, int | None, str]:
+    (export / "participants-votes.csv").unlink()
+    return "participants-votes.csv", None, "missing from the export directory"
+
+
+def matrix_vote_out_of_range(export: Path) -> tuple[str, int | None, str]:
+    (export / "votes.csv").unlink()  # the votes come from the matrix then
+    line = append(export / "participants-votes.csv", "24,0,0,1,0,0,,,2,,,,,,\n")
+    return "participants-votes.csv", line, "vote must be -1, 0 or 1, not 2"
+
+
+def matrix_column_of_unknown_comment(export: Path) -> tuple[str, int | None, str]:
     (export / "votes.csv").unlink()
-    return "votes.csv", None, "missing from the export directory"
+    path = export / "participants-votes.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",8\n", ",99\n", 1))
+    return "participants-votes.csv", 1, "column for comment-id 99, which comments.csv lacks"
 
 
 def missing_column(export: Path) -> tuple[str, int | None, str]:
@@ -95,6 +108,8 @@ def no_topic(export: Path) -> tuple[str, int | None, str]:
 
 BREAKAGES = [
     missing_file,
+    matrix_vote_out_of_range,
+    matrix_column_of_unknown_comment,
     missing_column,
     non_integer_id,
     vote_out_of_range,

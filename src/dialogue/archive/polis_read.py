@@ -8,6 +8,10 @@ The layout is the one of the public open-data exports (github.com/compdemocracy/
 agree, -1 disagree and 0 pass (the 1s and -1s of a comment add up to its `agrees` and
 `disagrees`), and `moderated` is 1 accepted, 0 not yet reviewed, -1 moderated out.
 
+Some published conversations have no `votes.csv`. Their votes are then read from the
+matrix of `participants-votes.csv` (each participant's current vote per comment); it has
+no times, so each such vote is dated at its statement's own time, the earliest it can be.
+
 Memory: the files are streamed row by row. What is kept is the statements (one per
 comment), the participant ids, and the latest vote of each participant on each statement,
 packed into one int -> int dict entry (about 100 bytes each): bounded by the vote matrix,
@@ -31,7 +35,9 @@ Progress = Callable[[float, str], None]
 
 SUMMARY, COMMENTS = "summary.csv", "comments.csv"
 PARTICIPANTS, VOTES = "participants-votes.csv", "votes.csv"
-FILES = (SUMMARY, COMMENTS, PARTICIPANTS, VOTES)
+FILES = (SUMMARY, COMMENTS, PARTICIPANTS)  # and VOTES when the export has it
+MATRIX_FROM = 6  # participants-votes.csv: participant, group-id, n-comments, n-votes,
+# n-agree, n-disagree, then one column per comment id
 ID_LIMIT = 2**31  # ids are packed two to an int below
 KINDS = {1: ReactionKind.AGREE, -1: ReactionKind.DISAGREE, 0: ReactionKind.PASS}
 MODERATED_OUT, MODERATION_VALUES = -1, (-1, 0, 1)
@@ -101,7 +107,9 @@ def moment(milliseconds: int) -> datetime:
 def read_export(directory: Path, progress: Progress) -> Conversation:
     """Every file read and checked; the first fault raises ImportFailure naming file and line."""
     require(directory, *FILES)  # before reading anything: a long votes.csv read for nothing
-    total = sum((directory / name).stat().st_size for name in FILES) or 1
+    has_votes = (directory / VOTES).is_file()
+    names = (*FILES, VOTES) if has_votes else FILES
+    total = sum((directory / name).stat().st_size for name in names) or 1
     done = 0
 
     def advance(file: CsvFile) -> None:
@@ -114,10 +122,11 @@ def read_export(directory: Path, progress: Progress) -> Conversation:
         _comments(file, conversation, advance)
         done += file.size
     with CsvFile(directory, PARTICIPANTS) as file:
-        _participants(file, conversation, advance)
+        _participants(file, conversation, advance, matrix=not has_votes)
         done += file.size
-    with CsvFile(directory, VOTES) as file:
-        _votes(file, conversation, advance)
+    if has_votes:
+        with CsvFile(directory, VOTES) as file:
+            _votes(file, conversation, advance)
     return conversation
 
 
@@ -181,31 +190,71 @@ def _comments(
 
 
 def _participants(
-    file: CsvFile, conversation: Conversation, advance: Callable[[CsvFile], None]
+    file: CsvFile,
+    conversation: Conversation,
+    advance: Callable[[CsvFile], None],
+    *,
+    matrix: bool,
 ) -> None:
+    """The participants; with `matrix`, also their votes (an export without votes.csv)."""
     (where,) = file.columns("participant")
+    comments = _matrix_columns(file, conversation) if matrix else []
     for count, (line, row) in enumerate(file.records(where + 1), 1):
-        conversation.participants.add(file.integer(row[where], "participant", line, high=ID_LIMIT))
+        participant = file.integer(row[where], "participant", line, high=ID_LIMIT)
+        conversation.participants.add(participant)
+        for position, comment_id in comments:
+            cell = row[position].strip() if position < len(row) else ""
+            if cell:
+                _record_vote(file, conversation, comment_id, participant, cell, line, None)
         if count % REPORT_EVERY == 0:
             advance(file)
+    advance(file)
+
+
+def _matrix_columns(file: CsvFile, conversation: Conversation) -> list[tuple[int, int]]:
+    """(position, comment id) of each vote column; each must be a comment of comments.csv."""
+    columns = []
+    for position, name in enumerate(file.header[MATRIX_FROM:], MATRIX_FROM):
+        comment_id = file.integer(name, "comment column", 1, high=ID_LIMIT)
+        if comment_id not in conversation.statements:
+            raise file.fail(f"column for comment-id {comment_id}, which comments.csv lacks", 1)
+        columns.append((position, comment_id))
+    return columns
+
+
+def _record_vote(
+    file: CsvFile,
+    conversation: Conversation,
+    comment_id: int,
+    voter_id: int,
+    vote: str,
+    line: int,
+    stamp: int | None,
+) -> None:
+    """Keep a vote if it is the participant's latest on that statement (ties: this one)."""
+    value = file.integer(vote, "vote", line, low=-1)
+    if value not in KINDS:
+        raise file.fail(f"vote must be -1, 0 or 1, not {value}", line)
+    if stamp is None:  # the matrix has no times: no earlier than the statement itself
+        stamp = int(conversation.statements[comment_id].at.timestamp() * 1000)
+    packed = comment_id << 32 | voter_id
+    entry = stamp << 2 | (value + 1)
+    latest = conversation.latest
+    # Ties go to the later row: the export lists a participant's votes in order.
+    if packed not in latest or entry >> 2 >= latest[packed] >> 2:
+        latest[packed] = entry
 
 
 def _votes(file: CsvFile, conversation: Conversation, advance: Callable[[CsvFile], None]) -> None:
     where = file.columns("timestamp", "comment-id", "voter-id", "vote")
-    statements, latest = conversation.statements, conversation.latest
     for count, (line, row) in enumerate(file.records(max(where) + 1), 1):
         stamp, comment, voter, vote = (row[i] for i in where)
         comment_id = file.integer(comment, "comment-id", line, high=ID_LIMIT)
-        if comment_id not in statements:
+        if comment_id not in conversation.statements:
             raise file.fail(f"vote on comment-id {comment_id}, which comments.csv lacks", line)
-        value = file.integer(vote, "vote", line, low=-1)
-        if value not in KINDS:
-            raise file.fail(f"vote must be -1, 0 or 1, not {value}", line)
-        packed = comment_id << 32 | file.integer(voter, "voter-id", line, high=ID_LIMIT)
-        entry = file.integer(stamp, "timestamp", line) << 2 | (value + 1)
-        # Ties go to the later row: the export lists a participant's votes in order.
-        if packed not in latest or entry >> 2 >= latest[packed] >> 2:
-            latest[packed] = entry
+        voter_id = file.integer(voter, "voter-id", line, high=ID_LIMIT)
+        at = file.integer(stamp, "timestamp", line)
+        _record_vote(file, conversation, comment_id, voter_id, vote, line, at)
         if count % REPORT_EVERY == 0:
             advance(file)
     advance(file)
