@@ -34,6 +34,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         kinds = metafunc.config.getoption("--db") or ["sqlite", "postgresql"]
         if metafunc.definition.get_closest_marker("postgres_only"):
             kinds = [k for k in kinds if k == "postgresql"]
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            kinds = [k for k in kinds if k == "sqlite"]
         metafunc.parametrize("db_kind", kinds, scope="function")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, WebSocket
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,13 +47,31 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+WRITES_WHEN_READ = "writes_when_read"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes_when_read(endpoint: Endpoint) -> Endpoint:
+    """Mark a GET route that writes (a row made on first view, notices marked as read).
+
+    Other GETs read on a snapshot that cannot write (on SQLite it would take the write lock
+    outside the writers' queue, and every page view would wait on every other).
+    """
+    setattr(endpoint, WRITES_WHEN_READ, True)
+    return endpoint
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session; it ends before the response is sent (see `SessionDep`).
 
-    Requests that change things queue as writers (`Database.writing`); reads go straight in.
+    Requests that change things queue as writers (`Database.writing`); reads go straight in,
+    on a read-only snapshot (`Database.reader`).
     """
     database: Database = request.app.state.database
-    scope = database.session() if request.method in csrf.SAFE_METHODS else database.writing()
+    reads = request.method in csrf.SAFE_METHODS and not getattr(
+        request.scope.get("endpoint"), WRITES_WHEN_READ, False
+    )
+    scope = database.reader() if reads else database.writing()
     async with scope as session:
         session.info["broker"] = request.app.state.broker
         yield session

@@ -29,6 +29,7 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 metadata: MetaData = SQLModel.metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "read_only"
 
 
 def utcnow() -> datetime:
@@ -54,9 +55,13 @@ def _sqlite_on_begin(conn: Any) -> None:
     # Read-only work (page views, catch-up reads) runs deferred on a WAL snapshot, so it
     # never waits behind or blocks a writer.
     options = conn.get_execution_options()
+    readonly = options.get("readonly", False)
     raw = conn.connection.dbapi_connection
     run_in_loop(raw, False)  # BEGIN may wait for another process's lock: not on the loop
-    conn.exec_driver_sql("BEGIN" if options.get("readonly", False) else "BEGIN IMMEDIATE")
+    # A read that writes would upgrade its snapshot outside the writers' queue and fail at
+    # random under load; SQLite refuses it at once instead, so tests catch it.
+    conn.exec_driver_sql(f"PRAGMA query_only={int(readonly)}")
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
     run_in_loop(raw, options.get("in_loop", False))
 
 
@@ -94,6 +99,7 @@ class Database:
             self.engine.execution_options(readonly=True),
             class_=AsyncSession,
             expire_on_commit=False,
+            info={READ_ONLY: True},  # services that would create on first read can ask
         )
 
     def session(self) -> AsyncSession:
@@ -115,7 +121,7 @@ class Database:
             yield session
 
     def reader(self) -> AsyncSession:
-        """A session for reads only: it must not write (on SQLite its snapshot can't upgrade)."""
+        """A session for reads only: it must not write (on SQLite it cannot: `query_only`)."""
         return self.reader_sessionmaker()
 
     async def dispose(self) -> None:

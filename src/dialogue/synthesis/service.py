@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
-from dialogue.db import utcnow
+from dialogue.db import READ_ONLY, utcnow
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.errors import Conflict, DialogueError, Invalid, NotFound
 from dialogue.events.models import Audience
@@ -38,12 +38,13 @@ MAX_TEXT = 100_000
 
 
 async def get_report(*, session: AsyncSession, dialogue: Dialogue, lock: bool = False) -> Report:
-    """The dialogue's report, created as an empty draft the first time anyone asks.
+    """The dialogue's report, created as an empty draft the first time anyone changes it.
 
-    Two first requests may race to create it: the loser's insert fails inside a savepoint
-    and it reads the winner's row instead. With `lock`, the row is locked (PostgreSQL;
-    SQLite's writers are serialised anyway) and re-read, so two transitions never both
-    start from the same state.
+    A read-only session (a page view, a download) gets that empty draft unsaved. Two first
+    writers may race to create it: the loser's insert fails inside a savepoint and it reads
+    the winner's row instead. With `lock`, the row is locked (PostgreSQL; SQLite's writers
+    are serialised anyway) and re-read, so two transitions never both start from the same
+    state.
     """
     query = select(Report).where(Report.dialogue_id == dialogue.id)
     if lock:
@@ -53,6 +54,8 @@ async def get_report(*, session: AsyncSession, dialogue: Dialogue, lock: bool = 
         return found
     assert dialogue.id is not None
     report = Report(dialogue_id=dialogue.id)
+    if session.info.get(READ_ONLY):
+        return report
     try:
         async with session.begin_nested():
             session.add(report)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.access import Access, SessionDep, SettingsDep, allow, writes_when_read
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
@@ -239,6 +239,7 @@ async def invite_form(
 
 
 @router.get("/notices")
+@writes_when_read  # shown notices are marked as read
 async def notices_page(
     request: Request, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
 ) -> Response:
