@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.config import Settings
-from dialogue.sqlite_driver import one_trip_dbapi, run_in_loop
+from dialogue.sqlite_driver import one_trip_dbapi, run_in_loop, switch_query_only
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -60,7 +60,8 @@ def _sqlite_on_begin(conn: Any) -> None:
     run_in_loop(raw, False)  # BEGIN may wait for another process's lock: not on the loop
     # A read that writes would upgrade its snapshot outside the writers' queue and fail at
     # random under load; SQLite refuses it at once instead, so tests catch it.
-    conn.exec_driver_sql(f"PRAGMA query_only={int(readonly)}")
+    if switch_query_only(raw, readonly):
+        conn.exec_driver_sql(f"PRAGMA query_only={int(readonly)}")
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
     run_in_loop(raw, options.get("in_loop", False))
 
