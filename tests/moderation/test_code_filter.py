@@ -211,6 +211,22 @@ class TestPages:
         assert everything.status_code == 200  # "any code" sends an empty value
         assert f'id="thread-{coded.threads["funded"]}"' in everything.text
 
+    async def test_thread_page_shows_a_posts_codes_to_code_readers_only(self, coded: Coded) -> None:
+        path = f"/threads/{coded.threads['plain']}"
+        voice = coded.codes["voice"]
+        link = f'href="/d/{coded.scene.slug}/themes/{coded.scene.theme.id}?code={voice}"'
+        for who in CODE_READERS:
+            page = await self.page(coded, who, path)
+            start = page.text.index(f'id="post-{coded.posts["voice"]}"')
+            post = page.text[start : page.text.index("</article>", start)]
+            assert 'class="post-codes"' in post and link in post, who
+            assert ">Survivor voice</a>" in post
+            assert page.text.count('class="post-codes"') == 1  # the opening post has none
+        for who in REFUSED:
+            page = await self.page(coded, who, path)
+            assert page.status_code == 200
+            assert "Survivor voice" not in page.text and "post-codes" not in page.text, who
+
     async def test_search_page_by_code_for_code_readers_only(self, coded: Coded) -> None:
         voice = coded.codes["voice"]
         page = await self.page(coded, "advisor", "/search", code=voice)

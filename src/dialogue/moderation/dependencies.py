@@ -41,6 +41,15 @@ async def code_filter(
     return codebook.coded_posts(code)
 
 
+async def codes_shown(
+    *, session: AsyncSession, access: Access, post_ids: Sequence[int]
+) -> dict[int, list[Code]]:
+    """The codes on each of these posts, for those who may read the codebook; else none."""
+    if not access.can(Action.CODEBOOK_READ):
+        return {}
+    return await codebook.codes_by_post(session=session, post_ids=post_ids)
+
+
 async def codes_offered(*, session: AsyncSession, access: Access) -> Sequence[Code]:
     """The codes a page offers to filter by: none to those who may not read the codebook."""
     if not access.can(Action.CODEBOOK_READ):

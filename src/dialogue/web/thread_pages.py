@@ -15,7 +15,7 @@ from dialogue.dialogues.conduct import Clause, parse_clauses
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.errors import DialogueError
 from dialogue.events.publish import commit
-from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered
+from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered, codes_shown
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
@@ -187,6 +187,7 @@ async def _thread_page(
         "can_react": access.user is not None and access.can(Action.POST_REACT),
         "can_flag": access.user is not None and access.can(Action.POST_FLAG),
         "can_unmask": access.can(Action.AUTHOR_UNMASK),
+        "codes": await codes_shown(session=session, access=access, post_ids=ids),
         "clauses": await conduct_clauses(session, access.require_dialogue()),
         "form": form,
         "new_client_id": new_client_id,
