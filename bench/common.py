@@ -7,6 +7,7 @@ measured is what ships. CPU and peak memory are read from /proc of the server pr
 from __future__ import annotations
 
 import asyncio
+import multiprocessing as mp
 import os
 import shutil
 import socket
@@ -17,8 +18,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/x.py` puts bench/ first, not the repo
@@ -36,6 +38,7 @@ from dialogue.migrations import upgrade  # noqa: E402
 from dialogue.policy import Role  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -142,6 +145,30 @@ async def seed(
         await database.dispose()
 
 
+async def seed_dialogues(
+    database_url: str, *, writers: int, dialogues: int, slug: str = "bench"
+) -> list[Seeded]:
+    """Migrate, then `dialogues` dialogues sharing `writers` members round-robin.
+
+    Writer w is member `w // dialogues` of dialogue `w % dialogues` (see `writer_of`). One
+    dialogue is slugged `slug`, as `seed` makes it; several are `slug-0`, `slug-1`...
+    """
+    return [
+        await seed(
+            database_url,
+            writers=len(range(d, writers, dialogues)),
+            slug=slug if dialogues == 1 else f"{slug}-{d}",
+            migrate=d == 0,
+        )
+        for d in range(dialogues)
+    ]
+
+
+def writer_of(seeded: list[Seeded], w: int) -> tuple[Seeded, int]:
+    """The dialogue writer w posts in, and its index among that dialogue's writers."""
+    return seeded[w % len(seeded)], w // len(seeded)
+
+
 async def open_threads(base_url: str, seeded: Seeded) -> None:
     """One thread per writer, made through the API of a running server."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
@@ -212,8 +239,7 @@ class ServerProcess:
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server process so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return cpu_seconds(self.pid)
 
     def memory_kib(self) -> dict[str, int]:
         """VmHWM (peak resident set) and VmRSS, in KiB."""
@@ -238,6 +264,63 @@ class ServerProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, all its threads, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def share_out(items: list[T], parts: int) -> list[list[T]]:
+    """`items` dealt round-robin into at most `parts` non-empty shares."""
+    return [share for share in (items[p::parts] for p in range(parts)) if share]
+
+
+class Workers:
+    """Processes forked from this one, one per share of the work, released together.
+
+    Each runs `target(pipe, share, go, *args)`: it waits for the `go` event, does its share
+    and sends one report (a dict) down `pipe`. A load generator spread this way is not
+    held to one core, so it is less likely to be what a benchmark measures.
+    """
+
+    def __init__(self, target: Callable[..., None], shares: list[Any], *args: Any) -> None:
+        context = mp.get_context("fork")
+        self.go = context.Event()
+        self.pipes: list[Pipe] = []
+        self.procs = []
+        for share in shares:
+            parent, child = context.Pipe()
+            proc = context.Process(target=target, args=(child, share, self.go, *args), daemon=True)
+            proc.start()
+            self.pipes.append(parent)
+            self.procs.append(proc)
+
+    def start(self) -> None:
+        self.go.set()
+
+    def reports(self, timeout: float) -> list[dict[str, Any]]:
+        """Every worker's report, then the workers ended (killed if they linger)."""
+        try:
+            found = []
+            for pipe, proc in zip(self.pipes, self.procs, strict=True):
+                if not pipe.poll(timeout):
+                    raise TimeoutError(f"worker {proc.pid} did not report in {timeout} s")
+                try:
+                    found.append(pipe.recv())
+                except EOFError:
+                    proc.join(timeout=10)
+                    raise RuntimeError(
+                        f"worker {proc.pid} exited ({proc.exitcode}) without reporting"
+                    ) from None
+            return found
+        finally:
+            for proc in self.procs:
+                proc.join(timeout=10)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join()
 
 
 def percentile(sorted_values: list[float], p: float) -> float:

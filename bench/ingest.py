@@ -5,7 +5,14 @@ Many writers, each closed-loop (the next post goes when the last is acknowledged
 hook running, and every acknowledged post id is looked up in the database file: an ack
 is only worth something if the post survives a crash.
 
+The writers are dealt round-robin over `--procs` worker processes, so the load generator is
+not held to one core (its CPU seconds are printed beside the server's), and over
+`--dialogues` dialogues. With one dialogue every post is fanned out to every writer's
+socket; with as many dialogues as writers each post reaches only its own writer's socket,
+which measures the write path rather than the N² fan-out.
+
     python bench/ingest.py --writers 50 --duration 15
+    python bench/ingest.py --writers 50 --duration 15 --procs 2 --dialogues 50
 """
 
 from __future__ import annotations
@@ -16,119 +23,177 @@ import json
 import sqlite3
 import time
 import uuid
+from dataclasses import dataclass
+from multiprocessing.connection import Connection as Pipe
+from multiprocessing.synchronize import Event as MpEvent
 from pathlib import Path
 from typing import Any
 
 import httpx
+import wsclient
 from common import (
-    Seeded,
     ServerProcess,
+    Workers,
     cleanup,
     machine,
     open_threads,
     percentile,
-    seed,
+    seed_dialogues,
+    share_out,
     sqlite_url,
     workdir,
+    writer_of,
 )
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 
-async def over_websockets(server: ServerProcess, seeded: Seeded, duration: float) -> dict[str, Any]:
-    acked: list[int] = []
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    stop_at = time.monotonic() + duration
+@dataclass(frozen=True)
+class Writer:
+    """One closed-loop writer: its number, dialogue, token and thread."""
 
-    async def writer(w: int) -> None:
-        url = f"{server.ws_url}/ws/dialogues/{seeded.slug}"
-        headers = {"Authorization": f"Bearer {seeded.writer_tokens[w]}"}
+    n: int
+    slug: str
+    token: str
+    thread_id: int
+
+
+@dataclass
+class Tally:
+    """What one worker process saw: acked ids, their latencies, errors by code."""
+
+    acked: list[int]
+    latencies: list[float]
+    errors: dict[str, int]
+
+    def error(self, code: str) -> None:
+        self.errors[code] = self.errors.get(code, 0) + 1
+
+
+class Answer:
+    """The answer a writer waits for; every other frame on its socket is read and dropped."""
+
+    def __init__(self) -> None:
+        self.client_id = ""
+        self.key = b""
+        self.future: asyncio.Future[dict[str, Any]] | None = None
+
+    def expect(self, client_id: str) -> asyncio.Future[dict[str, Any]]:
+        self.client_id, self.key = client_id, client_id.encode()
+        self.future = asyncio.get_running_loop().create_future()
+        return self.future
+
+    def on_text(self, payload: bytes) -> None:
+        future = self.future
+        if future is None or future.done() or self.key not in payload:
+            return  # events, presence: this writer only waits for its answer
+        reply = json.loads(payload)
+        if reply.get("client_id") == self.client_id:
+            future.set_result(reply)
+
+
+async def ws_writer(ws_url: str, writer: Writer, stop_at: float, tally: Tally) -> None:
+    url = f"{ws_url}/ws/dialogues/{writer.slug}"
+    headers = {"Authorization": f"Bearer {writer.token}"}
+    n = 0
+    while time.monotonic() < stop_at:
+        answer = Answer()
+        try:
+            sock = await wsclient.connect(url, answer.on_text, headers)
+        except (OSError, TimeoutError, ConnectionError) as exc:
+            tally.error(f"connect {type(exc).__name__}")
+            await asyncio.sleep(0.1)
+            continue
+        try:
+            while time.monotonic() < stop_at:
+                client_id = str(uuid.uuid4())
+                reply = answer.expect(client_id)
+                frame = {
+                    "type": "post.create",
+                    "client_id": client_id,
+                    "thread_id": writer.thread_id,
+                    "body": f"Ingest {writer.n}/{n}: a contribution of ordinary length, "
+                    "one sentence.",
+                }
+                sent = time.monotonic()
+                sock.send_text(json.dumps(frame))
+                n += 1
+                either: set[asyncio.Future[Any]] = {reply, sock.closed}
+                await asyncio.wait(either, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+                if reply.done():
+                    message = reply.result()
+                    if message["type"] == "ack":
+                        tally.acked.append(int(message["post_id"]))
+                        tally.latencies.append((time.monotonic() - sent) * 1000)
+                    else:
+                        tally.error(str(message.get("code", "?")))
+                elif sock.closed.done():
+                    # A server error while posting ends the socket: count it and reconnect,
+                    # as the browser client does.
+                    tally.error(f"closed {sock.closed.result()}")
+                    break
+                else:
+                    tally.error("no answer in 60 s")
+                    break
+        finally:
+            sock.close()
+
+
+async def http_writer(base_url: str, writer: Writer, stop_at: float, tally: Tally) -> None:
+    headers = {"Authorization": f"Bearer {writer.token}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
         n = 0
         while time.monotonic() < stop_at:
+            sent = time.monotonic()
+            n += 1
             try:
-                async with connect(url, additional_headers=headers, compression=None) as ws:
-                    while time.monotonic() < stop_at:
-                        await post_one(ws, w, n)
-                        n += 1
-            except ConnectionClosed as exc:
-                # A server error while posting ends the socket: count it and reconnect, as
-                # the browser client does.
-                code = f"closed {exc.rcvd.code if exc.rcvd else 'abnormally'}"
-                errors[code] = errors.get(code, 0) + 1
-                n += 1
-
-    async def post_one(ws: ClientConnection, w: int, n: int) -> None:
-        client_id = str(uuid.uuid4())
-        frame = {
-            "type": "post.create",
-            "client_id": client_id,
-            "thread_id": seeded.thread_ids[w],
-            "body": f"Ingest {w}/{n}: a contribution of ordinary length, one sentence.",
-        }
-        sent = time.monotonic()
-        await ws.send(json.dumps(frame))
-        while True:
-            reply = json.loads(await asyncio.wait_for(ws.recv(), 60))
-            if reply.get("client_id") != client_id:
-                continue  # events, presence: this writer only waits for its answer
-            if reply["type"] == "ack":
-                acked.append(int(reply["post_id"]))
-                latencies.append((time.monotonic() - sent) * 1000)
-            else:
-                errors[reply.get("code", "?")] = errors.get(reply.get("code", "?"), 0) + 1
-            return
-
-    began = time.monotonic()
-    await asyncio.gather(*(writer(w) for w in range(len(seeded.writer_tokens))))
-    return _summary("websocket", acked, latencies, errors, time.monotonic() - began)
-
-
-async def over_http(server: ServerProcess, seeded: Seeded, duration: float) -> dict[str, Any]:
-    acked: list[int] = []
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    stop_at = time.monotonic() + duration
-
-    async def writer(w: int) -> None:
-        headers = {"Authorization": f"Bearer {seeded.writer_tokens[w]}"}
-        async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=60) as http:
-            n = 0
-            while time.monotonic() < stop_at:
-                sent = time.monotonic()
                 r = await http.post(
-                    f"/api/v1/threads/{seeded.thread_ids[w]}/posts",
+                    f"/api/v1/threads/{writer.thread_id}/posts",
                     json={
-                        "body": f"Ingest {w}/{n}: a contribution of ordinary length.",
+                        "body": f"Ingest {writer.n}/{n}: a contribution of ordinary length.",
                         "client_id": str(uuid.uuid4()),
                     },
                 )
-                if r.status_code == 201:
-                    acked.append(int(r.json()["id"]))
-                    latencies.append((time.monotonic() - sent) * 1000)
-                else:
-                    errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
-                n += 1
+            except httpx.TransportError as exc:
+                # No answer (60 s) or a dropped connection: the post may still commit, and
+                # then it is simply not counted as acknowledged.
+                tally.error(type(exc).__name__)
+                continue
+            if r.status_code == 201:
+                tally.acked.append(int(r.json()["id"]))
+                tally.latencies.append((time.monotonic() - sent) * 1000)
+            else:
+                tally.error(str(r.status_code))
 
-    began = time.monotonic()
-    await asyncio.gather(*(writer(w) for w in range(len(seeded.writer_tokens))))
-    return _summary("http", acked, latencies, errors, time.monotonic() - began)
 
+def worker(
+    pipe: Pipe,
+    writers: list[Writer],
+    go: MpEvent,
+    transport: str,
+    server: ServerProcess,
+    duration: float,
+) -> None:
+    """Worker process: run this share of the writers for `duration` once released, report."""
+    go.wait()
+    cpu_before, began = time.process_time(), time.monotonic()
+    tally = Tally([], [], {})
+    stop_at = began + duration
 
-def _summary(
-    name: str, acked: list[int], latencies: list[float], errors: dict[str, int], seconds: float
-) -> dict[str, Any]:
-    ordered = sorted(latencies)
-    return {
-        "transport": name,
-        "acked": len(acked),
-        "seconds": round(seconds, 2),
-        "acked_per_s": round(len(acked) / seconds, 1),
-        "ack_p50_ms": round(percentile(ordered, 50), 1),
-        "ack_p99_ms": round(percentile(ordered, 99), 1),
-        "errors": errors,
-        "ids": acked,
-    }
+    async def run() -> None:
+        if transport == "websocket":
+            await asyncio.gather(*(ws_writer(server.ws_url, w, stop_at, tally) for w in writers))
+        else:
+            await asyncio.gather(*(http_writer(server.url, w, stop_at, tally) for w in writers))
+
+    asyncio.run(run())
+    pipe.send(
+        {
+            "acked": tally.acked,
+            "latencies": tally.latencies,
+            "errors": tally.errors,
+            "seconds": time.monotonic() - began,
+            "cpu_s": time.process_time() - cpu_before,
+        }
+    )
 
 
 def surviving(database: Path, ids: list[int]) -> int:
@@ -141,19 +206,45 @@ def surviving(database: Path, ids: list[int]) -> int:
 def one_run(transport: str, args: argparse.Namespace) -> dict[str, Any]:
     directory = workdir("ingest")
     database = sqlite_url(directory)
-    seeded = asyncio.run(seed(database, writers=args.writers))
+    seeded = asyncio.run(seed_dialogues(database, writers=args.writers, dialogues=args.dialogues))
     server = ServerProcess.dialogue(database, directory).start()
     try:
-        asyncio.run(open_threads(server.url, seeded))
+        for dialogue in seeded:
+            asyncio.run(open_threads(server.url, dialogue))
+        writers = []
+        for w in range(args.writers):
+            dialogue, i = writer_of(seeded, w)
+            writers.append(
+                Writer(w, dialogue.slug, dialogue.writer_tokens[i], dialogue.thread_ids[i])
+            )
+        workers = Workers(worker, share_out(writers, args.procs), transport, server, args.duration)
         cpu_before = server.cpu_seconds()
-        run = over_websockets if transport == "websocket" else over_http
-        result = asyncio.run(run(server, seeded, args.duration))
+        workers.start()
+        reports = workers.reports(timeout=args.duration + 120)
         cpu = server.cpu_seconds() - cpu_before
-        result["server_cpu_ms_per_ack"] = round(cpu / max(result["acked"], 1) * 1000, 2)
         server.kill()
-        ids = result.pop("ids")
-        result["durable_after_sigkill"] = f"{surviving(directory / 'bench.db', ids)}/{len(ids)}"
-        return result
+        ids = [i for r in reports for i in r["acked"]]
+        latencies = sorted(ms for r in reports for ms in r["latencies"])
+        errors: dict[str, int] = {}
+        for r in reports:
+            for code, count in r["errors"].items():
+                errors[code] = errors.get(code, 0) + count
+        seconds = max(r["seconds"] for r in reports)
+        return {
+            "transport": transport,
+            "dialogues": args.dialogues,
+            "procs": len(reports),
+            "acked": len(ids),
+            "seconds": round(seconds, 2),
+            "acked_per_s": round(len(ids) / seconds, 1),
+            "ack_p50_ms": round(percentile(latencies, 50), 1),
+            "ack_p99_ms": round(percentile(latencies, 99), 1),
+            "errors": errors,
+            "server_cpu_ms_per_ack": round(cpu / max(len(ids), 1) * 1000, 2),
+            "server_cpu_s": round(cpu, 2),
+            "loadgen_cpu_s": round(sum(r["cpu_s"] for r in reports), 2),
+            "durable_after_sigkill": f"{surviving(directory / 'bench.db', ids)}/{len(ids)}",
+        }
     finally:
         server.stop()
         if args.keep:
@@ -167,9 +258,15 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=50)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--transport", choices=("websocket", "http", "both"), default="both")
+    parser.add_argument("--procs", type=int, default=2, help="load generator processes")
+    parser.add_argument("--dialogues", type=int, default=1, help="writers spread round-robin")
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
     args = parser.parse_args()
+    if not 1 <= args.dialogues <= args.writers:
+        parser.error("--dialogues must be between 1 and --writers")
+    if args.procs < 1:
+        parser.error("--procs must be at least 1")
     print("machine:", machine(), "args:", vars(args), flush=True)
     transports = ["websocket", "http"] if args.transport == "both" else [args.transport]
     results = []
