@@ -49,10 +49,12 @@ async def main(posts: int, directory: Path) -> None:
             def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
                 statements.append(" ".join(statement.split()[:4]))
 
-            engine = app.state.database.engine.sync_engine
-            event.listen(engine, "before_cursor_execute", count)
+            engines = app.state.database.sync_engines
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", count)
             await client.post(path, json={"body": "Counted"}, headers=headers)
-            event.remove(engine, "before_cursor_execute", count)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", count)
             print(f"statements for one post: {len(statements)}")
             for statement in statements:
                 print("   ", statement)

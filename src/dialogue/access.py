@@ -61,6 +61,19 @@ def writes_when_read(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
+QUEUED_WRITE = "queued_write"
+
+
+def queued_write(endpoint: Endpoint) -> Endpoint:
+    """Mark a route whose change is made by a writer task (`PostWriter`), not in its session.
+
+    The request itself only reads (who asks, may they); holding the write lock while its
+    change waits in the writer's queue would make it wait on itself.
+    """
+    setattr(endpoint, QUEUED_WRITE, True)
+    return endpoint
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session; it ends before the response is sent (see `SessionDep`).
 
@@ -68,8 +81,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     on a read-only snapshot (`Database.reader`).
     """
     database: Database = request.app.state.database
-    reads = request.method in csrf.SAFE_METHODS and not getattr(
-        request.scope.get("endpoint"), WRITES_WHEN_READ, False
+    endpoint = request.scope.get("endpoint")
+    reads = getattr(endpoint, QUEUED_WRITE, False) or (
+        request.method in csrf.SAFE_METHODS and not getattr(endpoint, WRITES_WHEN_READ, False)
     )
     scope = database.reader() if reads else database.writing()
     async with scope as session:

@@ -26,6 +26,7 @@ from dialogue.moderation import api as moderation_api
 from dialogue.ratelimit import RateLimiter
 from dialogue.synthesis import api as synthesis_api
 from dialogue.threads import api as threads_api
+from dialogue.threads.writer import PostWriter
 from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
 from dialogue.web.templating import create_templates
 
@@ -48,11 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.doorbell = doorbell = Doorbell()
         unsubscribe = broker.subscribe(doorbell.ring)
         app.state.hub = hub = Hub(database=database, broker=broker, instance_id=uuid.uuid4().hex)
+        app.state.post_writer = post_writer = PostWriter(database, broker)
         await broker.start()
         await hub.start()
+        post_writer.start()
         try:
             yield
         finally:
+            await post_writer.stop()
             await hub.stop()
             unsubscribe()
             await broker.stop()

@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.config import Settings
-from dialogue.sqlite_driver import one_trip_dbapi, run_in_loop, switch_query_only
+from dialogue.sqlite_driver import one_trip_dbapi, run_in_loop
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,25 +51,38 @@ def _sqlite_on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoo
     cursor.close()
 
 
+def _sqlite_reader_on_connect(
+    dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry
+) -> None:
+    # A read that writes would upgrade its snapshot outside the writers' queue and fail at
+    # random under load; SQLite refuses it at once instead, so tests catch it. Readers have
+    # connections of their own: switching a connection between reading and writing makes
+    # SQLite prepare every statement again (1.4 ms a post).
+    _sqlite_on_connect(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=1")
+    cursor.close()
+
+
 def _sqlite_on_begin(conn: Any) -> None:
-    # Read-only work (page views, catch-up reads) runs deferred on a WAL snapshot, so it
-    # never waits behind or blocks a writer.
-    options = conn.get_execution_options()
-    readonly = options.get("readonly", False)
     raw = conn.connection.dbapi_connection
     run_in_loop(raw, False)  # BEGIN may wait for another process's lock: not on the loop
-    # A read that writes would upgrade its snapshot outside the writers' queue and fail at
-    # random under load; SQLite refuses it at once instead, so tests catch it.
-    if switch_query_only(raw, readonly):
-        conn.exec_driver_sql(f"PRAGMA query_only={int(readonly)}")
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
-    run_in_loop(raw, options.get("in_loop", False))
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    run_in_loop(raw, conn.get_execution_options().get("in_loop", False))
 
 
-def configure_sqlite(sync_engine: Any) -> None:
+def _sqlite_reader_on_begin(conn: Any) -> None:
+    # Read-only work (page views, catch-up reads) runs deferred on a WAL snapshot, so it
+    # never waits behind or blocks a writer.
+    conn.exec_driver_sql("BEGIN")
+
+
+def configure_sqlite(sync_engine: Any, *, reader: bool = False) -> None:
     """Attach the connection rules to an engine (async or the sync one Alembic uses)."""
-    event.listen(sync_engine, "connect", _sqlite_on_connect)
-    event.listen(sync_engine, "begin", _sqlite_on_begin)
+    event.listen(
+        sync_engine, "connect", _sqlite_reader_on_connect if reader else _sqlite_on_connect
+    )
+    event.listen(sync_engine, "begin", _sqlite_reader_on_begin if reader else _sqlite_on_begin)
 
 
 class Database:
@@ -85,8 +98,12 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.is_sqlite = url.startswith("sqlite")
         self.write_lock: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
+        # On SQLite readers have an engine (and connections) of their own, see
+        # `_sqlite_reader_on_connect`; PostgreSQL readers share the pool.
+        self.read_engine = create_async_engine(url, **kwargs) if self.is_sqlite else self.engine
         if self.is_sqlite:
             configure_sqlite(self.engine.sync_engine)
+            configure_sqlite(self.read_engine.sync_engine, reader=True)
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -97,7 +114,7 @@ class Database:
             expire_on_commit=False,
         )
         self.reader_sessionmaker = async_sessionmaker(
-            self.engine.execution_options(readonly=True),
+            self.read_engine,
             class_=AsyncSession,
             expire_on_commit=False,
             info={READ_ONLY: True},  # services that would create on first read can ask
@@ -125,8 +142,16 @@ class Database:
         """A session for reads only: it must not write (on SQLite it cannot: `query_only`)."""
         return self.reader_sessionmaker()
 
+    @property
+    def sync_engines(self) -> list[Any]:
+        """Each engine's synchronous face, for event listeners that must see every statement."""
+        engines = [self.engine, self.read_engine]
+        return [e.sync_engine for e in dict.fromkeys(engines)]
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def as_utc(value: datetime) -> datetime:

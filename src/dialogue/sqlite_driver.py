@@ -101,27 +101,12 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("in_loop", "query_only")
+    __slots__ = ("in_loop",)
     _cursor_cls = OneTripCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         self.in_loop = False
-        self.query_only = False
-
-
-def switch_query_only(dbapi_connection: Any, readonly: bool) -> bool:
-    """Whether `PRAGMA query_only` must be set to `readonly` now: only when it changes.
-
-    Setting it makes SQLite prepare every statement again (it measured 1.4 ms a post when
-    set on every transaction), so a connection remembers what it has.
-    """
-    if not isinstance(dbapi_connection, OneTripConnection):
-        return readonly  # other connections (Alembic's) start writable and only write
-    if dbapi_connection.query_only == readonly:
-        return False
-    dbapi_connection.query_only = readonly
-    return True
 
 
 def run_in_loop(dbapi_connection: Any, in_loop: bool) -> None:

@@ -30,7 +30,7 @@ class Cost:
 def measured(app: FastAPI) -> Iterator[Cost]:
     """Count the SQL statements sent and the Post rows loaded into sessions meanwhile."""
     cost = Cost()
-    engine = app.state.database.engine.sync_engine
+    engines = app.state.database.sync_engines
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         cost.statements.append(statement)
@@ -39,12 +39,14 @@ def measured(app: FastAPI) -> Iterator[Cost]:
         if isinstance(instance, Post):
             cost.posts_loaded += 1
 
-    event.listen(engine, "before_cursor_execute", on_execute)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(Session, "loaded_as_persistent", on_load)
     try:
         yield cost
     finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(Session, "loaded_as_persistent", on_load)
 
 

@@ -210,16 +210,18 @@ class TestWhoMaySee:
 @contextmanager
 def counted_queries(app: FastAPI) -> Iterator[list[str]]:
     statements: list[str] = []
-    engine = app.state.database.engine.sync_engine
+    engines = app.state.database.sync_engines
 
     def count(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
 
 
 class TestPaging:

@@ -19,6 +19,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import ModerationMode, Theme
 from dialogue.threads import service as threads
 from dialogue.threads.models import Post, Thread
+from dialogue.threads.presenters import PostFields
 
 
 def as_written(stage: Stage, thread_index: int) -> Theme:
@@ -50,7 +51,7 @@ def quote_consent(stage: Stage, author: str, anonymous: bool) -> str:
 async def write(stage: Stage, step: Write) -> None:
     spec = step.post
     if spec.thread not in stage.threads:
-        thread, post, _created = await threads.create_thread(
+        thread, written, _created = await threads.create_thread(
             session=stage.session,
             dialogue=stage.dialogue,
             theme=as_written(stage, spec.thread),
@@ -64,6 +65,7 @@ async def write(stage: Stage, step: Write) -> None:
         )
         thread.created_at = step.at
         stage.threads[spec.thread] = thread
+        post = await _loaded(stage, written)
     else:
         thread = stage.threads[spec.thread]
         post = await _reply(stage, spec, thread)
@@ -74,8 +76,15 @@ async def write(stage: Stage, step: Write) -> None:
     stage.posts[spec.key] = post
 
 
+async def _loaded(stage: Stage, written: PostFields) -> Post:
+    """The written post as a loaded row, to date it like the rest of the history."""
+    post = await stage.session.get(Post, written.id)
+    assert post is not None
+    return post
+
+
 async def _reply(stage: Stage, spec: PostSpec, thread: Thread) -> Post:
-    post, _created = await threads.create_post(
+    written, _created = await threads.create_post(
         session=stage.session,
         dialogue=stage.dialogue,
         theme=as_written(stage, spec.thread),
@@ -88,7 +97,7 @@ async def _reply(stage: Stage, spec: PostSpec, thread: Thread) -> Post:
         anonymous=spec.anonymous,
         quote_consent=quote_consent(stage, spec.author, spec.anonymous),
     )
-    return post
+    return await _loaded(stage, written)
 
 
 async def react(stage: Stage, step: React) -> None:
@@ -101,7 +110,7 @@ async def hold(stage: Stage, step: Hold) -> None:
     """The one queued post: the dialogue goes to pre-moderation for it and back again."""
     await _set_moderation(stage, ModerationMode.PRE, step)
     spec = stage.content.pending
-    post, _created = await threads.create_post(
+    written, _created = await threads.create_post(
         session=stage.session,
         dialogue=stage.dialogue,
         theme=as_written(stage, spec.thread),
@@ -113,6 +122,7 @@ async def hold(stage: Stage, step: Hold) -> None:
         client_id="demo-pending",
         quote_consent=quote_consent(stage, spec.author, False),
     )
+    post = await _loaded(stage, written)
     post.created_at = step.at
     stage.session.add(post)
     stage.backdates.date_events(stage.session, step.at, data=True)

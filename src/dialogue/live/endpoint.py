@@ -99,7 +99,7 @@ async def _receive(websocket: WebSocket, connection: Connection, access: SocketA
 
 async def _post(websocket: WebSocket, connection: Connection, frame: PostCreateFrame) -> None:
     try:
-        post, _created = await create_post_from_frame(websocket, connection=connection, frame=frame)
+        written = await create_post_from_frame(websocket, connection=connection, frame=frame)
     except DialogueError as exc:
         connection.push(_refusal(frame, exc.code, exc.message))
         return
@@ -109,6 +109,7 @@ async def _post(websocket: WebSocket, connection: Connection, frame: PostCreateF
         # Nothing was committed: the client retries with the same client_id.
         connection.push(_refusal(frame, "busy", _("The server is busy. Please try again.")))
         return
+    post = written.post
     connection.push(
         dumps(
             {"type": "ack", "client_id": frame.client_id, "post_id": post.id, "status": post.status}

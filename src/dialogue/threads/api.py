@@ -7,53 +7,29 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.requests import HTTPConnection
 
-from dialogue.access import MAX_ID, Access, SessionDep, allow
+from dialogue.access import MAX_ID, Access, SessionDep, allow, queued_write
 from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Theme
-from dialogue.errors import Forbidden, Invalid, NotFound, RateLimited
+from dialogue.errors import Forbidden, Invalid
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
 from dialogue.moderation.dependencies import CodeParam, code_filter
-from dialogue.policy import Action, Viewer
-from dialogue.ratelimit import RateLimiter
+from dialogue.policy import Action
 from dialogue.threads import queries, search
 from dialogue.threads import service as threads
+from dialogue.threads.guards import guard_post_rate, visible_post, visible_thread
 from dialogue.threads.models import Post, Thread
-from dialogue.threads.presenters import post_data, shows_content, thread_data
+from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.schemas import PostCreate, PostUpdate, ReactionIn, ThreadCreate
+from dialogue.threads.writer import NewReply, PostWriter
 
 router = APIRouter(tags=["threads"])
 
 
-def guard_post_rate(connection: HTTPConnection, user_id: int) -> None:
-    """Posting is rate-limited per account, on every path that creates posts (HTTP, forms,
-    websocket)."""
-    limiter: RateLimiter = connection.app.state.post_limiter
-    key = str(user_id)
-    wait = limiter.retry_after(key)
-    if wait is not None:
-        raise RateLimited(_("You are posting too fast. Please wait a moment."), retry_after=wait)
-    limiter.hit(key)
-
-
-def visible_post(post: Post, viewer: Viewer) -> Post:
-    """A post the viewer may not see answers 404, exactly like one that does not exist."""
-    if not shows_content(post, viewer):
-        raise NotFound(_("Not found."))
-    return post
-
-
-def visible_thread(thread: Thread, viewer: Viewer) -> Thread:
-    if thread.status != "published" and not viewer.is_staff and thread.author_id != viewer.user_id:
-        raise NotFound(_("Not found."))
-    return thread
-
-
-async def _post_out(access: Access, session: SessionDep, post: Post) -> dict[str, Any]:
+async def _post_out(access: Access, session: SessionDep, post: PostFields) -> dict[str, Any]:
     found = await queries.post_with_author(session=session, post_id=post.id or 0)
     assert found is not None
     counts = await queries.reaction_counts(session=session, post_ids=[post.id or 0])
@@ -165,6 +141,7 @@ async def list_posts(
 
 
 @router.post("/threads/{thread_id}/posts", status_code=201)
+@queued_write
 async def create_post(
     request: Request,
     body: PostCreate,
@@ -174,24 +151,25 @@ async def create_post(
     user = access.require_user()
     thread = visible_thread(access.resources["thread_id"], access.viewer)
     guard_post_rate(request, user.id or 0)
-    theme = await _theme_of(session, thread)
-    post, created = await threads.create_post(
-        session=session,
-        dialogue=access.require_dialogue(),
-        theme=theme,
-        thread=thread,
-        user=user,
-        membership=access.membership,
-        body=body.body,
-        parent_id=body.parent_id,
-        client_id=body.client_id,
-        anonymous=body.anonymous,
-        quote_consent=body.quote_consent,
+    await session.commit()  # end the read: its connection is not held while the post waits
+    writer: PostWriter = request.app.state.post_writer
+    written = await writer.write(
+        NewReply(
+            user_id=user.id or 0,
+            thread_id=thread.id or 0,
+            body=body.body,
+            parent_id=body.parent_id,
+            client_id=body.client_id,
+            anonymous=body.anonymous,
+            quote_consent=body.quote_consent,
+        )
     )
-    await commit(session)
-    if created:  # everything the answer shows is in hand: no second transaction to read it
-        return JSONResponse(post_data(post, user, viewer=access.viewer), status_code=201)
-    return JSONResponse(await _post_out(access, session, post), status_code=200)
+    post = written.post
+    if written.created:  # everything the answer shows is in hand: no second read
+        return JSONResponse(post_data(post, user, viewer=written.viewer), status_code=201)
+    counts = await queries.reaction_counts(session=session, post_ids=[post.id or 0])
+    data = post_data(post, user, counts=counts[post.id or 0], viewer=written.viewer)
+    return JSONResponse(data, status_code=200)
 
 
 async def _theme_of(session: SessionDep, thread: Thread) -> Theme:

@@ -6,12 +6,49 @@ author is masked the same way on every path.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from dialogue.accounts.models import User
 from dialogue.i18n import gettext as _
 from dialogue.policy import Viewer
-from dialogue.threads.models import Post, PostStatus, Thread
+from dialogue.threads.models import PostStatus, Thread
+
+
+class PostFields(Protocol):
+    """What presenters read of a post: a loaded `Post`, or a `PostRow` just inserted."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def dialogue_id(self) -> int: ...
+    @property
+    def thread_id(self) -> int: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def author_id(self) -> int | None: ...
+    @property
+    def anonymous(self) -> bool: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def body_html(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reply_count(self) -> int: ...
+    @property
+    def highlighted(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def edited_at(self) -> datetime | None: ...
+    @property
+    def moderated_at(self) -> datetime | None: ...
+
 
 ANONYMOUS_NAME = "Anonymous participant"
 EMPTY_COUNTS = {"agree": 0, "disagree": 0, "pass": 0}
@@ -21,7 +58,7 @@ def iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def author_fields(post: Post, author: User | None) -> dict[str, Any]:
+def author_fields(post: PostFields, author: User | None) -> dict[str, Any]:
     if post.anonymous:
         return {"author": None, "author_name": _(ANONYMOUS_NAME)}
     if author is None:
@@ -37,7 +74,7 @@ def author_fields(post: Post, author: User | None) -> dict[str, Any]:
     }
 
 
-def shows_content(post: Post, viewer: Viewer | None) -> bool:
+def shows_content(post: PostFields, viewer: Viewer | None) -> bool:
     """Published content to everyone; anything else only to its author and to staff."""
     if post.status == PostStatus.PUBLISHED:
         return True
@@ -47,7 +84,7 @@ def shows_content(post: Post, viewer: Viewer | None) -> bool:
 
 
 def post_data(
-    post: Post,
+    post: PostFields,
     author: User | None,
     *,
     counts: dict[str, int] | None = None,

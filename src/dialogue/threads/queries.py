@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select as ModelSelect
 
 from dialogue.accounts.models import User
+from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.policy import Viewer
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, Thread
 
@@ -192,3 +195,49 @@ async def revisions(*, session: AsyncSession, post_id: int) -> Sequence[PostRevi
             .order_by(col(PostRevision.id))
         )
     ).all()
+
+
+@dataclass(frozen=True, slots=True)
+class PostingContext:
+    user: User
+    membership: Membership | None
+    dialogue: Dialogue
+    theme: Theme
+    thread: Thread
+
+
+# Built once: composing a statement costs more than running it on the write path's hot loop.
+# sqlmodel's `select` takes at most four entities; its `Select` takes any number.
+_POSTING_CONTEXT = cast(
+    "ModelSelect[tuple[User, Membership | None, Dialogue, Theme, Thread]]",
+    ModelSelect(User, Membership, Dialogue, Theme, Thread)
+    .select_from(Thread)
+    .join(Dialogue, col(Dialogue.id) == col(Thread.dialogue_id))
+    .join(Theme, col(Theme.id) == col(Thread.theme_id))
+    .join(User, col(User.id) == bindparam("user_id"))
+    .outerjoin(
+        Membership,
+        and_(
+            col(Membership.dialogue_id) == col(Thread.dialogue_id),
+            col(Membership.user_id) == col(User.id),
+        ),
+    )
+    .where(col(Thread.id) == bindparam("thread_id")),
+)
+
+
+async def posting_context(
+    *, session: AsyncSession, user_id: int, thread_id: int
+) -> PostingContext | None:
+    """Everything that decides whether a user may post in a thread, in one read."""
+    row = (
+        await session.exec(_POSTING_CONTEXT, params={"user_id": user_id, "thread_id": thread_id})
+    ).first()
+    if row is None:
+        return None
+    user, membership, dialogue, theme, thread = cast(
+        "tuple[User, Membership | None, Dialogue, Theme, Thread]", tuple(row)
+    )
+    return PostingContext(
+        user=user, membership=membership, dialogue=dialogue, theme=theme, thread=thread
+    )

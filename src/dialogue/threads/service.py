@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,13 +19,13 @@ from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.markup import render_markdown
 from dialogue.policy import STAFF_ROLES, Role, Viewer
-from dialogue.threads import queries, search
+from dialogue.threads import inserts, queries, search
+from dialogue.threads.inserts import PostRow
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
-from dialogue.threads.presenters import post_data, thread_data
+from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.redaction import redact_events
 
 MAX_BODY = 20_000
-MAX_DEPTH = 8
 
 
 def _role(user: User, membership: Membership | None) -> Role | None:
@@ -95,14 +96,16 @@ async def _check_writable(session: AsyncSession, dialogue_id: int) -> None:
         raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
 
 
+_BY_CLIENT_ID = select(Post).where(
+    col(Post.author_id) == bindparam("author_id"), col(Post.client_id) == bindparam("client_id")
+)
+
+
 async def _existing(*, session: AsyncSession, user: User, client_id: str | None) -> Post | None:
     if client_id is None:
         return None
-    return (
-        await session.exec(
-            select(Post).where(Post.author_id == user.id, Post.client_id == client_id)
-        )
-    ).first()
+    params = {"author_id": user.id, "client_id": client_id}
+    return (await session.exec(_BY_CLIENT_ID, params=params)).first()
 
 
 # Events of unpublished posts go only to staff and the author, so they carry the content
@@ -110,7 +113,7 @@ async def _existing(*, session: AsyncSession, user: User, client_id: str | None)
 STAFF_VIEW = Viewer(user_id=None, role=Role.MODERATOR)
 
 
-async def _emit_post(session: AsyncSession, post: Post, author: User, kind: str) -> None:
+async def _emit_post(session: AsyncSession, post: PostFields, author: User, kind: str) -> None:
     counts = (
         None  # a post just written has no reactions yet: no query on the hot path
         if kind == "post.created"
@@ -152,7 +155,7 @@ async def create_thread(
     client_id: str | None,
     anonymous: bool = False,
     quote_consent: str | None = None,
-) -> tuple[Thread, Post, bool]:
+) -> tuple[Thread, PostFields, bool]:
     """Open a thread with its first post; a repeated `client_id` returns the first result."""
     existing = await _existing(session=session, user=user, client_id=client_id)
     if existing is not None:
@@ -172,22 +175,25 @@ async def create_thread(
         dialogue_id=dialogue.id, theme_id=theme.id, title=title, author_id=user.id, status=status
     )
     try:
-        async with session.begin_nested():
+        async with session.begin_nested():  # a duplicate takes its thread back with it
             session.add(thread)
             await session.flush()
-            post = await _insert_post(
-                session=session,
+            row = inserts.new_row(
                 thread=thread,
-                user=user,
+                author_id=user.id,
                 body=body,
-                parent=None,
-                client_id=client_id,
-                anonymous=anonymous,
                 status=status,
+                parent=None,
+                anonymous=anonymous,
                 quote_consent=quote_consent,
+                client_id=client_id,
             )
+            post = await inserts.insert_post(session, row)
+            if post is None:
+                raise DuplicateClientId
     except DuplicateClientId:
         return await _first_thread_result(session=session, user=user, client_id=client_id)
+    _count_published(thread, post)
     await _emit_thread(session, thread, user, anonymous)
     await _emit_post(session, post, user, "post.created")
     return thread, post, True
@@ -208,52 +214,11 @@ async def _first_thread_result(
     return thread, existing, False
 
 
-async def _insert_post(
-    *,
-    session: AsyncSession,
-    thread: Thread,
-    user: User,
-    body: str,
-    parent: Post | None,
-    client_id: str | None,
-    anonymous: bool,
-    status: PostStatus,
-    quote_consent: str | None,
-) -> Post:
-    post = Post(
-        dialogue_id=thread.dialogue_id,
-        thread_id=thread.id or 0,
-        parent_id=parent.id if parent else None,
-        depth=min(parent.depth + 1, MAX_DEPTH) if parent else 0,
-        author_id=user.id,
-        anonymous=anonymous,
-        quote_consent=quote_consent,
-        body=body,
-        body_html=render_markdown(body),
-        status=status,
-        client_id=client_id,
-    )
-    session.add(post)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # the same client_id raced in from a second connection
-        raise DuplicateClientId from exc
-    if parent is not None:
-        await session.exec(
-            update(Post)
-            .where(col(Post.id) == parent.id)
-            .values(reply_count=col(Post.reply_count) + 1)
-        )
-    if status == PostStatus.PUBLISHED:
-        # Counted in SQL: concurrent writers each loaded the same count, and writing back
-        # `count + 1` from Python would lose all but one of their posts.
-        await session.exec(
-            update(Thread)
-            .where(col(Thread.id) == thread.id)
-            .values(post_count=col(Thread.post_count) + 1, last_activity_at=post.created_at)
-        )
-    await search.index_new_posts(session=session, posts=[(post.id or 0, post.status, post.body)])
-    return post
+def _count_published(thread: Thread, post: PostRow) -> None:
+    """Show the loaded thread what `insert_post` counted in SQL, without a write of its own."""
+    if post.status == PostStatus.PUBLISHED:
+        set_committed_value(thread, "post_count", thread.post_count + 1)
+        set_committed_value(thread, "last_activity_at", post.created_at)
 
 
 async def create_post(
@@ -269,8 +234,12 @@ async def create_post(
     client_id: str | None,
     anonymous: bool = False,
     quote_consent: str | None = None,
-) -> tuple[Post, bool]:
-    """Add a post or reply; a repeated `client_id` returns the first post instead."""
+) -> tuple[PostFields, bool]:
+    """Add a post or reply; a repeated `client_id` returns the first post instead.
+
+    Every check comes before the first write, so a refusal leaves the transaction as it was
+    (the post writer holds other people's posts in it).
+    """
     existing = await _existing(session=session, user=user, client_id=client_id)
     if existing is not None:
         return existing, False
@@ -295,26 +264,23 @@ async def create_post(
                 code="invalid_parent",
                 fields=[{"field": "parent_id", "message": "not a post of this thread"}],
             )
-    try:
-        async with session.begin_nested():
-            post = await _insert_post(
-                session=session,
-                thread=thread,
-                user=user,
-                body=body,
-                parent=parent,
-                client_id=client_id,
-                anonymous=anonymous,
-                status=_initial_status(dialogue, user, membership),
-                quote_consent=quote_consent,
-            )
-    except DuplicateClientId:
+    row = inserts.new_row(
+        thread=thread,
+        author_id=user.id,
+        body=body,
+        status=_initial_status(dialogue, user, membership),
+        parent=parent,
+        anonymous=anonymous,
+        quote_consent=quote_consent,
+        client_id=client_id,
+    )
+    post = await inserts.insert_post(session, row)
+    if post is None:  # the same client_id raced in from a second connection
         existing = await _existing(session=session, user=user, client_id=client_id)
         if existing is None:
-            raise Conflict(
-                _("This post was already submitted."), code="duplicate_client_id"
-            ) from None
+            raise Conflict(_("This post was already submitted."), code="duplicate_client_id")
         return existing, False
+    _count_published(thread, post)
     await _emit_post(session, post, user, "post.created")
     return post, True
 

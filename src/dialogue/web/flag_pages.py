@@ -11,7 +11,7 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.events.publish import commit
 from dialogue.moderation import flags
 from dialogue.policy import Action
-from dialogue.threads.api import visible_post
+from dialogue.threads.guards import visible_post
 from dialogue.threads.models import Post
 
 router = APIRouter(prefix="/d/{slug}", include_in_schema=False)

@@ -14,7 +14,7 @@ from dialogue.i18n import gettext as _
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
-from dialogue.threads.api import visible_post
+from dialogue.threads.guards import visible_post
 from dialogue.threads.models import Post, ReactionKind
 from dialogue.web.post_views import thread_url
 from dialogue.web.posting import reset_session

@@ -19,7 +19,8 @@ from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offer
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
-from dialogue.threads.api import guard_post_rate, parse_thread_cursor, visible_thread
+from dialogue.threads.api import parse_thread_cursor
+from dialogue.threads.guards import guard_post_rate, visible_thread
 from dialogue.threads.models import Thread
 from dialogue.threads.presenters import post_data, thread_data
 from dialogue.web.post_views import build_tree, post_url, post_view, thread_row, thread_url
