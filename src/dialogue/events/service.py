@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Table, bindparam, insert
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue
 from dialogue.events.models import Audience, Event
 from dialogue.policy import Viewer
@@ -24,6 +29,29 @@ def may_see(*, audience: str, subject_user_id: int | None, viewer: Viewer) -> bo
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class AppendedEvent:
+    """An event this transaction added: published once it commits (`events.publish`)."""
+
+    id: int
+    dialogue_id: int
+    seq: int
+    data: dict[str, Any]
+
+
+DIALOGUE: Table = Dialogue.__table__  # type: ignore[attr-defined]
+EVENT: Table = Event.__table__  # type: ignore[attr-defined]
+# Built once: every change appends an event, and composing statements cost more than
+# running them (see `threads.inserts`).
+_NEXT_SEQ = (
+    update(DIALOGUE)
+    .where(DIALOGUE.c.id == bindparam("dialogue"))
+    .values(last_seq=DIALOGUE.c.last_seq + 1)
+    .returning(DIALOGUE.c.last_seq)
+)
+_INSERT_EVENT = insert(EVENT).returning(EVENT.c.id)
+
+
 async def append_event(
     *,
     session: AsyncSession,
@@ -32,37 +60,36 @@ async def append_event(
     data: dict[str, Any],
     audience: Audience = Audience.READERS,
     subject_user_id: int | None = None,
-) -> Event:
+) -> AppendedEvent:
     """Take the dialogue's next `seq` and record the event, inside the caller's transaction.
 
     The counter row is updated (not read then written): on PostgreSQL the UPDATE takes the
     row lock until commit, so concurrent writers queue up and commit in `seq` order.
     """
-    result = await session.exec(
-        update(Dialogue)
-        .where(col(Dialogue.id) == dialogue_id)
-        .values(last_seq=col(Dialogue.last_seq) + 1)
-        .returning(col(Dialogue.last_seq))
-    )
-    seq = int(result.scalar_one())
-    event = Event(
-        dialogue_id=dialogue_id,
-        seq=seq,
-        kind=kind,
-        data=data,
-        audience=audience.value,
-        subject_user_id=subject_user_id,
-    )
-    session.add(event)
-    await session.flush()
-    pending = session.info.setdefault("pending_events", [])
-    pending.append(event)
+    await session.flush()  # the rows the event refers to must exist first
+    connection = await session.connection()
+    seq = int((await connection.execute(_NEXT_SEQ, {"dialogue": dialogue_id})).scalar_one())
+    loaded = session.sync_session.identity_map.get(identity_key(Dialogue, dialogue_id))
+    if loaded is not None:  # a loaded dialogue shows the counter as it now stands
+        set_committed_value(loaded, "last_seq", seq)
+    row = {
+        "dialogue_id": dialogue_id,
+        "seq": seq,
+        "kind": kind,
+        "data": data,
+        "audience": audience.value,
+        "subject_user_id": subject_user_id,
+        "created_at": utcnow(),
+    }
+    event_id = int((await connection.execute(_INSERT_EVENT, row)).scalar_one())
+    event = AppendedEvent(id=event_id, dialogue_id=dialogue_id, seq=seq, data=data)
+    session.info.setdefault("pending_events", []).append(event)
     return event
 
 
-def take_pending_events(session: AsyncSession) -> list[Event]:
+def take_pending_events(session: AsyncSession) -> list[AppendedEvent]:
     """The events this transaction appended, for publishing once it has committed."""
-    events: list[Event] = session.info.pop("pending_events", [])
+    events: list[AppendedEvent] = session.info.pop("pending_events", [])
     return events
 
 

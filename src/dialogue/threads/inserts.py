@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,6 +76,9 @@ _COUNT_REPLY = (
     .where(POST.c.id == bindparam("reply_to"))
     .values(reply_count=POST.c.reply_count + 1)
 )
+_ID_BY_CLIENT_ID = select(POST.c.id).where(
+    POST.c.author_id == bindparam("author"), POST.c.client_id == bindparam("client")
+)
 _INDEX = text("INSERT INTO post_fts(rowid, body) VALUES (:id, :body)")
 _POST_COLUMNS = [column.name for column in POST.columns if column.name != "id"]
 
@@ -128,3 +131,13 @@ async def insert_post(session: AsyncSession, row: PostRow) -> PostRow | None:
     if dialect == "sqlite":  # PostgreSQL indexes the column itself
         await connection.execute(_INDEX, {"id": post_id, "body": row.body})
     return replace(row, id=int(post_id))
+
+
+async def id_by_client_id(
+    session: AsyncSession, author_id: int | None, client_id: str
+) -> int | None:
+    """The author's post sent with this `client_id` before, if any (asked of every new post)."""
+    connection = await session.connection()
+    params = {"author": author_id, "client": client_id}
+    found = (await connection.execute(_ID_BY_CLIENT_ID, params)).scalar()
+    return None if found is None else int(found)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import bindparam
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
@@ -96,16 +95,11 @@ async def _check_writable(session: AsyncSession, dialogue_id: int) -> None:
         raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
 
 
-_BY_CLIENT_ID = select(Post).where(
-    col(Post.author_id) == bindparam("author_id"), col(Post.client_id) == bindparam("client_id")
-)
-
-
 async def _existing(*, session: AsyncSession, user: User, client_id: str | None) -> Post | None:
     if client_id is None:
         return None
-    params = {"author_id": user.id, "client_id": client_id}
-    return (await session.exec(_BY_CLIENT_ID, params=params)).first()
+    post_id = await inserts.id_by_client_id(session, user.id, client_id)
+    return None if post_id is None else await session.get(Post, post_id)
 
 
 # Events of unpublished posts go only to staff and the author, so they carry the content

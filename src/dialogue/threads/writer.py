@@ -106,13 +106,18 @@ class PostWriter:
         try:
             async with self.database.writing() as session:
                 session.info["broker"] = self.broker
+                connection = await session.connection()
                 for reply, future in batch:
+                    # A plain savepoint: the ORM's nested transaction cost a third of a post.
+                    # The replies only read through the ORM, so it has nothing to undo.
+                    await connection.exec_driver_sql("SAVEPOINT reply")
                     outcome: Written | BaseException
                     try:
-                        async with session.begin_nested():
-                            outcome = await write_reply(session, reply)
+                        outcome = await write_reply(session, reply)
                     except Exception as exc:  # refused or failed alone: its savepoint is undone
+                        await connection.exec_driver_sql("ROLLBACK TO SAVEPOINT reply")
                         outcome = exc
+                    await connection.exec_driver_sql("RELEASE SAVEPOINT reply")
                     outcomes.append((future, outcome))
                 await commit(session)
         except Exception as exc:  # nothing of the batch was committed: everyone is told so
