@@ -48,6 +48,7 @@ def serve(
     # collections paused the loop up to 295 ms (185 ms frozen; docs/performance.md).
     gc.collect()
     gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
     uvicorn.run(
         application,
         host=host,

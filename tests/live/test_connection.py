@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
 from dialogue.live.connection import WS_4008_TOO_SLOW, Connection
-from dialogue.live.protocol import SEND_TEXT_NOW
+from dialogue.live.protocol import SEND_TEXTS_NOW
 
 
 class Transport:
@@ -16,14 +17,14 @@ class Transport:
         self.written: list[bytes] = []
         self.keeping_up = True
 
-    def send_text_now(self, data: bytes) -> bool:
+    def send_texts_now(self, texts: Sequence[bytes]) -> bool:
         if self.keeping_up:
-            self.written.append(data)
+            self.written.append(b"|".join(texts))
         return self.keeping_up
 
 
 def connection(transport: Transport | None, queue_limit: int = 3) -> Connection:
-    extensions: dict[str, Any] = {SEND_TEXT_NOW: transport.send_text_now} if transport else {}
+    extensions: dict[str, Any] = {SEND_TEXTS_NOW: transport.send_texts_now} if transport else {}
     return Connection(
         SimpleNamespace(scope={"extensions": extensions}),  # type: ignore[arg-type]
         dialogue_id=1,
@@ -65,6 +66,19 @@ class TestDirectWrites:
         assert not conn.push("c")
         assert conn.closing and conn.close_code == WS_4008_TOO_SLOW
         assert not conn.push("d")
+
+    def test_several_frames_go_out_in_one_write_in_order(self) -> None:
+        transport = Transport()
+        conn = connection(transport)
+        assert conn.push_many(["one", "two", "three"])
+        assert transport.written == [b"one|two|three"]
+
+    def test_several_frames_behind_a_slow_peer_are_queued_in_order(self) -> None:
+        transport = Transport()
+        transport.keeping_up = False
+        conn = connection(transport, queue_limit=5)
+        assert conn.push_many(["one", "two"])
+        assert [conn._queue.get_nowait() for _ in range(2)] == ["one", "two"]
 
     def test_without_the_extension_everything_is_queued(self) -> None:
         conn = connection(None)

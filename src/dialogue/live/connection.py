@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from dialogue.live.protocol import SEND_TEXT_NOW
+from dialogue.live.protocol import SEND_TEXTS_NOW
 from dialogue.policy import Role, Viewer
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,9 @@ class Connection:
         self._queue: asyncio.Queue[str | object] = asyncio.Queue(maxsize=queue_limit)
         self.close_code = 1000
         self._sender: asyncio.Task[None] | None = None
-        self._send_now: Callable[[bytes], bool] | None = websocket.scope.get("extensions", {}).get(
-            SEND_TEXT_NOW
-        )
+        self._send_now: Callable[[Sequence[bytes]], bool] | None = websocket.scope.get(
+            "extensions", {}
+        ).get(SEND_TEXTS_NOW)
         self._holding = False  # the sender has taken a frame and not finished sending it
 
     @property
@@ -82,21 +82,26 @@ class Connection:
 
     def push(self, text: str) -> bool:
         """Queue a frame without waiting; a full queue closes the connection as too slow."""
+        return self.push_many([text])
+
+    def push_many(self, texts: Sequence[str]) -> bool:
+        """Frames in order, written together when the peer keeps up (one system call)."""
         if self.closing:
             return False
-        # Straight out only when nothing is waiting ahead of it, so frames keep their order.
+        # Straight out only when nothing is waiting ahead of them, so frames keep their order.
         if (
             self._send_now is not None
             and not self._holding
             and self._queue.empty()
-            and self._send_now(text.encode())
+            and self._send_now([text.encode() for text in texts])
         ):
             return True
-        try:
-            self._queue.put_nowait(text)
-        except asyncio.QueueFull:
-            self.close(WS_4008_TOO_SLOW)
-            return False
+        for text in texts:
+            try:
+                self._queue.put_nowait(text)
+            except asyncio.QueueFull:
+                self.close(WS_4008_TOO_SLOW)
+                return False
         return True
 
     async def push_wait(self, text: str) -> None:

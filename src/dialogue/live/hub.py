@@ -119,9 +119,9 @@ class Hub:
         async with channel.lock:
             while True:
                 events = await self.read_log(dialogue_id, channel.cursor, limit=PUMP_CHUNK)
-                for event in events:
-                    self._fan_out(channel, event)
-                    channel.cursor = event.seq
+                if events:
+                    self._fan_out(channel, events)
+                    channel.cursor = events[-1].seq
                 if len(events) < PUMP_CHUNK:
                     return
                 # A backlog goes out in chunks, with the senders running in between: queued
@@ -152,24 +152,43 @@ class Hub:
             if channel.cursor == before:  # announced but not readable yet: the sweep follows up
                 return
 
-    def _fan_out(self, channel: Channel, event: Event) -> None:
-        # The hot loop: one pass per event over every connection, so everything that does
-        # not depend on the connection is read once, outside it (an instrumented ORM
-        # attribute costs more than the comparison it feeds).
-        seq, audience, subject = event.seq, event.audience, event.subject_user_id
-        everyone = audience == Audience.READERS
-        frame = event_frame(event)
-        for connection in channel.connections:
-            if seq <= connection.sent_seq or not connection.live:
+    def _fan_out(self, channel: Channel, events: Sequence[Event]) -> None:
+        """Hand each live connection the events it may see, all its frames in one write.
+
+        The hot loop: everything that does not depend on the connection is read once, outside
+        it (an instrumented ORM attribute costs more than the comparison it feeds), and each
+        event is serialised once for every connection.
+        """
+        prepared = [
+            (
+                event.seq,
+                event.audience == Audience.READERS,
+                event.audience,
+                event.subject_user_id,
+                event_frame(event),
+                event if event.kind == "member.updated" else None,
+            )
+            for event in events
+        ]
+        for connection in list(channel.connections):
+            if not connection.live:
                 continue
-            connection.sent_seq = seq
-            if everyone or may_see(
-                audience=audience, subject_user_id=subject, viewer=connection.viewer
-            ):
-                connection.push(frame)
-        if event.kind == "member.updated":
-            for connection in list(channel.connections):
-                self._apply_member_change(connection, event)
+            frames: list[str] = []
+            for seq, everyone, audience, subject, frame, change in prepared:
+                if seq <= connection.sent_seq:
+                    continue
+                connection.sent_seq = seq
+                if everyone or may_see(
+                    audience=audience, subject_user_id=subject, viewer=connection.viewer
+                ):
+                    frames.append(frame)
+                if change is not None:  # what came before goes out under the old rights
+                    if frames:
+                        connection.push_many(frames)
+                        frames = []
+                    self._apply_member_change(connection, change)
+            if frames:
+                connection.push_many(frames)
 
     @staticmethod
     def _apply_member_change(connection: Connection, event: Event) -> None:
