@@ -104,11 +104,12 @@ class TestGroupCommit:
             reply(cast, "participant6", thread_id + 1000),  # no such thread
             reply(cast, "participant2", thread_id),
         ]
-        posts_before = await rows(app, Post)
+        posts_before, events_before = await rows(app, Post), await rows(app, Event)
         outcomes = await asyncio.gather(
             *(writer_of(app).write(r) for r in batch), return_exceptions=True
         )
         assert isinstance(outcomes[0], Written) and isinstance(outcomes[6], Written)
+        assert await rows(app, Event) == events_before + 2  # refusals leave no trace
         assert isinstance(outcomes[1], Forbidden) and outcomes[1].code == "muted"
         assert isinstance(outcomes[2], Forbidden)
         assert [type(o).__name__ for o in outcomes[3:6]] == ["Invalid", "Invalid", "NotFound"]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, true
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import Select as ModelSelect
 
 from dialogue.accounts.models import User
 from dialogue.dialogues.models import Dialogue, Membership, Theme
@@ -206,38 +205,50 @@ class PostingContext:
     thread: Thread
 
 
-# Built once: composing a statement costs more than running it on the write path's hot loop.
-# sqlmodel's `select` takes at most four entities; its `Select` takes any number.
-_POSTING_CONTEXT = cast(
-    "ModelSelect[tuple[User, Membership | None, Dialogue, Theme, Thread]]",
-    ModelSelect(User, Membership, Dialogue, Theme, Thread)
-    .select_from(Thread)
-    .join(Dialogue, col(Dialogue.id) == col(Thread.dialogue_id))
-    .join(Theme, col(Theme.id) == col(Thread.theme_id))
-    .join(User, col(User.id) == bindparam("user_id"))
-    .outerjoin(
-        Membership,
-        and_(
-            col(Membership.dialogue_id) == col(Thread.dialogue_id),
-            col(Membership.user_id) == col(User.id),
-        ),
-    )
-    .where(col(Thread.id) == bindparam("thread_id")),
-)
+async def posting_contexts(
+    *, session: AsyncSession, pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], PostingContext]:
+    """What decides whether each (user, thread) may post, for a whole batch in two reads.
 
-
-async def posting_context(
-    *, session: AsyncSession, user_id: int, thread_id: int
-) -> PostingContext | None:
-    """Everything that decides whether a user may post in a thread, in one read."""
-    row = (
-        await session.exec(_POSTING_CONTEXT, params={"user_id": user_id, "thread_id": thread_id})
-    ).first()
-    if row is None:
-        return None
-    user, membership, dialogue, theme, thread = cast(
-        "tuple[User, Membership | None, Dialogue, Theme, Thread]", tuple(row)
-    )
-    return PostingContext(
-        user=user, membership=membership, dialogue=dialogue, theme=theme, thread=thread
-    )
+    One read per reply cost more than the rest of writing it; a batch's replies share
+    their threads' dialogues and themes.
+    """
+    thread_ids = sorted({thread_id for _user_id, thread_id in pairs})
+    places = (
+        await session.exec(
+            select(Thread, Dialogue, Theme)
+            .join(Dialogue, col(Dialogue.id) == col(Thread.dialogue_id))
+            .join(Theme, col(Theme.id) == col(Thread.theme_id))
+            .where(col(Thread.id).in_(thread_ids))
+        )
+    ).all()
+    where = {thread.id: (thread, dialogue, theme) for thread, dialogue, theme in places}
+    dialogue_ids = sorted({dialogue.id or 0 for _t, dialogue, _th in places})
+    people = (
+        await session.exec(
+            select(User, Membership)
+            .outerjoin(
+                Membership,
+                and_(
+                    col(Membership.user_id) == col(User.id),
+                    col(Membership.dialogue_id).in_(dialogue_ids),
+                ),
+            )
+            .where(col(User.id).in_(sorted({user_id for user_id, _t in pairs})))
+        )
+    ).all()
+    users = {user.id: user for user, _m in people}
+    memberships = {(m.user_id, m.dialogue_id): m for _u, m in people if m is not None}
+    found: dict[tuple[int, int], PostingContext] = {}
+    for user_id, thread_id in pairs:
+        if user_id not in users or thread_id not in where:
+            continue
+        thread, dialogue, theme = where[thread_id]
+        found[(user_id, thread_id)] = PostingContext(
+            user=users[user_id],
+            membership=memberships.get((user_id, dialogue.id or 0)),
+            dialogue=dialogue,
+            theme=theme,
+            thread=thread,
+        )
+    return found

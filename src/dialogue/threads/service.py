@@ -12,7 +12,7 @@ from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, DialogueStatus, Membership, ModerationMode, Theme
-from dialogue.errors import Conflict, Forbidden, Invalid
+from dialogue.errors import Conflict, DialogueError, Forbidden, Invalid
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -231,12 +231,56 @@ async def create_post(
 ) -> tuple[PostFields, bool]:
     """Add a post or reply; a repeated `client_id` returns the first post instead.
 
-    Every check comes before the first write, so a refusal leaves the transaction as it was
-    (the post writer holds other people's posts in it).
+    Every refusal (a `DialogueError`) comes before the first write, so it leaves the
+    transaction as it was: the post writer holds other people's posts in it. A repeated
+    `client_id` is looked for only when the post is refused or its insert finds one: it is
+    rare, and the lookup was one of the costliest statements of every post.
     """
-    existing = await _existing(session=session, user=user, client_id=client_id)
-    if existing is not None:
+    try:
+        row = await _checked_reply(
+            session=session,
+            dialogue=dialogue,
+            theme=theme,
+            thread=thread,
+            user=user,
+            membership=membership,
+            body=body,
+            parent_id=parent_id,
+            client_id=client_id,
+            anonymous=anonymous,
+            quote_consent=quote_consent,
+        )
+    except DialogueError:
+        existing = await _existing(session=session, user=user, client_id=client_id)
+        if existing is None:
+            raise
+        return existing, False  # sent before, when it was still allowed: the same answer
+    post = await inserts.insert_post(session, row)
+    if post is None:  # sent before (a retry), or raced in from a second connection
+        existing = await _existing(session=session, user=user, client_id=client_id)
+        if existing is None:
+            raise Conflict(_("This post was already submitted."), code="duplicate_client_id")
         return existing, False
+    _count_published(thread, post)
+    await _emit_post(session, post, user, "post.created")
+    return post, True
+
+
+async def _checked_reply(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    theme: Theme,
+    thread: Thread,
+    user: User,
+    membership: Membership | None,
+    body: str,
+    parent_id: int | None,
+    client_id: str | None,
+    anonymous: bool,
+    quote_consent: str | None,
+) -> PostRow:
+    """The reply's row if nothing stops it; reads only."""
     check_can_post(dialogue=dialogue, theme=theme, user=user, membership=membership)
     role = _role(user, membership)
     if thread.locked and role not in STAFF_ROLES:
@@ -258,7 +302,7 @@ async def create_post(
                 code="invalid_parent",
                 fields=[{"field": "parent_id", "message": "not a post of this thread"}],
             )
-    row = inserts.new_row(
+    return inserts.new_row(
         thread=thread,
         author_id=user.id,
         body=body,
@@ -268,15 +312,6 @@ async def create_post(
         quote_consent=quote_consent,
         client_id=client_id,
     )
-    post = await inserts.insert_post(session, row)
-    if post is None:  # the same client_id raced in from a second connection
-        existing = await _existing(session=session, user=user, client_id=client_id)
-        if existing is None:
-            raise Conflict(_("This post was already submitted."), code="duplicate_client_id")
-        return existing, False
-    _count_published(thread, post)
-    await _emit_post(session, post, user, "post.created")
-    return post, True
 
 
 def _may_reply_to(parent: Post, viewer: Viewer) -> bool:

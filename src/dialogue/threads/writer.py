@@ -3,9 +3,10 @@
 Each reply alone is cheap; what made one post cost milliseconds was everything around it,
 once per post: queuing for the write lock, BEGIN, COMMIT, the broker's ring and the hub's
 read of the new event. One task takes the replies in arrival order and writes all those
-waiting into one transaction, each in its own savepoint, so one refused reply never undoes
-the others; nobody is answered before the commit that holds their post (group commit, as
-databases do for their own log). Under light load a batch is one reply and nothing waits
+waiting into one transaction; nobody is answered before the commit that holds their post
+(group commit, as databases do for their own log). A refused reply writes nothing, so it
+undoes nothing; one the database fails takes the transaction with it, and the others are
+written again without it. Under light load a batch is one reply and nothing waits
 longer than it did; under heavy load the fixed costs are shared by the whole batch.
 
 Rights are read inside the batch's transaction, so a mute or a ban committed before it
@@ -24,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.access import standing_of
 from dialogue.accounts.models import User
 from dialogue.db import Database
-from dialogue.errors import Forbidden, NotFound
+from dialogue.errors import DialogueError, Forbidden, NotFound
 from dialogue.events.broker import Broker
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -102,44 +103,67 @@ class PostWriter:
                 await self._write_batch(batch)
 
     async def _write_batch(self, batch: list[tuple[NewReply, asyncio.Future[Written]]]) -> None:
-        outcomes: list[tuple[asyncio.Future[Written], Written | BaseException]] = []
+        pending = batch
+        while pending:
+            outcomes, failed = await self._attempt(pending)
+            if failed is None:
+                for future, outcome in outcomes:
+                    if future.done():
+                        continue
+                    if isinstance(outcome, DialogueError):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+                return
+            index, exc = failed
+            if index is None:  # nothing of the batch was committed: everyone is told so
+                log.warning("post batch of %d failed: %r", len(pending), exc)
+                for _reply, future in pending:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
+            # One reply failed in the database: the transaction is gone, so the others are
+            # written again without it (refusals never get here: they write nothing).
+            future = pending[index][1]
+            if not future.done():
+                future.set_exception(exc)
+            pending = pending[:index] + pending[index + 1 :]
+
+    async def _attempt(
+        self, batch: list[tuple[NewReply, asyncio.Future[Written]]]
+    ) -> tuple[list[tuple[asyncio.Future[Written], Written | DialogueError]], Failure | None]:
+        """One transaction for the batch; which reply failed in the database, if one did."""
+        outcomes: list[tuple[asyncio.Future[Written], Written | DialogueError]] = []
         try:
             async with self.database.writing() as session:
                 session.info["broker"] = self.broker
-                connection = await session.connection()
-                for reply, future in batch:
-                    # A plain savepoint: the ORM's nested transaction cost a third of a post.
-                    # The replies only read through the ORM, so it has nothing to undo.
-                    await connection.exec_driver_sql("SAVEPOINT reply")
-                    outcome: Written | BaseException
+                contexts = await queries.posting_contexts(
+                    session=session, pairs=[(r.user_id, r.thread_id) for r, _f in batch]
+                )
+                for index, (reply, future) in enumerate(batch):
+                    context = contexts.get((reply.user_id, reply.thread_id))
                     try:
-                        outcome = await write_reply(session, reply)
-                    except Exception as exc:  # refused or failed alone: its savepoint is undone
-                        await connection.exec_driver_sql("ROLLBACK TO SAVEPOINT reply")
+                        outcome: Written | DialogueError = await write_reply(
+                            session, reply, context
+                        )
+                    except DialogueError as exc:  # refused before writing anything
                         outcome = exc
-                    await connection.exec_driver_sql("RELEASE SAVEPOINT reply")
+                    except Exception as exc:  # leaving the block rolls the batch back
+                        return [], (index, exc)
                     outcomes.append((future, outcome))
                 await commit(session)
-        except Exception as exc:  # nothing of the batch was committed: everyone is told so
-            log.warning("post batch of %d failed: %r", len(batch), exc)
-            for _reply, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for future, outcome in outcomes:
-            if future.done():
-                continue
-            if isinstance(outcome, BaseException):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        except Exception as exc:
+            return [], (None, exc)
+        return outcomes, None
 
 
-async def write_reply(session: AsyncSession, reply: NewReply) -> Written:
+Failure = tuple[int | None, Exception]
+
+
+async def write_reply(
+    session: AsyncSession, reply: NewReply, found: queries.PostingContext | None
+) -> Written:
     """Check the author's rights as they stand in this transaction, then add the post."""
-    found = await queries.posting_context(
-        session=session, user_id=reply.user_id, thread_id=reply.thread_id
-    )
     if found is None or (reply.dialogue_id is not None and found.dialogue.id != reply.dialogue_id):
         raise NotFound(_("Not found."))
     user, membership, dialogue = found.user, found.membership, found.dialogue
