@@ -8,6 +8,11 @@ p99 with the single instance's.
 
     python bench/fanout.py --clients 2000 --rate 20 --duration 10
     python bench/fanout.py --clients 1000 --instances 2 --redis
+    python bench/fanout.py --clients 1000 --warmup 2   # the first posts after connecting untimed
+
+With `--warmup W` both servers get W seconds of posts first: every frame is still counted for
+delivery, but only posts sent after the warm-up are timed (steady state, not the first
+seconds after a thousand sockets connected).
 """
 
 from __future__ import annotations
@@ -98,7 +103,7 @@ def measure(
     connected = listeners.wait_connected()
     time.sleep(1.0)  # let the last joins' presence frames settle
     cpu_before = [s.cpu_seconds() for s in servers]
-    listeners.start_measuring()
+    listeners.start_measuring(args.warmup)
     began = time.monotonic()
     posted = asyncio.run(post())
     post_seconds = time.monotonic() - began
@@ -140,7 +145,7 @@ def app_run(
             servers,
             urls,
             args,
-            lambda: post_over_http(servers, seeded, args.rate, args.duration),
+            lambda: post_over_http(servers, seeded, args.rate, args.warmup + args.duration),
         )
         result["kib_per_connection"] = round(
             (result["peak_rss_mib"] * 1024 - idle) / max(result["connected"], 1), 1
@@ -163,7 +168,9 @@ def floor_run(args: argparse.Namespace, frame_bytes: int) -> dict[str, Any]:
             [floor],
             [floor.ws_url + "/"],
             args,
-            lambda: post_to_floor(floor, args.writers, args.rate, args.duration, frame_bytes),
+            lambda: post_to_floor(
+                floor, args.writers, args.rate, args.warmup + args.duration, frame_bytes
+            ),
         )
         result["kib_per_connection"] = round(
             (result["peak_rss_mib"] * 1024 - idle) / max(result["connected"], 1), 1
@@ -216,6 +223,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=20.0, help="posts per second, all writers")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of posting")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="seconds of posting before latencies are timed (frames still counted)",
+    )
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--procs", type=int, default=4, help="listener processes")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait after posting")

@@ -36,12 +36,16 @@ class Tally:
     latencies: array = field(default_factory=lambda: array("d"))  # type: ignore[type-arg]
 
 
-def listen(pipe: Pipe, urls: list[str], offset: int, go: MpEvent, stop: MpEvent) -> None:
+def listen(
+    pipe: Pipe, urls: list[str], offset: int, go: MpEvent, stop: MpEvent, since: Any
+) -> None:
     """Process entry point: open one socket per url, report, count until told to stop."""
-    asyncio.run(_listen(pipe, urls, offset, go, stop))
+    asyncio.run(_listen(pipe, urls, offset, go, stop, since))
 
 
-async def _listen(pipe: Pipe, urls: list[str], offset: int, go: MpEvent, stop: MpEvent) -> None:
+async def _listen(
+    pipe: Pipe, urls: list[str], offset: int, go: MpEvent, stop: MpEvent, since: Any
+) -> None:
     tally = Tally()
     measuring = [False]
 
@@ -65,7 +69,7 @@ async def _listen(pipe: Pipe, urls: list[str], offset: int, go: MpEvent, stop: M
             last[writer] = n
             tally.delivered += 1
             tally.marked_bytes += len(payload)
-            if measuring[0]:
+            if measuring[0] and int(sent) >= since.value:  # warm-up posts are not timed
                 tally.latencies.append((now - int(sent)) / 1e6)
 
         return on_text
@@ -121,13 +125,14 @@ class Listeners:
     def __init__(self, urls: list[str], count: int, processes: int) -> None:
         context = mp.get_context("fork")
         self.go, self.stop = context.Event(), context.Event()
+        self.since = context.Value("q", 0)  # time.time_ns() from which posts are timed
         self.pipes: list[Pipe] = []
         self.procs = []
         for p in range(processes):
             mine = [urls[i % len(urls)] for i in range(p, count, processes)]
             parent, child = context.Pipe()
             proc = context.Process(
-                target=listen, args=(child, mine, p, self.go, self.stop), daemon=True
+                target=listen, args=(child, mine, p, self.go, self.stop, self.since), daemon=True
             )
             proc.start()
             self.pipes.append(parent)
@@ -143,7 +148,9 @@ class Listeners:
             "frames_while_connecting": sum(r["frames_while_connecting"] for r in reports),
         }
 
-    def start_measuring(self) -> None:
+    def start_measuring(self, warmup: float = 0.0) -> None:
+        """Count every frame from now; time only posts sent `warmup` seconds from now on."""
+        self.since.value = time.time_ns() + int(warmup * 1e9)
         self.go.set()
 
     def finish(self) -> dict[str, Any]:
