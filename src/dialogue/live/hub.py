@@ -225,8 +225,10 @@ class Hub:
                 dialogue_id, Channel(cursor=heads.get(dialogue_id, 0))
             )
         channel.connections.add(connection)
-        # Replay without the lock, in pages, at this client's pace.
-        while not connection.closing:
+        # Replay without the lock, in pages, at this client's pace. A client that missed
+        # nothing (most joins: a page opened just now) reads nothing: a crowd reconnecting
+        # after a restart would otherwise cost two log reads per socket.
+        while not connection.closing and connection.sent_seq < channel.cursor:
             events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
             for event in events:
                 if event.seq > connection.sent_seq:
@@ -238,8 +240,9 @@ class Hub:
                 break
         # The final stretch under the lock, so no event falls between replay and live.
         async with channel.lock:
-            events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
-            self._replay(connection, events)
+            if connection.sent_seq < channel.cursor:
+                events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
+                self._replay(connection, events)
             connection.live = True
         await self.presence_changed(dialogue_id, joined=connection)
 
