@@ -268,8 +268,13 @@ class ServerProcess:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far, all its threads, from /proc."""
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """User and system (kernel) CPU of a process so far: the kernel's share is the sends."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
 
 
 def share_out(items: list[T], parts: int) -> list[list[T]]:

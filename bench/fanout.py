@@ -9,6 +9,7 @@ p99 with the single instance's.
     python bench/fanout.py --clients 2000 --rate 20 --duration 10
     python bench/fanout.py --clients 1000 --instances 2 --redis
     python bench/fanout.py --clients 1000 --warmup 2   # the first posts after connecting untimed
+    python bench/fanout.py --clients 2000 --post-over websocket   # writers post as browsers do
 
 With `--warmup W` both servers get W seconds of posts first: every frame is still counted for
 delivery, but only posts sent after the warm-up are timed (steady state, not the first
@@ -19,12 +20,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
 
 import httpx
-from common import Seeded, ServerProcess, cleanup, machine, open_threads, seed, sqlite_url
+from common import (
+    Seeded,
+    ServerProcess,
+    cleanup,
+    cpu_split,
+    machine,
+    open_threads,
+    seed,
+    sqlite_url,
+)
 from common import workdir as make_workdir
 from loadclients import Listeners, marker
 from websockets.asyncio.client import connect as ws_connect
@@ -69,6 +80,62 @@ async def post_over_http(
     return {"posts": sum(acked), "failed_posts": sum(failed)}
 
 
+async def post_over_websocket(
+    servers: list[ServerProcess], seeded: Seeded, rate: float, duration: float
+) -> dict[str, Any]:
+    """As `post_over_http`, but each writer sends `post.create` frames on its own socket (what
+    the browser client does) and counts the `ack`s; its socket also receives every event."""
+    writers = len(seeded.writer_tokens)
+    acked, failed = [0] * writers, [0] * writers
+    start = time.monotonic() + 0.2
+
+    async def writer(w: int) -> None:
+        server = servers[w % len(servers)]
+        url = f"{server.ws_url}/ws/dialogues/{seeded.slug}"
+        headers = {"Authorization": f"Bearer {seeded.writer_tokens[w]}"}
+        async with ws_connect(url, additional_headers=headers, compression=None) as ws:
+            sent, finished, answered = [0], [False], asyncio.Event()
+
+            def check() -> None:
+                if finished[0] and acked[w] + failed[w] >= sent[0]:
+                    answered.set()
+
+            async def answers() -> None:
+                while True:
+                    reply = json.loads(await ws.recv())
+                    if reply.get("type") == "ack":
+                        acked[w] += 1
+                    elif reply.get("type") == "error" and "client_id" in reply:
+                        failed[w] += 1
+                    check()
+
+            reading = asyncio.create_task(answers())
+            k = 0
+            while True:
+                due = start + (k * writers + w) / rate
+                if due - start >= duration:
+                    break
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                frame = {
+                    "type": "post.create",
+                    "client_id": f"{w}-{k}",
+                    "thread_id": seeded.thread_ids[w],
+                    "body": marker(w, k),
+                }
+                await ws.send(json.dumps(frame))
+                sent[0] += 1
+                k += 1
+            finished[0] = True
+            check()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(answered.wait(), 30)
+            reading.cancel()
+            failed[w] += sent[0] - acked[w] - failed[w]  # never answered
+
+    await asyncio.gather(*(writer(w) for w in range(writers)))
+    return {"posts": sum(acked), "failed_posts": sum(failed)}
+
+
 async def post_to_floor(
     floor: ServerProcess, writers: int, rate: float, duration: float, frame_bytes: int
 ) -> dict[str, Any]:
@@ -102,13 +169,15 @@ def measure(
     listeners = Listeners(urls, args.clients, args.procs)
     connected = listeners.wait_connected()
     time.sleep(1.0)  # let the last joins' presence frames settle
-    cpu_before = [s.cpu_seconds() for s in servers]
+    before = [cpu_split(s.pid) for s in servers]
     listeners.start_measuring(args.warmup)
     began = time.monotonic()
     posted = asyncio.run(post())
     post_seconds = time.monotonic() - began
     time.sleep(args.drain)
-    cpu = sum(s.cpu_seconds() for s in servers) - sum(cpu_before)
+    after = [cpu_split(s.pid) for s in servers]
+    kernel = sum(a[1] - b[1] for a, b in zip(after, before, strict=True))
+    cpu = sum(a[0] - b[0] for a, b in zip(after, before, strict=True)) + kernel
     received = listeners.finish()
     expected = posted["posts"] * connected["connected"]
     memory = [s.memory_kib() for s in servers]
@@ -122,6 +191,7 @@ def measure(
         "post_seconds": round(post_seconds, 2),
         "server_cpu_s": round(cpu, 2),
         "cpu_us_per_frame": cpu / received["delivered"] * 1e6 if received["delivered"] else 0,
+        "kernel_share": round(kernel / cpu, 2) if cpu else 0,
         "peak_rss_mib": round(sum(m["VmHWM"] for m in memory) / 1024, 1),
         "kib_per_connection": None,
     }
@@ -145,7 +215,9 @@ def app_run(
             servers,
             urls,
             args,
-            lambda: post_over_http(servers, seeded, args.rate, args.warmup + args.duration),
+            lambda: POSTERS[args.post_over](
+                servers, seeded, args.rate, args.warmup + args.duration
+            ),
         )
         result["kib_per_connection"] = round(
             (result["peak_rss_mib"] * 1024 - idle) / max(result["connected"], 1), 1
@@ -156,6 +228,9 @@ def app_run(
             server.stop()
         if not args.keep:
             cleanup(directory)
+
+
+POSTERS = {"http": post_over_http, "websocket": post_over_websocket}
 
 
 def floor_run(args: argparse.Namespace, frame_bytes: int) -> dict[str, Any]:
@@ -196,6 +271,7 @@ COLUMNS = [
     "p99",
     "max",
     "cpu_us_per_frame",
+    "kernel_share",
     "peak_rss_mib",
     "kib_per_connection",
     "frame_bytes",
@@ -230,6 +306,12 @@ def main() -> None:
         help="seconds of posting before latencies are timed (frames still counted)",
     )
     parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument(
+        "--post-over",
+        choices=("http", "websocket"),
+        default="http",
+        help="how the app's writers post: the JSON API, or post.create on a socket",
+    )
     parser.add_argument("--procs", type=int, default=4, help="listener processes")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait after posting")
     parser.add_argument("--instances", type=int, choices=(1, 2), default=1)
