@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -41,6 +42,17 @@ from loadclients import Listeners, marker
 from websockets.asyncio.client import connect as ws_connect
 
 
+async def on_schedule(
+    w: int, writers: int, rate: float, duration: float, start: float
+) -> AsyncIterator[int]:
+    """Writer w's post numbers, each at its time: post k at (k*W + w)/R seconds after start."""
+    k = 0
+    while (due := start + (k * writers + w) / rate) - start < duration:
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        yield k
+        k += 1
+
+
 async def post_over_http(
     servers: list[ServerProcess], seeded: Seeded, rate: float, duration: float
 ) -> dict[str, Any]:
@@ -53,12 +65,7 @@ async def post_over_http(
         server = servers[w % len(servers)]
         headers = {"Authorization": f"Bearer {seeded.writer_tokens[w]}"}
         async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as http:
-            k = 0
-            while True:
-                due = start + (k * writers + w) / rate
-                if due - start >= duration:
-                    return
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            async for k in on_schedule(w, writers, rate, duration, start):
                 try:
                     r = await http.post(
                         f"/api/v1/threads/{seeded.thread_ids[w]}/posts",
@@ -68,13 +75,11 @@ async def post_over_http(
                     # The post may still commit later: it then counts as delivered with no
                     # matching ack, which shows as delivery above 100% rather than hiding.
                     failed[w] += 1
-                    k += 1
                     continue
                 if r.status_code == 201:
                     acked[w] += 1
                 else:
                     failed[w] += 1
-                k += 1
 
     await asyncio.gather(*(writer(w) for w in range(writers)))
     return {"posts": sum(acked), "failed_posts": sum(failed)}
@@ -110,12 +115,7 @@ async def post_over_websocket(
                     check()
 
             reading = asyncio.create_task(answers())
-            k = 0
-            while True:
-                due = start + (k * writers + w) / rate
-                if due - start >= duration:
-                    break
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            async for k in on_schedule(w, writers, rate, duration, start):
                 frame = {
                     "type": "post.create",
                     "client_id": f"{w}-{k}",
@@ -124,7 +124,6 @@ async def post_over_websocket(
                 }
                 await ws.send(json.dumps(frame))
                 sent[0] += 1
-                k += 1
             finished[0] = True
             check()
             with contextlib.suppress(TimeoutError):
@@ -144,18 +143,12 @@ async def post_to_floor(
 
     async def writer(w: int) -> None:
         async with ws_connect(floor.ws_url + "/write", compression=None) as ws:
-            k = 0
-            while True:
-                due = start + (k * writers + w) / rate
-                if due - start >= duration:
-                    return
-                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            async for k in on_schedule(w, writers, rate, duration, start):
                 body = marker(w, sent[w])
                 head = f'{{"type":"event","seq":{k},"kind":"post.created","data":{{"body":"{body}"'
                 pad = max(0, frame_bytes - len(head) - 12)
                 await ws.send(head + ',"pad":"' + "x" * pad + '"}}')
                 sent[w] += 1
-                k += 1
 
     await asyncio.gather(*(writer(w) for w in range(writers)))
     await asyncio.sleep(0.1)

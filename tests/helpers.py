@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import col, select
 
 from dialogue.accounts import invitations
@@ -32,6 +32,19 @@ TABLES: tuple[type[Any], ...] = (
     Theme,
     Event,
 )
+
+
+@contextmanager
+def listening(app: FastAPI, name: str, listener: Callable[..., None]) -> Iterator[None]:
+    """`listener` on every engine of the app's database: SQLite readers have one of their own."""
+    engines = app.state.database.sync_engines
+    for engine in engines:
+        event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        for engine in engines:
+            event.remove(engine, name, listener)
 
 
 async def count(app: FastAPI, model: type[Any]) -> int:

@@ -16,6 +16,7 @@ from dialogue.db import utcnow
 from dialogue.threads.models import Post, Thread
 from tests.dialogues.cast import API, Cast, db, make_cast, new_thread
 from tests.factories import Factory
+from tests.helpers import listening
 
 PAGE = 50
 
@@ -30,7 +31,6 @@ class Cost:
 def measured(app: FastAPI) -> Iterator[Cost]:
     """Count the SQL statements sent and the Post rows loaded into sessions meanwhile."""
     cost = Cost()
-    engines = app.state.database.sync_engines
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         cost.statements.append(statement)
@@ -39,14 +39,11 @@ def measured(app: FastAPI) -> Iterator[Cost]:
         if isinstance(instance, Post):
             cost.posts_loaded += 1
 
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", on_execute)
     event.listen(Session, "loaded_as_persistent", on_load)
     try:
-        yield cost
+        with listening(app, "before_cursor_execute", on_execute):
+            yield cost
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", on_execute)
         event.remove(Session, "loaded_as_persistent", on_load)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from dialogue.db import utcnow
@@ -23,6 +23,7 @@ from dialogue.threads.models import Post, Thread
 from dialogue.threads.writer import NewReply, PostWriter, Written
 from tests.dialogues.cast import Cast, db, make_cast, new_thread, rows
 from tests.factories import Factory
+from tests.helpers import listening
 
 
 def writer_of(app: FastAPI) -> PostWriter:
@@ -42,14 +43,8 @@ def counted_commits(app: FastAPI) -> Iterator[list[int]]:
     def count(_connection: Any) -> None:
         commits.append(1)
 
-    engines = app.state.database.sync_engines
-    for engine in engines:
-        event.listen(engine, "commit", count)
-    try:
+    with listening(app, "commit", count):
         yield commits
-    finally:
-        for engine in engines:
-            event.remove(engine, "commit", count)
 
 
 async def post_created_seqs(app: FastAPI, dialogue_id: int) -> list[int]:

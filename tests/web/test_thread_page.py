@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from dialogue.threads.models import PostStatus, ReactionKind
 from tests.factories import Factory
+from tests.helpers import listening
 from tests.web import scenes
 from tests.web.clients import visitor
 from tests.web.html import main, post_html, text
@@ -210,18 +210,12 @@ class TestWhoMaySee:
 @contextmanager
 def counted_queries(app: FastAPI) -> Iterator[list[str]]:
     statements: list[str] = []
-    engines = app.state.database.sync_engines
 
     def count(*args: Any) -> None:
         statements.append(args[2])
 
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
+    with listening(app, "before_cursor_execute", count):
         yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 class TestPaging:
