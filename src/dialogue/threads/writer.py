@@ -61,6 +61,10 @@ class Written:
     created: bool  # False: the same `client_id` was written before, this is that post
 
 
+# Which reply of a batch the database failed on (None: the transaction itself), and how.
+Failure = tuple[int | None, Exception]
+
+
 class PostWriter:
     """One per app instance, started and stopped by its lifespan."""
 
@@ -155,9 +159,6 @@ class PostWriter:
         except Exception as exc:
             return [], (None, exc)
         return outcomes, None
-
-
-Failure = tuple[int | None, Exception]
 
 
 async def write_reply(
