@@ -10,8 +10,6 @@ from fastapi.responses import JSONResponse
 
 from dialogue.access import MAX_ID, Access, SessionDep, allow, queued_write
 from dialogue.db import as_utc
-from dialogue.dialogues import service as dialogues
-from dialogue.dialogues.models import Theme
 from dialogue.errors import Forbidden, Invalid
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -21,7 +19,7 @@ from dialogue.policy import Action
 from dialogue.threads import queries, search
 from dialogue.threads import service as threads
 from dialogue.threads.guards import guard_post_rate, visible_post, visible_thread
-from dialogue.threads.models import Post, Thread
+from dialogue.threads.models import Post
 from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.schemas import PostCreate, PostUpdate, ReactionIn, ThreadCreate
 from dialogue.threads.writer import NewReply, PostWriter
@@ -170,12 +168,6 @@ async def create_post(
     counts = await queries.reaction_counts(session=session, post_ids=[post.id or 0])
     data = post_data(post, user, counts=counts[post.id or 0], viewer=written.viewer)
     return JSONResponse(data, status_code=200)
-
-
-async def _theme_of(session: SessionDep, thread: Thread) -> Theme:
-    theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
-    assert theme is not None
-    return theme
 
 
 @router.get("/posts/{post_id}")

@@ -13,12 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, text, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.db import utcnow
 from dialogue.markup import render_markdown
+from dialogue.threads import search
 from dialogue.threads.models import Post, PostStatus, Thread
 
 MAX_DEPTH = 8
@@ -79,7 +80,6 @@ _COUNT_REPLY = (
 _ID_BY_CLIENT_ID = select(POST.c.id).where(
     POST.c.author_id == bindparam("author"), POST.c.client_id == bindparam("client")
 )
-_INDEX = text("INSERT INTO post_fts(rowid, body) VALUES (:id, :body)")
 _POST_COLUMNS = [column.name for column in POST.columns if column.name != "id"]
 
 
@@ -129,14 +129,15 @@ async def insert_post(session: AsyncSession, row: PostRow) -> PostRow | None:
             _COUNT_PUBLISHED, {"thread_id": row.thread_id, "at": row.created_at}
         )
     if dialect == "sqlite":  # PostgreSQL indexes the column itself
-        await connection.execute(_INDEX, {"id": post_id, "body": row.body})
+        await connection.execute(search.FTS_INSERT, {"id": post_id, "body": row.body})
     return replace(row, id=int(post_id))
 
 
 async def id_by_client_id(
     session: AsyncSession, author_id: int | None, client_id: str
 ) -> int | None:
-    """The author's post sent with this `client_id` before, if any (asked of every new post)."""
+    """The author's post sent with this `client_id` before, if any (asked only when a post is
+    refused or its insert conflicts)."""
     connection = await session.connection()
     params = {"author": author_id, "client": client_id}
     found = (await connection.execute(_ID_BY_CLIENT_ID, params)).scalar()

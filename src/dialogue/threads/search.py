@@ -63,6 +63,10 @@ async def index_post(*, session: AsyncSession, post: Post) -> None:
     await index_new_posts(session=session, posts=[(post.id or 0, post.status, post.body)])
 
 
+# SQLite's full-text index takes each post by hand (PostgreSQL indexes the column itself).
+FTS_INSERT = text("INSERT INTO post_fts(rowid, body) VALUES (:id, :body)")
+
+
 async def index_new_posts(*, session: AsyncSession, posts: Sequence[tuple[int, str, str]]) -> None:
     """Index posts (id, status, body) not indexed yet, many at once (an archive import)."""
     params = [
@@ -71,9 +75,7 @@ async def index_new_posts(*, session: AsyncSession, posts: Sequence[tuple[int, s
         if status != PostStatus.DELETED and body
     ]
     if params and _is_sqlite(session):
-        await session.exec(  # type: ignore[call-overload]
-            text("INSERT INTO post_fts(rowid, body) VALUES (:id, :body)"), params=params
-        )
+        await session.exec(FTS_INSERT, params=params)  # type: ignore[call-overload]
 
 
 async def unindex_post(*, session: AsyncSession, post: Post) -> None:
