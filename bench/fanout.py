@@ -41,6 +41,10 @@ from common import workdir as make_workdir
 from loadclients import Listeners, marker
 from websockets.asyncio.client import connect as ws_connect
 
+# Writers connect, then wait this long before their first post: a writer's socket arriving is
+# a presence change (one frame to every listener), part of connecting, not of a post's delay.
+WRITERS_SETTLE = 1.5
+
 
 async def on_schedule(
     w: int, writers: int, rate: float, duration: float, start: float
@@ -92,46 +96,54 @@ async def post_over_websocket(
     the browser client does) and counts the `ack`s; its socket also receives every event."""
     writers = len(seeded.writer_tokens)
     acked, failed = [0] * writers, [0] * writers
-    start = time.monotonic() + 0.2
 
-    async def writer(w: int) -> None:
-        server = servers[w % len(servers)]
-        url = f"{server.ws_url}/ws/dialogues/{seeded.slug}"
-        headers = {"Authorization": f"Bearer {seeded.writer_tokens[w]}"}
-        async with ws_connect(url, additional_headers=headers, compression=None) as ws:
-            sent, finished, answered = [0], [False], asyncio.Event()
+    async def writer(w: int, ws: Any, start: float) -> None:
+        sent, finished, answered = [0], [False], asyncio.Event()
 
-            def check() -> None:
-                if finished[0] and acked[w] + failed[w] >= sent[0]:
-                    answered.set()
+        def check() -> None:
+            if finished[0] and acked[w] + failed[w] >= sent[0]:
+                answered.set()
 
-            async def answers() -> None:
-                while True:
-                    reply = json.loads(await ws.recv())
-                    if reply.get("type") == "ack":
-                        acked[w] += 1
-                    elif reply.get("type") == "error" and "client_id" in reply:
-                        failed[w] += 1
-                    check()
+        async def answers() -> None:
+            while True:
+                reply = json.loads(await ws.recv())
+                if reply.get("type") == "ack":
+                    acked[w] += 1
+                elif reply.get("type") == "error" and "client_id" in reply:
+                    failed[w] += 1
+                check()
 
-            reading = asyncio.create_task(answers())
-            async for k in on_schedule(w, writers, rate, duration, start):
-                frame = {
-                    "type": "post.create",
-                    "client_id": f"{w}-{k}",
-                    "thread_id": seeded.thread_ids[w],
-                    "body": marker(w, k),
-                }
-                await ws.send(json.dumps(frame))
-                sent[0] += 1
-            finished[0] = True
-            check()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(answered.wait(), 30)
-            reading.cancel()
-            failed[w] += sent[0] - acked[w] - failed[w]  # never answered
+        reading = asyncio.create_task(answers())
+        async for k in on_schedule(w, writers, rate, duration, start):
+            frame = {
+                "type": "post.create",
+                "client_id": f"{w}-{k}",
+                "thread_id": seeded.thread_ids[w],
+                "body": marker(w, k),
+            }
+            await ws.send(json.dumps(frame))
+            sent[0] += 1
+        finished[0] = True
+        check()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(answered.wait(), 30)
+        reading.cancel()
+        failed[w] += sent[0] - acked[w] - failed[w]  # never answered
 
-    await asyncio.gather(*(writer(w) for w in range(writers)))
+    async with contextlib.AsyncExitStack() as stack:
+        sockets = [
+            await stack.enter_async_context(
+                ws_connect(
+                    f"{servers[w % len(servers)].ws_url}/ws/dialogues/{seeded.slug}",
+                    additional_headers={"Authorization": f"Bearer {seeded.writer_tokens[w]}"},
+                    compression=None,
+                )
+            )
+            for w in range(writers)
+        ]
+        await asyncio.sleep(WRITERS_SETTLE)
+        start = time.monotonic() + 0.2
+        await asyncio.gather(*(writer(w, sockets[w], start) for w in range(writers)))
     return {"posts": sum(acked), "failed_posts": sum(failed)}
 
 
@@ -139,18 +151,23 @@ async def post_to_floor(
     floor: ServerProcess, writers: int, rate: float, duration: float, frame_bytes: int
 ) -> dict[str, Any]:
     sent = [0] * writers
-    start = time.monotonic() + 0.2
 
-    async def writer(w: int) -> None:
-        async with ws_connect(floor.ws_url + "/write", compression=None) as ws:
-            async for k in on_schedule(w, writers, rate, duration, start):
-                body = marker(w, sent[w])
-                head = f'{{"type":"event","seq":{k},"kind":"post.created","data":{{"body":"{body}"'
-                pad = max(0, frame_bytes - len(head) - 12)
-                await ws.send(head + ',"pad":"' + "x" * pad + '"}}')
-                sent[w] += 1
+    async def writer(w: int, ws: Any, start: float) -> None:
+        async for k in on_schedule(w, writers, rate, duration, start):
+            body = marker(w, sent[w])
+            head = f'{{"type":"event","seq":{k},"kind":"post.created","data":{{"body":"{body}"'
+            pad = max(0, frame_bytes - len(head) - 12)
+            await ws.send(head + ',"pad":"' + "x" * pad + '"}}')
+            sent[w] += 1
 
-    await asyncio.gather(*(writer(w) for w in range(writers)))
+    async with contextlib.AsyncExitStack() as stack:
+        sockets = [
+            await stack.enter_async_context(ws_connect(floor.ws_url + "/write", compression=None))
+            for _ in range(writers)
+        ]
+        await asyncio.sleep(WRITERS_SETTLE)
+        start = time.monotonic() + 0.2
+        await asyncio.gather(*(writer(w, sockets[w], start) for w in range(writers)))
     await asyncio.sleep(0.1)
     return {"posts": sum(sent), "failed_posts": 0}
 
@@ -263,6 +280,8 @@ COLUMNS = [
     "p95",
     "p99",
     "max",
+    "posts_over_p99",
+    "slowest_posts",
     "cpu_us_per_frame",
     "kernel_share",
     "peak_rss_mib",

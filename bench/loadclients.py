@@ -34,6 +34,7 @@ class Tally:
     other_frames: int = 0  # hello, presence, anything without a marker
     marked_bytes: int = 0
     latencies: array = field(default_factory=lambda: array("d"))  # type: ignore[type-arg]
+    worst: dict[bytes, float] = field(default_factory=dict)  # per post: its slowest frame
 
 
 def listen(
@@ -70,7 +71,11 @@ async def _listen(
             tally.delivered += 1
             tally.marked_bytes += len(payload)
             if measuring[0] and int(sent) >= since.value:  # warm-up posts are not timed
-                tally.latencies.append((now - int(sent)) / 1e6)
+                latency = (now - int(sent)) / 1e6
+                tally.latencies.append(latency)
+                key = writer + b":" + n_raw
+                if latency > tally.worst.get(key, 0.0):
+                    tally.worst[key] = latency
 
         return on_text
 
@@ -113,6 +118,7 @@ async def _listen(
             "other_frames": tally.other_frames,
             "marked_bytes": tally.marked_bytes,
             "latencies": tally.latencies.tobytes(),
+            "worst": tally.worst,
             "closed": closed,
         }
     )
@@ -162,11 +168,15 @@ class Listeners:
                 proc.kill()
         latencies = array("d")
         closed: dict[int, int] = {}
+        worst: dict[bytes, float] = {}
         for report in reports:
             latencies.frombytes(report["latencies"])
+            for key, latency in report["worst"].items():
+                worst[key] = max(latency, worst.get(key, 0.0))
             for code, n in report["closed"].items():
                 closed[code] = closed.get(code, 0) + n
         ordered = sorted(latencies)
+        p99 = percentile(ordered, 99)
         delivered = sum(r["delivered"] for r in reports)
         return {
             "delivered": delivered,
@@ -177,8 +187,14 @@ class Listeners:
             "closed": closed,
             "p50": percentile(ordered, 50),
             "p95": percentile(ordered, 95),
-            "p99": percentile(ordered, 99),
+            "p99": p99,
             "max": ordered[-1] if ordered else float("nan"),
+            # Whether the tail is a few slow posts (a stall) or spread over all of them.
+            "posts_over_p99": f"{sum(v > p99 for v in worst.values())}/{len(worst)}",
+            "slowest_posts": ",".join(
+                f"{key.decode()}={v:.0f}"
+                for v, key in sorted((v, k) for k, v in worst.items())[-5:]
+            ),
         }
 
     @staticmethod

@@ -34,11 +34,10 @@ class ThreadServer:
             port=self.port,
             log_level="warning",
             access_log=False,
-            timeout_graceful_shutdown=5,  # long-polls and browsers must not hold up a stop
-            ws_per_message_deflate=False,
             lifespan="on",
             ws=GoingAwayProtocol,
-            **config,  # type: ignore[arg-type]
+            # Long-polls and browsers must not hold up a stop.
+            **{"timeout_graceful_shutdown": 5, "ws_per_message_deflate": False, **config},  # type: ignore[arg-type]
         )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self._run, daemon=True)

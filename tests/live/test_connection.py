@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from dialogue.live.connection import WS_4008_TOO_SLOW, Connection
-from dialogue.live.protocol import SEND_TEXTS_NOW
+from dialogue.live.protocol import SEND_FRAMES_NOW, OutFrame
 
 
 class Transport:
@@ -17,14 +17,14 @@ class Transport:
         self.written: list[bytes] = []
         self.keeping_up = True
 
-    def send_texts_now(self, texts: Sequence[bytes]) -> bool:
+    def send_frames_now(self, frames: Sequence[OutFrame]) -> bool:
         if self.keeping_up:
-            self.written.append(b"|".join(texts))
+            self.written.append(b"|".join(frame.text.encode() for frame in frames))
         return self.keeping_up
 
 
 def connection(transport: Transport | None, queue_limit: int = 3) -> Connection:
-    extensions: dict[str, Any] = {SEND_TEXTS_NOW: transport.send_texts_now} if transport else {}
+    extensions: dict[str, Any] = {SEND_FRAMES_NOW: transport.send_frames_now} if transport else {}
     return Connection(
         SimpleNamespace(scope={"extensions": extensions}),  # type: ignore[arg-type]
         dialogue_id=1,
@@ -70,14 +70,14 @@ class TestDirectWrites:
     def test_several_frames_go_out_in_one_write_in_order(self) -> None:
         transport = Transport()
         conn = connection(transport)
-        assert conn.push_many(["one", "two", "three"])
+        assert conn.push_many([OutFrame("one"), OutFrame("two"), OutFrame("three")])
         assert transport.written == [b"one|two|three"]
 
     def test_several_frames_behind_a_slow_peer_are_queued_in_order(self) -> None:
         transport = Transport()
         transport.keeping_up = False
         conn = connection(transport, queue_limit=5)
-        assert conn.push_many(["one", "two"])
+        assert conn.push_many([OutFrame("one"), OutFrame("two")])
         assert [conn._queue.get_nowait() for _ in range(2)] == ["one", "two"]
 
     def test_without_the_extension_everything_is_queued(self) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 from sqlmodel import select
+from websockets.asyncio.client import connect
 
 from dialogue.threads.models import Post
 from tests.live.conftest import Client, closing_code
+from tests.servers import ThreadServer
 
 
 def post_frame(thread_id: int, body: str, client_id: str, **extra: object) -> dict[str, object]:
@@ -136,3 +139,38 @@ class TestBadFrames:
         for _ in range(10):
             await client.send("garbage")
         assert await closing_code(client.ws.recv) == 1008
+
+
+class TestCompression:
+    async def test_a_peer_that_negotiated_compression_reads_the_shared_frames(
+        self, live_dialogue, settings
+    ):
+        """Event frames are serialised once, uncompressed, for every listener (RFC 7692
+        allows that); a client that asked for permessage-deflate must still read them."""
+        d, thread = live_dialogue["dialogue"], live_dialogue["thread"]
+        token = live_dialogue["tokens"]["participant"]
+        headers = {"Authorization": f"Bearer {token}"}
+        running = ThreadServer(settings, ws_per_message_deflate=True).start()
+        try:
+            async with connect(
+                f"{running.ws_url}/ws/dialogues/{d.slug}",
+                additional_headers=headers,
+                compression="deflate",
+            ) as ws:
+                assert ws.protocol.extensions  # deflate was negotiated
+                assert json.loads(await ws.recv())["type"] == "hello"
+                bodies = [f"compressible {i} " + "words " * 200 for i in range(3)]
+                async with httpx.AsyncClient(base_url=running.url, headers=headers) as http:
+                    for body in bodies:
+                        r = await http.post(
+                            f"/api/v1/threads/{thread.id}/posts", json={"body": body}
+                        )
+                        assert r.status_code == 201
+                received: list[str] = []
+                while len(received) < len(bodies):
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                    if frame["type"] == "event" and frame["kind"] == "post.created":
+                        received.append(frame["data"]["body"])
+                assert received == bodies
+        finally:
+            running.stop()

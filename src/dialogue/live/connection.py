@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from dialogue.live.protocol import SEND_TEXTS_NOW
+from dialogue.live.protocol import SEND_FRAMES_NOW, OutFrame
 from dialogue.policy import Role, Viewer
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,9 @@ class Connection:
         self._queue: asyncio.Queue[str | object] = asyncio.Queue(maxsize=queue_limit)
         self.close_code = 1000
         self._sender: asyncio.Task[None] | None = None
-        self._send_now: Callable[[Sequence[bytes]], bool] | None = websocket.scope.get(
+        self._send_now: Callable[[Sequence[OutFrame]], bool] | None = websocket.scope.get(
             "extensions", {}
-        ).get(SEND_TEXTS_NOW)
+        ).get(SEND_FRAMES_NOW)
         self._holding = False  # the sender has taken a frame and not finished sending it
 
     @property
@@ -82,9 +82,9 @@ class Connection:
 
     def push(self, text: str) -> bool:
         """Queue a frame without waiting; a full queue closes the connection as too slow."""
-        return self.push_many([text])
+        return self.push_many([OutFrame(text)])
 
-    def push_many(self, texts: Sequence[str]) -> bool:
+    def push_many(self, frames: Sequence[OutFrame]) -> bool:
         """Frames in order, written together when the peer keeps up (one system call)."""
         if self.closing:
             return False
@@ -93,12 +93,12 @@ class Connection:
             self._send_now is not None
             and not self._holding
             and self._queue.empty()
-            and self._send_now([text.encode() for text in texts])
+            and self._send_now(frames)
         ):
             return True
-        for text in texts:
+        for frame in frames:
             try:
-                self._queue.put_nowait(text)
+                self._queue.put_nowait(frame.text)
             except asyncio.QueueFull:
                 self.close(WS_4008_TOO_SLOW)
                 return False

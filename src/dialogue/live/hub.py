@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ from dialogue.live.connection import (
     Connection,
 )
 from dialogue.live.presence import Presence
+from dialogue.live.protocol import OutFrame
 from dialogue.policy import Role
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 PAGE = 500
 PUMP_CHUNK = 50  # well under any sensible send-queue limit
 SWEEP_SECONDS = 1.0
+PRESENCE_SECONDS = 1.0  # at most one presence broadcast per dialogue per instance this often
 
 
 def event_frame(event: Event) -> str:
@@ -55,6 +58,7 @@ class Channel:
     connections: set[Connection] = field(default_factory=set)
     wanted: int = 0  # the highest seq a ring announced
     pumper: asyncio.Task[None] | None = None
+    names: Counter[str] = field(default_factory=Counter)  # display names of live connections
 
 
 class Hub:
@@ -64,6 +68,8 @@ class Hub:
         self.instance_id = instance_id
         self.channels: dict[int, Channel] = {}
         self.presence = Presence(instance_id)
+        self._announcers: dict[int, asyncio.Task[None]] = {}
+        self._announced_at: dict[int, float] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
 
@@ -81,6 +87,8 @@ class Hub:
         for channel in self.channels.values():
             if channel.pumper is not None:
                 channel.pumper.cancel()
+        for announcer in list(self._announcers.values()):
+            announcer.cancel()
         connections = [c for ch in self.channels.values() for c in ch.connections]
         for connection in connections:
             connection.close(WS_1001_GOING_AWAY)
@@ -165,7 +173,7 @@ class Hub:
                 event.audience == Audience.READERS,
                 event.audience,
                 event.subject_user_id,
-                event_frame(event),
+                OutFrame(event_frame(event)),
                 event if event.kind == "member.updated" else None,
             )
             for event in events
@@ -173,7 +181,7 @@ class Hub:
         for connection in list(channel.connections):
             if not connection.live:
                 continue
-            frames: list[str] = []
+            frames: list[OutFrame] = []
             for seq, everyone, audience, subject, frame, change in prepared:
                 if seq <= connection.sent_seq:
                     continue
@@ -244,7 +252,9 @@ class Hub:
                 events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
                 self._replay(connection, events)
             connection.live = True
-        await self.presence_changed(dialogue_id, joined=connection)
+            if connection.display_name:
+                channel.names[connection.display_name] += 1
+        self.presence_changed(dialogue_id, joined=connection)
 
     def _replay(self, connection: Connection, events: list[Event]) -> None:
         for event in events:
@@ -263,11 +273,15 @@ class Hub:
 
     async def leave(self, connection: Connection) -> None:
         channel = self.channels.get(connection.dialogue_id)
-        if channel is not None:
+        if channel is not None and connection in channel.connections:
             channel.connections.discard(connection)
+            if connection.live and connection.display_name:
+                channel.names[connection.display_name] -= 1
+                if channel.names[connection.display_name] <= 0:
+                    del channel.names[connection.display_name]
             if not channel.connections:
                 self.channels.pop(connection.dialogue_id, None)
-        await self.presence_changed(connection.dialogue_id)
+        self.presence_changed(connection.dialogue_id)
 
     # --- the broker ----------------------------------------------------------------------
 
@@ -301,36 +315,57 @@ class Hub:
             if connection.live and connection.user_id != message.get("user_id"):
                 connection.push(frame)
 
-    async def presence_changed(self, dialogue_id: int, joined: Connection | None = None) -> None:
-        """Announce this instance's list, to everyone only when it changed.
+    def presence_changed(self, dialogue_id: int, joined: Connection | None = None) -> None:
+        """Tell a newcomer who is here at once; tell everyone else at most once a second.
 
-        Pushing to every connection on every join cost N frames per join, so N^2 for a crowd
-        (500 anonymous readers joining: 251,000 presence frames); now a join that changes no
-        name tells only the newcomer.
+        Every broadcast costs a frame per connection, so announcing each join and leave
+        made a crowd's arrivals cost N^2 frames and stalled posts behind them (2,000 frames
+        per named join). Changes within PRESENCE_SECONDS of the last announcement go out
+        together when it has passed; a change after a quiet spell goes out at once.
         """
-        channel = self.channels.get(dialogue_id)
-        names = (
-            sorted({c.display_name for c in channel.connections if c.display_name and c.live})
-            if channel
-            else []
-        )
-        if names == self.presence.local(dialogue_id):
-            if joined is not None and joined.live:
-                joined.push(
-                    json.dumps({"type": "presence", "online": self.presence.online(dialogue_id)})
-                )
+        if joined is not None and joined.live:
+            joined.push(self._presence_frame(dialogue_id))
+        if dialogue_id in self._announcers or self._local_names(dialogue_id) == (
+            self.presence.local(dialogue_id)
+        ):
             return
+        wait = self._announced_at.get(dialogue_id, -PRESENCE_SECONDS) + PRESENCE_SECONDS
+        self._announcers[dialogue_id] = asyncio.create_task(
+            self._announce(dialogue_id, max(0.0, wait - asyncio.get_running_loop().time())),
+            name="hub-presence",
+        )
+
+    def _local_names(self, dialogue_id: int) -> list[str]:
+        channel = self.channels.get(dialogue_id)
+        return sorted(channel.names) if channel else []
+
+    def _presence_frame(self, dialogue_id: int) -> str:
+        online = self.presence.online(dialogue_id, self._local_names(dialogue_id))
+        return json.dumps({"type": "presence", "online": online})
+
+    async def _announce(self, dialogue_id: int, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            del self._announcers[dialogue_id]
+        names = self._local_names(dialogue_id)
+        if names == self.presence.local(dialogue_id):
+            return  # a join and a leave of the same person cancelled out
+        if names:
+            self._announced_at[dialogue_id] = asyncio.get_running_loop().time()
+        else:  # nobody left here: nothing to remember the dialogue by
+            self._announced_at.pop(dialogue_id, None)
         self.presence.set_local(dialogue_id, names)
+        self._push_presence(dialogue_id)
         await self.broker.publish(
             dialogue_id, {"type": "presence", "instance": self.instance_id, "online": names}
         )
-        self._push_presence(dialogue_id)
 
     def _push_presence(self, dialogue_id: int) -> None:
         channel = self.channels.get(dialogue_id)
         if channel is None:
             return
-        frame = json.dumps({"type": "presence", "online": self.presence.online(dialogue_id)})
+        frame = self._presence_frame(dialogue_id)
         for connection in channel.connections:
             if connection.live:
                 connection.push(frame)

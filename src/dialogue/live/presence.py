@@ -31,8 +31,10 @@ class Presence:
             if not lists:
                 self._by_instance.pop(dialogue_id, None)
 
-    def online(self, dialogue_id: int) -> list[str]:
-        names: set[str] = set()
-        for listed in self._by_instance.get(dialogue_id, {}).values():
-            names.update(listed)
+    def online(self, dialogue_id: int, here: list[str]) -> list[str]:
+        """Everyone the other instances announced, with `here` as this instance's people."""
+        names = set(here)
+        for instance, listed in self._by_instance.get(dialogue_id, {}).items():
+            if instance != self.instance_id:
+                names.update(listed)
         return sorted(names)

@@ -10,7 +10,11 @@
    `websockets.broadcast` does), and falls back to the queued, awaited path when it does not.
    The writer is handed to the app as a scope extension, so an app served by anything else
    simply does not find it. Several frames for one listener go out in one write: a burst
-   of posts then costs each listener one system call, not one per post.
+   of posts then costs each listener one system call, not one per post. A frame is
+   serialised once (`OutFrame`) and the same bytes go to every listener: server frames are
+   not masked, so they are identical for all of them. That holds even for a peer that
+   negotiated compression: permessage-deflate lets either side send any message
+   uncompressed (RFC 7692, section 6), and compressing small frames costs more than it saves.
 """
 
 from __future__ import annotations
@@ -18,11 +22,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.exceptions import InvalidState
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
+from websockets.protocol import State
 
 WS_1001_GOING_AWAY = 1001
-SEND_TEXTS_NOW = "dialogue.send_texts_now"
+SEND_FRAMES_NOW = "dialogue.send_frames_now"
+
+
+class OutFrame:
+    """A text message and its websocket frame, serialised once for all its listeners."""
+
+    __slots__ = ("text", "wire")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.wire = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
 
 
 class GoingAwayProtocol(WebSocketsSansIOProtocol):
@@ -30,22 +45,27 @@ class GoingAwayProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope = getattr(self, "scope", None)  # absent when the handshake was refused
         if scope is not None:
-            scope["extensions"][SEND_TEXTS_NOW] = self.send_texts_now
+            scope["extensions"][SEND_FRAMES_NOW] = self.send_frames_now
 
-    def send_texts_now(self, texts: Sequence[bytes]) -> bool:
-        """Write text frames now, in one write; False when the peer is not keeping up or is gone.
+    def send_frames_now(self, frames: Sequence[OutFrame]) -> bool:
+        """Write frames now, in one write; False when the peer is not keeping up or is gone.
 
         "Not keeping up" is the transport's own signal: its buffer passed the high-water
         mark and it paused writing. The caller then queues the frame instead.
         """
-        if self.close_sent or self.disconnected or not self.writable.is_set():
+        conn = self.conn
+        if (
+            self.close_sent
+            or self.disconnected
+            or not self.writable.is_set()
+            or conn.state is not State.OPEN  # the peer started closing
+            or conn.expect_continuation_frame
+        ):
             return False
-        try:
-            for data in texts:
-                self.conn.send_text(data)
-        except InvalidState:  # the peer started closing
-            return False
-        self.transport.write(b"".join(self.conn.data_to_send()))
+        if len(frames) == 1:
+            self.transport.write(frames[0].wire)
+        else:
+            self.transport.write(b"".join([frame.wire for frame in frames]))
         return True
 
     def shutdown(self) -> None:

@@ -1,0 +1,132 @@
+"""Presence: a newcomer learns who is here at once; everyone else at most once an interval."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from dialogue.events.broker import MemoryBroker
+from dialogue.live import hub as hub_module
+from dialogue.live.hub import Channel, Hub
+from tests.live.test_connection import Transport, connection
+
+INTERVAL = 0.3
+
+
+@pytest.fixture(autouse=True)
+def short_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub_module, "PRESENCE_SECONDS", INTERVAL)
+
+
+async def started_hubs(count: int) -> list[Hub]:
+    broker = MemoryBroker()
+    hubs = [Hub(database=None, broker=broker, instance_id=f"i{n}") for n in range(count)]  # type: ignore[arg-type]
+    for hub in hubs:
+        hub.channels[1] = Channel(cursor=0)  # the log is empty: joining reads nothing
+        broker.subscribe(hub.on_message)
+    return hubs
+
+
+def person(name: str | None) -> tuple[Any, Transport]:
+    out = Transport()
+    conn = connection(out)
+    conn.display_name = name
+    return conn, out
+
+
+def presences(out: Transport) -> list[list[str]]:
+    frames = [json.loads(part) for w in out.written for part in w.split(b"|")]
+    return [f["online"] for f in frames if f["type"] == "presence"]
+
+
+class TestPresence:
+    async def test_a_crowd_arriving_costs_each_listener_two_frames_not_one_per_arrival(
+        self,
+    ) -> None:
+        (hub,) = await started_hubs(1)
+        first, first_out = person("Amina")
+        await hub.join(first)
+        await asyncio.sleep(0.05)  # the first change after a quiet spell goes out at once
+        assert presences(first_out)[-1] == ["Amina"]
+        names = [f"P{n:02}" for n in range(20)]
+        arrivals = []
+        for name in names:
+            conn, out = person(name)
+            await hub.join(conn)
+            arrivals.append((name, out))
+        # Each newcomer is told at once who is here, itself included.
+        for index, (_name, out) in enumerate(arrivals):
+            assert presences(out)[0] == sorted(["Amina", *names[: index + 1]])
+        before = len(presences(first_out))
+        await asyncio.sleep(INTERVAL * 2)
+        told = presences(first_out)[before:]
+        assert told == [sorted(["Amina", *names])]  # twenty arrivals, one frame
+
+    async def test_a_leave_after_a_quiet_spell_goes_out_at_once(self) -> None:
+        (hub,) = await started_hubs(1)
+        stays, stays_out = person("Amina")
+        goes, _ = person("Bo")
+        await hub.join(stays)
+        await hub.join(goes)
+        await asyncio.sleep(INTERVAL * 2)
+        assert presences(stays_out)[-1] == ["Amina", "Bo"]
+        await hub.leave(goes)
+        await asyncio.sleep(0.05)
+        assert presences(stays_out)[-1] == ["Amina"]
+
+    async def test_a_visit_within_the_interval_tells_nobody(self) -> None:
+        (hub,) = await started_hubs(1)
+        stays, stays_out = person("Amina")
+        await hub.join(stays)
+        await asyncio.sleep(0.05)
+        before = len(presences(stays_out))
+        visitor, _ = person("Bo")
+        await hub.join(visitor)
+        await hub.leave(visitor)
+        await asyncio.sleep(INTERVAL * 2)
+        assert len(presences(stays_out)) == before
+
+    async def test_two_connections_of_one_person_count_once_and_leave_once(self) -> None:
+        (hub,) = await started_hubs(1)
+        watcher, watcher_out = person("Amina")
+        phone, _ = person("Bo")
+        laptop, _ = person("Bo")
+        for conn in (watcher, phone, laptop):
+            await hub.join(conn)
+        await asyncio.sleep(INTERVAL * 2)
+        assert presences(watcher_out)[-1] == ["Amina", "Bo"]
+        await hub.leave(phone)
+        await asyncio.sleep(INTERVAL * 2)
+        assert presences(watcher_out)[-1] == ["Amina", "Bo"]  # still here on the laptop
+        await hub.leave(laptop)
+        await asyncio.sleep(INTERVAL * 2)
+        assert presences(watcher_out)[-1] == ["Amina"]
+
+    async def test_anonymous_readers_are_not_listed_and_change_nothing(self) -> None:
+        (hub,) = await started_hubs(1)
+        watcher, watcher_out = person("Amina")
+        await hub.join(watcher)
+        await asyncio.sleep(INTERVAL * 2)
+        before = len(presences(watcher_out))
+        readers = [person(None)[0] for _ in range(50)]
+        for reader in readers:
+            await hub.join(reader)
+        await asyncio.sleep(INTERVAL * 2)
+        assert len(presences(watcher_out)) == before
+
+    async def test_a_newcomer_on_one_instance_sees_the_people_on_another(self) -> None:
+        a, b = await started_hubs(2)
+        on_a, on_a_out = person("Amina")
+        await a.join(on_a)
+        await asyncio.sleep(0.05)  # announced through the broker
+        on_b, on_b_out = person("Bo")
+        await b.join(on_b)
+        assert presences(on_b_out)[0] == ["Amina", "Bo"]
+        await asyncio.sleep(0.05)
+        assert presences(on_a_out)[-1] == ["Amina", "Bo"]
+        await b.leave(on_b)
+        await asyncio.sleep(INTERVAL * 2)
+        assert presences(on_a_out)[-1] == ["Amina"]
