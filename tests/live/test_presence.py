@@ -10,6 +10,7 @@ import pytest
 
 from dialogue.events.broker import MemoryBroker
 from dialogue.live import hub as hub_module
+from dialogue.live import presence as presence_module
 from dialogue.live.hub import Channel, Hub
 from tests.live.test_connection import Transport, connection
 
@@ -130,3 +131,47 @@ class TestPresence:
         await b.leave(on_b)
         await asyncio.sleep(INTERVAL * 2)
         assert presences(on_a_out)[-1] == ["Amina"]
+
+
+class TestPresenceAcrossInstances:
+    async def test_a_lost_announcement_is_repaired_by_the_next_renewal(self) -> None:
+        broker = MemoryBroker()
+        a = Hub(database=None, broker=broker, instance_id="a")  # type: ignore[arg-type]
+        b = Hub(database=None, broker=broker, instance_id="b")  # type: ignore[arg-type]
+        a.channels[1], b.channels[1] = Channel(cursor=0), Channel(cursor=0)
+        broker.subscribe(a.on_message)
+        await a.join(person("Amina")[0])
+        await asyncio.sleep(0.05)  # announced while b was not listening (Redis restarting)
+        broker.subscribe(b.on_message)
+        on_b, on_b_out = person("Bo")
+        await b.join(on_b)
+        assert presences(on_b_out) == [["Bo"]]
+        await a.renew_presence()
+        assert presences(on_b_out)[-1] == ["Amina", "Bo"]
+
+    async def test_a_silent_instance_s_people_are_dropped_a_renewing_one_s_kept(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(hub_module, "SWEEP_SECONDS", 0.05)
+        monkeypatch.setattr(presence_module, "REFRESH_SECONDS", 0.1)  # dropped after 0.3 s
+        a, silent, alive = await started_hubs(3)
+
+        async def nothing_new(dialogue_ids: Any) -> dict[int, int]:
+            return {}
+
+        on_a, on_a_out = person("Amina")
+        await a.join(on_a)
+        await silent.join(person("Bo")[0])
+        await alive.join(person("Cy")[0])
+        await asyncio.sleep(0.05)
+        assert presences(on_a_out)[-1] == ["Amina", "Bo", "Cy"]
+        sweepers = []
+        for hub in (a, alive):  # the silent instance crashed: it renews nothing
+            hub.head = nothing_new  # type: ignore[method-assign]
+            sweepers.append(asyncio.create_task(hub._sweep_forever()))
+        try:
+            await asyncio.sleep(0.8)
+        finally:
+            for sweeper in sweepers:
+                sweeper.cancel()
+        assert presences(on_a_out)[-1] == ["Amina", "Cy"]

@@ -24,6 +24,7 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.events.broker import Broker
 from dialogue.events.models import Audience, Event
 from dialogue.events.service import may_see
+from dialogue.live import presence as presence_timing
 from dialogue.live.connection import (
     WS_1001_GOING_AWAY,
     WS_4401_SIGNED_OUT,
@@ -293,10 +294,12 @@ class Hub:
             self._close_token(int(message["token_id"]))
         elif kind == "typing":
             self._relay_typing(dialogue_id, message)
-        elif kind == "presence" and message.get("instance") != self.instance_id:
-            # Our own announcement comes back through the broker: it was pushed already.
-            self.presence.update_remote(dialogue_id, message)
-            self._push_presence(dialogue_id)
+        elif kind == "presence":
+            # Our own announcement comes back through the broker and changes nothing; a
+            # repeated one (see `presence`) only renews the list.
+            now = asyncio.get_running_loop().time()
+            if self.presence.update_remote(dialogue_id, message, now):
+                self._push_presence(dialogue_id)
 
     def _close_token(self, token_id: int) -> None:
         for channel in self.channels.values():
@@ -371,14 +374,32 @@ class Hub:
                 connection.push(frame)
 
     async def _sweep_forever(self) -> None:
-        """Catch up every watched dialogue now and then: rings can be lost (Redis restarts)."""
+        """Now and then: catch up every watched dialogue (rings can be lost when Redis
+        restarts), drop presence lists no longer renewed, and renew this instance's own."""
+        loop = asyncio.get_running_loop()
+        renewed = loop.time()
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
             try:
-                if not self.channels:
-                    continue
-                heads = await self.head(list(self.channels))
-                for dialogue_id, seq in heads.items():
-                    self.wake(dialogue_id, seq)
+                await self._sweep_log()
             except Exception:  # a database hiccup must not end the sweeper
                 log.exception("hub sweep failed")
+            now = loop.time()
+            for dialogue_id in self.presence.expire(now):
+                self._push_presence(dialogue_id)
+            if now - renewed >= presence_timing.REFRESH_SECONDS:
+                renewed = now
+                await self.renew_presence()
+
+    async def _sweep_log(self) -> None:
+        if self.channels:
+            heads = await self.head(list(self.channels))
+            for dialogue_id, seq in heads.items():
+                self.wake(dialogue_id, seq)
+
+    async def renew_presence(self) -> None:
+        """Repeat every list this instance announced, for instances that missed it."""
+        for dialogue_id, names in self.presence.announced().items():
+            await self.broker.publish(
+                dialogue_id, {"type": "presence", "instance": self.instance_id, "online": names}
+            )
