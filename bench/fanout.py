@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -40,6 +40,8 @@ from common import (
 from common import workdir as make_workdir
 from loadclients import Listeners, marker
 from websockets.asyncio.client import connect as ws_connect
+
+Begin = Callable[[], None]  # called once, as the posting schedule starts
 
 # Writers connect, then wait this long before their first post: a writer's socket arriving is
 # a presence change (one frame to every listener), part of connecting, not of a post's delay.
@@ -58,12 +60,13 @@ async def on_schedule(
 
 
 async def post_over_http(
-    servers: list[ServerProcess], seeded: Seeded, rate: float, duration: float
+    servers: list[ServerProcess], seeded: Seeded, rate: float, duration: float, begin: Begin
 ) -> dict[str, Any]:
     """Each writer posts on its own schedule (writer w, post k at (k*W + w)/R seconds)."""
     writers = len(seeded.writer_tokens)
     acked, failed = [0] * writers, [0] * writers
     start = time.monotonic() + 0.2
+    begin()
 
     async def writer(w: int) -> None:
         server = servers[w % len(servers)]
@@ -90,7 +93,7 @@ async def post_over_http(
 
 
 async def post_over_websocket(
-    servers: list[ServerProcess], seeded: Seeded, rate: float, duration: float
+    servers: list[ServerProcess], seeded: Seeded, rate: float, duration: float, begin: Begin
 ) -> dict[str, Any]:
     """As `post_over_http`, but each writer sends `post.create` frames on its own socket (what
     the browser client does) and counts the `ack`s; its socket also receives every event."""
@@ -143,12 +146,13 @@ async def post_over_websocket(
         ]
         await asyncio.sleep(WRITERS_SETTLE)
         start = time.monotonic() + 0.2
+        begin()
         await asyncio.gather(*(writer(w, sockets[w], start) for w in range(writers)))
     return {"posts": sum(acked), "failed_posts": sum(failed)}
 
 
 async def post_to_floor(
-    floor: ServerProcess, writers: int, rate: float, duration: float, frame_bytes: int
+    floor: ServerProcess, writers: int, rate: float, duration: float, frame_bytes: int, begin: Begin
 ) -> dict[str, Any]:
     sent = [0] * writers
 
@@ -167,6 +171,7 @@ async def post_to_floor(
         ]
         await asyncio.sleep(WRITERS_SETTLE)
         start = time.monotonic() + 0.2
+        begin()
         await asyncio.gather(*(writer(w, sockets[w], start) for w in range(writers)))
     await asyncio.sleep(0.1)
     return {"posts": sum(sent), "failed_posts": 0}
@@ -180,9 +185,9 @@ def measure(
     connected = listeners.wait_connected()
     time.sleep(1.0)  # let the last joins' presence frames settle
     before = [cpu_split(s.pid) for s in servers]
-    listeners.start_measuring(args.warmup)
     began = time.monotonic()
-    posted = asyncio.run(post())
+    # Timing starts with the posting schedule (writers may connect and settle first).
+    posted = asyncio.run(post(lambda: listeners.start_measuring(args.warmup)))
     post_seconds = time.monotonic() - began
     time.sleep(args.drain)
     after = [cpu_split(s.pid) for s in servers]
@@ -225,8 +230,8 @@ def app_run(
             servers,
             urls,
             args,
-            lambda: POSTERS[args.post_over](
-                servers, seeded, args.rate, args.warmup + args.duration
+            lambda begin: POSTERS[args.post_over](
+                servers, seeded, args.rate, args.warmup + args.duration, begin
             ),
         )
         result["kib_per_connection"] = round(
@@ -253,8 +258,8 @@ def floor_run(args: argparse.Namespace, frame_bytes: int) -> dict[str, Any]:
             [floor],
             [floor.ws_url + "/"],
             args,
-            lambda: post_to_floor(
-                floor, args.writers, args.rate, args.warmup + args.duration, frame_bytes
+            lambda begin: post_to_floor(
+                floor, args.writers, args.rate, args.warmup + args.duration, frame_bytes, begin
             ),
         )
         result["kib_per_connection"] = round(

@@ -6,11 +6,13 @@ no other load, so the figure is the write path's own cost. It prints the stateme
 post, then the mean wall and CPU time per post.
 
     python bench/post_cost.py --posts 300
+    python bench/post_cost.py --posts 300 --profile /tmp/post.prof   # cProfile of the timed posts
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import time
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from dialogue.app import create_app
 from dialogue.config import Settings
 
 
-async def main(posts: int, directory: Path) -> None:
+async def main(posts: int, directory: Path, profile: str | None) -> None:
     url = sqlite_url(directory)
     seeded = await seed(url, writers=1)
     settings = Settings(
@@ -58,11 +60,17 @@ async def main(posts: int, directory: Path) -> None:
             print(f"statements for one post: {len(statements)}")
             for statement in statements:
                 print("   ", statement)
+            profiler = cProfile.Profile() if profile else None
             wall, cpu = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
             for n in range(posts):
                 body = f"Post {n}: a contribution of ordinary length, one sentence."
                 response = await client.post(path, json={"body": body}, headers=headers)
                 assert response.status_code == 201, response.text
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(profile)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
             print(f"posts={posts}  wall_ms_per_post={wall / posts * 1000:.2f}", end="  ")
             print(f"cpu_ms_per_post={cpu / posts * 1000:.2f}")
@@ -71,5 +79,6 @@ async def main(posts: int, directory: Path) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--posts", type=int, default=300)
+    parser.add_argument("--profile", help="write a cProfile of the timed posts here")
     args = parser.parse_args()
-    run_in_workdir("post-cost", lambda directory: main(args.posts, directory))
+    run_in_workdir("post-cost", lambda directory: main(args.posts, directory, args.profile))
