@@ -9,7 +9,12 @@ p99 with the single instance's.
     python bench/fanout.py --clients 2000 --rate 20 --duration 10
     python bench/fanout.py --clients 1000 --instances 2 --redis
     python bench/fanout.py --clients 1000 --warmup 2   # the first posts after connecting untimed
-    python bench/fanout.py --clients 2000 --post-over websocket   # writers post as browsers do
+    python bench/fanout.py --clients 2000 --post-over http   # writers use the JSON API
+
+By default the app's writers post as the browser client does, `post.create` on their own
+sockets: the same load as the floor's writers, which send on sockets too. `--post-over http`
+adds what the JSON API costs per post (the request in this process, FastAPI on the server)
+to both the app's latency and the CPU the listeners compete for.
 
 With `--warmup W` both servers get W seconds of posts first: every frame is still counted for
 delivery, but only posts sent after the warm-up are timed (steady state, not the first
@@ -33,6 +38,7 @@ from common import (
     cleanup,
     cpu_split,
     machine,
+    machine_ticks,
     open_threads,
     seed,
     sqlite_url,
@@ -185,10 +191,12 @@ def measure(
     connected = listeners.wait_connected()
     time.sleep(1.0)  # let the last joins' presence frames settle
     before = [cpu_split(s.pid) for s in servers]
+    box_before = machine_ticks()
     began = time.monotonic()
     # Timing starts with the posting schedule (writers may connect and settle first).
     posted = asyncio.run(post(lambda: listeners.start_measuring(args.warmup)))
     post_seconds = time.monotonic() - began
+    box_after = machine_ticks()
     time.sleep(args.drain)
     after = [cpu_split(s.pid) for s in servers]
     kernel = sum(a[1] - b[1] for a, b in zip(after, before, strict=True))
@@ -207,6 +215,8 @@ def measure(
         "server_cpu_s": round(cpu, 2),
         "cpu_us_per_frame": cpu / received["delivered"] * 1e6 if received["delivered"] else 0,
         "kernel_share": round(kernel / cpu, 2) if cpu else 0,
+        # How busy the whole machine was while posting: the listeners share its cores.
+        "box_busy": round((box_after[0] - box_before[0]) / max(box_after[1] - box_before[1], 1), 2),
         "peak_rss_mib": round(sum(m["VmHWM"] for m in memory) / 1024, 1),
         "kib_per_connection": None,
     }
@@ -289,6 +299,7 @@ COLUMNS = [
     "slowest_posts",
     "cpu_us_per_frame",
     "kernel_share",
+    "box_busy",
     "peak_rss_mib",
     "kib_per_connection",
     "frame_bytes",
@@ -326,7 +337,7 @@ def main() -> None:
     parser.add_argument(
         "--post-over",
         choices=("http", "websocket"),
-        default="http",
+        default="websocket",
         help="how the app's writers post: the JSON API, or post.create on a socket",
     )
     parser.add_argument("--procs", type=int, default=4, help="listener processes")
