@@ -132,6 +132,15 @@ class TestPresence:
         await asyncio.sleep(INTERVAL * 2)
         assert presences(on_a_out)[-1] == ["Amina"]
 
+    async def test_sockets_leaving_a_stopping_instance_announce_nothing(self) -> None:
+        (hub,) = await started_hubs(1)
+        conn, _ = person("Amina")
+        await hub.join(conn)
+        await asyncio.sleep(0.05)
+        await hub.stop()  # the broker may be gone next: nothing may be left to publish
+        await hub.leave(conn)
+        assert not hub._announcers
+
 
 class TestPresenceAcrossInstances:
     async def test_a_lost_announcement_is_repaired_by_the_next_renewal(self) -> None:

@@ -71,6 +71,7 @@ class Hub:
         self.presence = Presence(instance_id)
         self._announcers: dict[int, asyncio.Task[None]] = {}
         self._announced_at: dict[int, float] = {}
+        self._stopping = False
         self._sweeper: asyncio.Task[None] | None = None
         self._unsubscribe: Any = None
 
@@ -79,6 +80,7 @@ class Hub:
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="hub-sweep")
 
     async def stop(self) -> None:
+        self._stopping = True  # sockets leaving from here on announce nothing
         if self._unsubscribe is not None:
             self._unsubscribe()
         if self._sweeper is not None:
@@ -328,8 +330,10 @@ class Hub:
         """
         if joined is not None and joined.live:
             joined.push(self._presence_frame(dialogue_id))
-        if dialogue_id in self._announcers or self._local_names(dialogue_id) == (
-            self.presence.local(dialogue_id)
+        if (
+            self._stopping
+            or dialogue_id in self._announcers
+            or self._local_names(dialogue_id) == (self.presence.local(dialogue_id))
         ):
             return
         wait = self._announced_at.get(dialogue_id, -PRESENCE_SECONDS) + PRESENCE_SECONDS
