@@ -333,7 +333,7 @@ class Hub:
         if (
             self._stopping
             or dialogue_id in self._announcers
-            or self._local_names(dialogue_id) == (self.presence.local(dialogue_id))
+            or self._local_names(dialogue_id) == self.presence.local(dialogue_id)
         ):
             return
         wait = self._announced_at.get(dialogue_id, -PRESENCE_SECONDS) + PRESENCE_SECONDS
