@@ -280,14 +280,22 @@ def muted(membership: Membership | None) -> bool:
     return bool(membership and membership.muted_until and membership.muted_until > utcnow())
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class SocketAccess:
-    """A websocket caller's standing; `refused` sockets are closed with 4404 after accepting."""
+    """A websocket caller's standing; `refused` sockets are closed with 4404 after accepting.
+
+    Plain values, no ORM objects: it lives as long as the socket (FastAPI holds the
+    endpoint's dependencies until it returns), and a user's and a dialogue's loaded rows
+    held by each of thousands of sockets are memory for nothing.
+    """
 
     refused: bool
-    user: User | None = None
+    dialogue_id: int = 0
+    last_seq: int = 0  # the dialogue's log position when its rights were read
+    user_id: int | None = None
+    display_name: str | None = None
+    is_admin: bool = False
     token_id: int | None = None
-    dialogue: Dialogue | None = None
     role: Role | None = None
 
 
@@ -332,10 +340,14 @@ class SocketPolicyCheck:
         standing = standing_of(user, membership, dialogue)
         if not can(self.action, standing):
             return SocketAccess(refused=True)
+        assert dialogue.id is not None
         return SocketAccess(
             refused=False,
-            user=user,
+            dialogue_id=dialogue.id,
+            last_seq=dialogue.last_seq,
+            user_id=user.id if user else None,
+            display_name=user.display_name if user else None,
+            is_admin=bool(user and user.is_admin),
             token_id=token_id,
-            dialogue=dialogue,
             role=standing.effective_role,
         )

@@ -37,30 +37,27 @@ async def dialogue_socket(
     after: int | None = None,
 ) -> None:
     await websocket.accept()
-    if access.refused or access.dialogue is None:
+    if access.refused:
         await websocket.close(WS_4404_NOT_FOUND)
         return
     hub: Hub = websocket.app.state.hub
-    dialogue = access.dialogue
-    assert dialogue.id is not None
-    user = access.user
     connection = Connection(
         websocket,
-        dialogue_id=dialogue.id,
-        user_id=user.id if user else None,
-        display_name=user.display_name if user else None,
+        dialogue_id=access.dialogue_id,
+        user_id=access.user_id,
+        display_name=access.display_name,
         token_id=access.token_id,
         role=access.role,
-        is_admin=bool(user and user.is_admin),
-        after=dialogue.last_seq if after is None or after < 0 else after,
-        rights_seq=dialogue.last_seq,
+        is_admin=access.is_admin,
+        after=access.last_seq if after is None or after < 0 else after,
+        rights_seq=access.last_seq,
         queue_limit=websocket.app.state.settings.ws_send_queue,
     )
     connection.start()
-    connection.push(dumps({"type": "hello", "seq": dialogue.last_seq, "role": access.role}))
+    connection.push(dumps({"type": "hello", "seq": access.last_seq, "role": access.role}))
     try:
         await hub.join(connection)
-        await _receive(websocket, connection, access)
+        await _receive(websocket, connection)
     except WebSocketDisconnect:
         pass
     finally:
@@ -68,7 +65,7 @@ async def dialogue_socket(
         await connection.stop()
 
 
-async def _receive(websocket: WebSocket, connection: Connection, access: SocketAccess) -> None:
+async def _receive(websocket: WebSocket, connection: Connection) -> None:
     strikes = 0
     last_typing = 0.0
     while not connection.closing:
