@@ -27,7 +27,6 @@ from dialogue.ratelimit import RateLimiter
 from dialogue.synthesis import api as synthesis_api
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
-from dialogue.warmup import warm_up_routes
 from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
 from dialogue.web.templating import create_templates
 
@@ -54,7 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await broker.start()
         await hub.start()
         post_writer.start()
-        await warm_up_routes(app)
         try:
             yield
         finally:

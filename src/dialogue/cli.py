@@ -41,8 +41,10 @@ def serve(
     if migrate:
         upgrade(settings)
     from dialogue.live.protocol import GoingAwayProtocol
+    from dialogue.warmup import warm_up_routes
 
     application = create_app(settings)
+    asyncio.run(warm_up_routes(application))  # before freezing: the plans live as long
     # Everything imported so far lives as long as the process. Moved out of the collector's
     # sight, a full collection no longer walks the whole framework: with 1,000 listeners, full
     # collections paused the loop up to 295 ms (185 ms frozen; docs/performance.md).

@@ -3,8 +3,10 @@
 FastAPI builds each route's request plan (dependencies, body model, response model) on the
 first request that reaches it: about 0.2 s for this app's routes on an idle machine and
 seconds on a loaded one, all of it holding the event loop, so every open websocket of the
-instance waits with that first visitor. Started with the app, the plans are built before
-uvicorn listens. A path that no route matches makes the router try, and so plan, every one.
+instance waits with that first visitor. `dialogue serve` sends this request before uvicorn
+listens (the plans belong to the app object, not to an event loop), not the app's lifespan:
+every test starts one, and planning routes it never calls cost the suite minutes. A path that
+no route matches makes the router try, and so plan, every one.
 """
 
 from __future__ import annotations

@@ -22,11 +22,18 @@ def short_interval(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hub_module, "PRESENCE_SECONDS", INTERVAL)
 
 
-async def started_hubs(count: int) -> list[Hub]:
+def hubs_on_one_broker(count: int) -> tuple[MemoryBroker, list[Hub]]:
+    """Instances sharing a broker, not listening yet; an empty log (joins read nothing)."""
     broker = MemoryBroker()
     hubs = [Hub(database=None, broker=broker, instance_id=f"i{n}") for n in range(count)]  # type: ignore[arg-type]
     for hub in hubs:
-        hub.channels[1] = Channel(cursor=0)  # the log is empty: joining reads nothing
+        hub.channels[1] = Channel(cursor=0)
+    return broker, hubs
+
+
+async def started_hubs(count: int) -> list[Hub]:
+    broker, hubs = hubs_on_one_broker(count)
+    for hub in hubs:
         broker.subscribe(hub.on_message)
     return hubs
 
@@ -144,10 +151,7 @@ class TestPresence:
 
 class TestPresenceAcrossInstances:
     async def test_a_lost_announcement_is_repaired_by_the_next_renewal(self) -> None:
-        broker = MemoryBroker()
-        a = Hub(database=None, broker=broker, instance_id="a")  # type: ignore[arg-type]
-        b = Hub(database=None, broker=broker, instance_id="b")  # type: ignore[arg-type]
-        a.channels[1], b.channels[1] = Channel(cursor=0), Channel(cursor=0)
+        broker, (a, b) = hubs_on_one_broker(2)
         broker.subscribe(a.on_message)
         await a.join(person("Amina")[0])
         await asyncio.sleep(0.05)  # announced while b was not listening (Redis restarting)

@@ -181,7 +181,7 @@ class Hub:
             )
             for event in events
         ]
-        for connection in list(channel.connections):
+        for connection in channel.connections:  # nothing in the loop adds or removes one
             if not connection.live:
                 continue
             frames: list[OutFrame] = []
@@ -364,6 +364,9 @@ class Hub:
             self._announced_at.pop(dialogue_id, None)
         self.presence.set_local(dialogue_id, names)
         self._push_presence(dialogue_id)
+        await self._publish_presence(dialogue_id, names)
+
+    async def _publish_presence(self, dialogue_id: int, names: list[str]) -> None:
         await self.broker.publish(
             dialogue_id, {"type": "presence", "instance": self.instance_id, "online": names}
         )
@@ -404,6 +407,4 @@ class Hub:
     async def renew_presence(self) -> None:
         """Repeat every list this instance announced, for instances that missed it."""
         for dialogue_id, names in self.presence.announced().items():
-            await self.broker.publish(
-                dialogue_id, {"type": "presence", "instance": self.instance_id, "online": names}
-            )
+            await self._publish_presence(dialogue_id, names)
