@@ -82,6 +82,7 @@ async def seed(app: Any, posts: int) -> tuple[str, str]:
             title="Queue",
             body="Opening post.",
             client_id=None,
+            restricted=False,
         )
         for n in range(posts):
             await threads.create_post(
@@ -94,6 +95,7 @@ async def seed(app: Any, posts: int) -> tuple[str, str]:
                 body=f"Queued contribution number {n}.",
                 parent_id=None,
                 client_id=uuid.uuid4().hex,
+                restricted=False,
             )
         token = await accounts.issue_token(
             session=session, user=moderator, kind=TokenKind.API, lifetime=timedelta(days=1)

@@ -6,6 +6,7 @@ from dialogue.events.models import Event
 from dialogue.moderation.models import (
     Appeal,
     AuditEntry,
+    AuthorSanction,
     Code,
     Flag,
     Notice,
@@ -19,6 +20,7 @@ __all__ = [
     "Appeal",
     "AuditEntry",
     "AuthToken",
+    "AuthorSanction",
     "Code",
     "ConductVersion",
     "Dialogue",

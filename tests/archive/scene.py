@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from dialogue.db import Database
 from dialogue.demo.loader import load_demo
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.moderation.audit import record_action
-from dialogue.moderation.models import Appeal, Notice, UnmaskRequest
+from dialogue.moderation.models import Appeal, AuthorSanction, Notice, UnmaskRequest
 from dialogue.synthesis.models import Report, ReportApproval, ReportComment, ReportSnapshot
 from dialogue.threads.models import Post, PostRevision, Thread
 from tests.demo_support import SLUG
@@ -148,17 +149,17 @@ async def _enrich(session: Any) -> Facts:
     )
     session.add(PostRevision(post_id=named_post.id, body="older", editor_id=moderator, note="typo"))
     hidden = await audit("post.hide", "post", anonymous.id, after={"status": "hidden"})
-    session.add(
-        Notice(
-            dialogue_id=d,
-            user_id=anonymous.author_id,
-            kind="hidden",
-            post_id=anonymous.id,
-            audit_entry_id=hidden,
-            actor_id=moderator,
-            reason="clause 2",
-        )
+    hide_notice = Notice(
+        dialogue_id=d,
+        user_id=anonymous.author_id,
+        kind="hidden",
+        post_id=anonymous.id,
+        audit_entry_id=hidden,
+        actor_id=moderator,
+        reason="clause 2",
     )
+    session.add(hide_notice)
+    await _sanctioned_anonymous_author(session, audit, anonymous, hide_notice)
     muted = await audit(
         "member.mute", "member", named_post.author_id, after={"role": "participant"}
     )
@@ -232,6 +233,58 @@ async def _enrich(session: Any) -> Facts:
         named_name=named.display_name,
         unnamed_email=unnamed.email,
         unnamed_name=unnamed.display_name,
+    )
+
+
+async def _sanctioned_anonymous_author(
+    session: Any, audit: Any, anonymous: Post, hide_notice: Notice
+) -> None:
+    """The hardening issue's reproduction, as rows written before sanctions had a table of
+    their own: a mute through the anonymous post set the membership's `muted_until` (to the
+    microsecond of the audit entry), its notice came with the entry, and the author's
+    appeal of the hide was logged under their account. And one sanction made as now."""
+    d, author = anonymous.dialogue_id, anonymous.author_id
+    until = datetime(2031, 1, 1, 0, 0, 7, 123456, tzinfo=UTC)
+    membership = (
+        await session.exec(
+            select(Membership).where(Membership.dialogue_id == d, Membership.user_id == author)
+        )
+    ).one()
+    membership.muted_until = until
+    session.add(membership)
+    muted = await audit(
+        "member.mute",
+        "post_author",
+        anonymous.id,
+        reason="ANONMUTE",
+        before={"role": membership.role, "muted_until": None},
+        after={"role": membership.role, "muted_until": until.isoformat()},
+    )
+    session.add(
+        Notice(dialogue_id=d, user_id=author, kind="muted", audit_entry_id=muted, until=until)
+    )
+    await session.flush()
+    appeal = Appeal(dialogue_id=d, notice_id=hide_notice.id or 0, user_id=author, note="ANONAPPEAL")
+    session.add(appeal)
+    session.add(AuthorSanction(dialogue_id=d, post_id=anonymous.id, user_id=author, barred=True))
+    await session.flush()
+    await record_action(
+        session=session,
+        dialogue_id=d,
+        actor_id=author,
+        action="appeal.create",
+        target_type="appeal",
+        target_id=appeal.id,
+        reason="ANONAPPEAL",
+        after={"notice_id": hide_notice.id, "kind": "hidden"},
+    )
+    await audit(
+        "author.ban",
+        "post_author",
+        anonymous.id,
+        reason="ANONBAN",
+        before={"muted_until": None, "banned": False},
+        after={"muted_until": None, "banned": True},
     )
 
 

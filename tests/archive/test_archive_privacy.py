@@ -10,7 +10,9 @@ import pytest
 from sqlmodel import select
 
 from dialogue.accounts.models import User
+from dialogue.archive.people import person_ids
 from dialogue.db import Database
+from dialogue.dialogues.models import Dialogue
 from tests.archive.scene import SECRET_INVITEE, SNAPSHOT_NAME, Rich, rich_archives
 from tests.archive.test_archive_roundtrip import records
 
@@ -115,3 +117,68 @@ class TestAnonymousPosts:
             assert notice["audit_entry_id"] not in about_anonymous
         if which == "pseudonymous":
             assert rich.facts.anonymous_author not in "\n".join(str(r) for r in archive)
+
+
+async def author_ref(rich: Rich) -> int:
+    """The anonymous author's person reference (persons are numbered in id order)."""
+    database = Database(rich.source)
+    try:
+        async with database.session() as session:
+            dialogue = (await session.exec(select(Dialogue))).one()
+            rows = await session.exec(person_ids(dialogue.id or 0))  # type: ignore[call-overload]
+            ids = sorted(row[0] for row in rows)
+            author = (
+                await session.exec(select(User).where(User.email == rich.facts.anonymous_author))
+            ).one()
+    finally:
+        await database.dispose()
+    return ids.index(author.id) + 1
+
+
+def times_in(value: Any) -> set[str]:
+    """Every ISO time inside a record's values, to the second."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for item in value.values():
+            found |= times_in(item)
+    elif isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        found.add(value[:19])
+    return found
+
+
+class TestNoValueJoinsAnAnonymousPostToAMember:
+    """Rows from before sanctions had a table: the hardening issue's reproduction (item 3)."""
+
+    @pytest.mark.parametrize("which", ["pseudonymous", "named"])
+    async def test_notices_and_appeals_about_it_are_left_out(self, rich: Rich, which: str) -> None:
+        archive = records(getattr(rich, which))
+        plain = "\n".join(str(record) for record in archive)
+        assert "ANONAPPEAL" not in str(of_type(archive, "appeal"))
+        assert not [n for n in of_type(archive, "notice") if n["reason"] in ("clause 2", "")]
+        assert {n["kind"] for n in of_type(archive, "notice")} == {"muted"}  # the named one
+        assert "ANONMUTE" in plain and "ANONBAN" in plain  # the moderation itself is kept
+
+    @pytest.mark.parametrize("which", ["pseudonymous", "named"])
+    async def test_the_log_names_no_appellant_and_no_member_value(
+        self, rich: Rich, which: str
+    ) -> None:
+        archive = records(getattr(rich, which))
+        ref = await author_ref(rich)
+        entries = of_type(archive, "audit")
+        assert not [e for e in entries if e["actor_id"] == ref]
+        about_author = [e for e in entries if e["target_type"] == "post_author"]
+        assert len(about_author) == 2
+        assert all(e["before"] is None and e["after"] is None for e in about_author)
+        [appealed] = [e for e in entries if e["action"] == "appeal.create"]
+        assert (appealed["actor_id"], appealed["target_id"]) == (None, None)
+        logged = set().union(*(times_in(e) for e in entries))
+        for member in of_type(archive, "member"):
+            for name in ("muted_until", "banned_at"):
+                assert not member[name] or member[name][:19] not in logged, member
+            for name in ("created_at", "conduct_accepted_at"):
+                assert not member[name] or member[name][10:19] == "T00:00:00", member
+
+    async def test_the_sanction_row_is_not_archived(self, rich: Rich) -> None:
+        archive = records(rich.named)
+        assert not of_type(archive, "author_sanction")
+        assert "barred" not in "\n".join(str(record) for record in archive)

@@ -85,6 +85,7 @@ async def write(database: Database, at: Scene, writer: int) -> None:
                     body=f"Writer {writer}, contribution {n}.",
                     parent_id=at.post_id,
                     client_id=f"w{writer}-{n}",
+                    restricted=False,
                 )
             await commit(session)
 

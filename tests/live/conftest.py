@@ -135,6 +135,7 @@ async def live_dialogue(factory: Any) -> dict[str, Any]:
             title="Opening",
             body="Welcome",
             client_id=None,
+            restricted=False,
         )
         await session.commit()
     tokens = {role: await factory.token(user) for role, user in people.items()}

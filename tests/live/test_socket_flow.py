@@ -49,6 +49,7 @@ async def add_posts(factory, live, count: int, size: int) -> None:
                     body=f"{i} " + "x" * size,
                     parent_id=None,
                     client_id=None,
+                    restricted=False,
                 )
             session.info["broker"] = broker
             await commit(session)

@@ -68,6 +68,7 @@ async def start_thread(
             title=title,
             body=body,
             client_id=client_id(),
+            restricted=False,
             anonymous=anonymous,
         )
         await commit(session)
@@ -101,6 +102,7 @@ async def reply(
             body=body,
             parent_id=parent.id if parent else None,
             client_id=client_id(),
+            restricted=False,
             anonymous=anonymous,
         )
         await commit(session)
@@ -129,6 +131,7 @@ async def many_replies(
                 body=f"Contribution number {number + 1}",
                 parent_id=None,
                 client_id=client_id(),
+                restricted=False,
             )
             ids.append(post.id or 0)
         await commit(session)

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.archive import jsonlines, people
-from dialogue.archive.anonymity import Anonymity
+from dialogue.archive.anonymity import Anonymity, withheld
 from dialogue.archive.links import translate, translate_keys
 from dialogue.archive.records import KINDS, TARGETS, Kind
 from dialogue.archive.scope import scoped
@@ -65,8 +65,8 @@ async def export_archive(
             progress(done / max(total, 1), kind.name)
             async for row in _rows(session, queries[kind.name]):
                 record = _record(kind, row, numbering)
-                anonymity.hide(kind.name, record, row)
                 _finish(kind.name, record, row, numbering, identities)
+                anonymity.hide(kind.name, record, row)
                 archive.write(jsonlines.dumps(record))
             done += counts[kind.name]
     progress(1.0, "written")
@@ -80,6 +80,9 @@ def _query(kind: Kind, dialogue_id: int, identities: bool) -> Select[Any]:
             select(users).where(users.c.id.in_(people.person_ids(dialogue_id))).order_by(users.c.id)
         )
     query = scoped(kind, dialogue_id)
+    left_out = withheld(kind.name, dialogue_id)
+    if left_out is not None:
+        query = query.where(kind.table.c.id.not_in(left_out))
     if kind.name == "report_snapshot" and not identities:
         # A published report names the people who consented to be named: it travels only
         # in an archive that names them too.

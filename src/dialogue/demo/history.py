@@ -60,6 +60,7 @@ async def write(stage: Stage, step: Write) -> None:
             title=stage.content.threads[spec.thread].title,
             body=spec.body,
             client_id=f"demo-{spec.key}",
+            restricted=False,
             anonymous=spec.anonymous,
             quote_consent=quote_consent(stage, spec.author, spec.anonymous),
         )
@@ -94,6 +95,7 @@ async def _reply(stage: Stage, spec: PostSpec, thread: Thread) -> Post:
         body=spec.body,
         parent_id=stage.posts[spec.reply_to].id if spec.reply_to else None,
         client_id=f"demo-{spec.key}",
+        restricted=False,
         anonymous=spec.anonymous,
         quote_consent=quote_consent(stage, spec.author, spec.anonymous),
     )
@@ -120,6 +122,7 @@ async def hold(stage: Stage, step: Hold) -> None:
         body=spec.body,
         parent_id=stage.posts[spec.reply_to].id if spec.reply_to else None,
         client_id="demo-pending",
+        restricted=False,
         quote_consent=quote_consent(stage, spec.author, False),
     )
     post = await _loaded(stage, written)

@@ -255,5 +255,7 @@ def member_out(
         banned=membership.banned_at is not None,
         trusted=membership.trusted,
         conduct_version=membership.conduct_version,
-        joined_at=membership.created_at,
+        # The day only: the minute someone joined, set beside an anonymous post written
+        # right after, would say who wrote it.
+        joined_at=membership.created_at.replace(hour=0, minute=0, second=0, microsecond=0),
     )

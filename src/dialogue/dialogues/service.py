@@ -192,13 +192,14 @@ async def accept_conduct(
     membership.conduct_accepted_at = utcnow()
     session.add(membership)
     await session.flush()
-    # Staff and the member may follow who has accepted which version; other members not.
+    # The member's own pages follow it live; staff read it on the member list. Announced to
+    # staff, it would come just before a first anonymous post and say whose it is.
     await append_event(
         session=session,
         dialogue_id=dialogue.id or 0,
         kind="conduct.accepted",
         data={"user_id": membership.user_id, "version": version},
-        audience=Audience.STAFF,
+        audience=Audience.SUBJECT,
         subject_user_id=membership.user_id,
     )
 

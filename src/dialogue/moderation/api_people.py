@@ -13,7 +13,7 @@ from dialogue.dialogues.models import Membership
 from dialogue.errors import NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
-from dialogue.moderation import audit, members
+from dialogue.moderation import audit, members, sanctions
 from dialogue.moderation.models import AuditEntry
 from dialogue.moderation.schemas import (
     AuthorModerationIn,
@@ -71,27 +71,35 @@ async def moderate_author(
     session: SessionDep,
     access: Annotated[Access, allow(Action.MEMBER_BAN)],
 ) -> dict[str, Any]:
-    """Mute or ban a post's author, anonymous or not, without learning who it is."""
+    """Mute or ban a post's author; an anonymous one without anything revealing who it is.
+
+    A named post's author is a known member: the member rules apply to them as they are.
+    An anonymous post's author is sanctioned through the post (`sanctions`), and the answer
+    is the post's sanction alone, whoever wrote it.
+    """
     post: Post = access.resources["post_id"]
     dialogue = access.require_dialogue()
+    act = members.MemberAction(
+        action=body.action, reason=body.reason, clause=body.clause, until=body.until
+    )
+    if post.anonymous:
+        answer = await sanctions.sanction_author(
+            session=session, dialogue=dialogue, post=post, actor=access.require_user(), act=act
+        )
+        await commit(session)
+        return answer
     if post.author_id is None:
         raise NotFound(_("This post's author no longer has an account."))
-    membership = await _membership(session, dialogue.id or 0, post.author_id)
     membership = await members.moderate_member(
         session=session,
         dialogue=dialogue,
-        membership=membership,
+        membership=await _membership(session, dialogue.id or 0, post.author_id),
         actor=access.require_user(),
         actor_role=access.role,
-        act=members.MemberAction(
-            action=body.action, reason=body.reason, clause=body.clause, until=body.until
-        ),
-        via_post=post.id,
+        act=act,
     )
     await commit(session)
-    state = members.state(membership)
-    state.pop("role")  # the role would narrow down who an anonymous author is
-    return {"post_id": post.id, **state}
+    return {"post_id": post.id, **members.state(membership)}
 
 
 @router.get("/dialogues/{slug}/members/{user_id}/audit")

@@ -1,6 +1,8 @@
 """Appeals: an author contests a notice once; someone other than the one who acted decides.
 
-Overturning undoes the action (the post is published again, the mute or ban lifted).
+Overturning undoes the action (the post is published again, the mute or ban lifted). An
+appeal about an anonymous post is recorded without its appellant: staff see the post and
+the appeal, never who appealed (that would be who wrote it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
 from dialogue.errors import Conflict, Forbidden, NotFound
 from dialogue.i18n import gettext as _
+from dialogue.moderation import sanctions
 from dialogue.moderation.audit import record_action
 from dialogue.moderation.models import Appeal, AppealStatus, Notice, NoticeKind
 from dialogue.moderation.transitions import move_status
@@ -48,7 +51,7 @@ async def create_appeal(*, session: AsyncSession, notice_id: int, user: User, no
     await record_action(
         session=session,
         dialogue_id=notice.dialogue_id,
-        actor_id=user.id,
+        actor_id=None if await _about_anonymous(session, notice) else user.id,
         action="appeal.create",
         target_type="appeal",
         target_id=appeal.id,
@@ -56,6 +59,13 @@ async def create_appeal(*, session: AsyncSession, notice_id: int, user: User, no
         after={"notice_id": notice_id, "kind": notice.kind},
     )
     return appeal
+
+
+async def _about_anonymous(session: AsyncSession, notice: Notice) -> bool:
+    if notice.post_id is None:
+        return False
+    post = await threads.get_post(session=session, post_id=notice.post_id)
+    return post is not None and post.anonymous
 
 
 async def list_appeals(
@@ -114,6 +124,9 @@ async def decide_appeal(
 
 
 async def _undo(*, session: AsyncSession, dialogue: Dialogue, notice: Notice) -> None:
+    if sanctions.through_post(notice):
+        await sanctions.lift(session=session, notice=notice)
+        return
     if notice.kind in (NoticeKind.REJECTED, NoticeKind.HIDDEN) and notice.post_id:
         post = await threads.get_post(session=session, post_id=notice.post_id)
         if post is not None and post.status in (PostStatus.REJECTED, PostStatus.HIDDEN):

@@ -62,14 +62,28 @@ def _check_standing(actor: User, actor_role: Role | None, membership: Membership
         raise Forbidden(_("Only organizers act on moderators and organizers."), code="forbidden")
 
 
+def mute_end(until: datetime | None) -> datetime:
+    """A mute's end, which must be in the future."""
+    if until is None or as_utc(until) <= utcnow():
+        raise Invalid(
+            _("A mute needs an end in the future."),
+            fields=[{"field": "until", "message": "must be in the future"}],
+        )
+    return as_utc(until)
+
+
+def require_reason(act: MemberAction) -> None:
+    if act.action in NEEDS_REASON and not act.reason.strip():
+        raise Invalid(
+            _("Please give a reason for this action."),
+            code="reason_required",
+            fields=[{"field": "reason", "message": "required for this action"}],
+        )
+
+
 def _apply(membership: Membership, act: MemberAction) -> None:
     if act.action == "mute":
-        if act.until is None or as_utc(act.until) <= utcnow():
-            raise Invalid(
-                _("A mute needs an end in the future."),
-                fields=[{"field": "until", "message": "must be in the future"}],
-            )
-        membership.muted_until = as_utc(act.until)
+        membership.muted_until = mute_end(act.until)
     elif act.action == "unmute":
         membership.muted_until = None
     elif act.action == "ban":
@@ -92,20 +106,14 @@ async def moderate_member(
     actor: User,
     actor_role: Role | None,
     act: MemberAction,
-    via_post: int | None = None,
 ) -> Membership:
     """Apply one member action, audit it, tell the member, and announce it.
 
-    `via_post` names the anonymous post the member was reached through: the audit entry and
-    the event then name the post, never the member.
+    Never for an anonymous post's author: `sanctions.sanction_author` acts on them without
+    touching the membership staff can read.
     """
     _check_standing(actor, actor_role, membership, act.action)
-    if act.action in NEEDS_REASON and not act.reason.strip():
-        raise Invalid(
-            _("Please give a reason for this action."),
-            code="reason_required",
-            fields=[{"field": "reason", "message": "required for this action"}],
-        )
+    require_reason(act)
     citation = await cite(session=session, dialogue=dialogue, clause=act.clause)
     before = state(membership)
     _apply(membership, act)
@@ -119,8 +127,8 @@ async def moderate_member(
         dialogue_id=dialogue.id,
         actor_id=actor.id,
         action=f"member.{act.action}",
-        target_type="member" if via_post is None else "post_author",
-        target_id=membership.user_id if via_post is None else via_post,
+        target_type="member",
+        target_id=membership.user_id,
         reason=act.reason,
         clause=citation.clause,
         clause_version=citation.version,
@@ -136,38 +144,16 @@ async def moderate_member(
             entry=entry,
             until=membership.muted_until if act.action == "mute" else None,
         )
-    await _announce(session=session, dialogue=dialogue, membership=membership, via_post=via_post)
-    return membership
-
-
-async def _announce(
-    *, session: AsyncSession, dialogue: Dialogue, membership: Membership, via_post: int | None
-) -> None:
-    """`member.updated` lets the hub close a banned member's sockets at once.
-
-    Reached through an anonymous post, the member's own event goes to them alone, and staff
-    hear of the action as `author.moderated`, naming only the post.
-    """
+    # `member.updated` lets the hub close a banned member's sockets at once.
     await append_event(
         session=session,
         dialogue_id=dialogue.id or 0,
         kind="member.updated",
         data=dialogues.member_data(membership),
-        audience=Audience.REVIEWERS if via_post is None else Audience.SUBJECT,
+        audience=Audience.REVIEWERS,
         subject_user_id=membership.user_id,
     )
-    if via_post is not None:
-        await append_event(
-            session=session,
-            dialogue_id=dialogue.id or 0,
-            kind="author.moderated",
-            data={
-                "post_id": via_post,
-                "muted_until": state(membership)["muted_until"],
-                "banned": membership.banned_at is not None,
-            },
-            audience=Audience.STAFF,
-        )
+    return membership
 
 
 def parse_emails(text: str) -> tuple[list[str], list[str]]:

@@ -1,4 +1,4 @@
-"""Moderation tables: codebook, audit log, flags, notices to authors, appeals, unmask requests."""
+"""Moderation tables: codebook, audit log, flags, notices, appeals, unmask requests, sanctions."""
 
 from __future__ import annotations
 
@@ -156,3 +156,24 @@ class UnmaskRequest(SQLModel, table=True):
     decision_note: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
+
+
+class AuthorSanction(SQLModel, table=True):
+    """A mute or posting ban on an anonymous post's hidden author, recorded against the post.
+
+    It is never written onto the author's membership: staff read memberships, and a change
+    there that follows an action on an anonymous post would name its author. `user_id`
+    exists only so that posting can be refused; nothing shows it to anyone.
+    """
+
+    __tablename__ = "author_sanction"
+    __table_args__ = (Index("ix_author_sanction_user", "user_id", "dialogue_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dialogue_id: int = Field(foreign_key="dialogue.id", ondelete="CASCADE")
+    post_id: int = Field(foreign_key="post.id", unique=True, ondelete="CASCADE")
+    # Null once the author's account is gone: the post's sanction still answers as before.
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    muted_until: datetime | None = None
+    barred: bool = False  # a ban through the post: no more posting, reading unchanged
+    created_at: datetime = Field(default_factory=utcnow)

@@ -56,6 +56,8 @@ def notice_message(notice: Notice) -> str:
         text = _("Your post was hidden.")
     elif notice.kind == NoticeKind.MUTED:
         text = _("You cannot post in this dialogue for now.")
+    elif notice.post_id is not None:  # barred through an anonymous post: still a reader
+        text = _("You can no longer post in this dialogue.")
     else:
         text = _("You were removed from this dialogue.")
     if notice.clause and notice.clause != "other":

@@ -71,7 +71,7 @@ class MemberModerationIn(Strict):
 class AuthorModerationIn(Strict):
     """Acting on an (anonymous) post's author without learning who it is."""
 
-    action: Literal["mute", "ban"]
+    action: Literal["mute", "unmute", "ban", "unban"]
     until: datetime | None = None
     reason: Reason = ""
     clause: ClauseRef | None = None

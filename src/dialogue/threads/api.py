@@ -52,6 +52,9 @@ async def create_thread(
         title=body.title,
         body=body.body,
         client_id=body.client_id,
+        restricted=await queries.is_restricted(
+            session=session, dialogue_id=access.require_dialogue().id or 0, user_id=user.id
+        ),
         anonymous=body.anonymous,
         quote_consent=body.quote_consent,
     )

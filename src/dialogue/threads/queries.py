@@ -12,7 +12,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
+from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue, Membership, Theme
+from dialogue.moderation.models import AuthorSanction
 from dialogue.policy import Viewer
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, Thread
 
@@ -203,6 +205,7 @@ class PostingContext:
     dialogue: Dialogue
     theme: Theme
     thread: Thread
+    restricted: bool = False  # muted or barred through an anonymous post
 
 
 # Built once, with expanding IN lists: composing these two statements cost more than
@@ -226,6 +229,27 @@ _PEOPLE = (
 )
 
 
+_RESTRICTED = (
+    select(AuthorSanction.user_id, AuthorSanction.dialogue_id)
+    .where(
+        col(AuthorSanction.user_id).in_(bindparam("user_ids", expanding=True)),
+        col(AuthorSanction.dialogue_id).in_(bindparam("dialogue_ids", expanding=True)),
+        or_(col(AuthorSanction.barred), col(AuthorSanction.muted_until) > bindparam("now")),
+    )
+    .distinct()
+)
+
+
+async def is_restricted(*, session: AsyncSession, dialogue_id: int, user_id: int | None) -> bool:
+    """Whether a sanction through one of the person's anonymous posts stops them posting."""
+    if user_id is None:
+        return False
+    found = await session.exec(
+        _RESTRICTED, params={"user_ids": [user_id], "dialogue_ids": [dialogue_id], "now": utcnow()}
+    )
+    return found.first() is not None
+
+
 async def posting_contexts(
     *, session: AsyncSession, pairs: Sequence[tuple[int, int]]
 ) -> dict[tuple[int, int], PostingContext]:
@@ -242,6 +266,7 @@ async def posting_contexts(
         "user_ids": sorted({user_id for user_id, _t in pairs}),
     }
     people = (await session.exec(_PEOPLE, params=params)).all()
+    restricted = set((await session.exec(_RESTRICTED, params={**params, "now": utcnow()})).all())
     users = {user.id: user for user, _m in people}
     memberships = {(m.user_id, m.dialogue_id): m for _u, m in people if m is not None}
     found: dict[tuple[int, int], PostingContext] = {}
@@ -255,5 +280,6 @@ async def posting_contexts(
             dialogue=dialogue,
             theme=theme,
             thread=thread,
+            restricted=(user_id, dialogue.id) in restricted,
         )
     return found

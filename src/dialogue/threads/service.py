@@ -34,13 +34,24 @@ def _role(user: User, membership: Membership | None) -> Role | None:
 
 
 def check_can_post(
-    *, dialogue: Dialogue, theme: Theme, user: User, membership: Membership | None
+    *,
+    dialogue: Dialogue,
+    theme: Theme,
+    user: User,
+    membership: Membership | None,
+    restricted: bool,
 ) -> None:
-    """Everything that stops a member from posting right now, each with its own code."""
+    """Everything that stops a member from posting right now, each with its own code.
+
+    `restricted`: a sanction through one of the person's anonymous posts (see
+    `moderation.sanctions`); it binds whatever their role, since staff could not know it.
+    """
     if dialogue.status != DialogueStatus.OPEN:
         raise Conflict(_("This dialogue is not open for contributions."), code="dialogue_not_open")
     if not dialogues.theme_is_open(theme):
         raise Conflict(_("This theme is not open for contributions."), code="theme_closed")
+    if restricted:
+        raise Forbidden(_("You are muted in this dialogue for now."), code="muted")
     if user.is_admin and membership is None:
         return
     if membership is None:
@@ -147,6 +158,7 @@ async def create_thread(
     title: str,
     body: str,
     client_id: str | None,
+    restricted: bool,
     anonymous: bool = False,
     quote_consent: str | None = None,
 ) -> tuple[Thread, PostFields, bool]:
@@ -154,7 +166,9 @@ async def create_thread(
     existing = await _existing(session=session, user=user, client_id=client_id)
     if existing is not None:
         return await _first_thread_result(session=session, user=user, client_id=client_id)
-    check_can_post(dialogue=dialogue, theme=theme, user=user, membership=membership)
+    check_can_post(
+        dialogue=dialogue, theme=theme, user=user, membership=membership, restricted=restricted
+    )
     validate_body(body)
     _refuse_control(title, "title")
     if not title.strip():
@@ -226,6 +240,7 @@ async def create_post(
     body: str,
     parent_id: int | None,
     client_id: str | None,
+    restricted: bool,
     anonymous: bool = False,
     quote_consent: str | None = None,
 ) -> tuple[PostFields, bool]:
@@ -247,6 +262,7 @@ async def create_post(
             body=body,
             parent_id=parent_id,
             client_id=client_id,
+            restricted=restricted,
             anonymous=anonymous,
             quote_consent=quote_consent,
         )
@@ -277,11 +293,14 @@ async def _checked_reply(
     body: str,
     parent_id: int | None,
     client_id: str | None,
+    restricted: bool,
     anonymous: bool,
     quote_consent: str | None,
 ) -> PostRow:
     """The reply's row if nothing stops it; reads only."""
-    check_can_post(dialogue=dialogue, theme=theme, user=user, membership=membership)
+    check_can_post(
+        dialogue=dialogue, theme=theme, user=user, membership=membership, restricted=restricted
+    )
     role = _role(user, membership)
     if thread.locked and role not in STAFF_ROLES:
         raise Conflict(_("This thread is locked."), code="thread_locked")

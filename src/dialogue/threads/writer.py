@@ -183,6 +183,7 @@ async def write_reply(
         body=reply.body,
         parent_id=reply.parent_id,
         client_id=reply.client_id,
+        restricted=found.restricted,
         anonymous=reply.anonymous,
         quote_consent=reply.quote_consent,
     )

@@ -21,6 +21,7 @@ from dialogue.dialogues.models import DialogueStatus, Theme
 from dialogue.errors import DialogueError, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.policy import STAFF_ROLES, Action
+from dialogue.threads import queries
 from dialogue.threads import service as threads
 from dialogue.threads.models import PostStatus, Thread
 
@@ -36,8 +37,8 @@ class PostingBlock:
     message: str
 
 
-def posting_block(
-    access: Access, theme: Theme, thread: Thread | None = None
+async def posting_block(
+    session: AsyncSession, access: Access, theme: Theme, thread: Thread | None = None
 ) -> PostingBlock | None:
     """None when the caller may post in this theme (and thread), else the first reason not to."""
     dialogue = access.require_dialogue()
@@ -54,7 +55,11 @@ def posting_block(
         )
     try:
         threads.check_can_post(
-            dialogue=dialogue, theme=theme, user=user, membership=access.membership
+            dialogue=dialogue,
+            theme=theme,
+            user=user,
+            membership=access.membership,
+            restricted=await restricted(session, access),
         )
     except DialogueError as exc:
         return PostingBlock(exc.code, exc.message)
@@ -64,6 +69,16 @@ def posting_block(
         if thread.status != PostStatus.PUBLISHED:
             return PostingBlock("thread_not_published", _("This thread is not open for replies."))
     return None
+
+
+async def restricted(session: AsyncSession, access: Access) -> bool:
+    """Whether a sanction through one of the caller's anonymous posts stops them posting."""
+    user = access.user
+    return await queries.is_restricted(
+        session=session,
+        dialogue_id=access.require_dialogue().id or 0,
+        user_id=user.id if user else None,
+    )
 
 
 def new_client_id() -> str:

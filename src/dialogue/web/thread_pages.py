@@ -31,6 +31,7 @@ from dialogue.web.posting import (
     new_client_id,
     posting_block,
     reset_session,
+    restricted,
 )
 from dialogue.web.templating import render
 
@@ -86,7 +87,7 @@ async def _theme_page(
         "paged": before is not None,
         "codes": await codes_offered(session=session, access=access),
         "code": code,
-        "block": posting_block(access, theme),
+        "block": await posting_block(session, access, theme),
         "form": form,
         "client_id": new_client_id(),
     }
@@ -129,6 +130,7 @@ async def new_thread(
             title=checked_title(title),
             body=body,
             client_id=checked_client_id(client_id),
+            restricted=await restricted(session, access),
             anonymous=anonymous,
         )
     except DialogueError as exc:
@@ -184,7 +186,7 @@ async def _thread_page(
         "posts": build_tree(views),
         "after_id": after_id,
         "next_after": ids[-1] if more else None,
-        "block": posting_block(access, theme, thread),
+        "block": await posting_block(session, access, theme, thread),
         "can_react": access.user is not None and access.can(Action.POST_REACT),
         "can_flag": access.user is not None and access.can(Action.POST_FLAG),
         "can_unmask": access.can(Action.AUTHOR_UNMASK),
@@ -241,6 +243,7 @@ async def reply(
             body=body,
             parent_id=parent_id,
             client_id=checked_client_id(client_id),
+            restricted=await restricted(session, access),
             anonymous=anonymous,
         )
     except DialogueError as exc:
