@@ -169,7 +169,7 @@ class DocxWriter:
         self.doc.add_heading("At a glance", level=1)
         self.table(("Figure", "Value"), [(f["label"], f["value"]) for f in glance["figures"]])
         self.table(
-            ("Theme", "Posts", "Participants", "Threads"),
+            ("Theme", "Posts", "Participants (own name)", "Threads"),
             [
                 (
                     t["title"],
