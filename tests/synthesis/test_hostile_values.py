@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from dialogue.dialogues.models import Theme
 from tests.factories import Factory
 from tests.synthesis.builders import World
+from tests.synthesis.scene import FORMATS
 
 PAYLOADS = (
     "<script>alert(1)</script>",
@@ -197,3 +198,34 @@ class TestHostileValues:
         assert all(
             link.url.startswith(SAFE_SCHEMES) for p in doc.paragraphs for link in p.hyperlinks
         )
+
+
+class TestControlCharacters:
+    async def test_a_control_character_in_a_value_fails_no_format(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        world = World(factory)
+        dialogue = await factory.dialogue(title="Bell\x07 dialogue")
+        theme = await factory.theme(dialogue, title="Vertical\x0btab theme")
+        organizer = await factory.member(dialogue, "organizer")
+        person = await factory.member(
+            dialogue,
+            "participant",
+            display_name="Escape\x1b person",
+            organization="Form\x0cfeed Org",
+            quote_consent="named",
+        )
+        _thread, post = await world.thread(
+            dialogue, theme, person, "Back\x08space", "Words\x0b and more.", highlighted=True
+        )
+        await world.apply(post, await world.code(dialogue, "Unit\x1fseparator"))
+        case = {"slug": dialogue.slug, "headers": await factory.auth(organizer)}
+        for fmt in FORMATS:
+            await report(client, case, fmt)  # 200 in every format
+        doc = Document(io.BytesIO(await report(client, case, "docx")))
+        shown = "\n".join(
+            [p.text for p in doc.paragraphs]
+            + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        )
+        for value in ("Verticaltab theme", "Escape person, Formfeed Org", "Unitseparator"):
+            assert value in shown, value
