@@ -136,8 +136,8 @@ def _table(node: _Node) -> list[str]:
     if not cells:
         return []
     width = max(len(row) for row in cells)
-    lines_ = [f"| {' | '.join(row + [''] * (width - len(row)))} |" for row in cells]
-    return [lines_[0], "|" + "---|" * width, *lines_[1:]]
+    rendered = [f"| {' | '.join(row + [''] * (width - len(row)))} |" for row in cells]
+    return [rendered[0], "|" + "---|" * width, *rendered[1:]]
 
 
 def _elements(node: _Node) -> list[_Node]:
