@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from docx import Document
 from pypdf import PdfReader
 
@@ -145,6 +146,20 @@ async def build_scene(factory: Factory, *, advisors: bool = True) -> Scene:
         await world.react(scene.posts["amina"], p[key], "agree")
     scene.published = 8  # six openers, Amina's reply, the organizer's thread
     return scene
+
+
+async def all_formats(
+    client: httpx.AsyncClient, slug: str, headers: dict[str, str]
+) -> dict[str, bytes]:
+    """The working report in every format, each answered with 200."""
+    found = {}
+    for fmt in FORMATS:
+        response = await client.get(
+            f"/api/v1/dialogues/{slug}/report", params={"format": fmt}, headers=headers
+        )
+        assert response.status_code == 200, (fmt, response.text)
+        found[fmt] = response.content
+    return found
 
 
 def text_of(fmt: str, body: bytes) -> str:

@@ -6,20 +6,15 @@ import httpx
 import pytest
 
 from tests.factories import Factory
-from tests.synthesis.scene import ABSENT, FORMATS, PRESENT, build_scene, csv_rows, text_of
-
-
-async def _all_formats(
-    client: httpx.AsyncClient, slug: str, headers: dict[str, str]
-) -> dict[str, bytes]:
-    found = {}
-    for fmt in FORMATS:
-        response = await client.get(
-            f"/api/v1/dialogues/{slug}/report", params={"format": fmt}, headers=headers
-        )
-        assert response.status_code == 200, (fmt, response.text)
-        found[fmt] = response.content
-    return found
+from tests.synthesis.scene import (
+    ABSENT,
+    FORMATS,
+    PRESENT,
+    all_formats,
+    build_scene,
+    csv_rows,
+    text_of,
+)
 
 
 class TestConsentInEveryFormat:
@@ -27,7 +22,7 @@ class TestConsentInEveryFormat:
         self, db_kind: str, client: httpx.AsyncClient, factory: Factory
     ) -> None:
         scene = await build_scene(factory)
-        outputs = await _all_formats(
+        outputs = await all_formats(
             client, scene.dialogue.slug, await factory.auth(scene.organizer)
         )
         for fmt, body in outputs.items():

@@ -31,7 +31,7 @@ async def rows(factory: Factory, sql: str, **params: Any) -> list[Any]:
 
 
 PUBLISHED = """
-    SELECT p.id, p.author_id, p.thread_id, t.theme_id
+    SELECT p.id, p.author_id, p.thread_id, t.theme_id, p.anonymous
     FROM post p JOIN thread t ON t.id = p.thread_id
     WHERE p.dialogue_id = :d AND p.status = 'published' AND t.status = 'published'
 """
@@ -50,7 +50,13 @@ class TestFiguresFromData:
         published = await rows(factory, PUBLISHED, d=scene.dialogue.id)
         figures = document["at_a_glance"]["figures"]
         assert figure(figures, "posts")["value"] == len(published)
-        assert figure(figures, "participants")["value"] == len({r[1] for r in published})
+        # People are counted through their own-name posts only.
+        assert figure(figures, "participants")["value"] == len(
+            {r[1] for r in published if not r[4]}
+        )
+        assert figure(figures, "anonymous_posts")["post_ids"] == sorted(
+            r[0] for r in published if r[4]
+        )
         assert figure(figures, "threads")["value"] == len({r[2] for r in published})
         assert figure(figures, "posts")["post_ids"] == sorted(r[0] for r in published)
         for theme in document["at_a_glance"]["themes"]:

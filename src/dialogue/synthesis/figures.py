@@ -2,12 +2,17 @@
 
 Groups of people (by constituency, region, country) are shown only with at least
 `MIN_GROUP` people in them, so a figure never singles anyone out.
+
+People are counted from their own-name posts only. An anonymous post counts as a post and
+nothing more: its author's person, country, region, role and organisation reach no figure,
+so no figure can tie anonymous posts to one another or to someone who also posts by name,
+and every format is the same whoever wrote them (tests/synthesis/test_anonymity.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,6 +23,8 @@ from dialogue.synthesis.source import Person, ReportSource, SourcePost
 MIN_GROUP = 5
 WEEKLY_AFTER_DAYS = 120  # longer dialogues are charted by week, so bars stay readable
 ANONYMOUS_BUCKET = "anonymous posts"
+PARTICIPANTS = "Participants (posting under their own name)"
+ANONYMOUS_POSTS = "Anonymous posts (their authors are not counted)"
 
 
 # Profiles may store a constituency as a short code; the report names it in words.
@@ -44,17 +51,26 @@ def figure(key: str, label: str, value: int, post_ids: Iterable[int]) -> dict[st
     return {"key": key, "label": label, "value": value, "post_ids": sorted(set(post_ids))}
 
 
+def own_name_posts(
+    posts: Iterable[SourcePost], source: ReportSource
+) -> Iterator[tuple[SourcePost, Person]]:
+    """Each post written under its author's own name, with that author: the only posts
+    whose author any figure may count. An anonymous post never reaches its author's groups,
+    even in aggregate."""
+    for post in posts:
+        person = source.people.get(post.author_id) if post.author_id is not None else None
+        if person is not None and not post.anonymous:
+            yield post, person
+
+
 def named_organisations(posts: Sequence[SourcePost], source: ReportSource) -> set[str]:
     """Organisations of authors who consented to be named, through their own-name posts only:
     someone who wrote only anonymously is never listed, not even by organisation."""
-    names = set()
-    for post in posts:
-        person = source.people.get(post.author_id or -1)
-        if post.anonymous or person is None or person.quote_consent != NAMED:
-            continue
-        if person.organization.strip():
-            names.add(person.organization.strip())
-    return names
+    return {
+        person.organization.strip()
+        for _post, person in own_name_posts(posts, source)
+        if person.quote_consent == NAMED and person.organization.strip()
+    }
 
 
 def organisations(source: ReportSource) -> list[str]:
@@ -63,19 +79,24 @@ def organisations(source: ReportSource) -> list[str]:
 
 
 def post_figures(posts: Sequence[SourcePost], source: ReportSource) -> list[dict[str, Any]]:
-    """Participants, posts, threads, countries, organisations and active days of these posts."""
+    """Participants, posts, threads, countries, organisations and active days of these posts.
+
+    Participants and countries come from own-name posts only; anonymous posts are a number
+    of posts, never of people.
+    """
     ids = [p.id for p in posts]
-    authors = {p.author_id for p in posts if p.author_id is not None}
-    countries = {
-        source.people[a].country for a in authors if a in source.people and source.people[a].country
-    }
+    own_name = [p.id for p in posts if not p.anonymous]
+    anonymous = [p.id for p in posts if p.anonymous]
+    people = {person.id: person for _post, person in own_name_posts(posts, source)}
+    countries = {person.country for person in people.values() if person.country}
     named_orgs = named_organisations(posts, source)
     return [
-        figure("participants", "Participants", len(authors), ids),
+        figure("participants", PARTICIPANTS, len(people), own_name),
         figure("posts", "Posts", len(posts), ids),
+        figure("anonymous_posts", ANONYMOUS_POSTS, len(anonymous), anonymous),
         figure("threads", "Threads", len({p.thread_id for p in posts}), ids),
-        figure("countries", "Countries", len(countries), ids),
-        figure("organisations", "Organisations (named with consent)", len(named_orgs), ids),
+        figure("countries", "Countries", len(countries), own_name),
+        figure("organisations", "Organisations (named with consent)", len(named_orgs), own_name),
         figure("active_days", "Active days", len({p.created_at.date() for p in posts}), ids),
     ]
 
@@ -138,10 +159,8 @@ def who_spoke(source: ReportSource) -> dict[str, Any]:
         "constituency": (defaultdict(set), defaultdict(list)),
         "region": (defaultdict(set), defaultdict(list)),
     }
-    for post in source.posts:
-        person = source.people.get(post.author_id) if post.author_id is not None else None
-        # An anonymous post is never tied to its author's groups, even in aggregate.
-        if post.anonymous or person is None or not consented_member(person):
+    for post, person in own_name_posts(source.posts, source):
+        if not consented_member(person):
             continue
         keys = {
             "constituency": constituency_label(person.constituency),
@@ -154,12 +173,10 @@ def who_spoke(source: ReportSource) -> dict[str, Any]:
 
 
 def participants_by_region(source: ReportSource) -> dict[str, Any]:
+    """People by their profile's region, through their own-name posts only."""
     people: dict[str, set[int]] = defaultdict(set)
     posts: dict[str, list[int]] = defaultdict(list)
-    for post in source.posts:
-        person: Person | None = source.people.get(post.author_id or -1)
-        if person is None:
-            continue
+    for post, person in own_name_posts(source.posts, source):
         region = region_of(person.country)
         people[region].add(person.id)
         posts[region].append(post.id)

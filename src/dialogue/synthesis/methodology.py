@@ -25,6 +25,10 @@ def methodology(source: ReportSource) -> dict[str, Any]:
             "A post is quoted only when its author agreed to be quoted, by name or "
             "anonymously, in their profile or for that post; without a known answer it is "
             "never quoted. Anonymous posts never name their author.",
+            "Anonymous posts are counted as posts only. Participants, countries, "
+            "organisations, regions and roles are counted from posts written under their "
+            "authors' own names, so no figure shows who wrote an anonymous post or whether "
+            "two anonymous posts share an author.",
         ],
         "moderation": {
             "mode": source.moderation,

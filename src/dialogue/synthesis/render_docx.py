@@ -34,6 +34,8 @@ from dialogue.synthesis.rendering import (
     thread_of,
 )
 
+# Characters XML 1.0 cannot hold: python-docx refuses a string with any of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _INLINE = re.compile(r"(\*\*[^*]+\*\*|\*[^*]+\*|_[^_]+_)")
 _LIST = re.compile(r"^\s*(?:[-*+]|(\d+)[.)])\s+(.*)$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -66,6 +68,18 @@ def markdown_blocks(doc: DocumentObject, text: str, base_level: int) -> None:
                 _runs(doc.add_paragraph(), line.strip())
 
 
+def xml_safe(value: Any) -> Any:
+    """The document with every string fit for XML: a control character that a person's
+    name, title or post carries is dropped rather than failing the whole report."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [xml_safe(item) for item in value]
+    return value
+
+
 def hyperlink(paragraph: Paragraph, url: str, text: str) -> Run:
     """A run inside a `w:hyperlink` to an outside address (python-docx has no API to add one)."""
     target = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
@@ -82,7 +96,7 @@ def hyperlink(paragraph: Paragraph, url: str, text: str) -> Run:
 
 class DocxWriter:
     def __init__(self, document: dict[str, Any], options: RenderOptions) -> None:
-        self.d = document
+        self.d = xml_safe(document)
         self.options = options
         self.threads = thread_of(document)
         self.doc = Document()
@@ -169,7 +183,7 @@ class DocxWriter:
         self.doc.add_heading("At a glance", level=1)
         self.table(("Figure", "Value"), [(f["label"], f["value"]) for f in glance["figures"]])
         self.table(
-            ("Theme", "Posts", "Participants", "Threads"),
+            ("Theme", "Posts", "Participants (own name)", "Threads"),
             [
                 (
                     t["title"],

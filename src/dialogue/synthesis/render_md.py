@@ -1,9 +1,15 @@
-"""Markdown: the report as text an organizer can paste, edit and diff."""
+"""Markdown: the report as text an organizer can paste, edit and diff.
+
+Every value from the document goes through `markdown_text`: people's words (and the
+generated labels around them) as escaped text, summaries and narratives as the sanitised
+Markdown the site shows, so no Markdown tool that opens the file meets raw HTML.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from dialogue.synthesis.markdown_text import lines, markdown, text
 from dialogue.synthesis.rendering import (
     NOT_QUOTED,
     STATE_LABELS,
@@ -12,11 +18,6 @@ from dialogue.synthesis.rendering import (
     shown_sources,
     thread_of,
 )
-
-
-def _escape(text: str) -> str:
-    """Participants' words as text, never as markup."""
-    return text.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class MarkdownWriter:
@@ -41,13 +42,12 @@ class MarkdownWriter:
         return f"*Posts: {text}{f' and {more} more' if more else ''}*" if shown else ""
 
     def quote(self, quote: dict[str, Any]) -> None:
-        for paragraph in quote["text"].split("\n"):
-            self.add("> " + _escape(paragraph))
-        self.add(">", f"> — {_escape(quote['attribution'])} ({self.ref(quote['post_id'])})", "")
+        self.add(*(f"> {line}".rstrip() for line in lines(quote["text"])))
+        self.add(">", f"> — {text(quote['attribution'])} ({self.ref(quote['post_id'])})", "")
 
     def figures_table(self, figures: list[dict[str, Any]]) -> None:
         self.add("| Figure | Value |", "|---|---:|")
-        self.add(*(f"| {f['label']} | {f['value']} |" for f in figures))
+        self.add(*(f"| {text(f['label'])} | {f['value']} |" for f in figures))
         self.add("")
 
     def write(self) -> str:
@@ -62,32 +62,34 @@ class MarkdownWriter:
 
     def cover(self) -> None:
         d = self.doc["dialogue"]
-        self.add(f"# {d['title']}", "", "Synthesis report", "")
+        self.add(f"# {text(d['title'])}", "", "Synthesis report", "")
         if d["start"]:
             self.add(f"{d['start']} to {d['end']}", "")
         self.add(f"Status: {STATE_LABELS.get(self.doc['report']['state'], '')}", "")
         if d["organizers"]:
-            self.add("Organised by " + ", ".join(d["organizers"]), "")
+            self.add("Organised by " + ", ".join(text(o) for o in d["organizers"]), "")
         if d["purpose"]:
-            self.add(d["purpose"], "")
+            self.add(markdown(d["purpose"], 1), "")
         if self.doc["report"]["note"]:
-            self.add(f"*{self.doc['report']['note']}*", "")
+            self.add(f"*{text(self.doc['report']['note'])}*", "")
         if self.doc["executive_summary"]:
-            self.add("## Executive summary", "", self.doc["executive_summary"], "")
+            self.add("## Executive summary", "", markdown(self.doc["executive_summary"], 2), "")
 
     def glance(self) -> None:
         glance = self.doc["at_a_glance"]
         self.add("## At a glance", "")
         self.figures_table(glance["figures"])
-        self.add("| Theme | Posts | Participants | Threads |", "|---|---:|---:|---:|")
+        self.add("| Theme | Posts | Participants (own name) | Threads |", "|---|---:|---:|---:|")
         for t in glance["themes"]:
             f = {x["key"]: x["value"] for x in t["figures"]}
-            self.add(f"| {t['title']} | {f['posts']} | {f['participants']} | {f['threads']} |")
+            self.add(
+                f"| {text(t['title'])} | {f['posts']} | {f['participants']} | {f['threads']} |"
+            )
         self.add("", "### Who spoke", "")
         for dimension, data in self.doc["who_spoke"].items():
             self.add(f"By {dimension}:", "")
             for g in data["groups"]:
-                self.add(f"- {g['group']}: {g['people']} people, {g['share']:.0%} of posts")
+                self.add(f"- {text(g['group'])}: {g['people']} people, {g['share']:.0%} of posts")
             if data["suppressed_people"]:
                 self.add(
                     f"- {data['suppressed_people']} people in groups of fewer than "
@@ -96,21 +98,21 @@ class MarkdownWriter:
             self.add("")
 
     def theme(self, index: int, theme: dict[str, Any]) -> None:
-        self.add(f"## Theme {index}: {theme['title']}", "")
+        self.add(f"## Theme {index}: {text(theme['title'])}", "")
         if theme["guiding_questions"]:
-            self.add("### Guiding questions", "", *(f"- {q}" for q in theme["guiding_questions"]))
-            self.add("")
+            questions = (f"- {text(q)}" for q in theme["guiding_questions"])
+            self.add("### Guiding questions", "", *questions, "")
         if theme["moderator_summary"]:
-            self.add("### Moderators' summary", "", theme["moderator_summary"], "")
+            self.add("### Moderators' summary", "", markdown(theme["moderator_summary"], 3), "")
         if theme["narrative"]:
-            self.add("### Summary", "", theme["narrative"], "")
+            self.add("### Summary", "", markdown(theme["narrative"], 3), "")
         self.add("### Sub-themes", "")
         sub = theme["subthemes"]
         if not sub["found"]:
-            self.add(sub["note"], "")
+            self.add(text(sub["note"]), "")
         for item in sub["items"]:
             self.add(
-                f"#### {item['label']} ({item['size']} posts)",
+                f"#### {text(item['label'])} ({item['size']} posts)",
                 "",
                 self.sources(item["post_ids"]),
                 "",
@@ -123,12 +125,12 @@ class MarkdownWriter:
                 self.quote(quote)
         if theme["codes"]:
             self.add("### Codes", "", "| Code | Posts |", "|---|---:|")
-            self.add(*(f"| {c['code']} | {c['count']} |" for c in theme["codes"]), "")
+            self.add(*(f"| {text(c['code'])} | {c['count']} |" for c in theme["codes"]), "")
 
     def tallies(self, title: str, items: list[dict[str, Any]], empty: str) -> None:
         self.add(f"### {title}", "")
         if not items:
-            self.add(empty, "")
+            self.add(text(empty), "")
         for t in items:
             self.add(
                 f"{self.ref(t['post_id'])}: {t['agree']} agree, "
@@ -146,12 +148,12 @@ class MarkdownWriter:
         self.add("### Opinion groups", "")
         groups = a["groups"]
         if not groups["found"]:
-            self.add(groups["note"], "")
+            self.add(text(groups["note"]), "")
         for n, g in enumerate(groups["items"], 1):
             self.add(
                 f"- Group {n}: {g['size']} participants; "
                 + "; ".join(
-                    f"{d['stance']} with {self.ref(d['post_id'])}" for d in g["distinctive"]
+                    f"{text(d['stance'])} with {self.ref(d['post_id'])}" for d in g["distinctive"]
                 )
             )
         self.add("")
@@ -160,9 +162,9 @@ class MarkdownWriter:
         r = self.doc["recommendations"]
         self.add("## Recommendations", "")
         if r["narrative"]:
-            self.add(r["narrative"], "")
+            self.add(markdown(r["narrative"], 2), "")
         for group in r["groups"]:
-            self.add(f"### {group['title']}", "")
+            self.add(f"### {text(group['title'])}", "")
             for quote in group["items"]:
                 self.quote(quote)
             if group["not_quoted"]:
@@ -175,19 +177,19 @@ class MarkdownWriter:
 
     def appendix(self) -> None:
         m = self.doc["methodology"]
-        self.add("## Methodology", "", *(p + "\n" for p in m["how_it_ran"]))
+        self.add("## Methodology", "", *(text(p) + "\n" for p in m["how_it_ran"]))
         mod = m["moderation"]
         self.add("| Posts | Count |", "|---|---:|")
-        self.add(*(f"| {k} | {v} |" for k, v in mod["posts_by_status"].items()))
+        self.add(*(f"| {text(k)} | {v} |" for k, v in mod["posts_by_status"].items()))
         self.add(f"| flags raised | {mod['flags']} |", "")
         if mod["actions"]:
             self.add("| Moderation action | Count |", "|---|---:|")
-            self.add(*(f"| {k} | {v} |" for k, v in mod["actions"].items()), "")
-        self.add("### How the analysis works", "", *(p + "\n" for p in m["analysis"]))
-        self.add("### Limits", "", *(f"- {p}" for p in m["limits"]), "")
+            self.add(*(f"| {text(k)} | {v} |" for k, v in mod["actions"].items()), "")
+        self.add("### How the analysis works", "", *(text(p) + "\n" for p in m["analysis"]))
+        self.add("### Limits", "", *(f"- {text(p)}" for p in m["limits"]), "")
         self.add("## Participating organisations", "")
         orgs = self.doc["organisations"]
-        self.add(*(f"- {o}" for o in orgs) if orgs else ["None listed (by consent)."])
+        self.add(*(f"- {text(o)}" for o in orgs) if orgs else ["None listed (by consent)."])
 
 
 def render(document: dict[str, Any], options: RenderOptions) -> bytes:
