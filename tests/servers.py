@@ -19,7 +19,7 @@ import uvicorn
 
 from dialogue.app import create_app
 from dialogue.config import Settings
-from dialogue.live.protocol import GoingAwayProtocol
+from dialogue.adapters.websocket_protocol import GoingAwayProtocol
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from dialogue.live.connection import WS_4008_TOO_SLOW, Connection
-from dialogue.live.protocol import SEND_FRAMES_NOW, OutFrame
+from dialogue.adapters.websocket_protocol import SEND_FRAMES_NOW, OutFrame
 
 
 class Transport:

@@ -32,7 +32,7 @@ from dialogue.live.connection import (
     Connection,
 )
 from dialogue.live.presence import Presence
-from dialogue.live.protocol import OutFrame
+from dialogue.adapters.websocket_protocol import OutFrame
 from dialogue.policy import Role
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,11 @@ import httpx
 import pytest
 import uvicorn
 
-from dialogue import cli, warmup
+from dialogue import cli
+from dialogue.adapters import warmup
+from dialogue.adapters.warmup import WARM_UP_PATH, warm_up_routes
 from dialogue.app import create_app
 from dialogue.config import Settings
-from dialogue.warmup import WARM_UP_PATH, warm_up_routes
 
 
 async def test_once_warmed_up_no_request_plans_a_route(
