@@ -15,8 +15,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogue.config import Settings
 from dialogue.adapters.sqlite_driver import one_trip_dbapi, run_in_loop
+from dialogue.config import Settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
