@@ -12,6 +12,9 @@ already taken SQLite's write lock with BEGIN IMMEDIATE (which still goes to the 
 it may wait for another process), and in WAL mode nothing else makes a lock holder wait;
 writers are short, as they queue behind one another anyway (`Database.writing`). Reads,
 which can be long (a report, a catch-up), stay on the thread so the loop keeps serving.
+
+What this takes from SQLAlchemy's and aiosqlite's private parts:
+tests/adapters/test_sqlite_driver.py.
 """
 
 from __future__ import annotations
