@@ -25,12 +25,13 @@ RUN groupadd --system --gid 10001 dialogue \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, so that a code change does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir -p src/dialogue && touch src/dialogue/__init__.py && pip install -e .
+# Dependencies first, at the lock file's exact versions and in their own layer, so that a
+# code change does not reinstall them.
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
 
-# The same install as the README's (`pip install -e .`): editable, because the app finds its
-# templates, static files and Alembic migrations beside the source tree in /app.
+# The same install as the README's: editable, because the app finds its templates, static
+# files and Alembic migrations beside the source tree in /app.
 COPY . .
 RUN pip install --no-deps -e .
 

@@ -1,6 +1,7 @@
 # The developer's and CI's entry points: `make run`, `make test`, `make lint`.
-# Stamp files in .venv remember what was installed, so a second `make test` installs nothing
-# unless pyproject.toml changed.
+# Everything is installed at the exact versions of the lock files, then the project itself
+# without its dependencies. Stamp files in .venv remember what was installed, so a second
+# `make test` installs nothing unless a lock file or pyproject.toml changed.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -20,7 +21,16 @@ PYTEST_ARGS ?= -n 2 --dist loadfile
 TRANSLATIONS := src/dialogue/translations
 LANGUAGES := fr es pt
 
-.PHONY: help run test lint format messages clean
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+PIP := $(BIN)/pip --disable-pip-version-check
+# `make lock` keeps every version it can; LOCK_ARGS=--upgrade (or --upgrade-package NAME)
+# moves them to the newest the ranges in pyproject.toml allow.
+LOCK_ARGS ?=
+UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
+	--custom-compile-command "make lock" $(LOCK_ARGS) pyproject.toml
+
+.PHONY: help run test lint format messages lock clean
 
 help:
 	@echo "make run       load the demo dialogue and serve it on http://$(HOST):$(PORT) (PORT=... to change)"
@@ -28,18 +38,26 @@ help:
 	@echo "make lint      ruff format --check, ruff check, mypy"
 	@echo "make format    format the code and sort imports"
 	@echo "make messages  extract translatable strings and update the fr, es, pt catalogues"
+	@echo "make lock      re-resolve the lock files from pyproject.toml (LOCK_ARGS=--upgrade)"
 	@echo "make clean     remove the virtualenv and caches (keeps dialogue.db)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -r $(LOCK)
+	$(PIP) install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --quiet --disable-pip-version-check -e ".[dev]"
+$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --quiet -r $(DEV_LOCK)
+	$(PIP) install --quiet --quiet --no-deps -e .
 	@touch $@ $(VENV)/.installed
+
+# The runtime lock is resolved within the development one, so the two never disagree.
+lock: $(VENV)/.installed-dev
+	$(UV_COMPILE) --extra dev -o $(DEV_LOCK)
+	$(UV_COMPILE) -c $(DEV_LOCK) -o $(LOCK)
 
 # axe-core for the browser tests' accessibility checks; only where npm exists.
 node-tools:

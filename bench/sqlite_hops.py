@@ -3,7 +3,7 @@
 aiosqlite runs SQLite on a thread of its own, and every call is a round trip to it. This
 prints the cost per statement (wall and CPU) of: sqlite3 called directly; aiosqlite with the
 four trips SQLAlchemy's stock adapter makes (cursor, execute, fetch, close); one trip doing
-all four; and a SQLAlchemy session on the stock adapter and on `dialogue.sqlite_driver`.
+all four; and a SQLAlchemy session on the stock adapter and on `dialogue.adapters.sqlite_driver`.
 
     python bench/sqlite_hops.py --statements 3000
 """
@@ -22,7 +22,7 @@ from common import run_in_workdir
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from dialogue.sqlite_driver import one_trip_dbapi
+from dialogue.adapters.sqlite_driver import one_trip_dbapi
 
 QUERY = "SELECT 1"
 
@@ -65,7 +65,7 @@ async def main(n: int, directory: Path) -> None:
         await timed("aiosqlite, one trip", n, one_trip)
     for label, kwargs in (
         ("SQLAlchemy session, stock aiosqlite adapter", {}),
-        ("SQLAlchemy session, dialogue.sqlite_driver", {"module": one_trip_dbapi()}),
+        ("SQLAlchemy session, dialogue.adapters.sqlite_driver", {"module": one_trip_dbapi()}),
     ):
         engine = create_async_engine(f"sqlite+aiosqlite:///{directory / 'sa.db'}", **kwargs)
         async with async_sessionmaker(engine)() as session:

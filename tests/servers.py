@@ -16,28 +16,34 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
+from dialogue.adapters.websocket_protocol import GoingAwayProtocol
 from dialogue.app import create_app
 from dialogue.config import Settings
-from dialogue.live.protocol import GoingAwayProtocol
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 class ThreadServer:
-    def __init__(self, settings: Settings, **config: object) -> None:
+    def __init__(self, served: Settings | ASGIApp, **config: object) -> None:
+        """Serves the app for these settings, or this ASGI app (tests of the server itself)."""
         self.port = free_port()
         self.config = uvicorn.Config(
-            create_app(settings),
+            create_app(served) if isinstance(served, Settings) else served,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
             access_log=False,
-            lifespan="on",
             ws=GoingAwayProtocol,
             # Long-polls and browsers must not hold up a stop.
-            **{"timeout_graceful_shutdown": 5, "ws_per_message_deflate": False, **config},  # type: ignore[arg-type]
+            **{  # type: ignore[arg-type]
+                "lifespan": "on",
+                "timeout_graceful_shutdown": 5,
+                "ws_per_message_deflate": False,
+                **config,
+            },
         )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self._run, daemon=True)

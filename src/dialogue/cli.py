@@ -40,8 +40,8 @@ def serve(
     settings = Settings()
     if migrate:
         upgrade(settings)
-    from dialogue.live.protocol import GoingAwayProtocol
-    from dialogue.warmup import warm_up_routes
+    from dialogue.adapters.warmup import warm_up_routes
+    from dialogue.adapters.websocket_protocol import GoingAwayProtocol
 
     application = create_app(settings)
     asyncio.run(warm_up_routes(application))  # before freezing: the plans live as long

@@ -15,8 +15,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogue.adapters.sqlite_driver import one_trip_dbapi, run_in_loop
 from dialogue.config import Settings
-from dialogue.sqlite_driver import one_trip_dbapi, run_in_loop
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -107,7 +107,7 @@ class Database:
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
-        # Writers' statements run on the loop's thread (see `dialogue.sqlite_driver`).
+        # Writers' statements run on the loop's thread (see `dialogue.adapters.sqlite_driver`).
         self.writer_sessionmaker = async_sessionmaker(
             self.engine.execution_options(in_loop=True),
             class_=AsyncSession,

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
 
+from dialogue.adapters.websocket_protocol import SEND_FRAMES_NOW, OutFrame
 from dialogue.live.connection import WS_4008_TOO_SLOW, Connection
-from dialogue.live.protocol import SEND_FRAMES_NOW, OutFrame
 
 
 class Transport:

@@ -1,9 +1,10 @@
 """One websocket client: frames written at once while it keeps up, else a bounded queue.
 
 Publishing never awaits a socket. While the peer keeps up and nothing is queued, a frame
-goes straight to the transport (see `live.protocol`). Otherwise it waits in a bounded queue
-drained by one long-lived sender task; a queue that is full means this reader is too slow,
-so it is closed (4008) and resumes later with `after`, instead of slowing everyone down.
+goes straight to the transport (see `adapters.websocket_protocol`). Otherwise it waits in a
+bounded queue drained by one long-lived sender task; a queue that is full means this reader is
+too slow, so it is closed (4008) and resumes later with `after`, instead of slowing everyone
+down.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from dialogue.live.protocol import SEND_FRAMES_NOW, OutFrame
+from dialogue.adapters.websocket_protocol import SEND_FRAMES_NOW, OutFrame
 from dialogue.policy import Role, Viewer
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from dialogue.adapters.websocket_protocol import OutFrame
 from dialogue.db import Database
 from dialogue.dialogues.models import Dialogue
 from dialogue.events.broker import Broker
@@ -32,7 +33,6 @@ from dialogue.live.connection import (
     Connection,
 )
 from dialogue.live.presence import Presence
-from dialogue.live.protocol import OutFrame
 from dialogue.policy import Role
 
 log = logging.getLogger(__name__)

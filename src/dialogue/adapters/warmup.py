@@ -7,6 +7,8 @@ instance waits with that first visitor. `dialogue serve` sends this request befo
 listens (the plans belong to the app object, not to an event loop), not the app's lifespan:
 every test starts one, and planning routes it never calls cost the suite minutes. A path that
 no route matches makes the router try, and so plan, every one.
+
+That lazy planning is FastAPI's private behaviour: tests/adapters/test_warmup.py checks it.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ already taken SQLite's write lock with BEGIN IMMEDIATE (which still goes to the 
 it may wait for another process), and in WAL mode nothing else makes a lock holder wait;
 writers are short, as they queue behind one another anyway (`Database.writing`). Reads,
 which can be long (a report, a catch-up), stay on the thread so the loop keeps serving.
+
+What this takes from SQLAlchemy's and aiosqlite's private parts:
+tests/adapters/test_sqlite_driver.py.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """Holds the outcome of its last statement; no aiosqlite cursor lives between calls."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: Any) -> None:
         self._adapt_connection = adapt_connection
@@ -61,6 +64,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
+        self._arraysize = 1  # the DBAPI's default: how many rows `fetchmany()` returns
 
     @property
     def description(self) -> Any:
@@ -73,6 +77,14 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     @property
     def lastrowid(self) -> Any:
         return self._lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     async def _async_soft_close(self) -> None:
         return None  # nothing is open between calls
