@@ -138,6 +138,9 @@ function start(root) {
   function showPost(kind, data) {
     const item = fragment(data.html);
     const existing = document.getElementById(item.id);
+    if (item.querySelector(":scope > article.placeholder") && !data.reply_count) {
+      return existing?.remove(); // a place is kept only for the replies, as on the page
+    }
     if (existing) return replacePost(existing, item);
     if (kind !== "post.created" && data.status !== "published") return; // not on this page
     const parent = data.parent_id && document.getElementById(`post-${data.parent_id}`);
