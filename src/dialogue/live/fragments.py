@@ -13,6 +13,7 @@ whether the page lets this person post at all) the live client fills in from the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,8 @@ POST_KINDS = frozenset({"post.created", "post.updated", "post.status"})
 # Events that can change what a fragment draws from the dialogue (its slug, whether anonymous
 # posting is offered, the code of conduct's clauses a flag cites).
 CONTEXT_KINDS = frozenset({"dialogue.updated"})
+BODY_MARK = "\x00body\x00"  # never in sanitised HTML, which cannot carry a NUL
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,8 @@ class PostFragments:
             node.is_mine = mine
             # The client drops this link when the parent is on its page, as the page would.
             node.in_reply_to = node.parent_id
-            return self._template.render(
+            body, node.body_html = node.body_html, BODY_MARK if node.body_html else ""
+            html = self._template.render(
                 node=node,
                 dialogue=context,
                 thread={"id": node.thread_id, "theme_id": None},
@@ -105,6 +109,10 @@ class PostFragments:
                 new_client_id=str,  # "": the client gives each form its own id
                 csrf_token="",  # the client copies the page's token in
             )
+            # Every listener's frame carries this: the template's indentation would be a third
+            # of it. A run of blanks holding a line break reads as one space in HTML, except
+            # inside <pre>, which only the body (left out of this) may contain.
+            return _LINE_BREAKS.sub("\n", html).replace(BODY_MARK, body, 1)
         finally:
             i18n.activate(previous)
 
