@@ -297,6 +297,8 @@ class SocketAccess:
     is_admin: bool = False
     token_id: int | None = None
     role: Role | None = None
+    language: str = "en"  # what live fragments are rendered in, as the pages are
+    timezone: str = "UTC"
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -350,4 +352,6 @@ class SocketPolicyCheck:
             is_admin=bool(user and user.is_admin),
             token_id=token_id,
             role=standing.effective_role,
+            language=i18n.current_language(),
+            timezone=user.timezone if user else "UTC",
         )

@@ -20,6 +20,7 @@ from dialogue.events.doorbell import Doorbell
 from dialogue.events.redis_broker import RedisBroker
 from dialogue.health import router as health_router
 from dialogue.live import endpoint as live_endpoint
+from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
@@ -48,7 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.broker = broker
         app.state.doorbell = doorbell = Doorbell()
         unsubscribe = broker.subscribe(doorbell.ring)
-        app.state.hub = hub = Hub(database=database, broker=broker, instance_id=uuid.uuid4().hex)
+        app.state.hub = hub = Hub(
+            database=database,
+            broker=broker,
+            instance_id=uuid.uuid4().hex,
+            fragments=PostFragments(app.state.templates.env),
+        )
         app.state.post_writer = post_writer = PostWriter(database, broker)
         await broker.start()
         await hub.start()

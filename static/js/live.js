@@ -1,107 +1,67 @@
-// Live updates for thread and theme pages: a websocket that resumes from the last seq,
-// with long-polling where websockets are blocked. The page works without this file; it
-// only adds what happened since the page was rendered, and never touches a draft.
+// Live updates for thread and theme pages. The page works without this file; it only adds
+// what happened since the page was rendered, and never touches a draft.
+//
+// A post event carries `html`: the post as the page's own `_post.html` draws it, rendered by
+// the server for this reader's role, language and timezone (and with edit and delete when
+// the reader wrote it). What only this page knows is filled in here: the CSRF token, a
+// client id per form, `after_id`, whether the page lets this person post at all, the
+// reader's own reaction and the codes already shown.
+
+import { openLive } from "./live-connection.js";
 
 const root = document.getElementById("live");
-const RETRY_MIN = 1000;
-const RETRY_MAX = 30000;
-const FAILURES_BEFORE_POLLING = 3;
 const TYPING_SHOWN_MS = 4000;
+const CSRF_FIELD = "csrf_token";
 
 if (root) start(root);
+
+function newClientId() {
+  return crypto.randomUUID().replaceAll("-", "");
+}
 
 function start(root) {
   const slug = root.dataset.dialogue;
   const threadId = Number(root.dataset.thread || 0);
+  const afterId = root.dataset.afterId;
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const status = document.getElementById("live-status");
   const announcer = document.getElementById("live-announcer");
   const presence = document.getElementById("live-presence");
   const typing = document.getElementById("live-typing");
   const pending = new Map(); // client_id -> {frame, form}
-  let lastSeq = Number(root.dataset.seq || 0);
-  let socket = null;
-  let polling = false;
-  let failures = 0;
-  let retryTimer = null;
   let typingTimer = null;
   let lastTypingSent = 0;
 
-  function setStatus(text, offline) {
+  const STATUS_TEXT = {
+    offline: root.dataset.textOffline,
+    reconnecting: root.dataset.textReconnecting,
+    closed: root.dataset.textClosed,
+  };
+
+  function setStatus(state) {
+    if (state === "websocket" || state === "polling") root.dataset.transport = state;
     if (!status) return;
+    const text = STATUS_TEXT[state] || "";
     status.textContent = text;
     status.hidden = !text;
-    status.classList.toggle("offline", Boolean(offline));
+    status.classList.toggle("offline", Boolean(text));
   }
 
   function announce(text) {
     if (announcer) announcer.textContent = text;
   }
 
-  function connect() {
-    clearTimeout(retryTimer);
-    if (!navigator.onLine) return setStatus(root.dataset.textOffline, true);
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/ws/dialogues/${slug}?after=${lastSeq}`);
-    // Only the server's hello proves the connection works: some proxies accept the
-    // upgrade and then drop it, which must count as a failure like a refused handshake.
-    let opened = false;
-    socket = ws;
-    ws.addEventListener("message", (message) => {
-      const frame = JSON.parse(message.data);
-      if (frame.type === "hello" && !opened) {
-        opened = true;
-        root.dataset.transport = "websocket";
-        failures = 0;
-        setStatus("", false);
-        for (const { frame: pendingFrame } of pending.values()) ws.send(JSON.stringify(pendingFrame));
-      }
-      handle(frame);
-    });
-    ws.addEventListener("close", (event) => {
-      if (socket === ws) socket = null;
-      if (event.code === 4404 || event.code === 4403 || event.code === 4401) {
-        return setStatus(root.dataset.textClosed, true);
-      }
-      failures = opened ? 1 : failures + 1;
-      if (!opened && failures >= FAILURES_BEFORE_POLLING) return startPolling();
-      retry();
-    });
-  }
-
-  function retry() {
-    setStatus(root.dataset.textReconnecting, true);
-    const base = Math.min(RETRY_MAX, RETRY_MIN * 2 ** Math.max(0, failures - 1));
-    retryTimer = setTimeout(connect, base / 2 + Math.random() * base / 2); // jitter
-  }
-
-  async function startPolling() {
-    if (polling) return;
-    polling = true;
-    root.dataset.transport = "polling";
-    setStatus("", false);
-    while (polling) {
-      if (!navigator.onLine) {
-        setStatus(root.dataset.textOffline, true);
-        await new Promise((resolve) => window.addEventListener("online", resolve, { once: true }));
-      }
-      try {
-        const response = await fetch(
-          `/api/v1/dialogues/${slug}/events?after=${lastSeq}&wait=25`,
-          { credentials: "same-origin", headers: { Accept: "application/json" } },
-        );
-        if (!response.ok) throw new Error(String(response.status));
-        const page = await response.json();
-        setStatus("", false);
-        for (const event of page.events) handle({ type: "event", ...event });
-        lastSeq = Math.max(lastSeq, page.last_seq);
-        await flushPendingOverHttp();
-      } catch {
-        setStatus(root.dataset.textReconnecting, true);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_MIN + Math.random() * RETRY_MIN));
-      }
-    }
-  }
+  const live = openLive({
+    slug,
+    seq: Number(root.dataset.seq || 0),
+    onEvent: apply,
+    onFrame: handle,
+    onStatus: setStatus,
+    onOpen: (ws) => {
+      for (const { frame } of pending.values()) ws.send(JSON.stringify(frame));
+    },
+    afterPoll: flushPendingOverHttp,
+  });
 
   async function flushPendingOverHttp() {
     for (const [clientId, { frame }] of pending) {
@@ -119,11 +79,7 @@ function start(root) {
   }
 
   function handle(frame) {
-    if (frame.type === "event") {
-      if (frame.seq <= lastSeq) return; // already shown
-      lastSeq = frame.seq;
-      apply(frame.kind, frame.data);
-    } else if (frame.type === "ack") {
+    if (frame.type === "ack") {
       acked(frame.client_id, frame.status);
     } else if (frame.type === "error" && frame.client_id) {
       refused(frame.client_id, frame.message);
@@ -138,9 +94,8 @@ function start(root) {
   }
 
   function apply(kind, data) {
-    if (kind === "post.created" && data.thread_id === threadId) return addPost(data);
-    if (kind === "post.updated" && data.thread_id === threadId) return updatePost(data);
-    if (kind === "post.status") return updatePost(data);
+    const post = kind === "post.created" || kind === "post.updated" || kind === "post.status";
+    if (post && data.thread_id === threadId && data.html) return showPost(kind, data);
     if (kind === "reaction.changed") return updateCounts(data);
     if (kind === "thread.created" && !threadId && data.theme_id === Number(root.dataset.theme)) {
       const notice = document.getElementById("live-new-threads");
@@ -149,88 +104,115 @@ function start(root) {
     }
   }
 
-  function postList(parentId) {
-    if (parentId) {
-      const parent = document.getElementById(`post-${parentId}`);
-      if (parent) {
-        let list = parent.querySelector(":scope > ol.replies");
-        if (!list) {
-          list = document.createElement("ol");
-          list.className = "replies";
-          parent.append(list);
-        }
-        return list;
-      }
+  // --- one post, from the server's fragment -------------------------------------------
+
+  function fragment(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html; // rendered by the server; the body was sanitised (nh3) when stored
+    const item = template.content.firstElementChild;
+    for (const input of item.querySelectorAll(`input[name="${CSRF_FIELD}"]`)) input.value = csrf;
+    for (const input of item.querySelectorAll('input[name="client_id"]')) input.value = newClientId();
+    if (afterId !== undefined) keepPlace(item);
+    // The page shows reply controls only when it lets this person post here (it then has
+    // the thread's own reply form); the server rendered them for everyone of the role.
+    if (!document.getElementById("reply-thread-body")) {
+      item.querySelector(":scope > article details.reply")?.remove();
     }
-    return document.querySelector("ol.posts") || createMainList();
+    return item;
   }
 
-  function createMainList() {
-    const list = document.createElement("ol");
-    list.className = "posts";
-    root.before(list);
+  function keepPlace(item) {
+    // The forms of a page that starts after a post come back to that page, as the page's own do.
+    for (const form of item.querySelectorAll("form")) {
+      if (form.action.endsWith("/flag")) continue;
+      const input = document.createElement("input");
+      Object.assign(input, { type: "hidden", name: "after_id", value: afterId });
+      const leading = form.querySelectorAll(
+        `:scope > input[name="${CSRF_FIELD}"], :scope > input[name="client_id"], :scope > input[name="parent_id"]`,
+      );
+      leading[leading.length - 1].after(input);
+    }
+    for (const link of item.querySelectorAll('a[href$="/edit"]')) link.href += `?after_id=${afterId}`;
+  }
+
+  function showPost(kind, data) {
+    const item = fragment(data.html);
+    const existing = document.getElementById(item.id);
+    if (item.querySelector(":scope > article.placeholder") && !data.reply_count) {
+      return existing?.remove(); // a place is kept only for the replies, as on the page
+    }
+    if (existing) return replacePost(existing, item);
+    if (kind !== "post.created" && data.status !== "published") return; // not on this page
+    const parent = data.parent_id && document.getElementById(`post-${data.parent_id}`);
+    if (parent) item.querySelector(":scope > article .in-reply-to")?.remove();
+    item.classList.add("live-new");
+    (parent ? replyList(parent) : mainList()).append(item);
+    const author = item.querySelector(".post-author")?.textContent || "";
+    announce(`${root.dataset.textNewPost} ${author}`);
+  }
+
+  function replacePost(existing, item) {
+    const old = existing.querySelector(":scope > article");
+    const article = item.querySelector(":scope > article");
+    if (!old.querySelector(".in-reply-to")) article.querySelector(".in-reply-to")?.remove();
+    const chosen = old.querySelector(".reaction.chosen")?.value;
+    if (chosen) {
+      const button = article.querySelector(`.reaction[value="${chosen}"]`);
+      button?.classList.add("chosen");
+      button?.setAttribute("aria-pressed", "true");
+    }
+    const codes = old.querySelector(".post-codes");
+    const body = article.querySelector(".post-body");
+    if (codes && body) body.after(codes);
+    if (old.contains(document.activeElement) || hasDraft(old)) {
+      // Never under the reader's hands: only what the post says and its badges change.
+      for (const part of [".post-header", ".post-body"]) {
+        const fresh = article.querySelector(part);
+        if (fresh) old.querySelector(part)?.replaceWith(fresh);
+      }
+      return;
+    }
+    old.replaceWith(article);
+  }
+
+  function hasDraft(article) {
+    return Array.from(article.querySelectorAll("textarea")).some((area) => area.value.trim());
+  }
+
+  function replyList(parent) {
+    let list = parent.querySelector(":scope > ol.replies");
+    if (!list) {
+      // The same depth classes as the page: one more than the list the parent sits in.
+      const outer = parent.parentElement.className.match(/level-(\d+)/);
+      list = document.createElement("ol");
+      list.className = `replies level-${Math.min(8, (outer ? Number(outer[1]) : 0) + 1)}`;
+      parent.append(list);
+    }
     return list;
   }
 
-  function addPost(data) {
-    if (document.getElementById(`post-${data.id}`) || !data.body_html) return;
-    const item = document.createElement("li");
-    item.className = "post-item live-new";
-    item.id = `post-${data.id}`;
-    const article = document.createElement("article");
-    article.className = "post";
-    const header = document.createElement("header");
-    header.className = "post-header";
-    const author = document.createElement("h3");
-    author.className = "post-author";
-    author.textContent = data.author_name || "";
-    const meta = document.createElement("p");
-    meta.className = "meta";
-    const link = document.createElement("a");
-    link.href = `#post-${data.id}`;
-    link.textContent = new Date(data.created_at).toLocaleString();
-    if (data.author?.organization) meta.append(`${data.author.organization} · `);
-    meta.append(link);
-    header.append(author, meta);
-    if (data.status === "pending") {
-      const badge = document.createElement("p");
-      badge.innerHTML = `<span class="badge pending"></span>`;
-      badge.firstChild.textContent = root.dataset.textPending;
-      header.append(badge);
+  function mainList() {
+    let list = document.querySelector("ol.posts");
+    if (!list) {
+      list = document.createElement("ol");
+      list.className = "posts";
+      root.before(list);
     }
-    const body = document.createElement("div");
-    body.className = "post-body prose";
-    body.innerHTML = data.body_html; // sanitised by the server (nh3) before it was stored
-    article.append(header, body);
-    item.append(article);
-    postList(data.parent_id).append(item);
-    announce(`${root.dataset.textNewPost} ${data.author_name || ""}`);
-  }
-
-  function updatePost(data) {
-    const item = document.getElementById(`post-${data.id}`);
-    if (!item) return data.status === "published" && data.thread_id === threadId && addPost(data);
-    const body = item.querySelector(":scope > article .post-body");
-    if (data.status && data.status !== "published" && !data.body_html) {
-      const article = item.querySelector(":scope > article");
-      const note = document.createElement("p");
-      note.className = "meta";
-      note.textContent = data.status === "deleted" ? root.dataset.textDeleted : root.dataset.textModerated;
-      article.replaceChildren(note);
-      article.classList.add("placeholder");
-    } else if (body && data.body_html && !item.contains(document.activeElement)) {
-      body.innerHTML = data.body_html; // never while the reader is typing inside this post
-    }
+    return list;
   }
 
   function updateCounts(data) {
     const item = document.getElementById(`post-${data.post_id}`);
     if (!item) return;
     for (const [kind, count] of Object.entries(data.reactions)) {
-      const button = item.querySelector(`:scope > article .reactions [value="${kind}"] .count`);
-      if (button) button.textContent = String(count);
+      const counts = item.querySelectorAll(
+        `:scope > article .reactions [value="${kind}"] .count, :scope > article .reactions [data-kind="${kind}"] .count`,
+      );
+      for (const span of counts) span.textContent = String(count);
     }
   }
+
+  // --- posting from this page ---------------------------------------------------------
 
   function acked(clientId, postStatus) {
     const entry = pending.get(clientId);
@@ -238,7 +220,7 @@ function start(root) {
     pending.delete(clientId);
     const { form } = entry;
     form.querySelector("textarea").value = "";
-    form.querySelector('input[name="client_id"]').value = crypto.randomUUID();
+    form.querySelector('input[name="client_id"]').value = newClientId();
     form.querySelector(".live-error")?.remove();
     const details = form.closest("details");
     if (details) details.open = false;
@@ -273,27 +255,17 @@ function start(root) {
       anonymous: Boolean(form.querySelector('input[name="anonymous"]')?.checked),
     };
     pending.set(clientId, { frame, form });
-    if (socket?.readyState === WebSocket.OPEN && !polling) socket.send(JSON.stringify(frame));
-    else if (polling) flushPendingOverHttp();
+    if (live.socket && !live.polling) live.socket.send(JSON.stringify(frame));
+    else if (live.polling) flushPendingOverHttp();
     // Otherwise it goes out as soon as the connection is back.
   });
 
   document.addEventListener("input", (event) => {
     if (!(event.target instanceof HTMLTextAreaElement) || !threadId) return;
     const now = Date.now();
-    if (socket?.readyState !== WebSocket.OPEN || now - lastTypingSent < 2000) return;
+    if (!live.socket || now - lastTypingSent < 2000) return;
     lastTypingSent = now;
     const anonymous = event.target.form?.querySelector('input[name="anonymous"]')?.checked;
-    socket.send(JSON.stringify({ type: "typing", thread_id: threadId, anonymous: Boolean(anonymous) }));
+    live.socket.send(JSON.stringify({ type: "typing", thread_id: threadId, anonymous: Boolean(anonymous) }));
   });
-
-  window.addEventListener("offline", () => {
-    setStatus(root.dataset.textOffline, true);
-    socket?.close();
-  });
-  window.addEventListener("online", () => {
-    if (!polling) { failures = 0; connect(); }
-  });
-
-  connect();
 }

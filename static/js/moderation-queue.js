@@ -2,14 +2,14 @@
 // reason. Actions go to the JSON API with the page's CSRF token, so nothing reloads; without
 // this script the same forms still work as plain posts. The queue also listens to the
 // dialogue's events: items another moderator handled leave the list, new ones are announced.
+// The connection (websocket, retries, long-polling) is the live pages' own.
+
+import { openLive } from "./live-connection.js";
 
 const root = document.getElementById("queue");
 const list = root?.querySelector("ol.queue");
 const status = document.getElementById("queue-status");
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-const RETRY_MIN = 1000;
-const RETRY_MAX = 30000;
-const FAILURES_BEFORE_POLLING = 3;
 
 function items() {
   return Array.from(document.querySelectorAll("li.queue-item"));
@@ -99,9 +99,6 @@ function typing(target) {
 
 // --- live: what other moderators and members did since the page was rendered -----------
 
-let lastSeq = Number(root?.dataset.seq ?? 0);
-let failures = 0;
-
 function apply(kind, data) {
   const item = document.getElementById(`item-${data.id ?? data.post_id}`);
   if (kind === "post.status" && item?.dataset.status === "pending" && data.status !== "pending") {
@@ -111,50 +108,6 @@ function apply(kind, data) {
     if (item) return;
     root.querySelector("#queue-new")?.removeAttribute("hidden");
     say(root.dataset.new);
-  }
-}
-
-function handle(frame) {
-  if (frame.type !== "event" || frame.seq <= lastSeq) return;
-  lastSeq = frame.seq;
-  apply(frame.kind, frame.data);
-}
-
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/ws/dialogues/${root.dataset.slug}?after=${lastSeq}`);
-  let opened = false;
-  ws.addEventListener("message", (message) => {
-    const frame = JSON.parse(message.data);
-    if (frame.type === "hello") {
-      opened = true;
-      failures = 0;
-    }
-    handle(frame);
-  });
-  ws.addEventListener("close", (event) => {
-    if (event.code === 4401 || event.code === 4403 || event.code === 4404) return;
-    failures = opened ? 1 : failures + 1;
-    if (!opened && failures >= FAILURES_BEFORE_POLLING) return poll();
-    const base = Math.min(RETRY_MAX, RETRY_MIN * 2 ** Math.max(0, failures - 1));
-    setTimeout(connect, base / 2 + Math.random() * base / 2);
-  });
-}
-
-async function poll() {
-  for (;;) {
-    try {
-      const response = await fetch(
-        `/api/v1/dialogues/${root.dataset.slug}/events?after=${lastSeq}&wait=25`,
-        { credentials: "same-origin", headers: { Accept: "application/json" } },
-      );
-      if (!response.ok) throw new Error(String(response.status));
-      const page = await response.json();
-      for (const event of page.events) handle({ type: "event", ...event });
-      lastSeq = Math.max(lastSeq, page.last_seq);
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MIN + Math.random() * RETRY_MIN));
-    }
   }
 }
 
@@ -179,5 +132,5 @@ if (root && list) {
     send(item, form);
   });
   focusAt(0);
-  connect();
+  openLive({ slug: root.dataset.slug, seq: Number(root.dataset.seq ?? 0), onEvent: apply });
 }

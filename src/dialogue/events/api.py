@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from dialogue import i18n
 from dialogue.access import MAX_ID, Access, SessionDep, allow
 from dialogue.events.doorbell import Doorbell
 from dialogue.events.service import read_events
+from dialogue.live.fragments import PostFragments, ReaderClass
 from dialogue.policy import Action
 
 router = APIRouter(tags=["events"])
@@ -31,6 +33,11 @@ async def list_events(
     # Read before any rollback: a rollback expires the loaded rows, and reloading an expired
     # attribute outside an await is an error on an async session (it made every woken poll 500).
     dialogue_id, viewer = dialogue.id, access.viewer
+    reader = ReaderClass(
+        role=viewer.role,
+        language=i18n.current_language(),
+        timezone=access.user.timezone if access.user else "UTC",
+    )
     doorbell: Doorbell = request.app.state.doorbell
     deadline = asyncio.get_running_loop().time() + wait
     covered = after
@@ -47,7 +54,12 @@ async def list_events(
         # Woken by events this caller may not see (another's pending post), it keeps waiting.
         if not await doorbell.wait(dialogue_id, remaining, armed):
             break
-    return {
-        "events": [{"seq": e.seq, "kind": e.kind, "data": e.data} for e in events],
-        "last_seq": covered,
-    }
+    fragments: PostFragments = request.app.state.hub.fragments
+    out = await fragments.events_out(
+        session=session,
+        dialogue_id=dialogue_id,
+        events=events,
+        reader=reader,
+        user_id=viewer.user_id,
+    )
+    return {"events": out, "last_seq": covered}

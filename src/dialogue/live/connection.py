@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from starlette.websockets import WebSocket, WebSocketState
 
 from dialogue.adapters.websocket_protocol import SEND_FRAMES_NOW, OutFrame
+from dialogue.live.fragments import ReaderClass
 from dialogue.policy import Role, Viewer
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ _CLOSE = object()
 
 class Connection:
     viewer: Viewer
+    reader: ReaderClass
 
     def __init__(
         self,
@@ -47,10 +49,14 @@ class Connection:
         after: int,
         rights_seq: int,
         queue_limit: int = SEND_QUEUE_LIMIT,
+        language: str = "en",
+        timezone: str = "UTC",
     ) -> None:
         self.websocket = websocket
         self.dialogue_id = dialogue_id
         self.user_id = user_id
+        self.language = language
+        self.timezone = timezone
         self.display_name = display_name
         self.token_id = token_id
         self.role = role
@@ -75,8 +81,9 @@ class Connection:
 
     @role.setter
     def role(self, role: Role | None) -> None:
-        # Kept as one object: the hub reads it for every event and every connection.
+        # Kept as objects: the hub reads them for every event and every connection.
         self.viewer = Viewer(user_id=self.user_id, role=role)
+        self.reader = ReaderClass(role=role, language=self.language, timezone=self.timezone)
 
     def start(self) -> None:
         self._sender = asyncio.create_task(self._send_loop(), name="ws-sender")

@@ -52,6 +52,8 @@ async def dialogue_socket(
         after=access.last_seq if after is None or after < 0 else after,
         rights_seq=access.last_seq,
         queue_limit=websocket.app.state.settings.ws_send_queue,
+        language=access.language,
+        timezone=access.timezone,
     )
     connection.start()
     connection.push(dumps({"type": "hello", "seq": access.last_seq, "role": access.role}))

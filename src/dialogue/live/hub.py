@@ -2,8 +2,10 @@
 
 The broker only says "dialogue D has events up to S". The hub reads (cursor, S] from the
 database, serialises each event once, and queues the same text for every live connection
-allowed to see it. A lost ring is harmless: the next ring, or the periodic sweep, reads the
-gap from the log, so every connection gets every event once and in order.
+allowed to see it. A post event also carries its `_post.html` (`live.fragments`), rendered
+once per kind of reader that is listening, never once per socket. A lost ring is harmless:
+the next ring, or the periodic sweep, reads the gap from the log, so every connection gets
+every event once and in order.
 """
 
 from __future__ import annotations
@@ -32,6 +34,15 @@ from dialogue.live.connection import (
     WS_4403_REMOVED,
     Connection,
 )
+from dialogue.live.fragments import (
+    CONTEXT_KINDS,
+    POST_KINDS,
+    DialogueContext,
+    EventFrames,
+    PostFragments,
+    load_context,
+)
+from dialogue.live.fragments import event_frame as frame_text
 from dialogue.live.presence import Presence
 from dialogue.policy import Role
 
@@ -44,10 +55,7 @@ PRESENCE_SECONDS = 1.0  # at most one presence broadcast per dialogue per instan
 
 
 def event_frame(event: Event) -> str:
-    return json.dumps(
-        {"type": "event", "seq": event.seq, "kind": event.kind, "data": event.data},
-        separators=(",", ":"),
-    )
+    return frame_text(event.seq, event.kind, event.data)
 
 
 @dataclass
@@ -60,13 +68,22 @@ class Channel:
     wanted: int = 0  # the highest seq a ring announced
     pumper: asyncio.Task[None] | None = None
     names: Counter[str] = field(default_factory=Counter)  # display names of live connections
+    context: DialogueContext | None = None  # what post fragments read of the dialogue
 
 
 class Hub:
-    def __init__(self, *, database: Database, broker: Broker, instance_id: str) -> None:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        broker: Broker,
+        instance_id: str,
+        fragments: PostFragments | None = None,
+    ) -> None:
         self.database = database
         self.broker = broker
         self.instance_id = instance_id
+        self.fragments = fragments  # None: post events go out without their `html`
         self.channels: dict[int, Channel] = {}
         self.presence = Presence(instance_id)
         self._announcers: dict[int, asyncio.Task[None]] = {}
@@ -131,7 +148,8 @@ class Hub:
             while True:
                 events = await self.read_log(dialogue_id, channel.cursor, limit=PUMP_CHUNK)
                 if events:
-                    self._fan_out(channel, events)
+                    context = await self._context(dialogue_id, channel, events)
+                    self._fan_out(channel, events, context)
                     channel.cursor = events[-1].seq
                 if len(events) < PUMP_CHUNK:
                     return
@@ -163,12 +181,36 @@ class Hub:
             if channel.cursor == before:  # announced but not readable yet: the sweep follows up
                 return
 
-    def _fan_out(self, channel: Channel, events: Sequence[Event]) -> None:
+    async def _context(
+        self, dialogue_id: int, channel: Channel, events: Sequence[Event]
+    ) -> DialogueContext | None:
+        """What post fragments read of the dialogue: read when first needed, and again after
+        the dialogue changed (its code of conduct gives the clauses a flag cites)."""
+        if self.fragments is None:
+            return None
+        if any(event.kind in CONTEXT_KINDS for event in events):
+            channel.context = None
+        if channel.context is None and any(event.kind in POST_KINDS for event in events):
+            async with self.database.reader() as session:
+                dialogue = await session.get(Dialogue, dialogue_id)
+                if dialogue is not None:
+                    channel.context = await load_context(session, dialogue)
+        return channel.context
+
+    def _post_frames(self, event: Event, context: DialogueContext | None) -> EventFrames | None:
+        if self.fragments is None or context is None or event.kind not in POST_KINDS:
+            return None
+        return EventFrames(self.fragments, context, event.seq, event.kind, event.data)
+
+    def _fan_out(
+        self, channel: Channel, events: Sequence[Event], context: DialogueContext | None = None
+    ) -> None:
         """Hand each live connection the events it may see, all its frames in one write.
 
         The hot loop: everything that does not depend on the connection is read once, outside
         it (an instrumented ORM attribute costs more than the comparison it feeds), and each
-        event is serialised once for every connection.
+        event is serialised once for every connection, or for a post event once for every
+        kind of reader (`EventFrames` renders a kind the first time one of its sockets needs it).
         """
         prepared = [
             (
@@ -178,6 +220,7 @@ class Hub:
                 event.subject_user_id,
                 OutFrame(event_frame(event)),
                 event if event.kind == "member.updated" else None,
+                self._post_frames(event, context),
             )
             for event in events
         ]
@@ -185,14 +228,18 @@ class Hub:
             if not connection.live:
                 continue
             frames: list[OutFrame] = []
-            for seq, everyone, audience, subject, frame, change in prepared:
+            for seq, everyone, audience, subject, frame, change, post in prepared:
                 if seq <= connection.sent_seq:
                     continue
                 connection.sent_seq = seq
                 if everyone or may_see(
                     audience=audience, subject_user_id=subject, viewer=connection.viewer
                 ):
-                    frames.append(frame)
+                    if post is None:
+                        frames.append(frame)
+                    else:
+                        mine = subject is not None and subject == connection.user_id
+                        frames.append(post.frame(connection.reader, mine))
                 if change is not None:  # what came before goes out under the old rights
                     if frames:
                         connection.push_many(frames)
@@ -241,11 +288,12 @@ class Hub:
         # after a restart would otherwise cost two log reads per socket.
         while not connection.closing and connection.sent_seq < channel.cursor:
             events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
+            context = await self._context(dialogue_id, channel, events)
             for event in events:
                 if event.seq > connection.sent_seq:
                     connection.sent_seq = event.seq
                     if self._visible(connection, event):
-                        await connection.push_wait(event_frame(event))
+                        await connection.push_wait(self._frame_for(connection, event, context))
                     self._apply_member_change(connection, event)
             if len(events) < PAGE:
                 break
@@ -253,20 +301,33 @@ class Hub:
         async with channel.lock:
             if connection.sent_seq < channel.cursor:
                 events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
-                self._replay(connection, events)
+                context = await self._context(dialogue_id, channel, events)
+                self._replay(connection, events, context)
             connection.live = True
             if connection.display_name:
                 channel.names[connection.display_name] += 1
         self.presence_changed(dialogue_id, joined=connection)
 
-    def _replay(self, connection: Connection, events: list[Event]) -> None:
+    def _replay(
+        self, connection: Connection, events: list[Event], context: DialogueContext | None
+    ) -> None:
         for event in events:
             if event.seq <= connection.sent_seq:
                 continue
             connection.sent_seq = event.seq
             if self._visible(connection, event):
-                connection.push(event_frame(event))
+                connection.push(self._frame_for(connection, event, context))
             self._apply_member_change(connection, event)
+
+    def _frame_for(
+        self, connection: Connection, event: Event, context: DialogueContext | None
+    ) -> str:
+        """One connection's frame for an event it replays on its own."""
+        post = self._post_frames(event, context)
+        if post is None:
+            return event_frame(event)
+        mine = event.subject_user_id is not None and event.subject_user_id == connection.user_id
+        return post.frame(connection.reader, mine).text
 
     @staticmethod
     def _visible(connection: Connection, event: Event) -> bool:
