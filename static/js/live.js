@@ -265,7 +265,9 @@ function start(root) {
     const now = Date.now();
     if (!live.socket || now - lastTypingSent < 2000) return;
     lastTypingSent = now;
-    const anonymous = event.target.form?.querySelector('input[name="anonymous"]')?.checked;
-    live.socket.send(JSON.stringify({ type: "typing", thread_id: threadId, anonymous: Boolean(anonymous) }));
+    // Someone writing anonymously announces nothing: "typing" beside the online list, then an
+    // anonymous post, would say who wrote it.
+    if (event.target.form?.querySelector('input[name="anonymous"]')?.checked) return;
+    live.socket.send(JSON.stringify({ type: "typing", thread_id: threadId }));
   });
 }
