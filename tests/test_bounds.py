@@ -276,11 +276,25 @@ class TestBadInputAnswers4xx:
         assert muted.status_code == 200, muted.text
 
 
+class TestDeepJson:
+    async def test_a_deeply_nested_body_is_a_4xx(self, scene: Scene, client: httpx.AsyncClient):
+        nested = '{"a":' * 5000 + "{}" + "}" * 5000
+        response = await client.post(
+            f"/api/v1/threads/{scene.thread_id}/posts",
+            content='{"body": "x", "extra": ' + nested + "}",
+            headers={**scene.participant, "content-type": "application/json"},
+        )
+        assert 400 <= response.status_code < 500, response.text
+        assert "code" in response.json()["error"]
+
+
 class TestBounds:
     @pytest.mark.parametrize(
         ("text", "expected"),
-        [("12", 12), ("١٢", None), ("1_2", None), ("+12", None), (" 12", None), ("0", None)]
-        + [(str(2**31 - 1), 2**31 - 1), (str(2**31), None), ("9" * 5000, None)],
+        [
+            *[("12", 12), ("١٢", None), ("1_2", None), ("+12", None), (" 12", None), ("0", None)],
+            *[(str(2**31 - 1), 2**31 - 1), (str(2**31), None), ("9" * 5000, None)],
+        ],
     )
     def test_parse_id(self, text: str, expected: int | None) -> None:
         assert parse_id(text) == expected
