@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import col, update
+from websockets.exceptions import InvalidStatus
 
-from dialogue.dialogues.models import Dialogue
+from dialogue.db import utcnow
+from dialogue.dialogues.models import Dialogue, Membership
 from tests.live.conftest import Client
 from tests.servers import ThreadServer
 
@@ -66,6 +70,14 @@ class TestOversizedIdsInFrames:
         frame = await client.until(lambda f: f["type"] in ("error", "pong"))
         assert frame["type"] == "error" and frame["code"] == "invalid_json"
         await still_open(client)
+
+    async def test_an_oversized_after_is_refused_at_the_handshake(
+        self, live_dialogue, open_socket
+    ) -> None:
+        d, tokens = live_dialogue["dialogue"], live_dialogue["tokens"]
+        with pytest.raises(InvalidStatus):
+            await open_socket(d.slug, token=tokens["participant"], after=HUGE)
+        await still_open(await opened(open_socket, d.slug, tokens["participant"]))
 
 
 class TestHonestWritersBesideAnAttacker:
@@ -185,6 +197,21 @@ class TestTypingAsksThePolicy:
             live_dialogue,
             live_dialogue["tokens"]["observer"],
             live_dialogue["thread"].id,
+        )
+
+    async def test_a_muted_member_is_not_relayed(self, factory, live_dialogue, open_socket) -> None:
+        muted = live_dialogue["people"]["other"]
+        async with factory.session() as session:
+            await session.exec(
+                update(Membership)
+                .where(col(Membership.dialogue_id) == live_dialogue["dialogue"].id)
+                .where(col(Membership.user_id) == muted.id)
+                .values(muted_until=utcnow() + timedelta(hours=1))
+            )
+            await session.commit()
+        token = live_dialogue["tokens"]["other"]
+        await self.refused_then_relayed(
+            open_socket, live_dialogue, token, live_dialogue["thread"].id
         )
 
     async def test_a_thread_that_does_not_exist_is_not_relayed(

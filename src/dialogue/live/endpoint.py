@@ -7,11 +7,12 @@ import logging
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, WebSocket
+from fastapi import APIRouter, Depends, Query, WebSocket
 from sqlalchemy.exc import DataError
 from starlette.websockets import WebSocketDisconnect
 
 from dialogue.access import SocketAccess, SocketPolicyCheck
+from dialogue.bounds import DbInt
 from dialogue.errors import DialogueError, is_busy
 from dialogue.i18n import gettext as _
 from dialogue.live.connection import WS_1008_POLICY_VIOLATION, WS_4404_NOT_FOUND, Connection
@@ -36,7 +37,7 @@ def dumps(message: dict[str, Any]) -> str:
 async def dialogue_socket(
     websocket: WebSocket,
     access: Annotated[SocketAccess, Depends(SocketPolicyCheck(Action.EVENTS_READ))],
-    after: int | None = None,
+    after: Annotated[DbInt | None, Query()] = None,
 ) -> None:
     await websocket.accept()
     if access.refused:
@@ -51,7 +52,7 @@ async def dialogue_socket(
         token_id=access.token_id,
         role=access.role,
         is_admin=access.is_admin,
-        after=access.last_seq if after is None or after < 0 else after,
+        after=access.last_seq if after is None else after,
         rights_seq=access.last_seq,
         queue_limit=websocket.app.state.settings.ws_send_queue,
     )

@@ -11,8 +11,8 @@ longer than it did; under heavy load the fixed costs are shared by the whole bat
 
 Rights are read inside the batch's transaction, so a mute or a ban committed before it
 applies to every reply in it. A reply's own data (its ids, its text) is checked alone before
-it joins a batch, and a batch that fails as a whole is written again one reply at a time, so
-one client's bad reply can never fail another's.
+it joins a batch, and a batch whose shared reads fail is written again one reply at a time,
+so one client's bad reply can never fail another's.
 """
 
 from __future__ import annotations
@@ -64,8 +64,10 @@ class Written:
     created: bool  # False: the same `client_id` was written before, this is that post
 
 
-# Which reply of a batch the database failed on (None: the transaction itself), and how.
+# Which reply of a batch the database failed on (None: the transaction itself; SHARED: the
+# reads all its replies share), and how.
 Failure = tuple[int | None, Exception]
+SHARED = -1
 
 
 class PostWriter:
@@ -124,13 +126,13 @@ class PostWriter:
                         future.set_result(outcome)
                 return
             index, exc = failed
-            if index is None and len(pending) > 1 and not is_busy(exc):
-                # The batch's shared reads or its commit failed, and nothing says whose data
-                # caused it: each reply is written alone, so it can fail only its own.
+            if index == SHARED and len(pending) > 1 and not is_busy(exc):
+                # Nothing says whose data failed the reads the replies share: each is
+                # written alone, so it can fail only its own.
                 for item in pending:
                     await self._write_batch([item])
                 return
-            if index is None:  # nothing of the batch was committed: everyone is told so
+            if index is None or index == SHARED:  # nothing was committed: all are told so
                 log.warning("post batch of %d failed: %r", len(pending), exc)
                 for _reply, future in pending:
                     if not future.done():
@@ -151,9 +153,12 @@ class PostWriter:
         try:
             async with self.database.writing() as session:
                 session.info["broker"] = self.broker
-                contexts = await queries.posting_contexts(
-                    session=session, pairs=[(r.user_id, r.thread_id) for r, _f in batch]
-                )
+                try:
+                    contexts = await queries.posting_contexts(
+                        session=session, pairs=[(r.user_id, r.thread_id) for r, _f in batch]
+                    )
+                except Exception as exc:  # leaving the block rolls the batch back
+                    return [], (SHARED, exc)
                 for index, (reply, future) in enumerate(batch):
                     context = contexts.get((reply.user_id, reply.thread_id))
                     try:
