@@ -13,12 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import WebSocket
+from sqlalchemy.exc import DataError
 from sqlmodel import col, update
+from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from dialogue.config import Settings
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue, Membership
-from tests.live.conftest import Client
+from tests.live.conftest import Client, closing_code
 from tests.servers import ThreadServer
 
 HUGE = 2**63
@@ -78,6 +82,26 @@ class TestOversizedIdsInFrames:
         with pytest.raises(InvalidStatus):
             await open_socket(d.slug, token=tokens["participant"], after=HUGE)
         await still_open(await opened(open_socket, d.slug, tokens["participant"]))
+
+
+class TestDatabaseErrorsOnSockets:
+    async def test_the_database_error_handler_closes_a_socket_with_a_reason(
+        self, settings: Settings
+    ) -> None:
+        """It assumed an HTTP request (`WebSocket` has no `.method`) and failed itself."""
+        running = ThreadServer(settings)
+
+        async def fails(websocket: WebSocket) -> None:
+            await websocket.accept()
+            raise DataError("SELECT 1", {}, Exception("integer out of range"))
+
+        running.config.app.add_api_websocket_route("/ws/fails", fails)
+        running.start()
+        try:
+            async with connect(f"{running.ws_url}/ws/fails") as ws:
+                assert await closing_code(ws.recv) == 1008
+        finally:
+            running.stop()
 
 
 class TestHonestWritersBesideAnAttacker:
