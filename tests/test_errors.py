@@ -387,7 +387,7 @@ class TestNonIntegerPathId:
             json={"role": "expert"},
             headers=headers,
         )
-        assert field_names(assert_error(response, 422, "invalid")) == {"user_id"}
+        assert_error(response, 404, "not_found")  # an id no row can have names nothing
         assert await snapshot(app) == before
 
     @pytest.mark.parametrize("theme_id", [0, 2**31, 2**70])
@@ -408,7 +408,7 @@ class TestNonIntegerPathId:
             json={"role": "expert"},
             headers=headers,
         )
-        assert field_names(assert_error(response, 422, "invalid")) == {"user_id"}
+        assert_error(response, 404, "not_found")  # an id no row can have names nothing
         assert await snapshot(app) == before
 
 
@@ -460,27 +460,22 @@ class TestValuesTheDatabaseRefuses:
         else:
             assert_error(response, 404, "not_found")
 
-    async def test_nul_in_a_login_email(self, app, client, db_kind: str) -> None:
+    async def test_nul_in_a_login_email(self, app, client) -> None:
+        """Refused before any query, so SQLite and PostgreSQL answer alike."""
         before = await snapshot(app)
         response = await client.post(LOGIN, json={"email": "a\u0000@x.org", "password": "pw"})
-        if db_kind == "postgresql":
-            assert_error(response, 422, "invalid")
-        else:
-            assert_error(response, 401, "invalid_credentials")
+        assert_error(response, 422, "invalid")
         assert await snapshot(app) == before
 
-    async def test_nul_in_profile_text(self, app, client, factory: Factory, db_kind: str) -> None:
+    async def test_nul_in_profile_text(self, app, client, factory: Factory) -> None:
         user = await factory.user(organization="Council")
         headers = await factory.auth(user)
         response = await client.patch(
             "/api/v1/me", json={"organization": "a\u0000b"}, headers=headers
         )
-        if db_kind == "postgresql":
-            assert_error(response, 422, "invalid")
-            stored = await user_by_email(app, user.email)
-            assert stored is not None and stored.organization == "Council"
-        else:
-            assert response.status_code == 200
+        assert_error(response, 422, "invalid")
+        stored = await user_by_email(app, user.email)
+        assert stored is not None and stored.organization == "Council"
 
     async def test_the_page_form_answers_an_html_422(self, app, db_kind: str) -> None:
         async with browser(app) as web:

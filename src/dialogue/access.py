@@ -18,6 +18,7 @@ from starlette.requests import HTTPConnection
 from dialogue import csrf, i18n
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import AuthToken, User
+from dialogue.bounds import parse_id
 from dialogue.config import Settings
 from dialogue.db import Database, utcnow
 from dialogue.dialogues import service as dialogues
@@ -37,9 +38,6 @@ from dialogue.policy import (
 from dialogue.threads import queries as threads
 
 SESSION_COOKIE = "dialogue_session"
-# Ids are 32-bit integers on PostgreSQL: a larger one in a path can name nothing, and
-# binding it would fail in the driver (a 500) instead of answering 404.
-MAX_ID = 2**31 - 1
 
 
 def get_settings(request: Request) -> Settings:
@@ -213,11 +211,9 @@ async def resolve_access(
     for name, resolver in RESOLVERS.items():
         if name not in params:
             continue
-        try:
-            key = int(params[name])
-        except ValueError:
-            raise NotFound(_("Not found.")) from None
-        if not 1 <= key <= MAX_ID:
+        # An id the database cannot hold names nothing: 404, never a driver's overflow.
+        key = parse_id(str(params[name]))
+        if key is None:
             raise NotFound(_("Not found."))
         found = await resolver(session, key)
         if found is None:

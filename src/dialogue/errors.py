@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket, WebSocketState
 
 from dialogue.i18n import gettext as _
 
@@ -135,6 +139,41 @@ def _validation_fields(exc: RequestValidationError) -> list[dict[str, Any]]:
     return fields
 
 
+def _in_path(exc: RequestValidationError) -> bool:
+    """Only path parameters were refused: an id no row can have names nothing (404)."""
+    errors = exc.errors()
+    return bool(errors) and all(tuple(err.get("loc", ()))[:1] == ("path",) for err in errors)
+
+
+WS_1008_POLICY_VIOLATION = 1008
+WS_1011_INTERNAL_ERROR = 1011
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def _also_for_sockets(handler: Handler) -> Callable[[HTTPConnection, Exception], Awaitable[Any]]:
+    """Starlette hands a websocket's errors to the same handlers, with no response to send.
+
+    The socket endpoint answers each bad frame itself with an `error` frame; what reaches
+    here failed outside a frame (while connecting), so the socket is closed with a reason.
+    """
+
+    async def handle(connection: HTTPConnection, exc: Exception) -> Response | None:
+        if not isinstance(connection, WebSocket):
+            assert isinstance(connection, Request)
+            return await handler(connection, exc)
+        refused = isinstance(exc, DialogueError | RequestValidationError | DataError)
+        if not refused:
+            log.error("websocket %s failed", connection.url.path, exc_info=exc)
+        if connection.application_state != WebSocketState.DISCONNECTED:
+            with contextlib.suppress(Exception):  # the peer may be gone already
+                await connection.close(
+                    WS_1008_POLICY_VIOLATION if refused else WS_1011_INTERNAL_ERROR
+                )
+        return None
+
+    return handle
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error, the framework's included, leaves in the contract's shape."""
 
@@ -167,6 +206,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if _in_path(exc):
+            return render_error(request, status=404, code="not_found", message=_("Not found."))
         fields = _validation_fields(exc)
         malformed = any(f["message"].startswith("JSON decode error") for f in fields)
         message = _("The request body is not valid JSON.") if malformed else _("Invalid input.")
@@ -201,9 +242,10 @@ def install_error_handlers(app: FastAPI) -> None:
             message=_("The server is busy. Please try again in a moment."),
         )
 
-    app.add_exception_handler(OperationalError, on_database_busy)
-    app.add_exception_handler(DialogueError, on_dialogue_error)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(DataError, on_data_error)
+    app.add_exception_handler(OperationalError, _also_for_sockets(on_database_busy))
+    app.add_exception_handler(DialogueError, _also_for_sockets(on_dialogue_error))
+    app.add_exception_handler(StarletteHTTPException, _also_for_sockets(on_http_error))
+    app.add_exception_handler(RequestValidationError, _also_for_sockets(on_validation_error))
+    app.add_exception_handler(DataError, _also_for_sockets(on_data_error))
+    # Only HTTP reaches this one (Starlette's server-error middleware skips websockets).
     app.add_exception_handler(Exception, on_unexpected)

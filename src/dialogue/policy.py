@@ -192,3 +192,27 @@ class Viewer:
     @property
     def is_reviewer(self) -> bool:
         return self.role in REVIEWER_ROLES
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlace:
+    """Plain facts about a thread, seen from one member's socket, that decide a reply there."""
+
+    in_dialogue: bool  # the thread exists and belongs to the socket's dialogue
+    takes_posts: bool  # its dialogue and theme are open, and this member may post now
+    published: bool
+    locked: bool
+
+
+def may_type(role: Role | None, place: ReplyPlace | None) -> bool:
+    """Announcing "is typing" is for those whose reply this thread would take right now.
+
+    The same rule as a reply's (`post.create` for the role, then the thread's state), so an
+    observer, a non-member of a public dialogue or a muted member cannot show up as typing,
+    and nobody can announce typing in a thread that does not exist.
+    """
+    if role is None or role not in ROLE_ACTIONS[Action.POST_CREATE] or place is None:
+        return False
+    if not place.in_dialogue or not place.takes_posts:
+        return False
+    return role in STAFF_ROLES or (place.published and not place.locked)

@@ -25,6 +25,8 @@ from tests.dialogues.cast import Cast, db, make_cast, new_thread, rows
 from tests.factories import Factory
 from tests.helpers import listening
 
+HUGE = 2**63
+
 
 def writer_of(app: FastAPI) -> PostWriter:
     writer: PostWriter = app.state.post_writer
@@ -174,6 +176,47 @@ class TestIdempotency:
             await gone
         await writer_of(app).write(reply(cast, "participant", thread_id))  # the queue moved on
         assert await rows(app, Post, col(Post.client_id) == dropped.client_id) == 0
+
+
+class TestOneRepliesDataFailsOnlyItself:
+    """Issue item 6: an id of 2**63 in one reply failed the rights read of its whole batch."""
+
+    async def test_an_oversized_id_is_refused_alone(
+        self, app: FastAPI, factory: Factory, client: AsyncClient
+    ) -> None:
+        cast = await make_cast(factory, roles=("participant",), extra_participants=4)
+        thread_id = int((await new_thread(client, cast, "participant"))["id"])
+        batch = [
+            reply(cast, "outsider", HUGE),
+            reply(cast, "participant", thread_id, parent_id=HUGE),
+            *(reply(cast, f"participant{n + 3}", thread_id) for n in range(4)),
+        ]
+        outcomes = await asyncio.gather(
+            *(writer_of(app).write(r) for r in batch), return_exceptions=True
+        )
+        assert [type(o).__name__ for o in outcomes[:2]] == ["NotFound", "NotFound"]
+        assert all(isinstance(o, Written) and o.created for o in outcomes[2:]), outcomes
+
+    async def test_a_batch_that_fails_as_a_whole_is_written_reply_by_reply(
+        self, app: FastAPI, factory: Factory, client: AsyncClient
+    ) -> None:
+        """Defence in depth: a bad reply that reached a batch (past `check_reply`) still
+        fails nobody else's."""
+        cast = await make_cast(factory, roles=("participant",), extra_participants=4)
+        thread_id = int((await new_thread(client, cast, "participant"))["id"])
+        writer = writer_of(app)
+        loop = asyncio.get_running_loop()
+        batch = [
+            reply(cast, "outsider", HUGE),
+            *(reply(cast, f"participant{n + 3}", thread_id) for n in range(4)),
+        ]
+        futures: list[asyncio.Future[Written]] = []
+        for item in batch:  # queued together, so the writer takes them as one batch
+            futures.append(loop.create_future())
+            writer._queue.put_nowait((item, futures[-1]))
+        outcomes = await asyncio.gather(*futures, return_exceptions=True)
+        assert isinstance(outcomes[0], Exception) and not isinstance(outcomes[0], Written)
+        assert all(isinstance(o, Written) and o.created for o in outcomes[1:]), outcomes
 
 
 class TestOverHttp:

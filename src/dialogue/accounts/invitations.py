@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import Invitation, User
 from dialogue.accounts.tokens import digest, new_token
+from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
@@ -30,6 +31,7 @@ async def create_invitation(
 ) -> tuple[Invitation, str]:
     """Store the invitation with its token's digest; the token itself goes out once."""
     assert dialogue.id is not None
+    refuse_control(email, "email", single_line=True)
     token = new_token()
     invitation = Invitation(
         dialogue_id=dialogue.id,

@@ -10,6 +10,7 @@ from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from dialogue.accounts.models import QuoteConsent
+from dialogue.bounds import SafeLine
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt")
 
@@ -66,12 +67,12 @@ Timezone = Annotated[str, AfterValidator(_timezone)]
 Language = Annotated[str, AfterValidator(_language)]
 Email = Annotated[EmailStr, AfterValidator(_email)]
 Password = Annotated[str, Field(min_length=10, max_length=1024)]
-DisplayName = Annotated[str, Field(min_length=1, max_length=120)]
+DisplayName = Annotated[SafeLine, Field(min_length=1, max_length=120)]
 
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, Field(min_length=1, max_length=254)]
+    email: Annotated[SafeLine, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
@@ -90,7 +91,7 @@ class UserPublic(BaseModel):
 class MeUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     display_name: DisplayName | None = None
-    organization: Annotated[str, Field(max_length=200)] | None = None
+    organization: Annotated[SafeLine, Field(max_length=200)] | None = None
     country: Country = None
     language: Language | None = None
     timezone: Timezone | None = None

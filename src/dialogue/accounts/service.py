@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import AuthToken, TokenKind, User
 from dialogue.accounts.passwords import hash_password, verify_password
 from dialogue.accounts.tokens import digest, new_token
+from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
 from dialogue.errors import Conflict, Unauthenticated
 from dialogue.i18n import gettext as _
@@ -32,6 +33,10 @@ async def create_user(
 ) -> User:
     """Create an account; a duplicate email (in any letter case) is a 409."""
     email = email.strip().lower()
+    # Every path that makes an account (API, invitation form, CLI, import) meets the rule.
+    for name, value in (("email", email), *profile.items()):
+        if isinstance(value, str):
+            refuse_control(value, name, single_line=True)
     if await get_user_by_email(session=session, email=email) is not None:
         raise Conflict(_("An account with this email already exists."), code="email_taken")
     profile.setdefault("display_name", email.split("@")[0])

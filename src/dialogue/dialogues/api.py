@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from dialogue.access import MAX_ID, Access, SessionDep, SettingsDep, allow
+from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import invitations
 from dialogue.accounts.models import User
+from dialogue.bounds import DbId
 from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Membership, Theme
@@ -134,7 +135,7 @@ async def create_theme(
 
 @router.patch("/themes/{theme_id}")
 async def update_theme(
-    theme_id: int,
+    theme_id: Annotated[DbId, Path()],
     body: ThemeUpdate,
     session: SessionDep,
     access: Annotated[Access, allow(Action.THEME_UPDATE)],
@@ -199,7 +200,7 @@ async def list_members(
 
 @router.put("/dialogues/{slug}/members/{user_id}")
 async def update_member(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    user_id: Annotated[DbId, Path()],
     body: MemberUpdate,
     session: SessionDep,
     access: Annotated[Access, allow(Action.MEMBER_MUTE)],

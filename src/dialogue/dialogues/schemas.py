@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dialogue.db import as_utc
+from dialogue.bounds import DbId, DbInt, SafeDatetime, SafeLine, SafeText
 from dialogue.dialogues.models import DialogueStatus, ModerationMode
 from dialogue.policy import Role, Visibility
 
-# C0 control characters other than tab and newlines: PostgreSQL refuses NUL in text, and
-# no one writes the others on purpose (search snippets use two of them as markers).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def printable(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
-
-
-def in_utc(value: datetime) -> datetime:
-    """Client times in UTC at the edge, so naive and aware times compare and store alike."""
-    try:
-        return as_utc(value)
-    except OverflowError:
-        raise ValueError("is out of range") from None
-
-
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
-Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(printable)]
-LongText = Annotated[str, Field(max_length=50_000), AfterValidator(printable)]
-UtcTime = Annotated[datetime, AfterValidator(in_utc)]
+Title = Annotated[SafeLine, Field(min_length=1, max_length=200)]
+LongText = Annotated[SafeText, Field(max_length=50_000)]
+# Client times in UTC at the edge, so naive and aware times compare and store alike.
+UtcTime = SafeDatetime
 
 
 class DialogueCreate(BaseModel):
@@ -58,7 +39,7 @@ class DialogueUpdate(BaseModel):
     allow_anonymous: bool | None = None
     code_of_conduct: LongText | None = None
     status: DialogueStatus | None = None
-    flag_threshold: Annotated[int, Field(ge=1, le=100)] | None = None
+    flag_threshold: Annotated[DbInt, Field(ge=1, le=100)] | None = None
 
     @field_validator("*")
     @classmethod
@@ -80,7 +61,7 @@ class ThemeCreate(BaseModel):
     guiding_questions: LongText = ""
     opens_at: UtcTime
     closes_at: UtcTime
-    facilitators: list[int] = []
+    facilitators: list[DbId] = []
 
     @model_validator(mode="after")
     def _closes_after_opening(self) -> ThemeCreate:
@@ -96,8 +77,8 @@ class ThemeUpdate(BaseModel):
     opens_at: UtcTime | None = None
     closes_at: UtcTime | None = None
     summary: LongText | None = None
-    position: Annotated[int, Field(ge=0)] | None = None
-    facilitators: list[int] | None = None
+    position: DbInt | None = None
+    facilitators: list[DbId] | None = None
 
 
 class ThemeOut(BaseModel):
@@ -136,12 +117,12 @@ class DialogueOut(BaseModel):
 
 class ConductAcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[DbInt, Field(ge=1)]
 
 
 class InvitationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+    email: Annotated[SafeLine, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
     role: Role
 
 

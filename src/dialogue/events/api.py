@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from dialogue import i18n
-from dialogue.access import MAX_ID, Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, allow
+from dialogue.bounds import DbInt
 from dialogue.events.doorbell import Doorbell
 from dialogue.events.service import read_events
 from dialogue.live.fragments import PostFragments, ReaderClass
@@ -23,8 +24,8 @@ async def list_events(
     request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.EVENTS_READ)],
-    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    after: Annotated[DbInt, Query()] = 0,
+    limit: Annotated[DbInt, Query(ge=1, le=1000)] = 200,
     wait: Annotated[float, Query(ge=0, le=MAX_WAIT)] = 0,
 ) -> dict[str, Any]:
     """The caller's view of the log after `after`; `last_seq` is where to resume from."""

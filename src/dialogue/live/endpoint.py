@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, WebSocket
-from sqlalchemy.exc import OperationalError
+from fastapi import APIRouter, Depends, Query, WebSocket
+from sqlalchemy.exc import DataError
 from starlette.websockets import WebSocketDisconnect
 
 from dialogue.access import SocketAccess, SocketPolicyCheck
+from dialogue.bounds import DbInt
 from dialogue.errors import DialogueError, is_busy
 from dialogue.i18n import gettext as _
 from dialogue.live.connection import WS_1008_POLICY_VIOLATION, WS_4404_NOT_FOUND, Connection
 from dialogue.live.frames import FrameError, PostCreateFrame, TypingFrame, parse_frame
 from dialogue.live.hub import Hub
 from dialogue.live.posting import create_post_from_frame
+from dialogue.live.typing import TypingRights, relay_typing
 from dialogue.policy import Action
-from dialogue.threads.presenters import ANONYMOUS_NAME
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 MAX_STRIKES = 10  # malformed frames tolerated before the connection is closed with 1008
@@ -34,7 +37,7 @@ def dumps(message: dict[str, Any]) -> str:
 async def dialogue_socket(
     websocket: WebSocket,
     access: Annotated[SocketAccess, Depends(SocketPolicyCheck(Action.EVENTS_READ))],
-    after: int | None = None,
+    after: Annotated[DbInt | None, Query()] = None,
 ) -> None:
     await websocket.accept()
     if access.refused:
@@ -49,7 +52,7 @@ async def dialogue_socket(
         token_id=access.token_id,
         role=access.role,
         is_admin=access.is_admin,
-        after=access.last_seq if after is None or after < 0 else after,
+        after=access.last_seq if after is None else after,
         rights_seq=access.last_seq,
         queue_limit=websocket.app.state.settings.ws_send_queue,
         language=access.language,
@@ -70,6 +73,7 @@ async def dialogue_socket(
 async def _receive(websocket: WebSocket, connection: Connection) -> None:
     strikes = 0
     last_typing = 0.0
+    typing = TypingRights(websocket.app.state.database, connection)
     while not connection.closing:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -81,17 +85,21 @@ async def _receive(websocket: WebSocket, connection: Connection) -> None:
             frame = parse_frame(text)
         except FrameError as exc:
             strikes += 1
-            connection.push(dumps({"type": "error", "code": exc.code, "message": exc.message}))
+            connection.push(_error(exc.code, exc.message))
             if strikes >= MAX_STRIKES:
                 connection.close(WS_1008_POLICY_VIOLATION)
             continue
         if isinstance(frame, PostCreateFrame):
             await _post(websocket, connection, frame)
         elif isinstance(frame, TypingFrame):
+            # Throttled before the rights are looked up, so a flood costs nothing either.
             now = time.monotonic()
             if connection.user_id is not None and now - last_typing >= TYPING_INTERVAL:
                 last_typing = now
-                await _typing(websocket, connection, frame)
+                try:
+                    await relay_typing(websocket, typing, frame)
+                except DialogueError as exc:
+                    connection.push(_error(exc.code, exc.message))
         else:
             connection.push(dumps({"type": "pong"}))
 
@@ -102,11 +110,8 @@ async def _post(websocket: WebSocket, connection: Connection, frame: PostCreateF
     except DialogueError as exc:
         connection.push(_refusal(frame, exc.code, exc.message))
         return
-    except OperationalError as exc:
-        if not is_busy(exc):
-            raise
-        # Nothing was committed: the client retries with the same client_id.
-        connection.push(_refusal(frame, "busy", _("The server is busy. Please try again.")))
+    except Exception as exc:  # whatever went wrong, this frame is answered and the socket stays
+        connection.push(_failure(frame, exc))
         return
     post = written.post
     connection.push(
@@ -116,18 +121,18 @@ async def _post(websocket: WebSocket, connection: Connection, frame: PostCreateF
     )
 
 
+def _error(code: str, message: str) -> str:
+    return dumps({"type": "error", "code": code, "message": message})
+
+
+def _failure(frame: PostCreateFrame, exc: Exception) -> str:
+    if is_busy(exc):  # nothing was committed: the client retries with the same client_id
+        return _refusal(frame, "busy", _("The server is busy. Please try again."))
+    if isinstance(exc, DataError):  # a value validation let through, refused by the database
+        return _refusal(frame, "invalid", _("The request holds a value that cannot be stored."))
+    log.error("post.create frame failed", exc_info=exc)
+    return _refusal(frame, "server_error", _("Something went wrong on our side."))
+
+
 def _refusal(frame: PostCreateFrame, code: str, message: str) -> str:
     return dumps({"type": "error", "code": code, "message": message, "client_id": frame.client_id})
-
-
-async def _typing(websocket: WebSocket, connection: Connection, frame: TypingFrame) -> None:
-    hub: Hub = websocket.app.state.hub
-    await hub.broker.publish(
-        connection.dialogue_id,
-        {
-            "type": "typing",
-            "thread_id": frame.thread_id,
-            "user": ANONYMOUS_NAME if frame.anonymous else connection.display_name,
-            "user_id": connection.user_id,
-        },
-    )

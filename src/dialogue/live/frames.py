@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from dialogue.bounds import DbId
 from dialogue.threads.schemas import Body, ClientId
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -23,16 +24,16 @@ class PostCreateFrame(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["post.create"]
     client_id: ClientId
-    thread_id: int
+    thread_id: DbId
     body: Body
-    parent_id: int | None = None
+    parent_id: DbId | None = None
     anonymous: bool = False
 
 
 class TypingFrame(BaseModel):
     model_config = ConfigDict(extra="ignore")
     type: Literal["typing"]
-    thread_id: int
+    thread_id: DbId
     anonymous: bool = False
 
 
@@ -51,6 +52,8 @@ def parse_frame(text: str) -> PostCreateFrame | TypingFrame | PingFrame:
         raw: Any = json.loads(text)
     except ValueError:
         raise FrameError("invalid_json", "The frame is not valid JSON.") from None
+    except RecursionError:  # thousands of nested brackets fit in a frame
+        raise FrameError("invalid_json", "The frame is nested too deeply.") from None
     if not isinstance(raw, dict):
         raise FrameError("invalid_frame", "A frame must be a JSON object.")
     if raw.get("type") not in KNOWN_TYPES:

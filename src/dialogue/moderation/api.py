@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from dialogue.access import Access, SessionDep, allow
+from dialogue.bounds import DbInt
 from dialogue.errors import NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -50,7 +51,7 @@ def code_data(code: Code) -> dict[str, Any]:
 async def get_queue(
     session: SessionDep,
     access: Annotated[Access, allow(Action.QUEUE_READ)],
-    limit: Annotated[int, Query(ge=1, le=queue.MAX_ITEMS)] = 100,
+    limit: Annotated[DbInt, Query(ge=1, le=queue.MAX_ITEMS)] = 100,
 ) -> dict[str, Any]:
     dialogue = access.require_dialogue()
     items = await queue.list_queue(session=session, dialogue_id=dialogue.id or 0, limit=limit)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.bounds import DbId
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Membership
 from dialogue.errors import NotFound
@@ -25,7 +26,7 @@ from dialogue.policy import Action, Role
 from dialogue.threads.models import Post
 
 router = APIRouter()
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+UserId = Annotated[DbId, Path()]
 
 
 async def _membership(session: SessionDep, dialogue_id: int, user_id: int) -> Membership:

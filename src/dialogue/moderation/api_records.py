@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from dialogue.access import Access, SessionDep, allow
+from dialogue.bounds import DbId, DbInt
 from dialogue.events.publish import commit
 from dialogue.moderation import appeals, audit, notices, transparency, unmask
 from dialogue.moderation.api_people import audit_entry_data
@@ -16,7 +17,7 @@ from dialogue.policy import Action
 from dialogue.threads.models import Post
 
 router = APIRouter()
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = Annotated[DbId, Path()]
 
 
 @router.get("/dialogues/{slug}/audit-log", response_model=None)
@@ -24,11 +25,11 @@ async def audit_log(
     session: SessionDep,
     access: Annotated[Access, allow(Action.AUDIT_READ)],
     action: Annotated[str | None, Query(max_length=40)] = None,
-    actor_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    actor_id: Annotated[DbId | None, Query()] = None,
     target_type: Annotated[str | None, Query(max_length=20)] = None,
-    target_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=audit.MAX_PAGE)] = 100,
+    target_id: Annotated[DbId | None, Query()] = None,
+    before_id: Annotated[DbId | None, Query()] = None,
+    limit: Annotated[DbInt, Query(ge=1, le=audit.MAX_PAGE)] = 100,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> dict[str, Any] | Response:
     """Newest first; `format=csv` downloads the filtered log."""

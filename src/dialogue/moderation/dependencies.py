@@ -10,18 +10,19 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator
 from sqlalchemy import Select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogue.access import MAX_ID, Access, refusal
+from dialogue.access import Access, refusal
+from dialogue.bounds import DbId
 from dialogue.moderation import codebook
 from dialogue.moderation.models import Code
 from dialogue.policy import Action
 
 # A page's "any code" option sends `code=` (empty): that is no filter, not a bad value.
 CodeParam = Annotated[
-    Annotated[int, Field(ge=1, le=MAX_ID)] | None,
+    DbId | None,
     BeforeValidator(lambda value: value or None),
     Query(description="only posts with this code"),
 ]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogue.bounds import SafeDatetime
 from dialogue.moderation.actions import PostAction
 from dialogue.policy import Role
 
@@ -62,7 +62,7 @@ class ThreadModerationIn(Strict):
 
 class MemberModerationIn(Strict):
     action: Literal["mute", "unmute", "ban", "unban", "trust", "untrust", "role"]
-    until: datetime | None = None
+    until: SafeDatetime | None = None
     role: Role | None = None
     reason: Reason = ""
     clause: ClauseRef | None = None
@@ -72,7 +72,7 @@ class AuthorModerationIn(Strict):
     """Acting on an (anonymous) post's author without learning who it is."""
 
     action: Literal["mute", "unmute", "ban", "unban"]
-    until: datetime | None = None
+    until: SafeDatetime | None = None
     reason: Reason = ""
     clause: ClauseRef | None = None
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dialogue.bounds import DbId, SafeText
 from dialogue.synthesis.models import ReportAudience, ReportState
 
 Format = Literal["md", "html", "pdf", "docx", "json", "csv"]
@@ -15,24 +16,24 @@ MAX_MARKDOWN = 100_000
 class NarrativeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    executive_summary: str | None = Field(default=None, max_length=MAX_MARKDOWN)
-    recommendations: str | None = Field(default=None, max_length=MAX_MARKDOWN)
+    executive_summary: SafeText | None = Field(default=None, max_length=MAX_MARKDOWN)
+    recommendations: SafeText | None = Field(default=None, max_length=MAX_MARKDOWN)
     # Theme id -> Markdown; an empty text removes that theme's summary.
-    theme_summaries: dict[int, Annotated[str, Field(max_length=MAX_MARKDOWN)]] | None = None
+    theme_summaries: dict[DbId, Annotated[SafeText, Field(max_length=MAX_MARKDOWN)]] | None = None
 
 
 class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    body: str = Field(min_length=1, max_length=20_000)
-    theme_id: int | None = None
+    body: SafeText = Field(min_length=1, max_length=20_000)
+    theme_id: DbId | None = None
 
 
 class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: ReportState
-    note: str = Field(default="", max_length=5000)
+    note: SafeText = Field(default="", max_length=5000)
 
 
 class AudienceIn(BaseModel):

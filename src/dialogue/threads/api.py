@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dialogue.access import MAX_ID, Access, SessionDep, allow, queued_write
-from dialogue.db import as_utc
+from dialogue.access import Access, SessionDep, allow, queued_write
+from dialogue.bounds import DbInt, parse_id, safe_time
 from dialogue.errors import Forbidden, Invalid
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -68,7 +68,7 @@ async def create_thread(
 async def list_threads(
     session: SessionDep,
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[DbInt, Query(ge=1, le=100)] = 50,
     before: Annotated[str | None, Query(max_length=80)] = None,
     code: CodeParam = None,
 ) -> dict[str, Any]:
@@ -92,12 +92,13 @@ async def list_threads(
 
 def parse_thread_cursor(value: str) -> tuple[datetime, int]:
     """`<last activity>|<thread id>`, as `next` gives it; a time without zone is UTC."""
+    at, _sep, raw_id = value.rpartition("|")
+    thread_id = parse_id(raw_id)
     try:
-        at, _sep, raw_id = value.rpartition("|")
-        when, thread_id = as_utc(datetime.fromisoformat(at)), int(raw_id)
-    except (ValueError, OverflowError):
-        when, thread_id = None, 0
-    if when is None or not 1 <= thread_id <= MAX_ID:
+        when: datetime | None = safe_time(datetime.fromisoformat(at))
+    except ValueError:
+        when = None
+    if when is None or thread_id is None:
         raise Invalid(
             _("Invalid page cursor."), fields=[{"field": "before", "message": "invalid cursor"}]
         )
@@ -117,8 +118,8 @@ async def get_thread(
 async def list_posts(
     session: SessionDep,
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
-    after_id: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    after_id: Annotated[DbInt | None, Query()] = None,
+    limit: Annotated[DbInt, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     thread = visible_thread(access.resources["thread_id"], access.viewer)
     rows = await queries.list_posts(
@@ -260,7 +261,7 @@ async def search_posts(
     session: SessionDep,
     access: Annotated[Access, allow(Action.SEARCH)],
     q: Annotated[str, Query(max_length=200)] = "",
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[DbInt, Query(ge=1, le=100)] = 50,
     code: CodeParam = None,
 ) -> dict[str, Any]:
     """Posts matching `q`; with a `code`, only posts with it (and with no `q`, all of those)."""

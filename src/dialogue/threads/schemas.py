@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dialogue.access import MAX_ID
 from dialogue.accounts.models import QuoteConsent
+from dialogue.bounds import DbId, SafeLine, SafeText
 from dialogue.threads.models import ReactionKind
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -18,7 +18,7 @@ Body = Annotated[str, Field(max_length=200_000)]
 
 class ThreadCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[SafeLine, Field(min_length=1, max_length=200)]
     body: Body
     client_id: ClientId | None = None
     anonymous: bool = False
@@ -28,7 +28,7 @@ class ThreadCreate(BaseModel):
 class PostCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: Body
-    parent_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    parent_id: DbId | None = None
     client_id: ClientId | None = None
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None
@@ -37,7 +37,7 @@ class PostCreate(BaseModel):
 class PostUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: Body
-    note: Annotated[str, Field(max_length=1000)] = ""
+    note: Annotated[SafeText, Field(max_length=1000)] = ""
 
 
 class ReactionIn(BaseModel):

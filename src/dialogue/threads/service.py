@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
+from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, DialogueStatus, Membership, ModerationMode, Theme
@@ -17,7 +16,7 @@ from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.markup import render_markdown
-from dialogue.policy import STAFF_ROLES, Role, Viewer
+from dialogue.policy import STAFF_ROLES, ReplyPlace, Role, Viewer
 from dialogue.threads import inserts, queries, search
 from dialogue.threads.inserts import PostRow
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
@@ -65,17 +64,35 @@ def check_can_post(
         raise Forbidden(_("You are muted in this dialogue for now."), code="muted")
 
 
+def reply_place(found: queries.PostingContext | None, *, dialogue_id: int) -> ReplyPlace | None:
+    """The facts `policy.may_type` weighs, read by the checks a reply itself meets."""
+    if found is None:
+        return None
+    try:
+        check_can_post(
+            dialogue=found.dialogue,
+            theme=found.theme,
+            user=found.user,
+            membership=found.membership,
+            restricted=found.restricted,
+        )
+        takes_posts = True
+    except DialogueError:
+        takes_posts = False
+    return ReplyPlace(
+        in_dialogue=found.dialogue.id == dialogue_id,
+        takes_posts=takes_posts,
+        published=found.thread.status == PostStatus.PUBLISHED,
+        locked=found.thread.locked,
+    )
+
+
 def _initial_status(dialogue: Dialogue, user: User, membership: Membership | None) -> PostStatus:
     role = _role(user, membership)
     trusted = membership is not None and membership.trusted
     if dialogue.moderation == ModerationMode.PRE and role not in STAFF_ROLES and not trusted:
         return PostStatus.PENDING
     return PostStatus.PUBLISHED
-
-
-# C0 controls other than tab and newlines: PostgreSQL refuses NUL in text, and search
-# snippets use two others as highlight markers, so none may reach a stored post.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def validate_body(body: str) -> str:
@@ -87,16 +104,8 @@ def validate_body(body: str) -> str:
             _("A post can have at most %(n)s characters.") % {"n": MAX_BODY},
             fields=[{"field": "body", "message": f"longer than {MAX_BODY} characters"}],
         )
-    _refuse_control(body, "body")
+    refuse_control(body, "body")
     return body
-
-
-def _refuse_control(text: str, field: str) -> None:
-    if _CONTROL.search(text):
-        raise Invalid(
-            _("The text contains control characters."),
-            fields=[{"field": field, "message": "contains control characters"}],
-        )
 
 
 async def _check_writable(session: AsyncSession, dialogue_id: int) -> None:
@@ -170,7 +179,7 @@ async def create_thread(
         dialogue=dialogue, theme=theme, user=user, membership=membership, restricted=restricted
     )
     validate_body(body)
-    _refuse_control(title, "title")
+    refuse_control(title, "title")
     if not title.strip():
         raise Invalid(_("A thread needs a title."), fields=[{"field": "title", "message": "empty"}])
     if anonymous and not dialogue.allow_anonymous:

@@ -10,7 +10,9 @@ written again without it. Under light load a batch is one reply and nothing wait
 longer than it did; under heavy load the fixed costs are shared by the whole batch.
 
 Rights are read inside the batch's transaction, so a mute or a ban committed before it
-applies to every reply in it.
+applies to every reply in it. A reply's own data (its ids, its text) is checked alone before
+it joins a batch, and a batch whose shared reads fail is written again one reply at a time,
+so one client's bad reply can never fail another's.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.access import standing_of
 from dialogue.accounts.models import User
+from dialogue.bounds import MAX_ID, refuse_control
 from dialogue.db import Database
-from dialogue.errors import DialogueError, Forbidden, NotFound
+from dialogue.errors import DialogueError, Forbidden, NotFound, is_busy
 from dialogue.events.broker import Broker
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -61,8 +64,10 @@ class Written:
     created: bool  # False: the same `client_id` was written before, this is that post
 
 
-# Which reply of a batch the database failed on (None: the transaction itself), and how.
+# Which reply of a batch the database failed on (None: the transaction itself; SHARED: the
+# reads all its replies share), and how.
 Failure = tuple[int | None, Exception]
+SHARED = -1
 
 
 class PostWriter:
@@ -91,6 +96,7 @@ class PostWriter:
         """Queue the reply and wait until it is committed, or refused with a `DialogueError`."""
         if self._task is None or self._task.done():
             raise RuntimeError("the post writer is not running")
+        check_reply(reply)  # alone, before it joins a batch: its data can fail only itself
         future: asyncio.Future[Written] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((reply, future))
         return await future
@@ -120,7 +126,13 @@ class PostWriter:
                         future.set_result(outcome)
                 return
             index, exc = failed
-            if index is None:  # nothing of the batch was committed: everyone is told so
+            if index == SHARED and len(pending) > 1 and not is_busy(exc):
+                # Nothing says whose data failed the reads the replies share: each is
+                # written alone, so it can fail only its own.
+                for item in pending:
+                    await self._write_batch([item])
+                return
+            if index is None or index == SHARED:  # nothing was committed: all are told so
                 log.warning("post batch of %d failed: %r", len(pending), exc)
                 for _reply, future in pending:
                     if not future.done():
@@ -141,9 +153,12 @@ class PostWriter:
         try:
             async with self.database.writing() as session:
                 session.info["broker"] = self.broker
-                contexts = await queries.posting_contexts(
-                    session=session, pairs=[(r.user_id, r.thread_id) for r, _f in batch]
-                )
+                try:
+                    contexts = await queries.posting_contexts(
+                        session=session, pairs=[(r.user_id, r.thread_id) for r, _f in batch]
+                    )
+                except Exception as exc:  # leaving the block rolls the batch back
+                    return [], (SHARED, exc)
                 for index, (reply, future) in enumerate(batch):
                     context = contexts.get((reply.user_id, reply.thread_id))
                     try:
@@ -159,6 +174,16 @@ class PostWriter:
         except Exception as exc:
             return [], (None, exc)
         return outcomes, None
+
+
+def check_reply(reply: NewReply) -> None:
+    """What a reply's own data must meet before anything reads the database for it."""
+    ids = (reply.user_id, reply.thread_id, reply.parent_id, reply.dialogue_id)
+    if any(key is not None and not 1 <= key <= MAX_ID for key in ids):
+        raise NotFound(_("Not found."))
+    service.validate_body(reply.body)
+    if reply.client_id is not None:
+        refuse_control(reply.client_id, "client_id", single_line=True)
 
 
 async def write_reply(

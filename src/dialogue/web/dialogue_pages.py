@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
+from dialogue.bounds import DbInt
 from dialogue.db import utcnow
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
@@ -130,7 +131,7 @@ async def conduct_accept(
     request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.CONDUCT_ACCEPT)],
-    version: Annotated[int, Form(ge=0)],
+    version: Annotated[DbInt, Form()],
     next: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     dialogue = access.require_dialogue()

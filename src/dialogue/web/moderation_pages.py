@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow, writes_when_read
+from dialogue.bounds import DbId, DbInt
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
@@ -36,7 +37,7 @@ from dialogue.web import unmask_pages
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = Annotated[DbId, Path()]
 Reason = Annotated[str, Form(max_length=2000)]
 
 
@@ -109,9 +110,9 @@ async def audit_page(
     session: SessionDep,
     access: Annotated[Access, allow(Action.AUDIT_READ)],
     action: Annotated[str | None, Query(max_length=40)] = None,
-    actor_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    actor_id: Annotated[DbId | None, Query()] = None,
     target_type: Annotated[str | None, Query(max_length=20)] = None,
-    target_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    target_id: Annotated[DbId | None, Query()] = None,
 ) -> Response:
     dialogue = access.require_dialogue()
     filters = audit.AuditFilter(
@@ -188,7 +189,7 @@ async def member_form(
     action: Annotated[str, Form(pattern="^(mute|unmute|ban|unban|trust|untrust|role)$")],
     reason: Reason = "",
     clause: Annotated[str, Form(max_length=20)] = "",
-    hours: Annotated[int, Form(ge=0, le=24 * 365)] = 0,
+    hours: Annotated[DbInt, Form(le=24 * 365)] = 0,
     role: Annotated[Role | None, Form()] = None,
 ) -> Response:
     dialogue = access.require_dialogue()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
+from dialogue.bounds import DbInt
 from dialogue.errors import DialogueError, Forbidden
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -67,7 +68,7 @@ async def edit_page(
     request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
-    after_id: Annotated[int | None, Query(ge=0)] = None,
+    after_id: Annotated[DbInt | None, Query()] = None,
 ) -> Response:
     post = _own_post(access)  # a deleted post is gone for everyone: 404
     return await _edit_page(request, session, access, post, body=post.body, after_id=after_id)
@@ -79,7 +80,7 @@ async def edit_submit(
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
     body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
-    after_id: Annotated[int | None, Form(ge=0)] = None,
+    after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
     post = _own_post(access)
     try:
@@ -104,7 +105,7 @@ async def edit_submit(
 async def delete_submit(
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
-    after_id: Annotated[int | None, Form(ge=0)] = None,
+    after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
     post = _own_post(access)
     await threads.delete_post(session=session, post=post, actor=access.require_user())
@@ -117,7 +118,7 @@ async def react_submit(
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_REACT)],
     kind: Annotated[ReactionKind, Form()],
-    after_id: Annotated[int | None, Form(ge=0)] = None,
+    after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
     post = visible_post(access.resources["post_id"], access.viewer)
     await threads.set_reaction(session=session, post=post, user=access.require_user(), kind=kind)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
+from dialogue.bounds import DbId, DbInt
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import Clause, parse_clauses
@@ -209,7 +210,7 @@ async def thread_page(
     request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
-    after_id: Annotated[int | None, Query(ge=0)] = None,
+    after_id: Annotated[DbInt | None, Query()] = None,
 ) -> Response:
     thread = visible_thread(access.resources["thread_id"], access.viewer)
     return await _thread_page(request, session, access, thread, after_id=after_id)
@@ -221,10 +222,10 @@ async def reply(
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_CREATE)],
     body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
-    parent_id: Annotated[int | None, Form(ge=1)] = None,
+    parent_id: Annotated[DbId | None, Form()] = None,
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     anonymous: Annotated[bool, Form()] = False,
-    after_id: Annotated[int | None, Form(ge=0)] = None,
+    after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
     dialogue = access.require_dialogue()
     thread = visible_thread(access.resources["thread_id"], access.viewer)

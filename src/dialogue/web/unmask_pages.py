@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dialogue.access import MAX_ID, Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, allow
+from dialogue.bounds import DbId
 from dialogue.errors import DialogueError
 from dialogue.events.publish import commit
 from dialogue.moderation import unmask
@@ -69,7 +70,7 @@ async def decision_form(
     request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.AUTHOR_UNMASK)],
-    request_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    request_id: Annotated[DbId, Path()],
     decision: Annotated[str, Form(pattern="^(approve|refuse)$")],
     note: Text = "",
 ) -> Response:
