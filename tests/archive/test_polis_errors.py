@@ -45,6 +45,12 @@ def non_integer_id(export: Path) -> tuple[str, int | None, str]:
     return "comments.csv", line, "comment-id must be a whole number, not '9b'"
 
 
+def other_scripts_digits_as_id(export: Path) -> tuple[str, int | None, str]:
+    """int() reads Arabic-Indic digits (and underscores) as a number: an id is ASCII digits."""
+    line = append(export / "comments.csv", "1700000900000,x,\u0661\u0662,4,0,0,1,A statement\n")
+    return "comments.csv", line, "comment-id must be a whole number, not '\u0661\u0662'"
+
+
 def vote_out_of_range(export: Path) -> tuple[str, int | None, str]:
     line = append(export / "votes.csv", "1700009000000,x,1,3,2\n")
     return "votes.csv", line, "vote must be -1, 0 or 1, not 2"
@@ -112,6 +118,7 @@ BREAKAGES = [
     matrix_column_of_unknown_comment,
     missing_column,
     non_integer_id,
+    other_scripts_digits_as_id,
     vote_out_of_range,
     vote_on_unknown_comment,
     bad_utf8,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dialogue.archive.errors import ImportFailure
+from dialogue.bounds import is_digits
 
 
 def require(directory: Path, *names: str) -> None:
@@ -98,10 +99,10 @@ class CsvFile:
     ) -> int:
         """A whole number in [low, high) (ids, votes, timestamps), or an error naming the column."""
         text = value.strip()
-        try:
-            number = int(text)
-        except ValueError:
-            raise self.fail(f"{column} must be a whole number, not {text!r}", line) from None
+        # ASCII digits only: int() also reads other scripts' digits and underscores.
+        if not is_digits(text.removeprefix("-")):
+            raise self.fail(f"{column} must be a whole number, not {text!r}", line)
+        number = int(text)
         if not low <= number < high:
             raise self.fail(f"{column} out of range: {number}", line)
         return number
