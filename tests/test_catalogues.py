@@ -17,6 +17,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from dialogue.accounts.schemas import SUPPORTED_LANGUAGES
 from dialogue.config import PROJECT_ROOT, Settings
 from dialogue.i18n import TRANSLATIONS_DIR
 
@@ -57,6 +58,10 @@ def msgids(catalog: Catalog) -> set[str | tuple[str, ...]]:
 def test_every_offered_language_has_a_catalogue_and_every_catalogue_is_offered() -> None:
     catalogues = {path.parent.parent.name for path in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/*.po")}
     assert catalogues == set(LANGUAGES)
+
+
+def test_a_profile_accepts_exactly_the_offered_languages() -> None:
+    assert set(SUPPORTED_LANGUAGES) == set(Settings().languages)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
