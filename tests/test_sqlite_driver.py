@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from dialogue.app import create_app
 from dialogue.config import Settings
 from dialogue.migrations import upgrade
+from dialogue.state import app_state
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ async def database(tmp_path: Path) -> Any:
     upgrade(settings)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        yield app.state.database
+        yield app_state(app).database
 
 
 async def thread_of_statements(connection: Any) -> set[int]:

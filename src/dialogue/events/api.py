@@ -11,6 +11,7 @@ from dialogue.access import MAX_ID, Access, SessionDep, allow
 from dialogue.events.doorbell import Doorbell
 from dialogue.events.service import read_events
 from dialogue.policy import Action
+from dialogue.state import app_state
 
 router = APIRouter(tags=["events"])
 MAX_WAIT = 30
@@ -31,7 +32,7 @@ async def list_events(
     # Read before any rollback: a rollback expires the loaded rows, and reloading an expired
     # attribute outside an await is an error on an async session (it made every woken poll 500).
     dialogue_id, viewer = dialogue.id, access.viewer
-    doorbell: Doorbell = request.app.state.doorbell
+    doorbell: Doorbell = app_state(request).doorbell
     deadline = asyncio.get_running_loop().time() + wait
     covered = after
     while True:

@@ -18,6 +18,7 @@ from dialogue.live.frames import FrameError, PostCreateFrame, TypingFrame, parse
 from dialogue.live.hub import Hub
 from dialogue.live.posting import create_post_from_frame
 from dialogue.policy import Action
+from dialogue.state import app_state
 from dialogue.threads.presenters import ANONYMOUS_NAME
 
 router = APIRouter()
@@ -40,7 +41,7 @@ async def dialogue_socket(
     if access.refused:
         await websocket.close(WS_4404_NOT_FOUND)
         return
-    hub: Hub = websocket.app.state.hub
+    hub: Hub = app_state(websocket).hub
     connection = Connection(
         websocket,
         dialogue_id=access.dialogue_id,
@@ -51,7 +52,7 @@ async def dialogue_socket(
         is_admin=access.is_admin,
         after=access.last_seq if after is None or after < 0 else after,
         rights_seq=access.last_seq,
-        queue_limit=websocket.app.state.settings.ws_send_queue,
+        queue_limit=app_state(websocket).settings.ws_send_queue,
     )
     connection.start()
     connection.push(dumps({"type": "hello", "seq": access.last_seq, "role": access.role}))
@@ -119,7 +120,7 @@ def _refusal(frame: PostCreateFrame, code: str, message: str) -> str:
 
 
 async def _typing(websocket: WebSocket, connection: Connection, frame: TypingFrame) -> None:
-    hub: Hub = websocket.app.state.hub
+    hub: Hub = app_state(websocket).hub
     await hub.broker.publish(
         connection.dialogue_id,
         {
