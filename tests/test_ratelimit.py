@@ -30,11 +30,6 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
-@pytest.fixture
-def settings(settings: Settings, redis_server: RedisServer) -> Settings:
-    return settings.model_copy(update={"redis_url": redis_server.url, "login_per_account": LIMIT})
-
-
 async def failures_until_refused(client: httpx.AsyncClient, email: str) -> httpx.Response:
     wrong = {"email": email, "password": "wrong password"}
     for n in range(LIMIT):
@@ -43,7 +38,33 @@ async def failures_until_refused(client: httpx.AsyncClient, email: str) -> httpx
     return await client.post("/api/v1/auth/login", json=wrong)
 
 
+class TestInMemory:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"posts_per_minute": LIMIT})
+
+    async def test_posting_faster_than_the_limit_is_refused(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        dialogue = await factory.dialogue(moderation="post")
+        theme = await factory.theme(dialogue)
+        headers = await factory.auth(await factory.member(dialogue, "participant"))
+        url = f"/api/v1/themes/{theme.id}/threads"
+        for n in range(LIMIT):
+            made = await client.post(url, json={"title": f"T{n}", "body": "b"}, headers=headers)
+            assert made.status_code == 201, made.text
+        refused = await client.post(url, json={"title": "one more", "body": "b"}, headers=headers)
+        assert_error(refused, 429, "rate_limited")
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
 class TestRedisStorage:
+    @pytest.fixture
+    def settings(self, settings: Settings, redis_server: RedisServer) -> Settings:
+        return settings.model_copy(
+            update={"redis_url": redis_server.url, "login_per_account": LIMIT}
+        )
+
     async def test_hits_are_counted_in_redis(
         self, db_kind: str, client: httpx.AsyncClient, factory: Factory, redis_server: RedisServer
     ) -> None:

@@ -61,6 +61,39 @@ class TestJoining:
         assert await count(app, ReportJob) == 1
 
 
+class TestTakeOver:
+    async def test_a_job_whose_instance_died_is_finished_here(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        assert scene.dialogue.id is not None
+        spec = jobs.JobSpec(dialogue_id=scene.dialogue.id, format="csv", report_state="draft")
+        state = app_state(app)
+        job = await jobs.start_or_join(database=state.database, spec=spec)
+        async with state.database.writing() as session:  # as a dead instance left it
+            await session.exec(
+                update(ReportJob)
+                .where(col(ReportJob.id) == job.id)
+                .values(
+                    state="running",
+                    lease_owner="a dead instance",
+                    lease_until=utcnow() - timedelta(seconds=1),
+                    attempts=1,
+                )
+            )
+            await session.commit()
+        state.report_worker.nudge()
+        body = await asyncio.wait_for(
+            jobs.wait(database=state.database, job_id=job.id, dialogue_id=scene.dialogue.id), 60
+        )
+        assert len(csv_rows(body)) == scene.published
+        base = f"/api/v1/dialogues/{scene.dialogue.slug}/report"
+        status = await client.get(
+            f"{base}/jobs/{job.id}", headers=await factory.auth(scene.organizer)
+        )
+        assert status.json()["state"] == "done"
+
+
 class TestJobApi:
     async def test_start_follow_and_fetch_a_job(
         self, db_kind: str, client: httpx.AsyncClient, factory: Factory

@@ -78,19 +78,29 @@ class ReportWorker:
     async def _claim_forever(self) -> None:
         last_sweep = utcnow()
         while True:
-            await self._slots.acquire()
-            job = await self._claim()
-            if job is not None:
-                self._running[job.id] = task = asyncio.create_task(self._run(job))
-                task.add_done_callback(functools.partial(self._done, job.id))
-                continue
-            self._slots.release()
-            if utcnow() - last_sweep > jobs.KEEP:
-                last_sweep = utcnow()
-                await self._forget_old()
+            # Wait first: a new instance leaves orphans to the next poll rather than touch
+            # the database in the very first moment of its life.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
             self._wake.clear()
+            while await self._start_one():
+                pass
+            if utcnow() - last_sweep > jobs.KEEP:
+                last_sweep = utcnow()
+                await self._forget_old()
+
+    async def _start_one(self) -> bool:
+        """Claim and start one job when a slot is free; False when there was none to run."""
+        if self._slots.locked():
+            return False  # `_done` wakes the loop when a slot frees
+        await self._slots.acquire()
+        job = await self._claim()
+        if job is None:
+            self._slots.release()
+            return False
+        self._running[job.id] = task = asyncio.create_task(self._run(job))
+        task.add_done_callback(functools.partial(self._done, job.id))
+        return True
 
     def _done(self, job_id: str, _task: asyncio.Task[None]) -> None:
         self._running.pop(job_id, None)
@@ -114,10 +124,13 @@ class ReportWorker:
             return None
 
     async def _forget_old(self) -> None:
-        async with self.database.writing() as session:
-            before = utcnow() - jobs.KEEP
-            await leases.forget_finished(session=session, model=ReportJob, before=before)
-            await session.commit()
+        try:
+            async with self.database.writing() as session:
+                before = utcnow() - jobs.KEEP
+                await leases.forget_finished(session=session, model=ReportJob, before=before)
+                await session.commit()
+        except Exception:  # the next sweep tries again
+            log.exception("deleting old report jobs failed")
 
     async def _run(self, job: ReportJob) -> None:
         progress = Progress()
@@ -152,17 +165,21 @@ class ReportWorker:
     async def _renew(self, job_id: str, progress: Progress, work: asyncio.Task[bytes]) -> None:
         while True:
             await asyncio.sleep(RENEW_SECONDS)
-            async with self.database.writing() as session:
-                held = await leases.renew(
-                    session=session,
-                    model=ReportJob,
-                    row_id=job_id,
-                    owner=self.owner,
-                    lease=LEASE,
-                    progress=progress.fraction,
-                    stage=progress.stage,
-                )
-                await session.commit()
+            try:
+                async with self.database.writing() as session:
+                    held = await leases.renew(
+                        session=session,
+                        model=ReportJob,
+                        row_id=job_id,
+                        owner=self.owner,
+                        lease=LEASE,
+                        progress=progress.fraction,
+                        stage=progress.stage,
+                    )
+                    await session.commit()
+            except Exception:  # a blip: the lease outlasts many missed renewals
+                log.exception("renewing the lease of report job %s failed", job_id)
+                continue
             if not held:
                 log.warning("report job %s was taken over by another instance", job_id)
                 work.cancel()
