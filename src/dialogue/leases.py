@@ -29,6 +29,10 @@ class WorkState(StrEnum):
     FAILED = "failed"
 
 
+# The error of a row given up after its attempts; callers word it for people.
+ABANDONED = "abandoned"
+
+
 def new_id() -> str:
     """Unguessable: a work item's id is handed to clients, who may only see their own."""
     return secrets.token_hex(8)
@@ -77,7 +81,7 @@ async def claim(
         update(model)
         .where(claimable(model, now), col(model.attempts) >= max_attempts)
         .values(state=WorkState.FAILED, lease_owner=None, lease_until=None, finished_at=now)
-        .values(error="abandoned: its worker stopped each time it tried")
+        .values(error=ABANDONED)
         .execution_options(synchronize_session=False)
     )
     candidate = await session.exec(

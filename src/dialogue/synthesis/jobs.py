@@ -23,12 +23,17 @@ from sqlmodel.sql.expression import SelectOfScalar
 from dialogue.db import Database, utcnow
 from dialogue.errors import DialogueError, NotFound
 from dialogue.i18n import gettext as _
-from dialogue.leases import WorkState
+from dialogue.leases import ABANDONED, WorkState
 from dialogue.synthesis.models import ReportJob
 
 # A finished job's status and file stay this long, for the client that asked to fetch it.
 KEEP = timedelta(minutes=10)
 WAIT_POLL_SECONDS = 0.1  # how often a synchronous download looks at its job
+
+
+def abandoned_message() -> str:
+    """Looked up when shown, in the reader's language, not when the job was given up."""
+    return _("the server generating it stopped each time it tried")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ def data(job: ReportJob) -> dict[str, Any]:
         "state": str(state),
         "progress": round(job.progress, 3),
         "stage": job.stage,
-        "error": job.error,
+        "error": abandoned_message() if job.error == ABANDONED else job.error,
         "seconds": round((end - job.created_at).total_seconds(), 3),
     }
 
@@ -134,7 +139,9 @@ async def wait(*, database: Database, job_id: str, dialogue_id: int) -> bytes:
                     return body
             if job.state == WorkState.FAILED or job.state == WorkState.DONE:
                 raise DialogueError(
-                    _("The report could not be generated: {error}").format(error=job.error),
+                    _("The report could not be generated: {error}").format(
+                        error=data(job)["error"]
+                    ),
                     status=500,
                     code="report_failed",
                 )
