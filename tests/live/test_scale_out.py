@@ -139,8 +139,9 @@ class TestReportJobAcrossInstances:
         base = f"/api/v1/dialogues/{scene.slug}/report"
         headers = bearer(scene.tokens["olga"])
         async with (
-            httpx.AsyncClient(base_url=a.url, headers=headers) as on_a,
-            httpx.AsyncClient(base_url=b.url, headers=headers) as on_b,
+            # Rendering, which the synchronous download waits for, is slow on a busy machine.
+            httpx.AsyncClient(base_url=a.url, headers=headers, timeout=60) as on_a,
+            httpx.AsyncClient(base_url=b.url, headers=headers, timeout=60) as on_b,
         ):
             started = await on_a.post(f"{base}/jobs", json={"format": "csv"})
             assert started.status_code == 202, started.text
