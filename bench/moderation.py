@@ -37,13 +37,14 @@ from dialogue.dialogues import service as dialogues  # noqa: E402
 from dialogue.events.publish import commit  # noqa: E402
 from dialogue.migrations import upgrade  # noqa: E402
 from dialogue.policy import Role  # noqa: E402
+from dialogue.state import app_state  # noqa: E402
 from dialogue.threads import service as threads  # noqa: E402
 
 
 async def seed(app: Any, posts: int) -> tuple[str, str]:
     """A pre-moderated dialogue with queued posts; returns its slug and a moderator's token."""
     hashed = PasswordHasher().hash("bench password")
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         admin = User(
             email="admin@bench.example", display_name="Admin", password_hash=hashed, is_admin=True
         )
@@ -122,7 +123,7 @@ async def run(posts: int) -> dict[str, Any]:
             nonlocal statements
             statements += 1
 
-        event.listen(app.state.database.engine.sync_engine, "before_cursor_execute", count)
+        event.listen(app_state(app).database.engine.sync_engine, "before_cursor_execute", count)
         headers = {"Authorization": f"Bearer {token}"}
         queue_url = f"/api/v1/dialogues/{slug}/moderation/queue?limit=200"
         transport = httpx.ASGITransport(app=app)

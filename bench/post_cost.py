@@ -22,6 +22,7 @@ from sqlalchemy import event
 
 from dialogue.app import create_app
 from dialogue.config import Settings
+from dialogue.state import app_state
 
 
 async def main(posts: int, directory: Path, profile: str | None) -> None:
@@ -51,7 +52,7 @@ async def main(posts: int, directory: Path, profile: str | None) -> None:
             def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
                 statements.append(" ".join(statement.split()[:4]))
 
-            engines = app.state.database.sync_engines
+            engines = app_state(app).database.sync_engines
             for engine in engines:
                 event.listen(engine, "before_cursor_execute", count)
             await client.post(path, json={"body": "Counted"}, headers=headers)

@@ -22,6 +22,7 @@ from dialogue.demo.content import read_content
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.events.models import Event
 from dialogue.moderation.models import Code, Flag, PostCode
+from dialogue.state import app_state
 from dialogue.threads.models import Post, Reaction, Thread
 from tests.services import WORKER, PostgresServer
 
@@ -130,7 +131,7 @@ def at(value: str) -> datetime:
 
 async def row_counts(app: FastAPI) -> dict[str, int]:
     models = (Dialogue, Membership, Theme, Thread, Post, Reaction, Event, Flag, Code, PostCode)
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         return {
             model.__name__: int((await session.exec(select(func.count()).select_from(model))).one())
             for model in models

@@ -18,6 +18,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.events.publish import commit
 from dialogue.policy import Role
+from dialogue.state import app_state
 
 PASSWORD = "correct horse battery staple"
 CONDUCT = (
@@ -38,7 +39,7 @@ class Factory:
         self.client = client
 
     def session(self) -> Any:
-        return self.app.state.database.session()
+        return app_state(self.app).database.session()
 
     async def user(self, *, is_admin: bool = False, **profile: Any) -> User:
         n = next(_seq)

@@ -20,6 +20,7 @@ from dialogue.csrf import CSRF_COOKIE, CSRF_FIELD
 from dialogue.dialogues.models import ConductVersion, Dialogue, Membership, Theme
 from dialogue.events.models import Event
 from dialogue.policy import Role
+from dialogue.state import app_state
 from tests.conftest import error_of
 
 TABLES: tuple[type[Any], ...] = (
@@ -37,7 +38,7 @@ TABLES: tuple[type[Any], ...] = (
 @contextmanager
 def listening(app: FastAPI, name: str, listener: Callable[..., None]) -> Iterator[None]:
     """`listener` on every engine of the app's database: SQLite readers have one of their own."""
-    engines = app.state.database.sync_engines
+    engines = app_state(app).database.sync_engines
     for engine in engines:
         event.listen(engine, name, listener)
     try:
@@ -48,7 +49,7 @@ def listening(app: FastAPI, name: str, listener: Callable[..., None]) -> Iterato
 
 
 async def count(app: FastAPI, model: type[Any]) -> int:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         return int((await session.exec(select(func.count()).select_from(model))).one())
 
 
@@ -107,7 +108,7 @@ async def sign_in_browser(client: httpx.AsyncClient, *, email: str, password: st
 
 
 async def session_token(app: FastAPI, user: User, *, kind: TokenKind = TokenKind.SESSION) -> str:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         token = await accounts.issue_token(
             session=session, user=user, kind=kind, lifetime=timedelta(days=1)
         )
@@ -125,7 +126,7 @@ async def invite(
     lifetime: timedelta = timedelta(days=7),
 ) -> str:
     """An invitation made through the service; returns its token."""
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         if inviter is None:
             inviter = (await session.exec(select(User).order_by(col(User.id)))).first()
         assert inviter is not None
@@ -142,7 +143,7 @@ async def invite(
 
 
 async def invitation_by_email(app: FastAPI, email: str) -> Invitation:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         found = (
             await session.exec(select(Invitation).where(Invitation.email == email.lower()))
         ).first()
@@ -151,5 +152,5 @@ async def invitation_by_email(app: FastAPI, email: str) -> Invitation:
 
 
 async def user_by_email(app: FastAPI, email: str) -> User | None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         return await accounts.get_user_by_email(session=session, email=email)

@@ -15,6 +15,7 @@ from dialogue.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Membership
 from dialogue.policy import Role
+from dialogue.state import app_state
 from tests.factories import PASSWORD, Factory
 from tests.helpers import (
     assert_error,
@@ -186,7 +187,7 @@ class TestBrowserSession:
             assert me.status_code == 200 and me.json()["id"] == user.id
 
     async def test_the_cookie_is_secure_behind_https(self, app, factory: Factory) -> None:
-        app.state.settings.cookie_secure = True
+        app_state(app).settings.cookie_secure = True
         user = await factory.user()
         async with browser(app, base_url="https://testserver") as web:
             page = await web.get("/login")
@@ -242,7 +243,7 @@ class TestBrowserSession:
         async with browser(app) as replay:
             replay.cookies.set(SESSION_COOKIE, old_cookie)
             assert_error(await replay.get("/api/v1/me"), 401, "unauthenticated")
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             stored = (await session.exec(select(AuthToken))).one()
         assert stored.kind == TokenKind.SESSION and stored.revoked_at is not None
 
@@ -282,7 +283,7 @@ class TestStoredSecrets:
     async def test_tokens_are_stored_as_digests(self, app, client, factory: Factory) -> None:
         user = await factory.user()
         token = await login(client, user.email)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             stored = (await session.exec(select(AuthToken))).all()
         assert len(stored) == 1
         assert stored[0].token_hash != token
@@ -295,7 +296,7 @@ class TestStoredSecrets:
         async with browser(app) as web:
             await sign_in_browser(web, email=user.email, password=PASSWORD)
             raw = web.cookies[SESSION_COOKIE]
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             stored = (await session.exec(select(AuthToken))).one()
         assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest() != raw
 
@@ -305,7 +306,7 @@ class TestExpiredTokens:
         user = await factory.user()
         token = await login(client, user.email)
         assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 200
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             await session.exec(update(AuthToken).values(expires_at=utcnow() - timedelta(seconds=1)))
             await session.commit()
         assert_error(await client.get("/api/v1/me", headers=bearer(token)), 401, "unauthenticated")
@@ -313,7 +314,7 @@ class TestExpiredTokens:
     async def test_an_expired_session_cookie_is_refused(self, app, factory: Factory) -> None:
         user = await factory.user()
         raw = await session_token(app, user)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             await session.exec(update(AuthToken).values(expires_at=utcnow() - timedelta(minutes=1)))
             await session.commit()
         async with browser(app) as web:
@@ -322,7 +323,7 @@ class TestExpiredTokens:
 
 
 async def membership_of(app, user_id: int) -> list[Membership]:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         return list(
             (await session.exec(select(Membership).where(col(Membership.user_id) == user_id))).all()
         )
@@ -467,7 +468,7 @@ class TestInvitations:
         )
         assert created.status_code == 201
         invitation = await invitation_by_email(app, "x@example.org")
-        days = app.state.settings.invitation_days
+        days = app_state(app).settings.invitation_days
         expires = invitation.expires_at
         assert before + timedelta(days=days) <= expires <= utcnow() + timedelta(days=days)
 

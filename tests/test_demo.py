@@ -25,6 +25,7 @@ from dialogue.demo.timeline import THEME_LENGTH
 from dialogue.dialogues.models import Dialogue
 from dialogue.events.models import Event
 from dialogue.moderation.models import Code, PostCode
+from dialogue.state import app_state
 from dialogue.threads.models import Post
 from tests.demo_support import (
     ADMIN,
@@ -309,7 +310,7 @@ class TestModerationContent:
         )
 
     async def test_every_code_is_on_its_posts(self, app: FastAPI, loaded: Loaded) -> None:
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             rows = (
                 await session.exec(
                     select(Code.name, Post.client_id)
@@ -362,7 +363,7 @@ class TestEventLog:
     ) -> None:
         headers = await sign_in(client, ADMIN, loaded.password)
         events = await read_log(client, headers)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             logged = (
                 await session.exec(select(Event.seq, Event.kind).order_by(col(Event.seq)))
             ).all()
@@ -391,7 +392,7 @@ class TestEventLog:
     async def test_event_times_follow_seq_and_none_is_in_the_future(
         self, app: FastAPI, loaded: Loaded
     ) -> None:
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             times = (await session.exec(select(Event.created_at).order_by(col(Event.seq)))).all()
         assert times == sorted(times)
         assert at(times[-1].isoformat()) <= datetime.now(UTC)
@@ -471,7 +472,7 @@ class TestTakenEmails:
     async def test_refused_before_anything_is_written(
         self, app: FastAPI, settings: Settings, loaded: Loaded
     ) -> None:
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             dialogue = (await session.exec(select(Dialogue))).one()
             await session.delete(dialogue)
             await session.commit()

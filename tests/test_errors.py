@@ -15,6 +15,7 @@ from dialogue.csrf import CSRF_FIELD
 from dialogue.db import utcnow
 from dialogue.errors import Conflict
 from dialogue.policy import Role
+from dialogue.state import app_state
 from tests.factories import PASSWORD, Factory
 from tests.helpers import (
     assert_error,
@@ -176,10 +177,10 @@ class TestDuplicateEmail:
         assert (await invitation_by_email(app, "a@x.org")).accepted_at is None
 
     async def test_the_service_refuses_a_case_variant(self, app, factory: Factory) -> None:
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             await accounts.create_user(session=session, email="a@x.org", password=PASSWORD)
             await session.commit()
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             with pytest.raises(Conflict) as raised:
                 await accounts.create_user(session=session, email=" A@X.org ", password=PASSWORD)
         assert (raised.value.status, raised.value.code) == (409, "email_taken")
@@ -187,7 +188,7 @@ class TestDuplicateEmail:
 
     async def test_two_concurrent_creations_leave_one_account(self, app) -> None:
         async def create(email: str) -> User:
-            async with app.state.database.session() as session:
+            async with app_state(app).database.session() as session:
                 user = await accounts.create_user(session=session, email=email, password=PASSWORD)
                 await session.commit()
                 return user
@@ -210,7 +211,7 @@ async def invitation_token(app, factory: Factory) -> str:
 
 class TestInvitationRefusals:
     async def test_expired(self, app, client, invitation_token: str) -> None:
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             await session.exec(
                 update(Invitation)  # type: ignore[call-overload]
                 .where(col(Invitation.email) == "guest@example.org")

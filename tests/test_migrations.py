@@ -21,6 +21,7 @@ from dialogue.app import create_app
 from dialogue.config import Settings
 from dialogue.db import SQLITE_BUSY_TIMEOUT_MS, metadata
 from dialogue.migrations import alembic_config, include_object, upgrade
+from dialogue.state import app_state
 from tests.services import WORKER, PostgresServer
 
 _names = itertools.count()
@@ -152,7 +153,7 @@ class TestSqliteConnections:
             yield app
 
     async def pragma(self, app: Any, name: str) -> Any:
-        async with app.state.database.engine.connect() as connection:
+        async with app_state(app).database.engine.connect() as connection:
             return (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
 
     async def test_wal(self, sqlite_app: Any) -> None:
@@ -167,7 +168,7 @@ class TestSqliteConnections:
         assert timeout >= 1000
 
     async def test_every_new_connection_gets_them(self, sqlite_app: Any) -> None:
-        engine = sqlite_app.state.database.engine
+        engine = app_state(sqlite_app).database.engine
         seen: list[Any] = []  # kept alive, so identity means the same connection
         for _ in range(2):
             async with engine.connect() as connection:
@@ -182,7 +183,7 @@ class TestSqliteConnections:
     async def test_foreign_keys_are_enforced(self, sqlite_app: Any) -> None:
         from sqlalchemy.exc import IntegrityError
 
-        async with sqlite_app.state.database.session() as session:
+        async with app_state(sqlite_app).database.session() as session:
             with pytest.raises(IntegrityError):
                 await session.exec(  # type: ignore[call-overload]
                     text(

@@ -8,6 +8,7 @@ from dialogue.access import SESSION_COOKIE
 from dialogue.accounts.models import AuthToken
 from dialogue.config import Settings
 from dialogue.csrf import CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER
+from dialogue.state import app_state
 from tests.factories import PASSWORD, Factory
 from tests.helpers import assert_error, browser, count, csrf_from, session_token, sign_in_browser
 
@@ -228,11 +229,11 @@ class TestLoginRateLimit:
         return settings.model_copy(update={"login_per_address": 4, "login_per_account": 3})
 
     async def test_the_limits_come_from_the_settings(self, app) -> None:
-        assert app.state.login_by_address.limit == 4
-        assert app.state.login_by_account.limit == 3
+        assert app_state(app).limits.login_by_address.limit == 4
+        assert app_state(app).limits.login_by_account.limit == 3
 
     async def test_per_address(self, app, factory: Factory) -> None:
-        limit = app.state.settings.login_per_address
+        limit = app_state(app).settings.login_per_address
         user = await factory.user()
         async with browser(app, address="203.0.113.7") as web:
             for n in range(limit):
@@ -247,7 +248,7 @@ class TestLoginRateLimit:
             )
             assert_error(blocked, 429, "rate_limited")
             retry_after = int(blocked.headers["retry-after"])
-            window = app.state.settings.login_window_seconds
+            window = app_state(app).settings.login_window_seconds
             assert 1 <= retry_after <= window
         # Another address is not affected, and right credentials work there.
         async with browser(app, address="203.0.113.8") as other:
@@ -258,7 +259,7 @@ class TestLoginRateLimit:
         assert await count(app, AuthToken) == 1
 
     async def test_successful_logins_count_against_the_address(self, app, factory: Factory) -> None:
-        limit = app.state.settings.login_per_address
+        limit = app_state(app).settings.login_per_address
         user = await factory.user()
         async with browser(app, address="203.0.113.9") as web:
             for _ in range(limit):
@@ -272,7 +273,7 @@ class TestLoginRateLimit:
             assert_error(blocked, 429, "rate_limited")
 
     async def test_per_account_across_addresses(self, app, factory: Factory) -> None:
-        limit = app.state.settings.login_per_account
+        limit = app_state(app).settings.login_per_account
         victim = await factory.user()
         bystander = await factory.user()
         for n in range(limit):
@@ -297,7 +298,7 @@ class TestLoginRateLimit:
             assert ok.status_code == 200
 
     async def test_a_success_clears_the_account_failures(self, app, factory: Factory) -> None:
-        limit = app.state.settings.login_per_account
+        limit = app_state(app).settings.login_per_account
         user = await factory.user()
         wrong = {"email": user.email, "password": "wrong password"}
         good = {"email": user.email, "password": PASSWORD}
@@ -310,7 +311,7 @@ class TestLoginRateLimit:
                 assert (await web.post("/api/v1/auth/login", json=good)).status_code == 200
 
     async def test_the_html_form_answers_429(self, app, factory: Factory) -> None:
-        limit = app.state.settings.login_per_account
+        limit = app_state(app).settings.login_per_account
         user = await factory.user()
         async with browser(app) as web:
             token = csrf_from((await web.get("/login")).text)

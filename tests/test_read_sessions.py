@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import func, select
 
+from dialogue.state import app_state
 from dialogue.synthesis.models import Report
 from tests.factories import Factory
 from tests.web.clients import visitor
@@ -20,7 +21,7 @@ class TestPagesDoNotQueueBehindWriters:
         self, db_kind: str, app: FastAPI, factory: Factory
     ) -> None:
         d = await factory.dialogue(visibility="public")
-        async with app.state.database.writing() as writer:
+        async with app_state(app).database.writing() as writer:
             # The writer holds SQLite's write lock (BEGIN IMMEDIATE) until it ends.
             await writer.exec(
                 text("UPDATE dialogue SET summary = summary WHERE id = :i"), params={"i": d.id}
@@ -36,7 +37,7 @@ class TestReadsCannotWrite:
     async def test_a_write_through_a_reader_is_refused_on_sqlite(
         self, db_kind: str, app: FastAPI
     ) -> None:
-        async with app.state.database.reader() as session:
+        async with app_state(app).database.reader() as session:
             with pytest.raises(OperationalError, match="readonly"):
                 await session.exec(text("UPDATE dialogue SET summary = summary"))  # type: ignore[call-overload]
 
@@ -48,5 +49,5 @@ class TestReadsCannotWrite:
         async with visitor(app, organizer) as browser:
             page = await browser.get(f"/d/{d.slug}/report")
         assert page.status_code == 200
-        async with app.state.database.reader() as session:
+        async with app_state(app).database.reader() as session:
             assert (await session.exec(select(func.count()).select_from(Report))).one() == 0

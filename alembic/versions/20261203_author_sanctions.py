@@ -1,7 +1,7 @@
 """author sanctions: mutes and posting bans on anonymous posts' hidden authors
 
 Revision ID: a49cd2fbab34
-Revises: 87329a780257
+Revises: 0aa6874ec3ce
 Create Date: 2026-12-03 14:01:00.810413
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "a49cd2fbab34"
-down_revision: str | None = "87329a780257"
+down_revision: str | None = "0aa6874ec3ce"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

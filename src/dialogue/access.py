@@ -35,13 +35,14 @@ from dialogue.policy import (
     can,
     denial_status,
 )
+from dialogue.state import app_state
 from dialogue.threads import queries as threads
 
 SESSION_COOKIE = "dialogue_session"
 
 
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     return settings
 
 
@@ -78,14 +79,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     Requests that change things queue as writers (`Database.writing`); reads go straight in,
     on a read-only snapshot (`Database.reader`).
     """
-    database: Database = request.app.state.database
+    database: Database = app_state(request).database
     endpoint = request.scope.get("endpoint")
     reads = getattr(endpoint, QUEUED_WRITE, False) or (
         request.method in csrf.SAFE_METHODS and not getattr(endpoint, WRITES_WHEN_READ, False)
     )
     scope = database.reader() if reads else database.writing()
     async with scope as session:
-        session.info["broker"] = request.app.state.broker
+        session.info["broker"] = app_state(request).broker
         yield session
 
 
@@ -313,7 +314,7 @@ class SocketPolicyCheck:
         self.action = action
 
     async def __call__(self, websocket: WebSocket) -> SocketAccess:
-        database = websocket.app.state.database
+        database = app_state(websocket).database
         bearer = bearer_token(websocket)
         token = bearer or websocket.cookies.get(SESSION_COOKIE)
         if token and not bearer and not _same_origin(websocket):

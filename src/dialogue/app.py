@@ -24,8 +24,10 @@ from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
-from dialogue.ratelimit import RateLimiter
+from dialogue.ratelimit import RateLimits
+from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api
+from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
 from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
@@ -43,29 +45,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        instance_id = uuid.uuid4().hex
         database = Database(settings)
         broker = create_broker(settings)
-        app.state.database = database
-        app.state.broker = broker
-        app.state.doorbell = doorbell = Doorbell()
-        unsubscribe = broker.subscribe(doorbell.ring)
-        app.state.hub = hub = Hub(
+        templates = create_templates(settings)
+        state = AppState(
+            settings=settings,
+            templates=templates,
             database=database,
             broker=broker,
-            instance_id=uuid.uuid4().hex,
-            fragments=PostFragments(app.state.templates.env),
+            doorbell=Doorbell(),
+            hub=Hub(
+                database=database,
+                broker=broker,
+                instance_id=instance_id,
+                fragments=PostFragments(templates.env),
+            ),
+            post_writer=PostWriter(database, broker),
+            limits=RateLimits.from_settings(settings),
+            report_worker=ReportWorker(database=database, settings=settings, owner=instance_id),
         )
-        app.state.post_writer = post_writer = PostWriter(database, broker)
+        install(app, state)
+        unsubscribe = broker.subscribe(state.doorbell.ring)
         await broker.start()
-        await hub.start()
-        post_writer.start()
+        await state.hub.start()
+        state.post_writer.start()
+        state.report_worker.start()
         try:
             yield
         finally:
-            await post_writer.stop()
-            await hub.stop()
+            await state.report_worker.stop()
+            await state.post_writer.stop()
+            await state.hub.stop()
             unsubscribe()
             await broker.stop()
+            await state.limits.counters.close()
             await database.dispose()
 
     app = FastAPI(
@@ -75,15 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
-    )
-    app.state.settings = settings
-    app.state.templates = create_templates(settings)
-    app.state.login_by_address = RateLimiter(
-        limit=settings.login_per_address, window=settings.login_window_seconds
-    )
-    app.state.post_limiter = RateLimiter(limit=settings.posts_per_minute, window=60)
-    app.state.login_by_account = RateLimiter(
-        limit=settings.login_per_account, window=settings.login_window_seconds
     )
 
     api = APIRouter(prefix="/api/v1")
@@ -105,7 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(
-        LanguageFromRequest, supported=settings.languages, default=settings.default_language
+        LanguageFromRequest,
+        supported=settings.languages,
+        default=settings.default_language,
+        catalogues=settings.translations_dir,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -1,4 +1,8 @@
-"""Translations: the request's language lives in a context variable read by `gettext`."""
+"""Translations: the request's language lives in a context variable read by `gettext`.
+
+The folder of catalogues is the app's `translations_dir` setting, set for each request
+by the language middleware, so an operator can ship their own catalogues.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,20 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 _current: ContextVar[NullTranslations | None] = ContextVar("translations", default=None)
 _NO_TRANSLATION = NullTranslations()
 _current_language: ContextVar[str] = ContextVar("language", default="en")
+_catalogues: ContextVar[Path] = ContextVar("catalogues", default=TRANSLATIONS_DIR)
 
 
 @lru_cache(maxsize=32)
-def load(language: str) -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")
+def load(language: str, directory: Path = TRANSLATIONS_DIR) -> NullTranslations:
+    return Translations.load(str(directory), [language], domain="messages")
 
 
-def activate(language: str) -> None:
-    _current.set(load(language))
+def activate(language: str, catalogues: Path | None = None) -> None:
+    """Translate into `language` from here on, from `catalogues` or else the folder the
+    request's middleware chose."""
+    if catalogues is not None:
+        _catalogues.set(catalogues)
+    _current.set(load(language, _catalogues.get()))
     _current_language.set(language)
 
 

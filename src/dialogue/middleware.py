@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -122,10 +123,13 @@ class LanguageFromRequest:
     A signed-in user's own preference overrides this once the caller is known.
     """
 
-    def __init__(self, app: ASGIApp, *, supported: tuple[str, ...], default: str) -> None:
+    def __init__(
+        self, app: ASGIApp, *, supported: tuple[str, ...], default: str, catalogues: Path
+    ) -> None:
         self.app = app
         self.supported = supported
         self.default = default
+        self.catalogues = catalogues
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -136,7 +140,7 @@ class LanguageFromRequest:
             else:
                 accept = headers.get(b"accept-language", b"").decode("latin-1")
                 language = negotiate(accept, self.supported, self.default)
-            activate(language)
+            activate(language, self.catalogues)
         await self.app(scope, receive, send)
 
 

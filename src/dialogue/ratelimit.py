@@ -1,51 +1,131 @@
-"""Sliding-window rate limits kept in process memory.
+"""Moving-window rate limits (the `limits` library), shared by every instance through Redis.
 
-Each app instance counts on its own: behind a load balancer with N instances a client gets
-at most N times the limit, which still stops password guessing and post floods.
+With `DIALOGUE_REDIS_URL` set, the instances behind a load balancer count together, so a
+client gets the limit, not the limit times the number of instances. Without Redis each
+instance counts in its own memory. When Redis stops answering, counting falls back to the
+instance's memory (and says so in the log) rather than letting every request through:
+these limits stop password guessing, which must not become free while Redis is down.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.asyncio import ConnectionPool
+
+from dialogue.config import Settings
+
+log = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 0.5  # a request waits at most this for a Redis that is gone
+KEY_PREFIX = "dialogue-limits"
+
+T = TypeVar("T")
 
 
-class RateLimiter:
-    """Counts hits per key within a window; `retry_after` says how long until one is allowed."""
+class Counters:
+    """Where hits are counted: Redis when configured, with this process's memory behind it."""
 
-    def __init__(self, *, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, redis_url: str | None) -> None:
+        self.memory = MovingWindowRateLimiter(MemoryStorage())
+        self.shared: MovingWindowRateLimiter | None = None
+        self._pool: ConnectionPool | None = None
+        if redis_url:
+            # Our own pool, so that the lifespan can close its connections.
+            self._pool = ConnectionPool.from_url(
+                redis_url,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            storage = RedisStorage(
+                f"async+{redis_url}",
+                implementation="redispy",
+                wrap_exceptions=True,
+                key_prefix=KEY_PREFIX,
+                connection_pool=self._pool,  # type: ignore[arg-type]  # typed as plain options
+            )
+            self.shared = MovingWindowRateLimiter(storage)
+        self.degraded = False
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    async def run(self, use: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
+        if self.shared is not None:
+            try:
+                answer = await use(self.shared)
+            except StorageError as exc:
+                if not self.degraded:
+                    log.warning("rate limits: Redis unreachable (%s); counting per instance", exc)
+                self.degraded = True
+            else:
+                if self.degraded:
+                    log.warning("rate limits: Redis answers again; counting across instances")
+                self.degraded = False
+                return answer
+        return await use(self.memory)
+
+
+class RateLimit:
+    """So many hits per key within a moving window."""
+
+    def __init__(self, name: str, *, limit: int, window: int, counters: Counters) -> None:
+        self.name = name
         self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
+        self.item: RateLimitItem = RateLimitItemPerSecond(limit, window)
+        self.counters = counters
 
-    def _prune(self, key: str, now: float) -> deque[float]:
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        return hits
-
-    def retry_after(self, key: str) -> int | None:
+    async def retry_after(self, key: str) -> int | None:
         """Seconds to wait when the key is over its limit, else None."""
-        now = self._clock()
-        hits = self._prune(key, now)
-        if len(hits) < self.limit:
-            if not hits:
-                self._hits.pop(key, None)
-            return None
-        return max(1, math.ceil(hits[0] + self.window - now))
+        allowed = await self.counters.run(lambda limiter: limiter.test(self.item, self.name, key))
+        return None if allowed else await self._wait(key)
 
-    def hit(self, key: str) -> None:
-        now = self._clock()
-        self._prune(key, now).append(now)
-        if len(self._hits) > 100_000:  # bound memory under a flood of distinct keys
-            self._sweep(now)
+    async def hit(self, key: str) -> int | None:
+        """Count a hit; when the key was already at its limit, count nothing and return the
+        seconds to wait instead."""
+        taken = await self.counters.run(lambda limiter: limiter.hit(self.item, self.name, key))
+        return None if taken else await self._wait(key)
 
-    def reset(self, key: str) -> None:
-        self._hits.pop(key, None)
+    async def reset(self, key: str) -> None:
+        await self.counters.run(lambda limiter: limiter.clear(self.item, self.name, key))
 
-    def _sweep(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-            del self._hits[key]
+    async def _wait(self, key: str) -> int:
+        stats = await self.counters.run(
+            lambda limiter: limiter.get_window_stats(self.item, self.name, key)
+        )
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """The app's limits, from the settings."""
+
+    login_by_address: RateLimit
+    login_by_account: RateLimit
+    posts: RateLimit
+    counters: Counters
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        counters = Counters(settings.redis_url)
+        window = settings.login_window_seconds
+        return cls(
+            login_by_address=RateLimit(
+                "login-address", limit=settings.login_per_address, window=window, counters=counters
+            ),
+            login_by_account=RateLimit(
+                "login-account", limit=settings.login_per_account, window=window, counters=counters
+            ),
+            posts=RateLimit("posts", limit=settings.posts_per_minute, window=60, counters=counters),
+            counters=counters,
+        )

@@ -27,6 +27,7 @@ from dialogue.adapters.sqlite_driver import OneTripConnection, OneTripCursor, on
 from dialogue.app import create_app
 from dialogue.config import Settings
 from dialogue.migrations import upgrade
+from dialogue.state import app_state
 from tests.adapters.contract import Contract
 
 ADAPTER = "dialogue.adapters.sqlite_driver"
@@ -49,7 +50,7 @@ async def database(tmp_path: Path) -> Any:
     upgrade(settings)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        yield app.state.database
+        yield app_state(app).database
 
 
 async def thread_of_statements(connection: Any) -> set[int]:

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from dialogue.archive.polis import ImportResult, OnDuplicate, import_polis
 from dialogue.dialogues.models import Dialogue
+from dialogue.state import app_state
 from dialogue.threads.models import Post, Reaction, Thread
 from tests.helpers import TABLES, count
 
@@ -44,7 +45,7 @@ async def run(
     actor_email: str | None = None,
 ) -> ImportResult:
     return await import_polis(
-        database=app.state.database,
+        database=app_state(app).database,
         directory=directory,
         slug=slug,
         actor_email=actor_email,
@@ -59,7 +60,7 @@ async def snapshot(app: FastAPI) -> dict[str, int]:
 
 async def statement_posts(app: FastAPI, slug: str = SLUG) -> dict[int, Post]:
     """The imported posts of a dialogue by Pol.is comment id (the opening post left out)."""
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         dialogue = (await session.exec(select(Dialogue).where(Dialogue.slug == slug))).one()
         prefix = f"polis:{dialogue.id}:"
         posts = (await session.exec(select(Post).where(Post.dialogue_id == dialogue.id))).all()

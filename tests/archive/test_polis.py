@@ -16,6 +16,7 @@ from dialogue.archive.polis import import_polis
 from dialogue.archive.polis_read import read_export
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.events.models import Event
+from dialogue.state import app_state
 from dialogue.threads.models import PostStatus, Reaction, Thread
 from tests.archive.polis_support import (
     CONVERSATION,
@@ -98,7 +99,7 @@ class TestImport:
         ]
         assert "<script>" not in posts[8].body_html
         assert "&lt;script&gt;" in posts[8].body_html
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             dialogue = (await session.exec(select(Dialogue))).one()
             assert (dialogue.slug, dialogue.status, dialogue.visibility) == (
                 SLUG,
@@ -121,7 +122,7 @@ class TestImport:
     ) -> None:
         await run(app)
         posts = await statement_posts(app)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             reactions = (await session.exec(select(Reaction))).all()
             users = {u.id: u for u in (await session.exec(select(User))).all()}
         assert len(reactions) == 195
@@ -139,7 +140,7 @@ class TestImport:
         self, db_kind: str, app: FastAPI, client: httpx.AsyncClient
     ) -> None:
         await run(app)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             rows = (
                 await session.exec(
                     select(User, Membership).join(
@@ -163,7 +164,7 @@ class TestImport:
         self, db_kind: str, app: FastAPI
     ) -> None:
         await run(app)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             events = (await session.exec(select(Event).order_by(col(Event.seq)))).all()
             dialogue = (await session.exec(select(Dialogue))).one()
         assert [e.seq for e in events] == [1, 2, 3] and dialogue.last_seq == 3
@@ -183,7 +184,7 @@ class TestImport:
     async def test_progress_runs_from_reading_to_done(self, db_kind: str, app: FastAPI) -> None:
         stages: list[tuple[float, str]] = []
         await import_polis(
-            database=app.state.database,
+            database=app_state(app).database,
             directory=FIXTURE,
             slug=SLUG,
             progress=lambda f, s: stages.append((f, s)),

@@ -17,6 +17,7 @@ from dialogue.archive.polis import ImportResult
 from dialogue.cli import app as cli
 from dialogue.config import Settings
 from dialogue.errors import Conflict
+from dialogue.state import app_state
 from dialogue.threads.models import Reaction, Thread
 from tests.archive.polis_support import (
     CONVERSATION,
@@ -113,7 +114,7 @@ class TestMerged:
         )
         posts = await statement_posts(app)
         assert sorted(posts) == list(range(9))
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             reactions = (await session.exec(select(Reaction))).all()
             user = (
                 await session.exec(
@@ -132,7 +133,7 @@ class TestMerged:
     async def test_merge_keeps_what_moderators_did_since(self, db_kind: str, app: FastAPI) -> None:
         await run(app)
         posts = await statement_posts(app)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             post = posts[6]
             post.status = "published"  # a moderator restored the statement Pol.is hid
             session.add(post)

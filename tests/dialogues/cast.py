@@ -23,6 +23,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.events.publish import commit
 from dialogue.policy import Role
+from dialogue.state import app_state
 from tests.factories import Factory, password_hash
 
 MEMBER_ROLES = ("organizer", "moderator", "advisor", "expert", "participant", "observer")
@@ -137,7 +138,7 @@ async def new_post(
 
 def db(app: FastAPI) -> Database:
     """The app's database, typed (the app's state is not)."""
-    database: Database = app.state.database
+    database: Database = app_state(app).database
     return database
 
 

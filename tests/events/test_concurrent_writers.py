@@ -22,6 +22,7 @@ from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.events.models import Event
 from dialogue.events.publish import commit
 from dialogue.events.service import append_event
+from dialogue.state import app_state
 from dialogue.threads import service as threads
 from dialogue.threads.models import Post, ReactionKind, Thread
 from tests.dialogues.cast import db, make_cast, new_thread
@@ -126,7 +127,7 @@ class TestConcurrentWritersThroughThePool:
     ) -> None:
         at = await scene(factory, client)
         start = await events_before(app, at)
-        database: Database = app.state.database
+        database: Database = app_state(app).database
         await asyncio.gather(*(write(database, at, w) for w in range(WRITERS)))
         await assert_gap_free(app, at, start + WRITERS * EACH)
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 from dialogue.dialogues.models import Dialogue
+from dialogue.state import app_state
 from tests.dialogues.cast import API, Cast, db, make_cast, new_post, new_thread
 from tests.factories import Factory
 from tests.helpers import assert_error
@@ -37,7 +38,7 @@ def poll(
 async def until_waiting(app: FastAPI, cast: Cast) -> None:
     """Let the poll reach its wait: the doorbell holds a flag for the dialogue."""
     for _ in range(200):
-        if cast.dialogue.id in app.state.doorbell._events:
+        if cast.dialogue.id in app_state(app).doorbell._events:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the poll never started waiting")

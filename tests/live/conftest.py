@@ -89,6 +89,16 @@ def instances(
 
 
 @pytest.fixture
+def instances_without_redis(db_kind: str, database_url: str) -> Iterator[list[ProcessServer]]:
+    """Two `dialogue serve` processes over one PostgreSQL, and nothing else shared."""
+    from tests.live.scale import running_instances
+
+    assert db_kind == "postgresql"
+    with running_instances(database_url, None) as started:
+        yield started
+
+
+@pytest.fixture
 async def open_socket(server: ThreadServer) -> AsyncIterator[Any]:
     opened: list[ClientConnection] = []
 

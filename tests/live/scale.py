@@ -37,10 +37,11 @@ def redis_or_skip() -> RedisServer:
         pytest.skip(f"redis-server is not available: {exc}")
 
 
-def instance_env(database_url: str, redis_url: str) -> dict[str, str]:
+def instance_env(database_url: str, redis_url: str | None) -> dict[str, str]:
+    """Without `redis_url` the instances share only the database (and count in memory)."""
     return {
         "DIALOGUE_DATABASE_URL": database_url,
-        "DIALOGUE_REDIS_URL": redis_url,
+        "DIALOGUE_REDIS_URL": redis_url or "",
         "DIALOGUE_ENVIRONMENT": "test",
         "DIALOGUE_SECRET_KEY": "test-secret",
         # The writers of these tests post faster than a person may.
@@ -49,8 +50,8 @@ def instance_env(database_url: str, redis_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_instances(database_url: str, redis_url: str) -> Iterator[list[ProcessServer]]:
-    """Instances A and B: separate processes, the same database, the same Redis."""
+def running_instances(database_url: str, redis_url: str | None) -> Iterator[list[ProcessServer]]:
+    """Instances A and B: separate processes, the same database, the same Redis if any."""
     started = [ProcessServer(instance_env(database_url, redis_url)) for _ in range(2)]
     try:
         # Started side by side: importing the app is most of a start on a busy machine,
@@ -82,7 +83,8 @@ async def build_scene(factory: Factory, base_url: str) -> Scene:
     dialogue = await factory.dialogue(visibility="invite", moderation="post")
     theme = await factory.theme(dialogue)
     tokens = {}
-    for name, role in (("alice", "participant"), ("bob", "expert"), ("mona", "moderator")):
+    people = (("alice", "participant"), ("bob", "expert"), ("mona", "moderator"))
+    for name, role in (*people, ("olga", "organizer")):
         tokens[name] = await factory.token(await factory.member(dialogue, role))
     async with httpx.AsyncClient(base_url=base_url, headers=bearer(tokens["alice"])) as http:
         r = await http.post(

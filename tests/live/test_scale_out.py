@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import httpx
 import pytest
 
-from tests.factories import Factory
+from dialogue.config import Settings
+from tests.factories import PASSWORD, Factory
+from tests.helpers import assert_error
 from tests.live.scale import (
+    bearer,
     bodies,
     build_scene,
     close_all,
@@ -27,6 +31,7 @@ from tests.servers import ProcessServer
 from tests.services import RedisServer
 
 pytestmark = pytest.mark.postgres_only
+LOGIN_PER_ACCOUNT = Settings().login_per_account  # the instances run with the default
 
 
 class TestPostThroughOneInstanceReachesTheOther:
@@ -123,3 +128,72 @@ class TestReconnectToTheOtherInstance:
             assert bodies(again)[-1] == "live after resume"
         finally:
             await again.ws.close()
+
+
+class TestReportJobAcrossInstances:
+    async def test_a_job_started_on_a_is_followed_and_fetched_on_b(
+        self, factory: Factory, instances: list[ProcessServer]
+    ):
+        a, b = instances
+        scene = await build_scene(factory, a.url)
+        base = f"/api/v1/dialogues/{scene.slug}/report"
+        headers = bearer(scene.tokens["olga"])
+        async with (
+            # Rendering, which the synchronous download waits for, is slow on a busy machine.
+            httpx.AsyncClient(base_url=a.url, headers=headers, timeout=60) as on_a,
+            httpx.AsyncClient(base_url=b.url, headers=headers, timeout=60) as on_b,
+        ):
+            started = await on_a.post(f"{base}/jobs", json={"format": "csv"})
+            assert started.status_code == 202, started.text
+            job_id = started.json()["id"]
+            seen = []
+            for _ in range(600):
+                status = await on_b.get(f"{base}/jobs/{job_id}")
+                assert status.status_code == 200, status.text
+                seen.append(status.json())
+                if seen[-1]["state"] != "running":
+                    break
+                await asyncio.sleep(0.1)
+            assert (seen[-1]["state"], seen[-1]["progress"]) == ("done", 1.0), seen[-1]
+            download = await on_b.get(f"{base}/jobs/{job_id}/file")
+            assert download.status_code == 200, download.text
+            assert download.headers["content-type"].startswith("text/csv")
+            header, *rows = download.text.splitlines()
+            assert header.lstrip("\ufeff").startswith("post_id") and len(rows) == 1  # one post
+            # The same report asked for on B meanwhile joins nothing (A's finished), and
+            # the synchronous download on B renders it there.
+            again = await on_b.get(f"{base}?format=csv")
+            assert again.status_code == 200 and again.text == download.text
+
+
+class TestRateLimitAcrossInstances:
+    async def test_the_sign_in_limit_holds_across_both(
+        self, factory: Factory, instances: list[ProcessServer]
+    ):
+        a, b = instances
+        user = await factory.user()
+        wrong = {"email": user.email, "password": "wrong password"}
+        for n in range(LOGIN_PER_ACCOUNT):  # alternately on A and B
+            server = (a, b)[n % 2]
+            assert (await sign_in(server, wrong)).status_code == 401, n
+        for server in (a, b):  # both refuse now, even the right password
+            blocked = await sign_in(server, {"email": user.email, "password": PASSWORD})
+            assert_error(blocked, 429, "rate_limited")
+            assert int(blocked.headers["retry-after"]) >= 1
+
+    async def test_without_redis_each_instance_counts_on_its_own(
+        self, factory: Factory, instances_without_redis: list[ProcessServer]
+    ):
+        a, b = instances_without_redis
+        user = await factory.user()
+        wrong = {"email": user.email, "password": "wrong password"}
+        for n in range(LOGIN_PER_ACCOUNT):
+            assert (await sign_in(a, wrong)).status_code == 401, n
+        assert_error(await sign_in(a, wrong), 429, "rate_limited")  # the limit holds on A
+        right = {"email": user.email, "password": PASSWORD}
+        assert (await sign_in(b, right)).status_code == 200  # B has counted nothing
+
+
+async def sign_in(server: ProcessServer, credentials: dict[str, str]) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        return await http.post("/api/v1/auth/login", json=credentials)

@@ -14,6 +14,7 @@ from websockets.sync.client import connect as sync_connect
 from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
 from dialogue.events.publish import commit
+from dialogue.state import app_state
 from dialogue.threads import service as threads
 from tests.live.conftest import Client, closing_code
 from tests.servers import ThreadServer
@@ -32,7 +33,7 @@ def small_queue_server(settings: Settings):
 async def add_posts(factory, live, count: int, size: int) -> None:
     d, theme, thread = live["dialogue"], live["theme"], live["thread"]
     organizer = live["people"]["organizer"]
-    broker = factory.app.state.broker
+    broker = app_state(factory.app).broker
     for start in range(0, count, 10):
         async with factory.session() as session:
             membership = await dialogues.get_membership(
@@ -93,7 +94,7 @@ class TestSlowReader:
         await add_posts(factory, live_dialogue, total, 15_000)
         await asyncio.wait_for(reader, 90)
         assert received == list(range(total))
-        hub = small_queue_server.config.app.state.hub  # type: ignore[attr-defined]
+        hub = app_state(small_queue_server.config.app).hub  # type: ignore[attr-defined]
         codes = [c.close_code for ch in hub.channels.values() for c in ch.connections if c.closing]
         assert codes == [4008]
         # The stalled client, once it reads, finds the server closed it as too slow.
@@ -114,7 +115,7 @@ class TestHeartbeat:
         running = ThreadServer(settings, ws_ping_interval=0.3, ws_ping_timeout=0.3).start()
         try:
             d = live_dialogue["dialogue"]
-            hub = running.config.app.state  # the app object of the running server
+            hub = app_state(running.config.app).hub
             url = f"{running.ws_url}/ws/dialogues/{d.slug}"
             token = live_dialogue["tokens"]["participant"]
             # A client that stops answering pings: websockets answers pings only while it
@@ -130,7 +131,7 @@ class TestHeartbeat:
             await asyncio.sleep(0.2)
 
             def watched() -> int:
-                return sum(len(ch.connections) for ch in hub.hub.channels.values())
+                return sum(len(ch.connections) for ch in hub.channels.values())
 
             deadline = asyncio.get_running_loop().time() + 10
             while watched() and asyncio.get_running_loop().time() < deadline:

@@ -13,6 +13,7 @@ from websockets.exceptions import ConnectionClosed
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.events.publish import commit
+from dialogue.state import app_state
 from tests.live.conftest import Client, closing_code
 
 
@@ -28,7 +29,7 @@ async def set_member(factory, dialogue, user, **changes):
         await dialogues.update_member(
             session=session, dialogue=dialogue, membership=membership, changes=changes
         )
-        session.info["broker"] = factory.app.state.broker
+        session.info["broker"] = app_state(factory.app).broker
         await commit(session)
 
 
@@ -195,7 +196,7 @@ class TestRightsChangedWhileJoining:
             after=after,
             rights_seq=rights_seq,
         )
-        hub = factory.app.state.hub
+        hub = app_state(factory.app).hub
         await hub.join(connection)
         await hub.leave(connection)
         return connection

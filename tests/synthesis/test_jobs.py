@@ -3,48 +3,49 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from sqlmodel import col, update
 from typer.testing import CliRunner
 
 from dialogue.cli import app as cli
 from dialogue.config import Settings
-from dialogue.synthesis.jobs import KEEP_BYTES, Job, JobRegistry
+from dialogue.db import utcnow
+from dialogue.leases import forget_finished
+from dialogue.state import app_state
+from dialogue.synthesis import jobs
+from dialogue.synthesis.models import ReportJob
 from tests.factories import Factory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, count
 from tests.synthesis.builders import World
 from tests.synthesis.scene import build_scene, csv_rows, text_of
 
 
 class TestJoining:
-    async def test_a_second_request_joins_the_running_job(self) -> None:
-        registry = JobRegistry()
-        release = asyncio.Event()
-        runs = 0
-
-        async def work(job: Job) -> bytes:
-            nonlocal runs
-            runs += 1
-            job.report(0.5, "halfway")
-            await release.wait()
-            return b"report"
-
-        first = registry.start_or_join(key=(1, "pdf"), dialogue_id=1, fmt="pdf", work=work)
-        await asyncio.sleep(0)
-        second = registry.start_or_join(key=(1, "pdf"), dialogue_id=1, fmt="pdf", work=work)
-        other = registry.start_or_join(key=(1, "csv"), dialogue_id=1, fmt="csv", work=work)
-        assert second is first and other is not first
-        await asyncio.sleep(0)
-        assert (first.state, first.progress, first.stage) == ("running", 0.5, "halfway")
-        release.set()
-        assert await registry.wait(first) == b"report" == await registry.wait(second)
-        assert runs == 2  # one per distinct report, not per request
-        await registry.wait(other)
-        third = registry.start_or_join(key=(1, "pdf"), dialogue_id=1, fmt="pdf", work=work)
-        assert third is not first  # a finished job is never joined: the data may have changed
-        await registry.wait(third)
+    async def test_a_second_request_joins_the_unfinished_job(
+        self, db_kind: str, app: FastAPI, factory: Factory
+    ) -> None:
+        database = app_state(app).database
+        dialogue = await factory.dialogue()
+        assert dialogue.id is not None
+        pdf = jobs.JobSpec(dialogue_id=dialogue.id, format="pdf", report_state="draft")
+        csv = jobs.JobSpec(dialogue_id=dialogue.id, format="csv", report_state="draft")
+        first = await jobs.start_or_join(database=database, spec=pdf)
+        second = await jobs.start_or_join(database=database, spec=pdf)
+        other = await jobs.start_or_join(database=database, spec=csv)
+        assert second.id == first.id and other.id != first.id
+        async with database.writing() as session:
+            await session.exec(
+                update(ReportJob)
+                .where(col(ReportJob.id) == first.id)
+                .values(state="done", finished_at=utcnow())
+            )
+            await session.commit()
+        third = await jobs.start_or_join(database=database, spec=pdf)
+        assert third.id != first.id  # a finished job is never joined: the data may have changed
 
     async def test_concurrent_downloads_render_once(
         self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
@@ -57,7 +58,40 @@ class TestJoining:
         )
         assert first.status_code == second.status_code == 200
         assert first.content == second.content
-        assert len(app.state.report_jobs.finished) == 1
+        assert await count(app, ReportJob) == 1
+
+
+class TestTakeOver:
+    async def test_a_job_whose_instance_died_is_finished_here(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        assert scene.dialogue.id is not None
+        spec = jobs.JobSpec(dialogue_id=scene.dialogue.id, format="csv", report_state="draft")
+        state = app_state(app)
+        job = await jobs.start_or_join(database=state.database, spec=spec)
+        async with state.database.writing() as session:  # as a dead instance left it
+            await session.exec(
+                update(ReportJob)
+                .where(col(ReportJob.id) == job.id)
+                .values(
+                    state="running",
+                    lease_owner="a dead instance",
+                    lease_until=utcnow() - timedelta(seconds=1),
+                    attempts=1,
+                )
+            )
+            await session.commit()
+        state.report_worker.nudge()
+        body = await asyncio.wait_for(
+            jobs.wait(database=state.database, job_id=job.id, dialogue_id=scene.dialogue.id), 60
+        )
+        assert len(csv_rows(body)) == scene.published
+        base = f"/api/v1/dialogues/{scene.dialogue.slug}/report"
+        status = await client.get(
+            f"{base}/jobs/{job.id}", headers=await factory.auth(scene.organizer)
+        )
+        assert status.json()["state"] == "done"
 
 
 class TestJobApi:
@@ -130,20 +164,32 @@ class TestExportCommand:
 
 
 class TestRetention:
-    async def test_finished_jobs_are_forgotten_beyond_the_memory_budget(self) -> None:
-        registry = JobRegistry()
-        big = b"x" * (KEEP_BYTES // 2 + 1)
-
-        async def work(job: Job) -> bytes:
-            return big
-
-        jobs = [
-            registry.start_or_join(key=(n,), dialogue_id=1, fmt="json", work=work) for n in range(3)
-        ]
-        results = [await registry.wait(job) for job in jobs]
-        assert results == [big, big, big]  # every waiter got its file
-        assert registry.get(jobs[0].id) is None  # the oldest were dropped to stay in budget
-        assert registry.get(jobs[2].id) is jobs[2]
+    async def test_finished_jobs_are_forgotten_after_a_while(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        base = f"/api/v1/dialogues/{scene.dialogue.slug}/report"
+        headers = await factory.auth(scene.organizer)
+        started = await client.post(f"{base}/jobs", json={"format": "md"}, headers=headers)
+        job_id = started.json()["id"]
+        await jobs.wait(
+            database=app_state(app).database, job_id=job_id, dialogue_id=scene.dialogue.id
+        )
+        assert (await client.get(f"{base}/jobs/{job_id}/file", headers=headers)).status_code == 200
+        database = app_state(app).database
+        async with database.writing() as session:
+            long_ago = utcnow() - jobs.KEEP - timedelta(seconds=1)
+            await session.exec(
+                update(ReportJob).where(col(ReportJob.id) == job_id).values(finished_at=long_ago)
+            )
+            await session.commit()
+        gone = await client.get(f"{base}/jobs/{job_id}", headers=headers)
+        assert_error(gone, 404, "not_found")  # expired, even before the sweep deletes it
+        async with database.writing() as session:
+            before = utcnow() - jobs.KEEP
+            forgotten = await forget_finished(session=session, model=ReportJob, before=before)
+            await session.commit()
+        assert forgotten == 1 and await count(app, ReportJob) == 0
 
 
 class TestExportPublished:

@@ -19,6 +19,7 @@ from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.errors import Conflict, Forbidden, NotFound
 from dialogue.events.models import Event
+from dialogue.state import app_state
 from dialogue.threads.models import Post, Thread
 from dialogue.threads.writer import NewReply, PostWriter, Written
 from tests.dialogues.cast import Cast, db, make_cast, new_thread, rows
@@ -29,7 +30,7 @@ HUGE = 2**63
 
 
 def writer_of(app: FastAPI) -> PostWriter:
-    writer: PostWriter = app.state.post_writer
+    writer: PostWriter = app_state(app).post_writer
     return writer
 
 
@@ -162,7 +163,7 @@ class TestIdempotency:
     ) -> None:
         cast = await make_cast(factory, roles=("participant",))
         thread_id = int((await new_thread(client, cast, "participant"))["id"])
-        lock: asyncio.Lock = app.state.database.write_lock
+        lock: asyncio.Lock = app_state(app).database.write_lock
         kept = reply(cast, "participant", thread_id)
         dropped = reply(cast, "participant2", thread_id)
         async with lock:

@@ -16,6 +16,7 @@ from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.events.publish import commit
+from dialogue.state import app_state
 from dialogue.threads import service as threads
 from dialogue.threads.models import Post, PostStatus, Reaction, ReactionKind, Thread
 
@@ -27,14 +28,14 @@ def client_id() -> str:
 
 
 async def membership(app: FastAPI, dialogue: Dialogue, user: User) -> Membership | None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         return await dialogues.get_membership(
             session=session, dialogue_id=dialogue.id or 0, user_id=user.id or 0
         )
 
 
 async def update_membership(app: FastAPI, dialogue: Dialogue, user: User, **changes: Any) -> None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         member = await dialogues.get_membership(
             session=session, dialogue_id=dialogue.id or 0, user_id=user.id or 0
         )
@@ -55,7 +56,7 @@ async def start_thread(
     body: str = "Opening post",
     anonymous: bool = False,
 ) -> tuple[Thread, Post]:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         member = await dialogues.get_membership(
             session=session, dialogue_id=dialogue.id or 0, user_id=author.id or 0
         )
@@ -86,7 +87,7 @@ async def reply(
     parent: Post | None = None,
     anonymous: bool = False,
 ) -> Post:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         member = await dialogues.get_membership(
             session=session, dialogue_id=dialogue.id or 0, user_id=author.id or 0
         )
@@ -113,7 +114,7 @@ async def many_replies(
     app: FastAPI, dialogue: Dialogue, theme: Theme, thread: Thread, author: User, n: int
 ) -> list[int]:
     """`n` top-level replies in one transaction; returns their ids in order."""
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         member = await dialogues.get_membership(
             session=session, dialogue_id=dialogue.id or 0, user_id=author.id or 0
         )
@@ -142,7 +143,7 @@ async def set_status(
     app: FastAPI, post: Post, status: PostStatus, *, at: datetime | None = None
 ) -> None:
     """Stand-in for a moderator's decision: the pages only read the outcome."""
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         row.status = status.value
@@ -152,7 +153,7 @@ async def set_status(
 
 
 async def set_thread_status(app: FastAPI, thread: Thread, status: PostStatus) -> None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(Thread, thread.id)
         assert row is not None
         row.status = status.value
@@ -161,7 +162,7 @@ async def set_thread_status(app: FastAPI, thread: Thread, status: PostStatus) ->
 
 
 async def react(app: FastAPI, post: Post, user: User, kind: ReactionKind) -> None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         await threads.set_reaction(session=session, post=row, user=user, kind=kind)
@@ -169,7 +170,7 @@ async def react(app: FastAPI, post: Post, user: User, kind: ReactionKind) -> Non
 
 
 async def rows(app: FastAPI, model: type[Any], *where: Any) -> int:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         query = select(func.count()).select_from(model)
         for clause in where:
             query = query.where(clause)
@@ -177,14 +178,14 @@ async def rows(app: FastAPI, model: type[Any], *where: Any) -> int:
 
 
 async def post_row(app: FastAPI, post_id: int) -> Post:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(Post, post_id)
         assert row is not None
         return row
 
 
 async def posts_of(app: FastAPI, thread_id: int) -> list[Post]:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         found = await session.exec(
             select(Post).where(Post.thread_id == thread_id).order_by(col(Post.id))
         )
@@ -192,7 +193,7 @@ async def posts_of(app: FastAPI, thread_id: int) -> list[Post]:
 
 
 async def reaction_of(app: FastAPI, post: Post, user: User) -> str | None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(Reaction, (post.id, user.id))
         return row.kind if row else None
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.events.publish import commit
+from dialogue.state import app_state
 from dialogue.threads.models import PostStatus
 from tests.factories import Factory
 from tests.web import scenes
@@ -158,7 +159,7 @@ class TestConductReminder:
 
     async def test_a_new_version_asks_again(self, app: FastAPI, factory: Factory) -> None:
         s = await scenes.scene(factory)
-        async with app.state.database.session() as session:
+        async with app_state(app).database.session() as session:
             dialogue = await dialogues.get_dialogue(session=session, slug=s.dialogue.slug)
             assert dialogue is not None
             await dialogues.update_dialogue(

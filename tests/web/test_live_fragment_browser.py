@@ -20,6 +20,7 @@ from playwright.async_api import Page, expect
 from dialogue.accounts.models import User
 from dialogue.events.publish import commit
 from dialogue.moderation.actions import PostAction, moderate_post
+from dialogue.state import app_state
 from dialogue.threads import service as threads
 from dialogue.threads.models import Post, ReactionKind
 from tests.browser import LiveServer, assert_accessible, open_page, sign_in
@@ -45,7 +46,7 @@ def normalised(html: str) -> str:
 
 
 async def set_profile(app: FastAPI, user: User, **fields: Any) -> None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(User, user.id)
         assert row is not None
         for name, value in fields.items():
@@ -55,7 +56,7 @@ async def set_profile(app: FastAPI, user: User, **fields: Any) -> None:
 
 
 async def edit(app: FastAPI, post: Post, editor: User, body: str) -> None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         await threads.edit_post(session=session, post=row, editor=editor, body=body)
@@ -63,7 +64,7 @@ async def edit(app: FastAPI, post: Post, editor: User, body: str) -> None:
 
 
 async def moderate(app: FastAPI, s: scenes.Scene, post: Post, action: PostAction) -> None:
-    async with app.state.database.session() as session:
+    async with app_state(app).database.session() as session:
         row = await session.get(Post, post.id)
         assert row is not None
         await moderate_post(

@@ -9,7 +9,7 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import User
 from dialogue.errors import RateLimited, Unauthenticated
 from dialogue.i18n import gettext as _
-from dialogue.ratelimit import RateLimiter
+from dialogue.state import app_state
 
 
 def client_address(request: Request) -> str:
@@ -24,20 +24,19 @@ async def guarded_login(
     Every attempt counts against the address; failed ones also count against the account,
     so guessing one person's password from many addresses is stopped too.
     """
-    by_address: RateLimiter = request.app.state.login_by_address
-    by_account: RateLimiter = request.app.state.login_by_account
+    limits = app_state(request).limits
     address_key = client_address(request)
     account_key = email.strip().lower()
-    wait = by_address.retry_after(address_key) or by_account.retry_after(account_key)
+    wait = await limits.login_by_account.retry_after(account_key)
+    wait = wait or await limits.login_by_address.hit(address_key)
     if wait is not None:
         raise RateLimited(
             _("Too many sign-in attempts. Please wait and try again."), retry_after=wait
         )
-    by_address.hit(address_key)
     try:
         user = await accounts.authenticate(session=session, email=email, password=password)
     except Unauthenticated:
-        by_account.hit(account_key)
+        await limits.login_by_account.hit(account_key)
         raise
-    by_account.reset(account_key)
+    await limits.login_by_account.reset(account_key)
     return user

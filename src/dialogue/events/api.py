@@ -12,8 +12,9 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbInt
 from dialogue.events.doorbell import Doorbell
 from dialogue.events.service import read_events
-from dialogue.live.fragments import PostFragments, ReaderClass
+from dialogue.live.fragments import ReaderClass
 from dialogue.policy import Action
+from dialogue.state import app_state
 
 router = APIRouter(tags=["events"])
 MAX_WAIT = 30
@@ -39,7 +40,7 @@ async def list_events(
         language=i18n.current_language(),
         timezone=access.user.timezone if access.user else "UTC",
     )
-    doorbell: Doorbell = request.app.state.doorbell
+    doorbell: Doorbell = app_state(request).doorbell
     deadline = asyncio.get_running_loop().time() + wait
     covered = after
     while True:
@@ -55,7 +56,8 @@ async def list_events(
         # Woken by events this caller may not see (another's pending post), it keeps waiting.
         if not await doorbell.wait(dialogue_id, remaining, armed):
             break
-    fragments: PostFragments = request.app.state.hub.fragments
+    fragments = app_state(request).hub.fragments
+    assert fragments is not None, "the app's hub renders post fragments"
     out = await fragments.events_out(
         session=session,
         dialogue_id=dialogue_id,

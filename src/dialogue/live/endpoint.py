@@ -21,6 +21,7 @@ from dialogue.live.hub import Hub
 from dialogue.live.posting import create_post_from_frame
 from dialogue.live.typing import TypingRights, relay_typing
 from dialogue.policy import Action
+from dialogue.state import app_state
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -43,7 +44,7 @@ async def dialogue_socket(
     if access.refused:
         await websocket.close(WS_4404_NOT_FOUND)
         return
-    hub: Hub = websocket.app.state.hub
+    hub: Hub = app_state(websocket).hub
     connection = Connection(
         websocket,
         dialogue_id=access.dialogue_id,
@@ -54,7 +55,7 @@ async def dialogue_socket(
         is_admin=access.is_admin,
         after=access.last_seq if after is None else after,
         rights_seq=access.last_seq,
-        queue_limit=websocket.app.state.settings.ws_send_queue,
+        queue_limit=app_state(websocket).settings.ws_send_queue,
         language=access.language,
         timezone=access.timezone,
     )
@@ -73,7 +74,7 @@ async def dialogue_socket(
 async def _receive(websocket: WebSocket, connection: Connection) -> None:
     strikes = 0
     last_typing = 0.0
-    typing = TypingRights(websocket.app.state.database, connection)
+    typing = TypingRights(app_state(websocket).database, connection)
     while not connection.closing:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":

@@ -12,6 +12,7 @@ from dialogue.errors import Forbidden
 from dialogue.i18n import gettext as _
 from dialogue.live.connection import Connection
 from dialogue.live.frames import PostCreateFrame
+from dialogue.state import app_state
 from dialogue.threads.guards import guard_post_rate
 from dialogue.threads.writer import NewReply, PostWriter, Written
 
@@ -21,8 +22,8 @@ async def create_post_from_frame(
 ) -> Written:
     if connection.user_id is None:
         raise Forbidden(_("Please sign in to post."), code="unauthenticated")
-    guard_post_rate(websocket, connection.user_id)
-    writer: PostWriter = websocket.app.state.post_writer
+    await guard_post_rate(websocket, connection.user_id)
+    writer: PostWriter = app_state(websocket).post_writer
     return await writer.write(
         NewReply(
             user_id=connection.user_id,

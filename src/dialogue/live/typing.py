@@ -18,6 +18,7 @@ from dialogue.live.connection import Connection
 from dialogue.live.frames import TypingFrame
 from dialogue.live.hub import Hub
 from dialogue.policy import ReplyPlace, may_type
+from dialogue.state import app_state
 from dialogue.threads import queries
 from dialogue.threads import service as threads
 
@@ -62,7 +63,7 @@ async def relay_typing(websocket: WebSocket, rights: TypingRights, frame: Typing
         # One answer for a thread that does not exist and one that is closed to this
         # caller: the refusal says nothing about threads they cannot see.
         raise Forbidden(_("You cannot post in this thread."))
-    hub: Hub = websocket.app.state.hub
+    hub: Hub = app_state(websocket).hub
     await hub.broker.publish(
         connection.dialogue_id,
         {

@@ -7,17 +7,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dialogue.access import Access, SessionDep, allow
-from dialogue.config import Settings
+from dialogue.access import Access, SessionDep, allow, queued_write
 from dialogue.dialogues.models import Dialogue
 from dialogue.errors import Conflict, NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
+from dialogue.leases import WorkState
 from dialogue.policy import Action, Role
-from dialogue.synthesis import pipeline
+from dialogue.state import app_state
+from dialogue.synthesis import jobs, pipeline
 from dialogue.synthesis import service as reports
-from dialogue.synthesis.jobs import Job, JobRegistry
-from dialogue.synthesis.models import ReportState
+from dialogue.synthesis.models import ReportJob, ReportState
 from dialogue.synthesis.rendering import MEDIA_TYPES, RenderOptions
 from dialogue.synthesis.schemas import (
     AudienceIn,
@@ -31,17 +31,8 @@ from dialogue.synthesis.schemas import (
 router = APIRouter(prefix="/dialogues/{slug}/report", tags=["reports"])
 
 
-def registry(request: Request) -> JobRegistry:
-    """One registry per app, made on first use (the app factory need not know about it)."""
-    found: JobRegistry | None = getattr(request.app.state, "report_jobs", None)
-    if found is None:
-        found = JobRegistry()
-        request.app.state.report_jobs = found
-    return found
-
-
 def options_for(request: Request) -> RenderOptions:
-    settings: Settings = request.app.state.settings
+    settings = app_state(request).settings
     return RenderOptions(base_url=settings.base_url, templates_dir=settings.templates_dir)
 
 
@@ -53,39 +44,24 @@ def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
     )
 
 
-async def start_job(request: Request, access: Access, session: SessionDep, fmt: str) -> Job:
+async def start_job(request: Request, access: Access, session: SessionDep, fmt: str) -> ReportJob:
     """The report in `fmt` as it stands: the frozen snapshot once published, else live."""
     dialogue = access.require_dialogue()
     assert dialogue.id is not None
     report = await reports.get_report(session=session, dialogue=dialogue)
-    await commit(session)
-    options = options_for(request)
-    database = request.app.state.database
+    snapshot_id = None
     if report.state == ReportState.PUBLISHED:
         snapshot = await reports.latest_snapshot(session=session, report=report)
         assert snapshot is not None
-        document = snapshot.document
-
-        async def frozen(job: Job) -> bytes:
-            return await pipeline.snapshot_report(
-                document=document, fmt=fmt, options=options, progress=job.report
-            )
-
-        key: tuple[Any, ...] = (dialogue.id, fmt, "snapshot", snapshot.id)
-        return registry(request).start_or_join(
-            key=key, dialogue_id=dialogue.id, fmt=fmt, work=frozen
-        )
-    state = report.state
-
-    async def live(job: Job) -> bytes:
-        async with database.reader() as own:  # reads only; the request's session ends with it
-            source = await pipeline.load(
-                session=own, dialogue=dialogue, state=state, options=options, progress=job.report
-            )
-        return await pipeline.render_source(source, fmt=fmt, options=options, progress=job.report)
-
-    key = (dialogue.id, fmt, "live", state)
-    return registry(request).start_or_join(key=key, dialogue_id=dialogue.id, fmt=fmt, work=live)
+        snapshot_id = snapshot.id
+    await commit(session)
+    spec = jobs.JobSpec(
+        dialogue_id=dialogue.id, format=fmt, report_state=report.state, snapshot_id=snapshot_id
+    )
+    state = app_state(request)
+    job = await jobs.start_or_join(database=state.database, spec=spec)
+    state.report_worker.nudge()
+    return job
 
 
 @router.get("")
@@ -96,11 +72,16 @@ async def get_report(
     format: Annotated[Format, Query()] = "html",
 ) -> Response:
     job = await start_job(request, access, session, format)
-    body = await registry(request).wait(job)
-    return file_response(access.require_dialogue(), format, body)
+    dialogue = access.require_dialogue()
+    assert dialogue.id is not None
+    body = await jobs.wait(
+        database=app_state(request).database, job_id=job.id, dialogue_id=dialogue.id
+    )
+    return file_response(dialogue, format, body)
 
 
 @router.post("/jobs", status_code=202)
+@queued_write  # the job is queued in a session of its own: see `jobs.start_or_join`
 async def create_job(
     request: Request,
     body: JobIn,
@@ -108,31 +89,39 @@ async def create_job(
     access: Annotated[Access, allow(Action.REPORT_READ)],
 ) -> dict[str, Any]:
     job = await start_job(request, access, session, body.format)
-    return job.data()
+    return jobs.data(job)
 
 
-def own_job(request: Request, access: Access, job_id: str) -> Job:
-    job = registry(request).get(job_id)
-    if job is None or job.dialogue_id != access.require_dialogue().id:
+async def own_job(session: SessionDep, access: Access, job_id: str) -> ReportJob:
+    dialogue = access.require_dialogue()
+    assert dialogue.id is not None
+    job = await jobs.get(session=session, job_id=job_id, dialogue_id=dialogue.id)
+    if job is None:
         raise NotFound(_("Not found."))
     return job
 
 
 @router.get("/jobs/{job_id}")
 async def job_status(
-    request: Request, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
+    session: SessionDep, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
 ) -> dict[str, Any]:
-    return own_job(request, access, job_id).data()
+    job = await own_job(session, access, job_id)
+    await commit(session)
+    return jobs.data(job)
 
 
 @router.get("/jobs/{job_id}/file")
 async def job_file(
-    request: Request, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
+    session: SessionDep, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
 ) -> Response:
-    job = own_job(request, access, job_id)
-    if job.state != "done" or job.result is None:
+    job = await own_job(session, access, job_id)
+    body = (
+        await jobs.result(session=session, job_id=job.id) if job.state == WorkState.DONE else None
+    )
+    await commit(session)
+    if body is None:
         raise Conflict(_("The report is not ready yet."), code="not_ready")
-    return file_response(access.require_dialogue(), job.format, job.result)
+    return file_response(access.require_dialogue(), job.format, body)
 
 
 @router.get("/published")

@@ -1,4 +1,4 @@
-"""Report tables: the report's state and narrative, review comments, approvals, frozen snapshots."""
+"""Report tables: state and narrative, review comments, approvals, frozen snapshots, jobs."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from dialogue.db import utcnow
+from dialogue.leases import Leased
 
 
 class ReportState(StrEnum):
@@ -80,3 +81,39 @@ class ReportSnapshot(SQLModel, table=True):
     document: str = Field(sa_type=Text)  # the JSON format's bytes, as text
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+_UNFINISHED = text("state IN ('queued', 'running')")
+
+
+class ReportJob(Leased, table=True):
+    """One report being generated in one format, or generated a moment ago.
+
+    It lives in the database, not in a process, so that any instance can run it and any
+    other can answer for its progress and serve its file. Only the database is surely
+    shared by every instance, hence the file in a column rather than on a disk.
+    """
+
+    __tablename__ = "report_job"
+    __table_args__ = (
+        # At most one unfinished job per key: a second request, on any instance, joins it.
+        Index(
+            "uq_report_job_unfinished_key",
+            "key",
+            unique=True,
+            sqlite_where=_UNFINISHED,
+            postgresql_where=_UNFINISHED,
+        ),
+    )
+
+    dialogue_id: int = Field(foreign_key="dialogue.id", index=True, ondelete="CASCADE")
+    format: str = Field(max_length=8)
+    report_state: str = Field(max_length=16)  # the live report's state, when rendered
+    # Set when the job renders the frozen snapshot of a published report.
+    snapshot_id: int | None = Field(
+        default=None, foreign_key="report_snapshot.id", ondelete="CASCADE"
+    )
+    key: str = Field(max_length=128)
+    progress: float = 0.0
+    stage: str = Field(default="queued", sa_type=Text)
+    result: bytes | None = Field(default=None, sa_type=LargeBinary)

@@ -16,6 +16,7 @@ from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
 from dialogue.moderation.dependencies import CodeParam, code_filter
 from dialogue.policy import Action
+from dialogue.state import app_state
 from dialogue.threads import queries, search
 from dialogue.threads import service as threads
 from dialogue.threads.guards import guard_post_rate, visible_post, visible_thread
@@ -42,7 +43,7 @@ async def create_thread(
     access: Annotated[Access, allow(Action.THREAD_CREATE)],
 ) -> Any:
     user = access.require_user()
-    guard_post_rate(request, user.id or 0)
+    await guard_post_rate(request, user.id or 0)
     thread, post, created = await threads.create_thread(
         session=session,
         dialogue=access.require_dialogue(),
@@ -152,9 +153,9 @@ async def create_post(
 ) -> Any:
     user = access.require_user()
     thread = visible_thread(access.resources["thread_id"], access.viewer)
-    guard_post_rate(request, user.id or 0)
+    await guard_post_rate(request, user.id or 0)
     await session.commit()  # end the read: its connection is not held while the post waits
-    writer: PostWriter = request.app.state.post_writer
+    writer: PostWriter = app_state(request).post_writer
     written = await writer.write(
         NewReply(
             user_id=user.id or 0,

@@ -11,20 +11,17 @@ from starlette.requests import HTTPConnection
 from dialogue.errors import NotFound, RateLimited
 from dialogue.i18n import gettext as _
 from dialogue.policy import Viewer
-from dialogue.ratelimit import RateLimiter
+from dialogue.state import app_state
 from dialogue.threads.models import Post, Thread
 from dialogue.threads.presenters import shows_content
 
 
-def guard_post_rate(connection: HTTPConnection, user_id: int) -> None:
+async def guard_post_rate(connection: HTTPConnection, user_id: int) -> None:
     """Posting is rate-limited per account, on every path that creates posts (HTTP, forms,
-    websocket)."""
-    limiter: RateLimiter = connection.app.state.post_limiter
-    key = str(user_id)
-    wait = limiter.retry_after(key)
+    websocket), and across every instance when they share Redis."""
+    wait = await app_state(connection).limits.posts.hit(str(user_id))
     if wait is not None:
         raise RateLimited(_("You are posting too fast. Please wait a moment."), retry_after=wait)
-    limiter.hit(key)
 
 
 def visible_post(post: Post, viewer: Viewer) -> Post:

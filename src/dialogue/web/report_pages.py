@@ -11,9 +11,10 @@ from typing import Annotated, get_args
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, allow, queued_write
 from dialogue.events.publish import commit
 from dialogue.policy import Action
+from dialogue.synthesis import jobs
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.api import own_job, start_job
 from dialogue.synthesis.schemas import Format
@@ -39,6 +40,7 @@ async def report_page(
 
 
 @router.post("/jobs")
+@queued_write  # the job is queued in a session of its own: see `jobs.start_or_join`
 async def start_report_job(
     request: Request,
     session: SessionDep,
@@ -53,15 +55,19 @@ async def start_report_job(
 
 @router.get("/jobs/{job_id}")
 async def report_job_page(
-    request: Request, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
+    request: Request,
+    session: SessionDep,
+    job_id: str,
+    access: Annotated[Access, allow(Action.REPORT_READ)],
 ) -> Response:
-    job = own_job(request, access, job_id)
+    shown = jobs.data(await own_job(session, access, job_id))
+    await commit(session)
     return render(
         request,
         "reports/job.html",
         {
             "dialogue": access.require_dialogue(),
-            "job": job.data(),
-            "refresh": REFRESH_SECONDS if job.state == "running" else None,
+            "job": shown,
+            "refresh": REFRESH_SECONDS if shown["state"] == "running" else None,
         },
     )

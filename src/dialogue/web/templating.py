@@ -15,6 +15,7 @@ from starlette.responses import Response
 from dialogue import csrf, i18n
 from dialogue.config import Settings
 from dialogue.markup import render_markdown
+from dialogue.state import app_state
 
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
@@ -52,7 +53,7 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    templates: Jinja2Templates = request.app.state.templates
+    templates: Jinja2Templates = app_state(request).templates
     principal = getattr(request.state, "principal", None)
     user = principal.user if principal else None
     token = csrf.csrf_token(request)
@@ -67,7 +68,7 @@ def render(
         request, name, ctx, status_code=status_code, headers=headers
     )
     if request.cookies.get(csrf.CSRF_COOKIE) != token:
-        settings: Settings = request.app.state.settings
+        settings: Settings = app_state(request).settings
         response.set_cookie(
             csrf.CSRF_COOKIE,
             token,

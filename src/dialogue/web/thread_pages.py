@@ -121,7 +121,7 @@ async def new_thread(
     theme: Theme = access.resources["theme_id"]
     user = access.require_user()
     try:
-        guard_post_rate(request, user.id or 0)
+        await guard_post_rate(request, user.id or 0)
         thread, post, _created = await threads.create_thread(
             session=session,
             dialogue=dialogue,
@@ -233,7 +233,7 @@ async def reply(
     theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
     assert theme is not None
     try:
-        guard_post_rate(request, user.id or 0)
+        await guard_post_rate(request, user.id or 0)
         post, _created = await threads.create_post(
             session=session,
             dialogue=dialogue,
