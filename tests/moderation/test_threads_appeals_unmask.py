@@ -262,6 +262,19 @@ class TestModeAndInvites:
         assert all("/invitations/" in i["url"] for i in body["invited"])
         assert (await audit_actions(scene)).count("member.invite") == 2
 
+    async def test_an_address_with_a_control_character_is_listed_as_invalid(
+        self, scene: Scene
+    ) -> None:
+        response = await scene.client.post(
+            f"/api/v1/dialogues/{scene.slug}/invitations/bulk",
+            json={"emails": "a@example.org, c\x01d@example.org", "role": "expert"},
+            headers=scene.headers["organizer"],
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert [i["email"] for i in body["invited"]] == ["a@example.org"]
+        assert body["invalid"] == ["c\x01d@example.org"]
+
     async def test_bulk_invite_without_valid_address(self, scene: Scene) -> None:
         response = await scene.client.post(
             f"/api/v1/dialogues/{scene.slug}/invitations/bulk",

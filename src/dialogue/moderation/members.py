@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import invitations
 from dialogue.accounts.models import User
+from dialogue.bounds import CONTROL
 from dialogue.db import as_utc, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
@@ -164,7 +165,7 @@ def parse_emails(text: str) -> tuple[list[str], list[str]]:
         address = raw.strip().strip("<>").lower()
         if not address:
             continue
-        (valid if EMAIL.match(address) else invalid).append(address)
+        (valid if EMAIL.match(address) and not CONTROL.search(address) else invalid).append(address)
     return list(dict.fromkeys(valid)), list(dict.fromkeys(invalid))
 
 
