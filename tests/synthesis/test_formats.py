@@ -13,7 +13,8 @@ import jsonschema
 from docx import Document
 
 from dialogue.config import PROJECT_ROOT
-from dialogue.synthesis.rendering import RenderOptions, renderer
+from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.registry import REPORT_FORMATS
 from tests.conftest import error_of
 from tests.factories import Factory
 from tests.synthesis.builders import World
@@ -105,7 +106,7 @@ class TestDocxLinks:
             {"label": "SUBTHEME", "size": 2, "post_ids": ids, "quotes": []}
         ]
         for options, linked in ((RenderOptions(base_url="http://x.org"), ids), (NO_LINKS, [])):
-            doc = Document(io.BytesIO(renderer("docx")(document, options)))
+            doc = Document(io.BytesIO(REPORT_FORMATS["docx"].render(document, options)))
             sources = next(p for p in doc.paragraphs if p.text.startswith("Posts: "))
             assert sources.text == "Posts: " + ", ".join(f"#{i}" for i in ids)
             assert [linked_post(h.url) for h in sources.hyperlinks] == linked
