@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 import html5lib
 import httpx
@@ -15,6 +15,7 @@ from docx import Document
 from dialogue.config import PROJECT_ROOT
 from dialogue.synthesis.render.common import RenderOptions
 from dialogue.synthesis.render.registry import REPORT_FORMATS
+from dialogue.synthesis.schemas import Format
 from tests.conftest import error_of
 from tests.factories import Factory
 from tests.synthesis.builders import World
@@ -192,3 +193,9 @@ class TestScripts:
         text = text_of("pdf", await fetch(client, factory, scene, "pdf"))
         assert "问责制从倾听妇女运动开始" in text
         assert "redevabilité envers les féministes" in text
+
+
+class TestRegistry:
+    def test_every_format_the_api_accepts_has_a_renderer(self) -> None:
+        assert tuple(REPORT_FORMATS) == get_args(Format)
+        assert all(report.name == name for name, report in REPORT_FORMATS.items())
