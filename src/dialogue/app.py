@@ -13,7 +13,6 @@ from dialogue.accounts import api as accounts_api
 from dialogue.config import Settings
 from dialogue.db import Database
 from dialogue.dialogues import api as dialogues_api
-from dialogue.errors import install_error_handlers
 from dialogue.events import api as events_api
 from dialogue.events.broker import Broker, MemoryBroker
 from dialogue.events.doorbell import Doorbell
@@ -31,6 +30,7 @@ from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
 from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
+from dialogue.web.error_handlers import install_error_handlers
 from dialogue.web.templating import create_templates
 
 

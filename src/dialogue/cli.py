@@ -152,10 +152,11 @@ def export(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dialogue.synthesis.export import UnknownDialogue, export_report
-    from dialogue.synthesis.rendering import FORMATS
+    from dialogue.synthesis.render.registry import REPORT_FORMATS
 
-    if format not in FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(FORMATS)} or archive", err=True)
+    if format not in REPORT_FORMATS:
+        names = ", ".join(REPORT_FORMATS)
+        typer.echo(f"error: --format must be one of {names} or archive", err=True)
         raise typer.Exit(2)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:

@@ -15,11 +15,12 @@ from pypdf import PdfReader
 
 from dialogue.accounts.models import User
 from dialogue.dialogues.models import Dialogue, Theme
+from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.threads.models import Post
 from tests.factories import Factory
 from tests.synthesis.builders import World
 
-FORMATS = ("md", "html", "pdf", "docx", "json", "csv")
+FORMATS = tuple(REPORT_FORMATS)  # every format the registry renders
 
 # Words that must appear (quotable) or never appear (not quotable, not published, or a
 # masked author) in any format.

@@ -9,8 +9,8 @@ from dialogue.synthesis.assembly import build_document
 from dialogue.synthesis.consent import attribution
 from dialogue.synthesis.figures import MIN_GROUP, constituency_label, who_spoke
 from dialogue.synthesis.opinions import analyse
-from dialogue.synthesis.render_json import render
-from dialogue.synthesis.rendering import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.json import render
 from dialogue.synthesis.source import Person, SourcePost
 from dialogue.synthesis.subthemes import find_subthemes
 from tests.synthesis.samples import sample

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from dialogue.synthesis.render.registry import REPORT_FORMATS
 from tests.factories import Factory
 from tests.synthesis.scene import (
     ABSENT,
@@ -82,3 +83,4 @@ class TestMediaTypes:
         assert response.status_code == 200
         disposition = response.headers["content-disposition"]
         assert disposition.endswith(f'{scene.dialogue.slug}-report.{fmt}"')
+        assert response.headers["content-type"] == REPORT_FORMATS[fmt].media_type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 import html5lib
 import httpx
@@ -13,7 +13,9 @@ import jsonschema
 from docx import Document
 
 from dialogue.config import PROJECT_ROOT
-from dialogue.synthesis.rendering import RenderOptions, renderer
+from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.registry import REPORT_FORMATS
+from dialogue.synthesis.schemas import Format
 from tests.conftest import error_of
 from tests.factories import Factory
 from tests.synthesis.builders import World
@@ -105,7 +107,7 @@ class TestDocxLinks:
             {"label": "SUBTHEME", "size": 2, "post_ids": ids, "quotes": []}
         ]
         for options, linked in ((RenderOptions(base_url="http://x.org"), ids), (NO_LINKS, [])):
-            doc = Document(io.BytesIO(renderer("docx")(document, options)))
+            doc = Document(io.BytesIO(REPORT_FORMATS["docx"].render(document, options)))
             sources = next(p for p in doc.paragraphs if p.text.startswith("Posts: "))
             assert sources.text == "Posts: " + ", ".join(f"#{i}" for i in ids)
             assert [linked_post(h.url) for h in sources.hyperlinks] == linked
@@ -191,3 +193,9 @@ class TestScripts:
         text = text_of("pdf", await fetch(client, factory, scene, "pdf"))
         assert "问责制从倾听妇女运动开始" in text
         assert "redevabilité envers les féministes" in text
+
+
+class TestRegistry:
+    def test_every_format_the_api_accepts_has_a_renderer(self) -> None:
+        assert tuple(REPORT_FORMATS) == get_args(Format)
+        assert all(report.name == name for name, report in REPORT_FORMATS.items())

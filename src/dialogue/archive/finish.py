@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import bindparam, func, select, update
 
+from dialogue.archive.state import RestoreState
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
 from dialogue.events.service import append_event
 from dialogue.moderation.models import Notice
 from dialogue.threads.models import Post, PostStatus, Thread
 
-if TYPE_CHECKING:
-    from dialogue.archive.restore import Restorer
 
-
-async def finish(reader: Restorer) -> None:
+async def finish(reader: RestoreState) -> None:
     """Link notices to their audit entries, recount a merge's threads, and start the log.
 
     The event log is not archived: it is a delivery log for the live pages, full of this
@@ -55,7 +51,7 @@ async def finish(reader: Restorer) -> None:
     )
 
 
-async def _recount(reader: Restorer) -> None:
+async def _recount(reader: RestoreState) -> None:
     """Merged posts join threads that were here: count them as the thread service does."""
     post, thread = Post.__table__, Thread.__table__  # type: ignore[attr-defined]
     replies = post.alias("reply")

@@ -7,11 +7,10 @@ dialogue's records of the kind being read, to recognise the ones already here.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import ColumnElement, literal
@@ -24,6 +23,7 @@ from dialogue.archive.finish import finish
 from dialogue.archive.links import translate, translate_keys
 from dialogue.archive.records import FORWARD_LINKS, KIND, KINDS, ORDER, TARGETS, Kind
 from dialogue.archive.scope import scoped
+from dialogue.archive.state import RestoreState
 from dialogue.archive.values import decode, reference
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
@@ -71,7 +71,9 @@ async def restore(
     return Restored(slug=reader.slug, added=reader.added, kept=reader.kept)
 
 
-class Restorer:
+class Restorer(RestoreState):
+    """Reads the records one by one, in the order the archive writes them."""
+
     def __init__(
         self,
         *,
@@ -82,21 +84,15 @@ class Restorer:
         slug: str | None,
         merge: bool,
     ) -> None:
-        self.session, self.file, self.counts, self.merge = session, file, counts, merge
+        super().__init__(session=session, file=file, merge=merge)
+        self.counts = counts
         self.origin: str = header["origin"]
         self.slug = slug or ""
-        self.dialogue_id = 0
-        self.ids = {kind.name: array("q") for kind in KINDS}
         self.seen = dict.fromkeys(KIND, 0)
-        self.added, self.kept = dict.fromkeys(KIND, 0), dict.fromkeys(KIND, 0)
         self.kind = KINDS[0]
         self.pending = Pending()
         self.known: dict[tuple[Any, ...], int] = {}
         self.emails: set[str] = set()
-        self.forward: list[tuple[int, int, int]] = []  # line, notice ref, audit ref
-
-    def fail(self, line: int, reason: str) -> NoReturn:
-        raise ImportFailure(reason, file=self.file, line=line)
 
     async def add(self, line: int, record: dict[str, Any]) -> None:
         kind = self._kind_of(line, record)
@@ -172,12 +168,6 @@ class Restorer:
             self.fail(
                 line, f"{kind.name} {column} refers to {target} {ref}, not in the archive before"
             )
-        return ids[ref - 1]
-
-    def lookup(self, kind: str, ref: int) -> int:
-        ids = self.ids[kind]
-        if not 0 < ref <= len(ids):
-            raise ValueError(f"refers to {kind} {ref}, not in the archive before")
         return ids[ref - 1]
 
     def _adapt(self, line: int, kind: str, row: dict[str, Any]) -> None:

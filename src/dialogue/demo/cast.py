@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import User
-from dialogue.demo.content import Person
+from dialogue.demo.specs import Person
 from dialogue.demo.stamping import Backdates
 from dialogue.demo.timeline import Schedule
 from dialogue.dialogues import service as dialogues

@@ -13,7 +13,7 @@ from dialogue.dialogues.conduct import parse_clauses
 from dialogue.policy import Role
 
 if TYPE_CHECKING:
-    from dialogue.demo.content import Content, PostSpec
+    from dialogue.demo.specs import Content, PostSpec
 
 THEME_LENGTH = timedelta(days=7)
 # Roles that may write and react (observers only read), as in the policy's contributors.

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from dialogue.accounts.models import QuoteConsent
 from dialogue.demo import moderation
-from dialogue.demo.content import PostSpec
+from dialogue.demo.specs import PostSpec
 from dialogue.demo.stage import Stage
 from dialogue.demo.timeline import Flagging, Highlight, Hold, React, Write
 from dialogue.dialogues import service as dialogues

@@ -17,7 +17,8 @@ from dialogue.accounts.passwords import hash_password
 from dialogue.config import Settings
 from dialogue.db import Database, utcnow
 from dialogue.demo import cast, history, moderation
-from dialogue.demo.content import Content, read_content
+from dialogue.demo.content import read_content
+from dialogue.demo.specs import Content
 from dialogue.demo.stage import Stage
 from dialogue.demo.stamping import Backdates
 from dialogue.demo.timeline import Schedule, schedule

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
-from dialogue.demo.content import Content
 from dialogue.demo.reactions import ReactionLedger
+from dialogue.demo.specs import Content
 from dialogue.demo.stamping import Backdates
 from dialogue.demo.timeline import Schedule
 from dialogue.dialogues.models import Dialogue, Membership, Theme

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dialogue.demo.content import Content, PostSpec
+from dialogue.demo.specs import Content, PostSpec
 from dialogue.threads.models import ReactionKind
 
 THEME_LENGTH = timedelta(days=7)

@@ -18,7 +18,8 @@ from dialogue.state import app_state
 from dialogue.synthesis import jobs, pipeline
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.models import ReportJob, ReportState
-from dialogue.synthesis.rendering import MEDIA_TYPES, RenderOptions
+from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.schemas import (
     AudienceIn,
     CommentIn,
@@ -37,10 +38,12 @@ def options_for(request: Request) -> RenderOptions:
 
 
 def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
+    report = REPORT_FORMATS[fmt]
+    filename = f"{dialogue.slug}-report.{report.extension}"
     return Response(
         body,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{dialogue.slug}-report.{fmt}"'},
+        media_type=report.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

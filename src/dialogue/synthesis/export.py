@@ -8,7 +8,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.synthesis import pipeline
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.models import ReportState
-from dialogue.synthesis.rendering import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions
 
 
 class UnknownDialogue(LookupError):

@@ -14,9 +14,9 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.dialogues.models import Dialogue
-from dialogue.synthesis import render_json
 from dialogue.synthesis.loader import load_source
-from dialogue.synthesis.rendering import RenderOptions, renderer
+from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.source import ReportSource
 
 Progress = Callable[[float, str], None]
@@ -39,7 +39,7 @@ def document_json(source: ReportSource, progress: Progress = _quiet) -> bytes:
         progress(LOAD_SHARE + BUILD_SHARE * fraction, message)
 
     document = build_document(source, scaled)
-    return render_json.render(document, RenderOptions())
+    return REPORT_FORMATS["json"].render(document, RenderOptions())
 
 
 def render_from_json(
@@ -50,7 +50,7 @@ def render_from_json(
         return data
     progress(LOAD_SHARE + BUILD_SHARE, f"rendering {fmt}")
     document: dict[str, Any] = json.loads(data)
-    output = renderer(fmt)(document, options)
+    output = REPORT_FORMATS[fmt].render(document, options)
     progress(1.0, "done")
     return output
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue.bounds import DbId, SafeText
 from dialogue.synthesis.models import ReportAudience, ReportState
+from dialogue.synthesis.render.registry import Format as Format  # the API's names of formats
 
-Format = Literal["md", "html", "pdf", "docx", "json", "csv"]
 MAX_MARKDOWN = 100_000
 
 

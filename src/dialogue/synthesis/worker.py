@@ -23,7 +23,7 @@ from dialogue.i18n import gettext as _
 from dialogue.leases import WorkState
 from dialogue.synthesis import jobs, pipeline
 from dialogue.synthesis.models import ReportJob, ReportSnapshot
-from dialogue.synthesis.rendering import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions
 
 log = logging.getLogger(__name__)
 

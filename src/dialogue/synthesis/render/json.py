@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dialogue.synthesis.rendering import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions
 
 
 def render(document: dict[str, Any], options: RenderOptions) -> bytes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogue.synthesis.render_html import render_page
-from dialogue.synthesis.rendering import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.html import render_page
 
 
 def render(document: dict[str, Any], options: RenderOptions) -> bytes:

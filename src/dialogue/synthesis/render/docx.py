@@ -24,7 +24,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from dialogue.synthesis.charts import all_charts, to_png
-from dialogue.synthesis.rendering import (
+from dialogue.synthesis.render.common import (
     NOT_QUOTED,
     STATE_LABELS,
     RenderOptions,

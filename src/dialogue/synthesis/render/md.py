@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dialogue.synthesis.markdown_text import lines, markdown, text
-from dialogue.synthesis.rendering import (
+from dialogue.synthesis.render.common import (
     NOT_QUOTED,
     STATE_LABELS,
     RenderOptions,

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from dialogue.markup import render_markdown
 from dialogue.synthesis.charts import all_charts
-from dialogue.synthesis.rendering import (
+from dialogue.synthesis.render.common import (
     STATE_LABELS,
     RenderOptions,
     figure_value,

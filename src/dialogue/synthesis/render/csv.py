@@ -10,7 +10,7 @@ import csv
 import io
 from typing import Any
 
-from dialogue.synthesis.rendering import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions
 
 COLUMNS = (
     "post_id",

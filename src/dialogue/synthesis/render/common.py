@@ -1,8 +1,8 @@
-"""What every renderer shares: options, links to posts, labels, and the format registry."""
+"""What every renderer shares: options, links to posts, labels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,15 +10,6 @@ from typing import Any
 from dialogue.config import PROJECT_ROOT
 from dialogue.web.post_views import post_url as page_of_post
 
-FORMATS = ("md", "html", "pdf", "docx", "json", "csv")
-MEDIA_TYPES = {
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "json": "application/json",
-    "csv": "text/csv; charset=utf-8",
-}
 SOURCES_SHOWN = 12  # ids listed inline; the JSON always has them all
 NOT_QUOTED = "{} more recommendations whose authors did not consent to quoting."
 
@@ -57,28 +48,3 @@ def thread_of(document: dict[str, Any]) -> dict[int, int]:
 
 def figure_value(figures: list[dict[str, Any]], key: str) -> int:
     return int(next(f["value"] for f in figures if f["key"] == key))
-
-
-Renderer = Callable[[dict[str, Any], RenderOptions], bytes]
-
-
-def renderer(fmt: str) -> Renderer:
-    """The renderer of one format, imported only when asked (PDF and DOCX pull in a lot)."""
-    from dialogue.synthesis import (
-        render_csv,
-        render_docx,
-        render_html,
-        render_json,
-        render_md,
-        render_pdf,
-    )
-
-    table: dict[str, Renderer] = {
-        "md": render_md.render,
-        "html": render_html.render,
-        "pdf": render_pdf.render,
-        "docx": render_docx.render,
-        "json": render_json.render,
-        "csv": render_csv.render,
-    }
-    return table[fmt]
