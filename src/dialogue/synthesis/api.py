@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from dialogue.access import Access, SessionDep, allow
 from dialogue.config import Settings
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -131,7 +132,7 @@ async def job_file(
 ) -> Response:
     job = own_job(request, access, job_id)
     if job.state != "done" or job.result is None:
-        raise Conflict(_("The report is not ready yet."), code="not_ready")
+        raise Conflict(_("The report is not ready yet."), code=ErrorCode.NOT_READY)
     return file_response(access.require_dialogue(), job.format, job.result)
 
 

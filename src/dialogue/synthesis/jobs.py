@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError
 from dialogue.i18n import gettext as _
 
@@ -114,7 +115,7 @@ class JobRegistry:
             raise DialogueError(
                 _("The report could not be generated: {error}").format(error=job.error),
                 status=500,
-                code="report_failed",
+                code=ErrorCode.REPORT_FAILED,
             )
         return job.result
 
