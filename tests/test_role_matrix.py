@@ -41,6 +41,7 @@ from dialogue.policy import (
     may_move_report,
     may_reply,
     role_in_dialogue,
+    skips_queue,
 )
 from tests.factories import PASSWORD, Factory
 from tests.helpers import browser, invite, session_token
@@ -601,6 +602,11 @@ class TestResourceRules:
             for role in STAFF:
                 on_self = may_act_on(role, role, act=act, on_self=True)
                 assert code_of(on_self) == (403, "self_action"), (role, act)
+
+    def test_skips_queue(self) -> None:
+        for role in (*Role, None):
+            assert skips_queue(role, trusted=True), role
+            assert skips_queue(role, trusted=False) == (role in STAFF), role
 
     @pytest.mark.parametrize(
         ("audience", "allowed"),

@@ -253,6 +253,11 @@ def may_reply(role: Role | None, thread: ThreadState) -> Refusal | None:
     return None
 
 
+def skips_queue(role: Role | None, *, trusted: bool) -> bool:
+    """Whether a post is published at once in a pre-moderated dialogue: staff, trusted members."""
+    return role in STAFF_ROLES or trusted
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyPlace(ThreadState):
     """Plain facts about a thread, seen from one member's socket, that decide a reply there."""

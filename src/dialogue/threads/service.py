@@ -18,7 +18,6 @@ from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.markup import render_markdown
 from dialogue.policy import (
-    STAFF_ROLES,
     ReplyPlace,
     Role,
     ThreadState,
@@ -26,6 +25,7 @@ from dialogue.policy import (
     enforce,
     may_reply,
     role_in_dialogue,
+    skips_queue,
 )
 from dialogue.threads import inserts, queries, search
 from dialogue.threads.inserts import PostRow
@@ -107,7 +107,7 @@ def reply_place(found: queries.PostingContext | None, *, dialogue_id: int) -> Re
 def _initial_status(dialogue: Dialogue, user: User, membership: Membership | None) -> PostStatus:
     role = _role(user, membership)
     trusted = membership is not None and membership.trusted
-    if dialogue.moderation == ModerationMode.PRE and role not in STAFF_ROLES and not trusted:
+    if dialogue.moderation == ModerationMode.PRE and not skips_queue(role, trusted=trusted):
         return PostStatus.PENDING
     return PostStatus.PUBLISHED
 
