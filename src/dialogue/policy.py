@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, DialogueError, Forbidden
@@ -211,11 +212,11 @@ class Refusal:
 
     code: ErrorCode
     message: str
-    status: int = 403
+    status: Literal[403, 409] = 403
 
     def error(self) -> DialogueError:
         kind = Conflict if self.status == 409 else Forbidden
-        return kind(self.message, code=self.code, status=self.status)
+        return kind(self.message, code=self.code)
 
 
 def enforce(refusal: Refusal | None) -> None:
