@@ -8,6 +8,7 @@ an `invite` dialogue gets 404 for everything in it, exactly as if it did not exi
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,11 +26,22 @@ from dialogue.policy import (
     ROLE_ACTIONS,
     SITE_ACTIONS,
     Action,
+    Refusal,
+    ReportAudience,
+    ReportReview,
+    ReportState,
     Role,
     Standing,
+    ThreadState,
     Visibility,
     can,
     denial_status,
+    may_act_on,
+    may_download,
+    may_move_report,
+    may_reply,
+    role_in_dialogue,
+    skips_queue,
 )
 from tests.factories import PASSWORD, Factory
 from tests.helpers import browser, invite, session_token
@@ -71,6 +83,7 @@ class World:
     dialogue: Dialogue
     theme: Theme
     target: User  # a participant whose membership the member rows change
+    staff_target: User  # a moderator, whom only organizers may act on
     users: dict[str, User]
     spare: User  # the account the anonymous caller signs in with
 
@@ -114,6 +127,10 @@ def _credentials(world: World, caller: str) -> dict[str, str]:
 
 def _new_account(world: World, caller: str) -> dict[str, str] | None:
     return {"display_name": "Newcomer", "password": PASSWORD} if caller == "anonymous" else None
+
+
+def _mute_body() -> dict[str, str]:
+    return {"muted_until": (utcnow() + timedelta(hours=1)).isoformat(), "reason": "matrix"}
 
 
 def _dialogue_body(world: World, caller: str) -> dict[str, Any]:
@@ -223,7 +240,15 @@ TABLE: list[Row] = [
         "PUT",
         "/api/v1/dialogues/{slug}/members/{target}",
         only(200, "moderator", "organizer", "admin"),
-        body=lambda w, c: {"muted_until": (utcnow() + timedelta(hours=1)).isoformat()},
+        body=lambda w, c: _mute_body(),
+    ),
+    Row(
+        "member mute of staff",
+        "PUT",
+        "/api/v1/dialogues/{slug}/members/{staff_target}",
+        # `policy.may_act_on`: only organizers act on moderators and organizers.
+        only(200, "organizer", "admin"),
+        body=lambda w, c: _mute_body(),
     ),
     # health.py
     Row("liveness", "GET", "/healthz", everyone(200), in_dialogue=False, visibility_matters=False),
@@ -303,6 +328,7 @@ async def world(app: FastAPI, factory: Factory, visibility: str) -> World:
         dialogue=dialogue,
         theme=await factory.theme(dialogue),
         target=await factory.member(dialogue, Role.PARTICIPANT),
+        staff_target=await factory.member(dialogue, Role.MODERATOR),
         users=users,
         spare=await factory.user(),
     )
@@ -316,6 +342,7 @@ async def call(world: World, row: Row, caller: str) -> int:
         "slug": world.dialogue.slug,
         "theme_id": world.theme.id,
         "target": world.target.id,
+        "staff_target": world.staff_target.id,
     }
     if "{token}" in row.path:
         # Each caller holds an invitation of its own: for itself, or a new address.
@@ -378,7 +405,9 @@ class TestTheTableIsComplete:
             and getattr(route.endpoint, "__module__", "") in FOUNDATION_MODULES
             for method in route.methods - {"HEAD"}
         }
-        covered = {(row.method, row.path.replace("{target}", "{user_id}")) for row in TABLE}
+        covered = {
+            (row.method, re.sub(r"\{(staff_)?target\}", "{user_id}", row.path)) for row in TABLE
+        }
         assert served - covered == set(), "routes without a row in the role matrix"
         assert covered - served == set(), "rows for routes that do not exist"
 
@@ -519,3 +548,127 @@ class TestPolicyUnits:
 
     def test_a_banned_admin_keeps_admin_rights(self) -> None:
         assert can(Action.POST_MODERATE, standing(role=Role.OBSERVER, admin=True, banned=True))
+
+
+def code_of(refusal: Refusal | None) -> tuple[int, str] | None:
+    return None if refusal is None else (refusal.status, refusal.code)
+
+
+STAFF = (Role.ORGANIZER, Role.MODERATOR)
+NOT_STAFF = (Role.ADVISOR, Role.EXPERT, Role.PARTICIPANT, Role.OBSERVER, None)
+LOCKED = (409, "thread_locked")
+NOT_PUBLISHED = (409, "thread_not_published")
+FORBIDDEN = (403, "forbidden")
+
+
+class TestResourceRules:
+    """The rules that weigh a resource's state too, written out role by role."""
+
+    def test_admin_counts_as_organizer_member_or_not(self) -> None:
+        assert role_in_dialogue(is_admin=True, role=None) == Role.ORGANIZER
+        assert role_in_dialogue(is_admin=True, role=Role.OBSERVER) == Role.ORGANIZER
+        assert role_in_dialogue(is_admin=False, role=Role.EXPERT) == Role.EXPERT
+        assert role_in_dialogue(is_admin=False, role=None) is None
+
+    @pytest.mark.parametrize(
+        ("published", "locked", "for_others"),
+        [
+            (True, False, None),
+            (True, True, LOCKED),
+            (False, False, NOT_PUBLISHED),
+            (False, True, LOCKED),
+        ],
+    )
+    def test_may_reply(self, published: bool, locked: bool, for_others: Any) -> None:
+        thread = ThreadState(published=published, locked=locked)
+        for role in STAFF:
+            assert may_reply(role, thread) is None, role
+        for other in NOT_STAFF:
+            assert code_of(may_reply(other, thread)) == for_others, other
+
+    def test_may_act_on(self) -> None:
+        acts = ("mute", "unmute", "ban", "unban", "trust", "untrust", "role")
+        staff_acts = {"mute", "unmute", "ban", "unban"}
+        for act in acts:
+            for target in Role:
+                organizer = may_act_on(Role.ORGANIZER, target, act=act, on_self=False)
+                assert organizer is None, (act, target)
+                moderator = code_of(may_act_on(Role.MODERATOR, target, act=act, on_self=False))
+                allowed = act in staff_acts and target not in STAFF
+                assert moderator == (None if allowed else FORBIDDEN), (act, target)
+                for other in NOT_STAFF:
+                    refused = may_act_on(other, target, act=act, on_self=False)
+                    assert code_of(refused) == FORBIDDEN, (other, act, target)
+            for role in STAFF:
+                on_self = may_act_on(role, role, act=act, on_self=True)
+                assert code_of(on_self) == (403, "self_action"), (role, act)
+
+    def test_skips_queue(self) -> None:
+        for role in (*Role, None):
+            assert skips_queue(role, trusted=True), role
+            assert skips_queue(role, trusted=False) == (role in STAFF), role
+
+    @pytest.mark.parametrize(
+        ("audience", "allowed"),
+        [
+            (ReportAudience.PUBLIC, {*Role, None}),
+            (ReportAudience.MEMBERS, set(Role)),
+            (ReportAudience.REVIEWERS, {Role.ORGANIZER, Role.ADVISOR}),
+        ],
+    )
+    def test_may_download(self, audience: ReportAudience, allowed: set[Role | None]) -> None:
+        for role in (*Role, None):
+            expected = None if role in allowed else FORBIDDEN
+            assert code_of(may_download(role, audience)) == expected, role
+
+    @pytest.mark.parametrize(
+        ("current", "to", "allowed"),
+        [
+            ("draft", "in_review", {"organizer", "moderator"}),
+            ("in_review", "approved", {"advisor", "organizer"}),
+            ("in_review", "draft", {"organizer", "moderator", "advisor"}),
+            ("approved", "draft", {"organizer", "moderator", "advisor"}),
+            ("approved", "published", {"organizer"}),
+        ],
+    )
+    def test_report_steps(self, current: str, to: str, allowed: set[str]) -> None:
+        review = ReportReview(
+            state=ReportState(current), has_advisors=False, advisor_approved=False
+        )
+        for role in (*Role, None):
+            refusal = may_move_report(role, review, ReportState(to))
+            expected = None if role in allowed else FORBIDDEN
+            assert code_of(refusal) == expected, role
+
+    def test_report_steps_that_do_not_exist(self) -> None:
+        steps = {
+            ("draft", "in_review"),
+            ("in_review", "approved"),
+            ("in_review", "draft"),
+            ("approved", "draft"),
+            ("approved", "published"),
+        }
+        for current, to in itertools.product(ReportState, ReportState):
+            if (current, to) in steps:
+                continue
+            review = ReportReview(state=current, has_advisors=False, advisor_approved=False)
+            refusal = may_move_report(Role.ORGANIZER, review, to)
+            assert code_of(refusal) == (409, "invalid_transition"), (current, to)
+
+    def test_advisors_sign_off_where_there_are_any(self) -> None:
+        in_review = ReportReview(
+            state=ReportState.IN_REVIEW, has_advisors=True, advisor_approved=False
+        )
+        assert code_of(may_move_report(Role.ORGANIZER, in_review, ReportState.APPROVED)) == (
+            FORBIDDEN
+        )
+        assert may_move_report(Role.ADVISOR, in_review, ReportState.APPROVED) is None
+        unapproved = ReportReview(
+            state=ReportState.APPROVED, has_advisors=True, advisor_approved=False
+        )
+        refusal = may_move_report(Role.ORGANIZER, unapproved, ReportState.PUBLISHED)
+        assert code_of(refusal) == (409, "advisor_approval_required")
+        approved = ReportReview(
+            state=ReportState.APPROVED, has_advisors=True, advisor_approved=True
+        )
+        assert may_move_report(Role.ORGANIZER, approved, ReportState.PUBLISHED) is None

@@ -23,6 +23,7 @@ from dialogue.config import Settings
 from dialogue.db import Database, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.policy import (
@@ -264,8 +265,8 @@ def refusal(action: Action, standing: Standing) -> DialogueError:
     if status == 404:
         return NotFound(_("Not found."))
     if status == 401:
-        return DialogueError(_("Please sign in."), status=401, code="unauthenticated")
-    return DialogueError(_("You are not allowed to do this."), status=403, code="forbidden")
+        return DialogueError(_("Please sign in."), status=401, code=ErrorCode.UNAUTHENTICATED)
+    return DialogueError(_("You are not allowed to do this."), status=403, code=ErrorCode.FORBIDDEN)
 
 
 def allow(action: Action) -> Any:

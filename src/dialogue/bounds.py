@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from annotated_types import Ge, Le
+from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import AfterValidator, BeforeValidator
 
 from dialogue.errors import Invalid
@@ -93,6 +93,9 @@ def one_line(value: str) -> str:
 SafeDatetime = Annotated[datetime, AfterValidator(safe_time)]
 SafeText = Annotated[str, AfterValidator(printable)]
 SafeLine = Annotated[str, AfterValidator(one_line)]
+# A moderation action's reason, and the code-of-conduct clause it cites (by number).
+Reason = Annotated[str, MaxLen(2000)]
+ClauseRef = Annotated[str, MinLen(1), MaxLen(20)]
 
 
 def refuse_control(text: str, field: str, *, single_line: bool = False) -> None:

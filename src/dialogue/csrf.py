@@ -11,6 +11,7 @@ import secrets
 
 from starlette.requests import Request
 
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Forbidden
 from dialogue.i18n import gettext as _
 
@@ -51,5 +52,5 @@ async def verify(request: Request) -> None:
     if not expected or not given or not hmac.compare_digest(expected, given):
         raise Forbidden(
             _("This form has expired or did not come from this site. Please try again."),
-            code="csrf_failed",
+            code=ErrorCode.CSRF_FAILED,
         )

@@ -6,18 +6,20 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from dialogue.error_codes import ErrorCode
+
 
 class DialogueError(Exception):
     """An error a service raises; the status and code reach the client unchanged."""
 
     status = 400
-    code = "bad_request"
+    code: ErrorCode = ErrorCode.BAD_REQUEST
 
     def __init__(
         self,
         message: str,
         *,
-        code: str | None = None,
+        code: ErrorCode | None = None,
         status: int | None = None,
         headers: dict[str, str] | None = None,
         fields: list[dict[str, Any]] | None = None,
@@ -33,27 +35,27 @@ class DialogueError(Exception):
 
 
 class NotFound(DialogueError):
-    status, code = 404, "not_found"
+    status, code = 404, ErrorCode.NOT_FOUND
 
 
 class Unauthenticated(DialogueError):
-    status, code = 401, "unauthenticated"
+    status, code = 401, ErrorCode.UNAUTHENTICATED
 
 
 class Forbidden(DialogueError):
-    status, code = 403, "forbidden"
+    status, code = 403, ErrorCode.FORBIDDEN
 
 
 class Conflict(DialogueError):
-    status, code = 409, "conflict"
+    status, code = 409, ErrorCode.CONFLICT
 
 
 class Invalid(DialogueError):
-    status, code = 422, "invalid"
+    status, code = 422, ErrorCode.INVALID
 
 
 class RateLimited(DialogueError):
-    status, code = 429, "rate_limited"
+    status, code = 429, ErrorCode.RATE_LIMITED
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(1, retry_after))})

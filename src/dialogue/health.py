@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from dialogue.access import Access, SessionDep, allow
+from dialogue.error_codes import ErrorCode
 from dialogue.policy import Action
 
 router = APIRouter(tags=["health"])
@@ -31,7 +32,7 @@ async def readyz(
         return JSONResponse(
             {
                 "error": {
-                    "code": "not_ready",
+                    "code": ErrorCode.NOT_READY,
                     "message": f"database unreachable: {type(exc).__name__}",
                 }
             },

@@ -8,6 +8,7 @@ from pathlib import Path
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dialogue.error_codes import ErrorCode
 from dialogue.i18n import activate, negotiate
 
 CONTENT_SECURITY_POLICY = (
@@ -98,9 +99,13 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, send: Send, malformed: bool) -> None:
         status, code, message = (
-            (400, "bad_request", "Malformed Content-Length header.")
+            (400, ErrorCode.BAD_REQUEST, "Malformed Content-Length header.")
             if malformed
-            else (413, "payload_too_large", f"The request body exceeds {self.max_bytes} bytes.")
+            else (
+                413,
+                ErrorCode.PAYLOAD_TOO_LARGE,
+                f"The request body exceeds {self.max_bytes} bytes.",
+            )
         )
         body = json.dumps({"error": {"code": code, "message": message}}).encode()
         await send(

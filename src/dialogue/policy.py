@@ -1,13 +1,24 @@
-"""The one table of who may do what. Every route and websocket frame asks `can` or `require`.
+"""Every rule of who may do what. Every route and websocket frame asks `can` or `require`.
 
 A caller's standing in a dialogue is one of the contract's six roles, or none (a signed-in
-non-member, or nobody signed in). The site-wide admin has the organizer's rights everywhere.
+non-member, or nobody signed in). The site-wide admin has the organizer's rights everywhere
+(`role_in_dialogue`, the one place that says so).
+
+Beside the table of actions, the rules that also weigh a resource's state are pure functions
+over plain values that return a `Refusal` or None: `may_reply`, `may_act_on`,
+`may_download`, `may_move_report`. Services enforce them and pages ask the same functions
+before offering a form, so a page never offers what the API refuses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
+
+from dialogue.error_codes import ErrorCode
+from dialogue.errors import Conflict, DialogueError, Forbidden
+from dialogue.i18n import gettext as _
 
 
 class Role(StrEnum):
@@ -78,11 +89,12 @@ SITE_ACTIONS = frozenset(
 )
 
 _ALL = frozenset(Role)
-_CONTRIBUTORS = frozenset(
+CONTRIBUTOR_ROLES = frozenset(
     {Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR, Role.EXPERT, Role.PARTICIPANT}
 )
-_STAFF = frozenset({Role.ORGANIZER, Role.MODERATOR})
-_REVIEWERS = frozenset({Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR})
+STAFF_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR})
+REVIEWER_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR})
+REPORT_READER_ROLES = frozenset({Role.ORGANIZER, Role.ADVISOR})
 _ORGANIZER = frozenset({Role.ORGANIZER})
 
 # Which member roles may take each dialogue action. Reading is special: in a public
@@ -94,33 +106,33 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.DIALOGUE_UPDATE: _ORGANIZER,
     Action.CONDUCT_ACCEPT: _ALL,
     Action.THEME_CREATE: _ORGANIZER,
-    Action.THEME_UPDATE: _STAFF,
+    Action.THEME_UPDATE: STAFF_ROLES,
     Action.INVITATION_CREATE: _ORGANIZER,
-    Action.MEMBERS_READ: _REVIEWERS,
+    Action.MEMBERS_READ: REVIEWER_ROLES,
     Action.MEMBER_ROLE_SET: _ORGANIZER,
-    Action.MEMBER_MUTE: _STAFF,
-    Action.THREAD_CREATE: _CONTRIBUTORS,
-    Action.POST_CREATE: _CONTRIBUTORS,
-    Action.POST_EDIT_OWN: _CONTRIBUTORS,
-    Action.POST_EDIT_ANY: _STAFF,
-    Action.POST_REVISIONS_READ: _STAFF,
-    Action.POST_REACT: _CONTRIBUTORS,
-    Action.POST_FLAG: _CONTRIBUTORS,
-    Action.POST_MODERATE: _STAFF,
-    Action.POST_SEE_UNPUBLISHED: _STAFF,
-    Action.CODEBOOK_MANAGE: _STAFF,
-    Action.QUEUE_READ: _STAFF,
-    Action.AUDIT_READ: _REVIEWERS,
-    Action.REPORT_READ: frozenset({Role.ORGANIZER, Role.ADVISOR}),
-    Action.REPORT_EDIT: _STAFF,
-    Action.REPORT_REVIEW: _REVIEWERS,
+    Action.MEMBER_MUTE: STAFF_ROLES,
+    Action.THREAD_CREATE: CONTRIBUTOR_ROLES,
+    Action.POST_CREATE: CONTRIBUTOR_ROLES,
+    Action.POST_EDIT_OWN: CONTRIBUTOR_ROLES,
+    Action.POST_EDIT_ANY: STAFF_ROLES,
+    Action.POST_REVISIONS_READ: STAFF_ROLES,
+    Action.POST_REACT: CONTRIBUTOR_ROLES,
+    Action.POST_FLAG: CONTRIBUTOR_ROLES,
+    Action.POST_MODERATE: STAFF_ROLES,
+    Action.POST_SEE_UNPUBLISHED: STAFF_ROLES,
+    Action.CODEBOOK_MANAGE: STAFF_ROLES,
+    Action.QUEUE_READ: STAFF_ROLES,
+    Action.AUDIT_READ: REVIEWER_ROLES,
+    Action.REPORT_READ: REPORT_READER_ROLES,
+    Action.REPORT_EDIT: STAFF_ROLES,
+    Action.REPORT_REVIEW: REVIEWER_ROLES,
     Action.REPORT_PUBLISH: _ORGANIZER,
     Action.REPORT_DOWNLOAD: _ALL,
-    Action.THREAD_MODERATE: _STAFF,
-    Action.MEMBER_BAN: _STAFF,
-    Action.CODEBOOK_READ: _REVIEWERS,
-    Action.APPEAL_DECIDE: _STAFF,
-    Action.AUTHOR_UNMASK: _STAFF,
+    Action.THREAD_MODERATE: STAFF_ROLES,
+    Action.MEMBER_BAN: STAFF_ROLES,
+    Action.CODEBOOK_READ: REVIEWER_ROLES,
+    Action.APPEAL_DECIDE: STAFF_ROLES,
+    Action.AUTHOR_UNMASK: STAFF_ROLES,
 }
 
 _PUBLIC_READ = frozenset(
@@ -140,11 +152,12 @@ class Standing:
 
     @property
     def effective_role(self) -> Role | None:
-        if self.is_admin:
-            return Role.ORGANIZER
-        if self.banned:
-            return None
-        return self.role
+        return role_in_dialogue(is_admin=self.is_admin, role=None if self.banned else self.role)
+
+
+def role_in_dialogue(*, is_admin: bool, role: Role | None) -> Role | None:
+    """The role a caller acts with: a site admin counts as an organizer, member or not."""
+    return Role.ORGANIZER if is_admin else role
 
 
 def can_see_dialogue(standing: Standing) -> bool:
@@ -174,10 +187,6 @@ def denial_status(action: Action, standing: Standing) -> int:
     return 403
 
 
-STAFF_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR})
-REVIEWER_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR})
-
-
 @dataclass(frozen=True, slots=True)
 class Viewer:
     """Whose view of a dialogue's content to produce: lists, search, events and pages alike."""
@@ -195,19 +204,73 @@ class Viewer:
 
 
 @dataclass(frozen=True, slots=True)
-class ReplyPlace:
+class Refusal:
+    """Why a rule says no: the contract's code, its status, and the sentence people read.
+
+    403 when the caller's standing refuses, 409 when the resource's state does.
+    """
+
+    code: ErrorCode
+    message: str
+    status: Literal[403, 409] = 403
+
+    def error(self) -> DialogueError:
+        kind = Conflict if self.status == 409 else Forbidden
+        return kind(self.message, code=self.code)
+
+
+def enforce(refusal: Refusal | None) -> None:
+    """Raise the refusal's error, if the rule refused; services call this, pages show it."""
+    if refusal is not None:
+        raise refusal.error()
+
+
+def _not_allowed() -> Refusal:
+    return Refusal(ErrorCode.FORBIDDEN, _("You are not allowed to do this."))
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """What a reply to a thread depends on, apart from the dialogue's and theme's state."""
+
+    published: bool
+    locked: bool
+
+
+def may_reply(role: Role | None, thread: ThreadState) -> Refusal | None:
+    """A reply in an existing thread: staff answer in a locked or unpublished one too.
+
+    The role's right to post at all is `can(Action.POST_CREATE, ...)`; this is what the
+    thread adds to it.
+    """
+    if role in STAFF_ROLES:
+        return None
+    if thread.locked:
+        return Refusal(ErrorCode.THREAD_LOCKED, _("This thread is locked."), 409)
+    if not thread.published:
+        return Refusal(
+            ErrorCode.THREAD_NOT_PUBLISHED, _("This thread is not open for replies."), 409
+        )
+    return None
+
+
+def skips_queue(role: Role | None, *, trusted: bool) -> bool:
+    """Whether a post is published at once in a pre-moderated dialogue: staff, trusted members."""
+    return role in STAFF_ROLES or trusted
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlace(ThreadState):
     """Plain facts about a thread, seen from one member's socket, that decide a reply there."""
 
     in_dialogue: bool  # the thread exists and belongs to the socket's dialogue
     takes_posts: bool  # its dialogue and theme are open, and this member may post now
-    published: bool
-    locked: bool
 
 
 def may_type(role: Role | None, place: ReplyPlace | None) -> bool:
     """Announcing "is typing" is for those whose reply this thread would take right now.
 
-    The same rule as a reply's (`post.create` for the role, then the thread's state), so an
+    The same rule as a reply's (`post.create` for the role, then `may_reply`), so an
     observer, a non-member of a public dialogue or a muted member cannot show up as typing,
     and nobody can announce typing in a thread that does not exist.
     """
@@ -215,4 +278,99 @@ def may_type(role: Role | None, place: ReplyPlace | None) -> bool:
         return False
     if not place.in_dialogue or not place.takes_posts:
         return False
-    return role in STAFF_ROLES or (place.published and not place.locked)
+    return may_reply(role, place) is None
+
+
+# Member actions only an organizer takes; the others (mute, ban, ...) are for all staff.
+ORGANIZER_MEMBER_ACTS = frozenset({"trust", "untrust", "role"})
+
+
+def may_act_on(role: Role | None, target_role: Role, *, act: str, on_self: bool) -> Refusal | None:
+    """A member action (`act`: mute, ban, trust, role, ...) on a member with `target_role`.
+
+    Nobody acts on themselves, and only organizers act on staff. Not for an anonymous
+    post's author (`moderation.sanctions`): there the author's role must change no answer.
+    """
+    if role not in ROLE_ACTIONS[Action.MEMBER_MUTE]:
+        return _not_allowed()
+    if on_self:
+        return Refusal(ErrorCode.SELF_ACTION, _("You cannot do this to yourself."))
+    if act in ORGANIZER_MEMBER_ACTS and role != Role.ORGANIZER:
+        return Refusal(ErrorCode.FORBIDDEN, _("Only organizers change roles and trust."))
+    if role != Role.ORGANIZER and target_role in STAFF_ROLES:
+        return Refusal(ErrorCode.FORBIDDEN, _("Only organizers act on moderators and organizers."))
+    return None
+
+
+class ReportState(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+
+
+class ReportAudience(StrEnum):
+    """Who may download the published report, as the organizer decides."""
+
+    REVIEWERS = "reviewers"  # organizers and advisors only
+    MEMBERS = "members"  # every member of the dialogue
+    PUBLIC = "public"  # anyone who may see the dialogue
+
+
+def may_download(role: Role | None, audience: ReportAudience | str) -> Refusal | None:
+    """The published report, for a reader with `role` (None: not a member)."""
+    if audience == ReportAudience.PUBLIC:
+        return None
+    if audience == ReportAudience.MEMBERS and role is not None:
+        return None
+    if role in REPORT_READER_ROLES:
+        return None
+    return Refusal(ErrorCode.FORBIDDEN, _("The organizers have not shared this report with you."))
+
+
+_R = ReportState
+
+# The report's sign-off steps: (from, to) -> roles that may take that step. Publishing is
+# final: a published report is frozen, and a new edition would be a new review round.
+REPORT_STEPS: dict[tuple[ReportState, ReportState], frozenset[Role]] = {
+    (_R.DRAFT, _R.IN_REVIEW): STAFF_ROLES,
+    (_R.IN_REVIEW, _R.APPROVED): REPORT_READER_ROLES,
+    (_R.IN_REVIEW, _R.DRAFT): REVIEWER_ROLES,
+    (_R.APPROVED, _R.DRAFT): REVIEWER_ROLES,
+    (_R.APPROVED, _R.PUBLISHED): _ORGANIZER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportReview:
+    """The facts about a report that its next step depends on."""
+
+    state: ReportState
+    has_advisors: bool
+    advisor_approved: bool  # in the current review round
+
+
+def may_move_report(role: Role | None, report: ReportReview, to: ReportState) -> Refusal | None:
+    """One sign-off step of the report, by a caller with `role`."""
+    allowed = REPORT_STEPS.get((report.state, to))
+    if allowed is None:
+        return Refusal(
+            ErrorCode.INVALID_TRANSITION,
+            _("A report cannot go from {current} to {to}.").format(current=report.state, to=to),
+            409,
+        )
+    if role not in allowed:
+        return _not_allowed()
+    if to == _R.APPROVED and role == Role.ORGANIZER and report.has_advisors:
+        # The advisory council reviews; an organizer approves only where there is none.
+        return Refusal(
+            ErrorCode.FORBIDDEN,
+            _("This dialogue has advisors: one of them must approve the report."),
+        )
+    if to == _R.PUBLISHED and report.has_advisors and not report.advisor_approved:
+        return Refusal(
+            ErrorCode.ADVISOR_APPROVAL_REQUIRED,
+            _("An advisor must approve the report before it is published."),
+            409,
+        )
+    return None

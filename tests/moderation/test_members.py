@@ -154,3 +154,65 @@ class TestTrustAndRoles:
     async def test_unknown_member_is_not_found(self, scene: Scene) -> None:
         response = await act(scene, "outsider", action="mute", until=later(), reason="x")
         assert_error(response, 404, "not_found")
+
+
+async def put(scene: Scene, target: str, who: str = "moderator", **body: Any) -> httpx.Response:
+    """The member route of the contract's table, as outside clients call it."""
+    return await scene.client.put(
+        f"/api/v1/dialogues/{scene.slug}/members/{scene.users[target].id}",
+        json=body,
+        headers=scene.headers[who],
+    )
+
+
+class TestMuteThroughThePutRoute:
+    """`PUT .../members/{id}` with `muted_until` is the same act as the moderation route's mute."""
+
+    async def test_a_moderator_cannot_mute_an_organizer_or_a_moderator(self, scene: Scene) -> None:
+        for target in ("organizer", "moderator2"):
+            response = await put(scene, target, muted_until=later())
+            assert_error(response, 403, "forbidden")
+            assert (await membership(scene, target)).muted_until is None, target
+
+    async def test_nobody_mutes_themselves(self, scene: Scene) -> None:
+        for who in ("moderator", "organizer"):
+            response = await put(scene, who, who=who, muted_until=later())
+            assert_error(response, 403, "self_action")
+            assert (await membership(scene, who)).muted_until is None, who
+
+    async def test_a_mute_needs_a_reason(self, scene: Scene) -> None:
+        assert_error(await put(scene, "participant", muted_until=later()), 422, "reason_required")
+        assert (await membership(scene, "participant")).muted_until is None
+
+    async def test_the_mute_is_audited_and_the_member_told(self, scene: Scene) -> None:
+        response = await put(scene, "participant", muted_until=later(), reason="heated", clause="1")
+        assert response.status_code == 200, response.text
+        assert response.json()["muted_until"] is not None
+        notices = await scene.client.get("/api/v1/me/notices", headers=scene.headers["participant"])
+        [notice] = notices.json()["items"]
+        assert (notice["kind"], notice["clause"]) == ("muted", "1")
+        assert notice["until"] is not None
+        async with scene.factory.session() as session:
+            [entry] = (
+                await session.exec(select(AuditEntry).where(AuditEntry.action == "member.mute"))
+            ).all()
+        assert entry.reason == "heated" and entry.actor_id == scene.users["moderator"].id
+
+    async def test_unmuting_needs_no_reason_and_repeating_a_put_is_harmless(
+        self, scene: Scene
+    ) -> None:
+        until = later()
+        assert (await put(scene, "participant", muted_until=until, reason="x")).status_code == 200
+        again = await put(scene, "participant", muted_until=until, reason="x")
+        assert again.status_code == 200, again.text
+        for _attempt in range(2):
+            response = await put(scene, "participant", muted_until=None)
+            assert response.status_code == 200, response.text
+            assert response.json()["muted_until"] is None
+        async with scene.factory.session() as session:
+            actions = (
+                await session.exec(
+                    select(AuditEntry.action).where(AuditEntry.action.startswith("member."))  # type: ignore[attr-defined]
+                )
+            ).all()
+        assert sorted(actions) == ["member.mute", "member.unmute"]

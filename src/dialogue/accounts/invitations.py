@@ -14,6 +14,7 @@ from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Forbidden, Invalid, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
@@ -52,11 +53,11 @@ async def find_invitation(*, session: AsyncSession, token: str) -> Invitation:
         await session.exec(select(Invitation).where(Invitation.token_hash == digest(token)))
     ).first()
     if invitation is None:
-        raise NotFound(_("This invitation does not exist."), code="invitation_not_found")
+        raise NotFound(_("This invitation does not exist."), code=ErrorCode.INVITATION_NOT_FOUND)
     if invitation.accepted_at is not None:
-        raise Conflict(_("This invitation has already been used."), code="invitation_used")
+        raise Conflict(_("This invitation has already been used."), code=ErrorCode.INVITATION_USED)
     if invitation.expires_at <= utcnow():
-        raise Conflict(_("This invitation has expired."), code="invitation_expired")
+        raise Conflict(_("This invitation has expired."), code=ErrorCode.INVITATION_EXPIRED)
     return invitation
 
 
@@ -77,14 +78,14 @@ async def accept_invitation(
         .values(accepted_at=utcnow())
     )
     if claimed.rowcount != 1:
-        raise Conflict(_("This invitation has already been used."), code="invitation_used")
+        raise Conflict(_("This invitation has already been used."), code=ErrorCode.INVITATION_USED)
     user = signed_in
     if user is None:
         existing = await accounts.get_user_by_email(session=session, email=invitation.email)
         if existing is not None:
             raise Forbidden(
                 _("An account with this email exists: sign in, then open the invitation again."),
-                code="sign_in_required",
+                code=ErrorCode.SIGN_IN_REQUIRED,
             )
         if not display_name or not password:
             raise Invalid(
@@ -106,7 +107,7 @@ async def accept_invitation(
         session=session, dialogue_id=invitation.dialogue_id, user_id=user.id
     )
     if existing_membership is not None and existing_membership.banned_at is not None:
-        raise Forbidden(_("You cannot join this dialogue."), code="banned")
+        raise Forbidden(_("You cannot join this dialogue."), code=ErrorCode.BANNED)
     # An invitation adds a member; it never changes the role of someone already in (an
     # organizer opening an observer's invitation stays organizer: roles change on purpose).
     membership = existing_membership or await dialogues.add_member(

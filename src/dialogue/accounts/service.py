@@ -14,6 +14,7 @@ from dialogue.accounts.passwords import hash_password, verify_password
 from dialogue.accounts.tokens import digest, new_token
 from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Unauthenticated
 from dialogue.i18n import gettext as _
 
@@ -38,7 +39,7 @@ async def create_user(
         if isinstance(value, str):
             refuse_control(value, name, single_line=True)
     if await get_user_by_email(session=session, email=email) is not None:
-        raise Conflict(_("An account with this email already exists."), code="email_taken")
+        raise Conflict(_("An account with this email already exists."), code=ErrorCode.EMAIL_TAKEN)
     profile.setdefault("display_name", email.split("@")[0])
     user = User(
         email=email,
@@ -50,7 +51,9 @@ async def create_user(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent insert of the same email
-        raise Conflict(_("An account with this email already exists."), code="email_taken") from exc
+        raise Conflict(
+            _("An account with this email already exists."), code=ErrorCode.EMAIL_TAKEN
+        ) from exc
     return user
 
 
@@ -59,7 +62,7 @@ async def authenticate(*, session: AsyncSession, email: str, password: str) -> U
     user = await get_user_by_email(session=session, email=email)
     ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok:
-        raise Unauthenticated(_("Wrong email or password."), code="invalid_credentials")
+        raise Unauthenticated(_("Wrong email or password."), code=ErrorCode.INVALID_CREDENTIALS)
     return user
 
 

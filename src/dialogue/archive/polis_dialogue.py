@@ -14,6 +14,7 @@ from dialogue.archive.polis_read import Conversation
 from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode, Theme
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, NotFound
 from dialogue.markup import render_markdown
 from dialogue.policy import Role, Visibility
@@ -35,10 +36,10 @@ async def check_target(session: AsyncSession, slug: str, *, merge: bool) -> Dial
         raise Conflict(
             f"A dialogue with the slug {slug!r} exists already. Import again with merging "
             "(--merge) to add only what it lacks, or choose another slug.",
-            code="slug_taken",
+            code=ErrorCode.SLUG_TAKEN,
         )
     if dialogue.status == DialogueStatus.ARCHIVED:
-        raise Conflict("An archived dialogue is read-only.", code="dialogue_archived")
+        raise Conflict("An archived dialogue is read-only.", code=ErrorCode.DIALOGUE_ARCHIVED)
     return dialogue
 
 
@@ -47,7 +48,7 @@ async def organizer(session: AsyncSession, email: str | None) -> User | None:
         return None
     user = await accounts.get_user_by_email(session=session, email=email)
     if user is None:
-        raise NotFound(f"No account has the email {email!r}.", code="unknown_organizer")
+        raise NotFound(f"No account has the email {email!r}.", code=ErrorCode.UNKNOWN_ORGANIZER)
     return user
 
 
@@ -143,13 +144,13 @@ async def imported_thread(session: AsyncSession, dialogue: Dialogue, key: str) -
         raise Conflict(
             f"The dialogue {dialogue.slug!r} was not imported from Pol.is, so nothing can be "
             "merged into it.",
-            code="not_an_import",
+            code=ErrorCode.NOT_AN_IMPORT,
         )
     opener = await session.get(User, opening.author_id) if opening.author_id else None
     if opener is None or opener.email != write.person_email(key):
         raise Conflict(
             f"The dialogue {dialogue.slug!r} holds another Pol.is conversation.",
-            code="other_conversation",
+            code=ErrorCode.OTHER_CONVERSATION,
         )
     thread = await session.get(Thread, opening.thread_id)
     assert thread is not None

@@ -27,6 +27,7 @@ from dialogue.accounts.models import QuoteConsent, User
 from dialogue.archive.polis_read import Conversation, Progress, Statement
 from dialogue.db import as_utc
 from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
 from dialogue.markup import render_markdown
 from dialogue.policy import Role
@@ -85,7 +86,7 @@ async def pseudonymous_users(
                 raise Conflict(
                     f"The account {user.email} can sign in, so it cannot stand for a Pol.is "
                     "participant; rename or remove it first.",
-                    code="email_taken",
+                    code=ErrorCode.EMAIL_TAKEN,
                 )
             found[user.email] = user.id or 0
     new = [

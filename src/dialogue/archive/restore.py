@@ -28,6 +28,7 @@ from dialogue.archive.values import decode, reference
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.schemas import Slug
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid, NotFound
 from dialogue.threads import search
 
@@ -203,7 +204,7 @@ class Restorer(RestoreState):
             if here.created_at != row["created_at"]:
                 raise Conflict(
                     f"The dialogue {self.slug!r} here is not the one this archive was taken from.",
-                    code="other_dialogue",
+                    code=ErrorCode.OTHER_DIALOGUE,
                 )
             self.dialogue_id = here.id
             self.kept["dialogue"] = 1
@@ -212,7 +213,7 @@ class Restorer(RestoreState):
                 raise Conflict(
                     f"A dialogue with the slug {self.slug!r} exists already: --merge adds what "
                     "it lacks, --slug NEW imports a copy.",
-                    code="slug_taken",
+                    code=ErrorCode.SLUG_TAKEN,
                 )
             row.update(slug=self.slug, last_seq=0)
             table = KIND["dialogue"].table

@@ -28,12 +28,13 @@ from dialogue.dialogues.schemas import (
     ThemeOut,
     ThemeUpdate,
 )
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Forbidden, NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
-from dialogue.moderation import audit
+from dialogue.moderation import audit, members
 from dialogue.moderation.members import state as member_state
-from dialogue.policy import Action, Role
+from dialogue.policy import Action, Role, role_in_dialogue
 
 router = APIRouter(tags=["dialogues"])
 
@@ -58,12 +59,12 @@ async def list_dialogues(
     session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_LIST)]
 ) -> list[DialogueOut]:
     rows = await dialogues.list_visible_dialogues(session=session, user=access.user)
-    user = access.user
+    is_admin = bool(access.user and access.user.is_admin)
     return [
         await dialogue_out(
             session=session,
             dialogue=dialogue,
-            role=Role.ORGANIZER if user and user.is_admin else (Role(role) if role else None),
+            role=role_in_dialogue(is_admin=is_admin, role=Role(role) if role else None),
             membership=None,
             with_themes=False,
         )
@@ -107,7 +108,9 @@ async def accept_conduct(
     access: Annotated[Access, allow(Action.CONDUCT_ACCEPT)],
 ) -> Response:
     if access.membership is None:  # an admin who is not a member has nothing to accept
-        raise Forbidden(_("Only members accept a dialogue's code of conduct."), code="not_member")
+        raise Forbidden(
+            _("Only members accept a dialogue's code of conduct."), code=ErrorCode.NOT_MEMBER
+        )
     await dialogues.accept_conduct(
         session=session,
         dialogue=access.require_dialogue(),
@@ -205,12 +208,17 @@ async def update_member(
     session: SessionDep,
     access: Annotated[Access, allow(Action.MEMBER_MUTE)],
 ) -> MemberOut:
-    """Organizers set roles and trust; moderators may only mute."""
+    """Organizers set roles and trust; moderators may only mute.
+
+    A `muted_until` is the member-moderation service's mute or unmute, with its rules,
+    reason, notice and audit entry, exactly as `POST .../members/{user_id}/moderation`.
+    """
     dialogue = access.require_dialogue()
     assert dialogue.id is not None
-    changes = body.model_dump(exclude_unset=True)
+    changes = body.model_dump(exclude_unset=True, exclude={"reason", "clause"})
     if {"role", "trusted"} & set(changes) and not access.can(Action.MEMBER_ROLE_SET):
-        raise Forbidden(_("Only organizers change roles."), code="forbidden")
+        raise Forbidden(_("Only organizers change roles."), code=ErrorCode.FORBIDDEN)
+    muting, until = "muted_until" in changes, changes.pop("muted_until", None)
     membership = await dialogues.get_membership(
         session=session, dialogue_id=dialogue.id, user_id=user_id
     )
@@ -221,22 +229,32 @@ async def update_member(
         membership = await dialogues.add_member(
             session=session, dialogue=dialogue, user_id=user_id, role=changes.pop("role")
         )
-    changes = {k: (as_utc(v) if k == "muted_until" and v else v) for k, v in changes.items()}
     if changes.get("role") is None:
         changes.pop("role", None)
-    membership = await dialogues.update_member(
-        session=session, dialogue=dialogue, membership=membership, changes=changes
-    )
-    await audit.record_action(
-        session=session,
-        dialogue_id=dialogue.id,
-        actor_id=access.require_user().id,
-        action="member.update" if before else "member.add",
-        target_type="member",
-        target_id=user_id,
-        before=before,
-        after=member_state(membership),
-    )
+    if changes or before is None:
+        membership = await dialogues.update_member(
+            session=session, dialogue=dialogue, membership=membership, changes=changes
+        )
+        await audit.record_action(
+            session=session,
+            dialogue_id=dialogue.id,
+            actor_id=access.require_user().id,
+            action="member.update" if before else "member.add",
+            target_type="member",
+            target_id=user_id,
+            before=before,
+            after=member_state(membership),
+        )
+    act = members.mute_act(membership, until, reason=body.reason, clause=body.clause)
+    if muting and act is not None:
+        membership = await members.moderate_member(
+            session=session,
+            dialogue=dialogue,
+            membership=membership,
+            actor=access.require_user(),
+            actor_role=access.role,
+            act=act,
+        )
     await commit(session)
     rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id)
     user = next(u for m, u in rows if m.user_id == user_id)

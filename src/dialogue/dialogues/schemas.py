@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dialogue.bounds import DbId, DbInt, SafeDatetime, SafeLine, SafeText
+from dialogue.bounds import ClauseRef, DbId, DbInt, Reason, SafeDatetime, SafeLine, SafeText
 from dialogue.dialogues.models import DialogueStatus, ModerationMode
 from dialogue.policy import Role, Visibility
 
@@ -147,10 +147,14 @@ class MemberOut(BaseModel):
 
 
 class MemberUpdate(BaseModel):
+    """`muted_until` is a mute like the moderation route's: a future time needs a `reason`."""
+
     model_config = ConfigDict(extra="forbid")
     role: Role | None = None
     muted_until: UtcTime | None = None
     trusted: bool | None = None
+    reason: Reason = ""
+    clause: ClauseRef | None = None
 
     @field_validator("trusted")
     @classmethod

@@ -20,6 +20,7 @@ from dialogue.dialogues.models import (
     Theme,
     ThemeFacilitator,
 )
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid, NotFound
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
@@ -109,13 +110,15 @@ async def create_dialogue(
     """A new dialogue starts as a draft with its creator as organizer."""
     conduct = fields.pop("code_of_conduct", "") or ""
     if await get_dialogue(session=session, slug=fields["slug"]) is not None:
-        raise Conflict(_("A dialogue with this slug already exists."), code="slug_taken")
+        raise Conflict(_("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN)
     dialogue = Dialogue(**fields)
     session.add(dialogue)
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise Conflict(_("A dialogue with this slug already exists."), code="slug_taken") from exc
+        raise Conflict(
+            _("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN
+        ) from exc
     if conduct.strip():
         await _new_conduct_version(session=session, dialogue=dialogue, text=conduct)
     assert actor.id is not None and dialogue.id is not None
@@ -134,19 +137,19 @@ async def update_dialogue(
     *, session: AsyncSession, dialogue: Dialogue, changes: dict[str, Any]
 ) -> Dialogue:
     if dialogue.status == DialogueStatus.ARCHIVED and set(changes) - {"status"}:
-        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
+        raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
     status = changes.pop("status", None)
     if status is not None and status != dialogue.status:
         if status not in TRANSITIONS[dialogue.status]:
             raise Conflict(
                 _("A dialogue cannot go from %(old)s to %(new)s.")
                 % {"old": dialogue.status, "new": status},
-                code="invalid_transition",
+                code=ErrorCode.INVALID_TRANSITION,
             )
         dialogue.status = status
     slug = changes.get("slug")
     if slug and slug != dialogue.slug and await get_dialogue(session=session, slug=slug):
-        raise Conflict(_("A dialogue with this slug already exists."), code="slug_taken")
+        raise Conflict(_("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN)
     conduct = changes.pop("code_of_conduct", None)
     current = await current_conduct(session=session, dialogue=dialogue)
     if conduct is not None and conduct.strip() and (current is None or current.text != conduct):
@@ -182,11 +185,11 @@ async def accept_conduct(
     *, session: AsyncSession, dialogue: Dialogue, membership: Membership, version: int
 ) -> None:
     if dialogue.conduct_version == 0:
-        raise NotFound(_("This dialogue has no code of conduct."), code="no_conduct")
+        raise NotFound(_("This dialogue has no code of conduct."), code=ErrorCode.NO_CONDUCT)
     if version != dialogue.conduct_version:
         raise Conflict(
             _("That is not the current version of the code of conduct."),
-            code="conduct_version_mismatch",
+            code=ErrorCode.CONDUCT_VERSION_MISMATCH,
         )
     membership.conduct_version = version
     membership.conduct_accepted_at = utcnow()
@@ -339,7 +342,7 @@ async def create_theme(
     *, session: AsyncSession, dialogue: Dialogue, fields: dict[str, Any]
 ) -> Theme:
     if dialogue.status == DialogueStatus.ARCHIVED:
-        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
+        raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
     assert dialogue.id is not None
     facilitators = fields.pop("facilitators", [])
     existing = await list_themes(session=session, dialogue_id=dialogue.id)
@@ -360,7 +363,7 @@ async def update_theme(
     *, session: AsyncSession, dialogue: Dialogue, theme: Theme, changes: dict[str, Any]
 ) -> Theme:
     if dialogue.status == DialogueStatus.ARCHIVED:
-        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
+        raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
     facilitators = changes.pop("facilitators", None)
     for name, value in changes.items():
         setattr(theme, name, value)

@@ -13,6 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from dialogue.access import SocketAccess, SocketPolicyCheck
 from dialogue.bounds import DbInt
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, is_busy
 from dialogue.i18n import gettext as _
 from dialogue.live.connection import WS_1008_POLICY_VIOLATION, WS_4404_NOT_FOUND, Connection
@@ -128,11 +129,13 @@ def _error(code: str, message: str) -> str:
 
 def _failure(frame: PostCreateFrame, exc: Exception) -> str:
     if is_busy(exc):  # nothing was committed: the client retries with the same client_id
-        return _refusal(frame, "busy", _("The server is busy. Please try again."))
+        return _refusal(frame, ErrorCode.BUSY, _("The server is busy. Please try again."))
     if isinstance(exc, DataError):  # a value validation let through, refused by the database
-        return _refusal(frame, "invalid", _("The request holds a value that cannot be stored."))
+        return _refusal(
+            frame, ErrorCode.INVALID, _("The request holds a value that cannot be stored.")
+        )
     log.error("post.create frame failed", exc_info=exc)
-    return _refusal(frame, "server_error", _("Something went wrong on our side."))
+    return _refusal(frame, ErrorCode.SERVER_ERROR, _("Something went wrong on our side."))
 
 
 def _refusal(frame: PostCreateFrame, code: str, message: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import WebSocket
 
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Forbidden
 from dialogue.i18n import gettext as _
 from dialogue.live.connection import Connection
@@ -21,7 +22,7 @@ async def create_post_from_frame(
     websocket: WebSocket, *, connection: Connection, frame: PostCreateFrame
 ) -> Written:
     if connection.user_id is None:
-        raise Forbidden(_("Please sign in to post."), code="unauthenticated")
+        raise Forbidden(_("Please sign in to post."), code=ErrorCode.UNAUTHENTICATED)
     await guard_post_rate(websocket, connection.user_id)
     writer: PostWriter = app_state(websocket).post_writer
     return await writer.write(

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
@@ -64,7 +65,7 @@ def _require_reason(action: PostAction, reason: str) -> None:
     if action in NEEDS_REASON and not reason.strip():
         raise Invalid(
             _("Please give a reason for this action."),
-            code="reason_required",
+            code=ErrorCode.REASON_REQUIRED,
             fields=[{"field": "reason", "message": "required for this action"}],
         )
 
@@ -83,7 +84,7 @@ async def moderate_post(
     _require_reason(action, reason)
     citation = await cite(session=session, dialogue=dialogue, clause=clause)
     if post.status == PostStatus.DELETED:
-        raise Conflict(_("This post was deleted by its author."), code="post_deleted")
+        raise Conflict(_("This post was deleted by its author."), code=ErrorCode.POST_DELETED)
     before: dict[str, Any]
     after: dict[str, Any]
     if action in (PostAction.HIGHLIGHT, PostAction.UNHIGHLIGHT):
@@ -128,7 +129,9 @@ async def _set_highlight(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Mark a published post as a quote for the report (or take the mark off), once."""
     if on and post.status != PostStatus.PUBLISHED:
-        raise Conflict(_("Only published posts can be highlighted."), code="post_not_published")
+        raise Conflict(
+            _("Only published posts can be highlighted."), code=ErrorCode.POST_NOT_PUBLISHED
+        )
     result = await session.exec(
         update(Post)
         .where(col(Post.id) == post.id, col(Post.highlighted) == (not on))
@@ -200,7 +203,7 @@ async def moderator_edit(
     if not note.strip():
         raise Invalid(
             _("Please say why you edit this post."),
-            code="note_required",
+            code=ErrorCode.NOTE_REQUIRED,
             fields=[{"field": "note", "message": "required"}],
         )
     before = {"chars": len(post.body), "edited_at": post.edited_at}

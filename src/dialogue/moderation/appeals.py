@@ -18,6 +18,7 @@ from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Forbidden, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation import sanctions
@@ -29,7 +30,7 @@ from dialogue.threads.models import PostStatus
 
 
 def _already() -> Conflict:
-    return Conflict(_("You have already appealed this decision."), code="already_appealed")
+    return Conflict(_("You have already appealed this decision."), code=ErrorCode.ALREADY_APPEALED)
 
 
 async def create_appeal(*, session: AsyncSession, notice_id: int, user: User, note: str) -> Appeal:
@@ -99,10 +100,11 @@ async def decide_appeal(
     assert notice is not None
     if notice.actor_id is not None and notice.actor_id == actor.id:
         raise Forbidden(
-            _("Another moderator or an organizer must decide this appeal."), code="own_decision"
+            _("Another moderator or an organizer must decide this appeal."),
+            code=ErrorCode.OWN_DECISION,
         )
     if appeal.status != AppealStatus.OPEN:
-        raise Conflict(_("This appeal was already decided."), code="already_handled")
+        raise Conflict(_("This appeal was already decided."), code=ErrorCode.ALREADY_HANDLED)
     if outcome == AppealStatus.OVERTURNED:
         await _undo(session=session, dialogue=dialogue, notice=notice)
     appeal.status, appeal.decision_note = outcome.value, note

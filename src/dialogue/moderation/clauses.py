@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import parse_clauses
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Invalid
 from dialogue.i18n import gettext as _
 
@@ -39,7 +40,7 @@ async def cite(
         raise Invalid(
             _("There is no clause %(clause)s in this dialogue's code of conduct.")
             % {"clause": clause},
-            code="unknown_clause",
+            code=ErrorCode.UNKNOWN_CLAUSE,
             fields=[{"field": "clause", "message": "not a clause of the current code"}],
         )
     return Citation(clause=clause, version=dialogue.conduct_version)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.moderation.models import Code, PostCode
@@ -57,7 +58,7 @@ async def get_code(*, session: AsyncSession, dialogue_id: int, code_id: int) -> 
     if code is None or code.dialogue_id != dialogue_id:
         raise Invalid(
             _("Codes must come from this dialogue's codebook."),
-            code="unknown_code",
+            code=ErrorCode.UNKNOWN_CODE,
             fields=[{"field": "code", "message": "not in this codebook"}],
         )
     return code
@@ -80,14 +81,16 @@ async def create_code(
         await session.exec(select(Code).where(Code.dialogue_id == dialogue_id, Code.name == name))
     ).first()
     if existing is not None:
-        raise Conflict(_("This codebook already has a code with that name."), code="code_exists")
+        raise Conflict(
+            _("This codebook already has a code with that name."), code=ErrorCode.CODE_EXISTS
+        )
     code = Code(dialogue_id=dialogue_id, name=name, description=description, colour=colour)
     session.add(code)
     try:
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(
-            _("This codebook already has a code with that name."), code="code_exists"
+            _("This codebook already has a code with that name."), code=ErrorCode.CODE_EXISTS
         ) from exc
     return code
 
@@ -111,7 +114,7 @@ async def set_post_codes(
     if unknown:
         raise Invalid(
             _("Codes must come from this dialogue's codebook."),
-            code="unknown_code",
+            code=ErrorCode.UNKNOWN_CODE,
             fields=[{"field": "codes", "message": f"not in this codebook: {unknown}"}],
         )
     previous = (

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
@@ -31,7 +32,7 @@ MAX_NOTE = 2000
 
 
 def _duplicate() -> Conflict:
-    return Conflict(_("You have already flagged this post."), code="already_flagged")
+    return Conflict(_("You have already flagged this post."), code=ErrorCode.ALREADY_FLAGGED)
 
 
 async def create_flag(
@@ -40,7 +41,7 @@ async def create_flag(
     """Record a flag; at the dialogue's threshold of distinct flaggers the post is hidden."""
     citation = await cite(session=session, dialogue=dialogue, clause=reason, allow_other=True)
     if post.status != PostStatus.PUBLISHED:
-        raise Conflict(_("Only published posts can be flagged."), code="post_not_published")
+        raise Conflict(_("Only published posts can be flagged."), code=ErrorCode.POST_NOT_PUBLISHED)
     assert user.id is not None and post.id is not None
     existing = (
         await session.exec(
@@ -153,7 +154,7 @@ async def settle_flags(
         session=session, post=post, outcome=outcome, actor=actor, note=note
     )
     if closed == 0:
-        raise Conflict(_("This post has no open flags."), code="already_handled")
+        raise Conflict(_("This post has no open flags."), code=ErrorCode.ALREADY_HANDLED)
     await record_action(
         session=session,
         dialogue_id=dialogue.id,

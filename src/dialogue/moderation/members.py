@@ -19,7 +19,8 @@ from dialogue.bounds import CONTROL
 from dialogue.db import as_utc, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
-from dialogue.errors import Conflict, Forbidden, Invalid
+from dialogue.error_codes import ErrorCode
+from dialogue.errors import Conflict, Invalid
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -27,9 +28,8 @@ from dialogue.moderation.audit import record_action
 from dialogue.moderation.clauses import cite
 from dialogue.moderation.models import NoticeKind
 from dialogue.moderation.notices import notify
-from dialogue.policy import STAFF_ROLES, Role
+from dialogue.policy import Role, enforce, may_act_on
 
-ORGANIZER_ONLY = frozenset({"trust", "untrust", "role"})
 NEEDS_REASON = frozenset({"mute", "ban"})
 NOTICES = {"mute": NoticeKind.MUTED, "ban": NoticeKind.BANNED}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -54,15 +54,6 @@ def state(membership: Membership) -> dict[str, Any]:
     }
 
 
-def _check_standing(actor: User, actor_role: Role | None, membership: Membership, act: str) -> None:
-    if membership.user_id == actor.id:
-        raise Forbidden(_("You cannot do this to yourself."), code="self_action")
-    if act in ORGANIZER_ONLY and actor_role != Role.ORGANIZER:
-        raise Forbidden(_("Only organizers change roles and trust."), code="forbidden")
-    if actor_role != Role.ORGANIZER and membership.role in STAFF_ROLES:
-        raise Forbidden(_("Only organizers act on moderators and organizers."), code="forbidden")
-
-
 def mute_end(until: datetime | None) -> datetime:
     """A mute's end, which must be in the future."""
     if until is None or as_utc(until) <= utcnow():
@@ -73,11 +64,25 @@ def mute_end(until: datetime | None) -> datetime:
     return as_utc(until)
 
 
+def mute_act(
+    membership: Membership, until: datetime | None, *, reason: str, clause: str | None
+) -> MemberAction | None:
+    """A `muted_until` sent to the member route, as the mute or unmute it is.
+
+    None when the member is already so (a repeated PUT changes nothing, and is no conflict).
+    """
+    current = as_utc(membership.muted_until) if membership.muted_until else None
+    if current == (as_utc(until) if until else None):
+        return None
+    action = "mute" if until is not None else "unmute"
+    return MemberAction(action=action, reason=reason, clause=clause, until=until)
+
+
 def require_reason(act: MemberAction) -> None:
     if act.action in NEEDS_REASON and not act.reason.strip():
         raise Invalid(
             _("Please give a reason for this action."),
-            code="reason_required",
+            code=ErrorCode.REASON_REQUIRED,
             fields=[{"field": "reason", "message": "required for this action"}],
         )
 
@@ -113,14 +118,15 @@ async def moderate_member(
     Never for an anonymous post's author: `sanctions.sanction_author` acts on them without
     touching the membership staff can read.
     """
-    _check_standing(actor, actor_role, membership, act.action)
+    on_self = membership.user_id == actor.id
+    enforce(may_act_on(actor_role, Role(membership.role), act=act.action, on_self=on_self))
     require_reason(act)
     citation = await cite(session=session, dialogue=dialogue, clause=act.clause)
     before = state(membership)
     _apply(membership, act)
     after = state(membership)
     if before == after:
-        raise Conflict(_("This member is already like that."), code="already_handled")
+        raise Conflict(_("This member is already like that."), code=ErrorCode.ALREADY_HANDLED)
     session.add(membership)
     await session.flush()
     entry = await record_action(
@@ -233,7 +239,7 @@ async def set_mode(
     """Switch pre- and post-moderation while the dialogue runs; queued posts stay queued."""
     before = {"moderation": dialogue.moderation}
     if dialogue.moderation == mode:
-        raise Conflict(_("The dialogue already uses this mode."), code="already_handled")
+        raise Conflict(_("The dialogue already uses this mode."), code=ErrorCode.ALREADY_HANDLED)
     dialogue = await dialogues.update_dialogue(
         session=session, dialogue=dialogue, changes={"moderation": mode}
     )

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
@@ -69,7 +70,7 @@ async def sanction_author(
     _apply(sanction, act)
     after = sanction_state(sanction)
     if before == after:
-        raise Conflict(_("This member is already like that."), code="already_handled")
+        raise Conflict(_("This member is already like that."), code=ErrorCode.ALREADY_HANDLED)
     session.add(sanction)
     await session.flush()
     entry = await record_action(

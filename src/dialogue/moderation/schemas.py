@@ -6,12 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dialogue.bounds import SafeDatetime
+from dialogue.bounds import ClauseRef, Reason, SafeDatetime
 from dialogue.moderation.actions import PostAction
 from dialogue.policy import Role
 
-Reason = Annotated[str, Field(max_length=2000)]
-ClauseRef = Annotated[str, Field(min_length=1, max_length=20)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 

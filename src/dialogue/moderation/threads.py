@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import User
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
@@ -35,7 +36,7 @@ async def moderate_thread(
     else:
         name, value = FLAGS[action]
         if getattr(thread, name) == value:
-            raise Conflict(_("This thread is already like that."), code="already_handled")
+            raise Conflict(_("This thread is already like that."), code=ErrorCode.ALREADY_HANDLED)
         before, after = {name: not value}, {name: value}
         setattr(thread, name, value)
     session.add(thread)
@@ -64,11 +65,11 @@ async def _move(
     if theme is None or theme.dialogue_id != dialogue.id:
         raise Invalid(
             _("Choose a theme of this dialogue."),
-            code="invalid_theme",
+            code=ErrorCode.INVALID_THEME,
             fields=[{"field": "theme_id", "message": "not a theme of this dialogue"}],
         )
     if theme.id == thread.theme_id:
-        raise Conflict(_("The thread is already in this theme."), code="already_handled")
+        raise Conflict(_("The thread is already in this theme."), code=ErrorCode.ALREADY_HANDLED)
     before = {"theme_id": thread.theme_id}
     thread.theme_id = theme.id or 0
     return before, {"theme_id": thread.theme_id}

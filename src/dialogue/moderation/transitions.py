@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.db import utcnow
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
@@ -28,7 +29,7 @@ from dialogue.threads.redaction import redact_events, redact_thread_events
 
 
 class AlreadyHandled(Conflict):
-    code = "already_handled"
+    code = ErrorCode.ALREADY_HANDLED
 
 
 def already_handled() -> AlreadyHandled:

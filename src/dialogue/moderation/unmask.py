@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.db import utcnow
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Forbidden, Invalid, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
@@ -34,7 +35,7 @@ async def request_unmask(
             fields=[{"field": "reason", "message": "empty"}],
         )
     if not post.anonymous:
-        raise Conflict(_("This post is not anonymous."), code="not_anonymous")
+        raise Conflict(_("This post is not anonymous."), code=ErrorCode.NOT_ANONYMOUS)
     open_request = (
         await session.exec(
             select(UnmaskRequest.id).where(
@@ -43,7 +44,9 @@ async def request_unmask(
         )
     ).first()
     if open_request is not None:
-        raise Conflict(_("A request for this post is already waiting."), code="already_requested")
+        raise Conflict(
+            _("A request for this post is already waiting."), code=ErrorCode.ALREADY_REQUESTED
+        )
     request = UnmaskRequest(
         dialogue_id=post.dialogue_id,
         post_id=post.id or 0,
@@ -74,10 +77,11 @@ async def decide_unmask(
         raise NotFound(_("Not found."))
     if request.requested_by == actor.id:
         raise Forbidden(
-            _("A second moderator or organizer must decide this request."), code="own_request"
+            _("A second moderator or organizer must decide this request."),
+            code=ErrorCode.OWN_REQUEST,
         )
     if request.status != UnmaskStatus.PENDING:
-        raise Conflict(_("This request was already decided."), code="already_handled")
+        raise Conflict(_("This request was already decided."), code=ErrorCode.ALREADY_HANDLED)
     request.status = (UnmaskStatus.APPROVED if approve else UnmaskStatus.REFUSED).value
     request.decided_by, request.decided_at, request.decision_note = actor.id, utcnow(), note
     session.add(request)

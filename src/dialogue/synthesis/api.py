@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from dialogue.access import Access, SessionDep, allow, queued_write
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -123,7 +124,7 @@ async def job_file(
     )
     await commit(session)
     if body is None:
-        raise Conflict(_("The report is not ready yet."), code="not_ready")
+        raise Conflict(_("The report is not ready yet."), code=ErrorCode.NOT_READY)
     return file_response(access.require_dialogue(), job.format, body)
 
 

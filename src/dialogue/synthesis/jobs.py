@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from dialogue.db import Database, utcnow
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.leases import ABANDONED, WorkState
@@ -143,6 +144,6 @@ async def wait(*, database: Database, job_id: str, dialogue_id: int) -> bytes:
                         error=data(job)["error"]
                     ),
                     status=500,
-                    code="report_failed",
+                    code=ErrorCode.REPORT_FAILED,
                 )
         await asyncio.sleep(WAIT_POLL_SECONDS)

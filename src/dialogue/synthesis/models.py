@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint, text
@@ -12,20 +11,9 @@ from sqlmodel import Field, SQLModel
 from dialogue.db import utcnow
 from dialogue.leases import Leased
 
-
-class ReportState(StrEnum):
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    PUBLISHED = "published"
-
-
-class ReportAudience(StrEnum):
-    """Who may download the published report, as the organizer decides."""
-
-    REVIEWERS = "reviewers"  # organizers and advisors only
-    MEMBERS = "members"  # every member of the dialogue
-    PUBLIC = "public"  # anyone who may see the dialogue
+# The report's states and audiences are the policy's values; named here beside the tables.
+from dialogue.policy import ReportAudience as ReportAudience
+from dialogue.policy import ReportState as ReportState
 
 
 class Report(SQLModel, table=True):

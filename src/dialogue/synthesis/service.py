@@ -17,12 +17,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import User
 from dialogue.db import READ_ONLY, utcnow
 from dialogue.dialogues.models import Dialogue, Membership, Theme
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, DialogueError, Invalid, NotFound
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
-from dialogue.policy import Role
+from dialogue.policy import ReportReview, Role, enforce, may_download, may_move_report
 from dialogue.synthesis.models import (
     Report,
     ReportApproval,
@@ -31,10 +32,16 @@ from dialogue.synthesis.models import (
     ReportSnapshot,
     ReportState,
 )
-from dialogue.synthesis.workflow import check_transition, verb_of
 
 EDITABLE = frozenset({ReportState.DRAFT, ReportState.IN_REVIEW})
 MAX_TEXT = 100_000
+# What the audit log calls each step (`report.submit`, ...); who may take it is the policy's.
+VERBS = {
+    ReportState.IN_REVIEW: "submit",
+    ReportState.APPROVED: "approve",
+    ReportState.DRAFT: "return",
+    ReportState.PUBLISHED: "publish",
+}
 
 
 async def get_report(*, session: AsyncSession, dialogue: Dialogue, lock: bool = False) -> Report:
@@ -92,7 +99,8 @@ async def update_narrative(
     report = await get_report(session=session, dialogue=dialogue)
     if report.state not in EDITABLE:
         raise Conflict(
-            _("An approved or published report can no longer be edited."), code="report_locked"
+            _("An approved or published report can no longer be edited."),
+            code=ErrorCode.REPORT_LOCKED,
         )
     if theme_summaries:
         known = set(
@@ -181,13 +189,10 @@ async def prepare_transition(
     advisor_approved = any(
         a.role == Role.ADVISOR for a in await approvals(session=session, report=report)
     )
-    check_transition(
-        current=ReportState(report.state),
-        to=to,
-        role=role,
-        has_advisors=advisors,
-        advisor_approved=advisor_approved,
+    review = ReportReview(
+        state=ReportState(report.state), has_advisors=advisors, advisor_approved=advisor_approved
     )
+    enforce(may_move_report(role, review, to))
     return report
 
 
@@ -223,7 +228,7 @@ async def transition(
     if to == ReportState.PUBLISHED:
         if snapshot is None:
             raise DialogueError(
-                _("The report could not be frozen."), status=500, code="no_snapshot"
+                _("The report could not be frozen."), status=500, code=ErrorCode.NO_SNAPSHOT
             )
         version = await _next_version(session, report.id)
         session.add(
@@ -248,7 +253,7 @@ async def transition(
         session=session,
         dialogue_id=dialogue.id,
         actor_id=actor.id,
-        action=f"report.{verb_of(to)}",
+        action=f"report.{VERBS[to]}",
         target_type="report",
         target_id=report.id,
         reason=note,
@@ -300,15 +305,6 @@ async def latest_snapshot(*, session: AsyncSession, report: Report) -> ReportSna
     ).first()
 
 
-def may_download(audience: str, role: Role | None) -> bool:
-    """Whether a reader with this role may download the published report."""
-    if audience == ReportAudience.PUBLIC:
-        return True
-    if audience == ReportAudience.MEMBERS:
-        return role is not None
-    return role in (Role.ORGANIZER, Role.ADVISOR)
-
-
 async def published_snapshot(
     *, session: AsyncSession, dialogue: Dialogue, role: Role | None
 ) -> ReportSnapshot:
@@ -316,10 +312,7 @@ async def published_snapshot(
     snapshot = await latest_snapshot(session=session, report=report)
     if report.state != ReportState.PUBLISHED or snapshot is None:
         raise NotFound(_("This report has not been published."))
-    if not may_download(report.audience, role):
-        raise DialogueError(
-            _("The organizers have not shared this report with you."), status=403, code="forbidden"
-        )
+    enforce(may_download(role, report.audience))
     return snapshot
 
 

@@ -11,12 +11,22 @@ from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, DialogueStatus, Membership, ModerationMode, Theme
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, DialogueError, Forbidden, Invalid
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.markup import render_markdown
-from dialogue.policy import STAFF_ROLES, ReplyPlace, Role, Viewer
+from dialogue.policy import (
+    ReplyPlace,
+    Role,
+    ThreadState,
+    Viewer,
+    enforce,
+    may_reply,
+    role_in_dialogue,
+    skips_queue,
+)
 from dialogue.threads import inserts, queries, search
 from dialogue.threads.inserts import PostRow
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
@@ -27,9 +37,14 @@ MAX_BODY = 20_000
 
 
 def _role(user: User, membership: Membership | None) -> Role | None:
-    if user.is_admin:
-        return Role.ORGANIZER
-    return Role(membership.role) if membership else None
+    return role_in_dialogue(
+        is_admin=user.is_admin, role=Role(membership.role) if membership else None
+    )
+
+
+def thread_state(thread: Thread) -> ThreadState:
+    """The thread's part in whether a reply is taken (`policy.may_reply`)."""
+    return ThreadState(published=thread.status == PostStatus.PUBLISHED, locked=thread.locked)
 
 
 def check_can_post(
@@ -46,22 +61,24 @@ def check_can_post(
     `moderation.sanctions`); it binds whatever their role, since staff could not know it.
     """
     if dialogue.status != DialogueStatus.OPEN:
-        raise Conflict(_("This dialogue is not open for contributions."), code="dialogue_not_open")
+        raise Conflict(
+            _("This dialogue is not open for contributions."), code=ErrorCode.DIALOGUE_NOT_OPEN
+        )
     if not dialogues.theme_is_open(theme):
-        raise Conflict(_("This theme is not open for contributions."), code="theme_closed")
+        raise Conflict(_("This theme is not open for contributions."), code=ErrorCode.THEME_CLOSED)
     if restricted:
-        raise Forbidden(_("You are muted in this dialogue for now."), code="muted")
+        raise Forbidden(_("You are muted in this dialogue for now."), code=ErrorCode.MUTED)
     if user.is_admin and membership is None:
         return
     if membership is None:
-        raise Forbidden(_("Only members can post."), code="forbidden")
+        raise Forbidden(_("Only members can post."), code=ErrorCode.FORBIDDEN)
     if dialogue.conduct_version and membership.conduct_version != dialogue.conduct_version:
         raise Forbidden(
             _("Please accept the current code of conduct before posting."),
-            code="conduct_not_accepted",
+            code=ErrorCode.CONDUCT_NOT_ACCEPTED,
         )
     if membership.muted_until is not None and membership.muted_until > utcnow():
-        raise Forbidden(_("You are muted in this dialogue for now."), code="muted")
+        raise Forbidden(_("You are muted in this dialogue for now."), code=ErrorCode.MUTED)
 
 
 def reply_place(found: queries.PostingContext | None, *, dialogue_id: int) -> ReplyPlace | None:
@@ -90,7 +107,7 @@ def reply_place(found: queries.PostingContext | None, *, dialogue_id: int) -> Re
 def _initial_status(dialogue: Dialogue, user: User, membership: Membership | None) -> PostStatus:
     role = _role(user, membership)
     trusted = membership is not None and membership.trusted
-    if dialogue.moderation == ModerationMode.PRE and role not in STAFF_ROLES and not trusted:
+    if dialogue.moderation == ModerationMode.PRE and not skips_queue(role, trusted=trusted):
         return PostStatus.PENDING
     return PostStatus.PUBLISHED
 
@@ -112,7 +129,7 @@ async def _check_writable(session: AsyncSession, dialogue_id: int) -> None:
     """An archived dialogue is the record of what was said: nothing in it changes any more."""
     dialogue = await session.get(Dialogue, dialogue_id)
     if dialogue is not None and dialogue.status == DialogueStatus.ARCHIVED:
-        raise Conflict(_("An archived dialogue is read-only."), code="dialogue_archived")
+        raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
 
 
 async def _existing(*, session: AsyncSession, user: User, client_id: str | None) -> Post | None:
@@ -184,7 +201,7 @@ async def create_thread(
         raise Invalid(_("A thread needs a title."), fields=[{"field": "title", "message": "empty"}])
     if anonymous and not dialogue.allow_anonymous:
         raise Forbidden(
-            _("This dialogue does not allow anonymous posts."), code="anonymous_not_allowed"
+            _("This dialogue does not allow anonymous posts."), code=ErrorCode.ANONYMOUS_NOT_ALLOWED
         )
     status = _initial_status(dialogue, user, membership)
     assert dialogue.id is not None and theme.id is not None
@@ -225,7 +242,7 @@ async def _first_thread_result(
 ) -> tuple[Thread, Post, bool]:
     existing = await _existing(session=session, user=user, client_id=client_id)
     if existing is None:  # the conflicting row is gone again: report it rather than guess
-        raise Conflict(_("This post was already submitted."), code="duplicate_client_id")
+        raise Conflict(_("This post was already submitted."), code=ErrorCode.DUPLICATE_CLIENT_ID)
     thread = await queries.get_thread(session=session, thread_id=existing.thread_id)
     assert thread is not None
     return thread, existing, False
@@ -284,7 +301,9 @@ async def create_post(
     if post is None:  # sent before (a retry), or raced in from a second connection
         existing = await _existing(session=session, user=user, client_id=client_id)
         if existing is None:
-            raise Conflict(_("This post was already submitted."), code="duplicate_client_id")
+            raise Conflict(
+                _("This post was already submitted."), code=ErrorCode.DUPLICATE_CLIENT_ID
+            )
         return existing, False
     _count_published(thread, post)
     await _emit_post(session, post, user, "post.created")
@@ -311,14 +330,11 @@ async def _checked_reply(
         dialogue=dialogue, theme=theme, user=user, membership=membership, restricted=restricted
     )
     role = _role(user, membership)
-    if thread.locked and role not in STAFF_ROLES:
-        raise Conflict(_("This thread is locked."), code="thread_locked")
-    if thread.status != PostStatus.PUBLISHED and role not in STAFF_ROLES:
-        raise Conflict(_("This thread is not open for replies."), code="thread_not_published")
+    enforce(may_reply(role, thread_state(thread)))
     validate_body(body)
     if anonymous and not dialogue.allow_anonymous:
         raise Forbidden(
-            _("This dialogue does not allow anonymous posts."), code="anonymous_not_allowed"
+            _("This dialogue does not allow anonymous posts."), code=ErrorCode.ANONYMOUS_NOT_ALLOWED
         )
     parent = None
     if parent_id is not None:
@@ -327,7 +343,7 @@ async def _checked_reply(
         if parent is None or parent.thread_id != thread.id or not _may_reply_to(parent, viewer):
             raise Invalid(
                 _("You can only reply to a post of the same thread."),
-                code="invalid_parent",
+                code=ErrorCode.INVALID_PARENT,
                 fields=[{"field": "parent_id", "message": "not a post of this thread"}],
             )
     return inserts.new_row(
@@ -353,7 +369,7 @@ async def edit_post(
 ) -> Post:
     """Change a post's text, keeping the previous text as a revision."""
     if post.status == PostStatus.DELETED:
-        raise Conflict(_("A deleted post cannot be edited."), code="post_deleted")
+        raise Conflict(_("A deleted post cannot be edited."), code=ErrorCode.POST_DELETED)
     await _check_writable(session, post.dialogue_id)
     validate_body(body)
     session.add(PostRevision(post_id=post.id or 0, body=post.body, editor_id=editor.id, note=note))
@@ -411,7 +427,7 @@ async def set_reaction(
 ) -> dict[str, int]:
     """One reaction per person and post; a new one replaces the old."""
     if post.status != PostStatus.PUBLISHED:
-        raise Conflict(_("Only published posts take reactions."), code="post_not_published")
+        raise Conflict(_("Only published posts take reactions."), code=ErrorCode.POST_NOT_PUBLISHED)
     await _check_writable(session, post.dialogue_id)
     assert user.id is not None and post.id is not None
     reaction = await session.get(Reaction, (post.id, user.id))

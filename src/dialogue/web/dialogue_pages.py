@@ -16,6 +16,7 @@ from dialogue.db import utcnow
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.schemas import ThemeOut
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, Forbidden
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
@@ -137,7 +138,9 @@ async def conduct_accept(
     dialogue = access.require_dialogue()
     next_url = _conduct_next(dialogue.slug, next)
     if access.membership is None:  # an admin who is not a member has nothing to accept
-        raise Forbidden(_("Only members accept a dialogue's code of conduct."), code="not_member")
+        raise Forbidden(
+            _("Only members accept a dialogue's code of conduct."), code=ErrorCode.NOT_MEMBER
+        )
     try:
         await dialogues.accept_conduct(
             session=session, dialogue=dialogue, membership=access.membership, version=version

@@ -19,24 +19,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketState
 
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, is_busy
 from dialogue.i18n import gettext as _
 from dialogue.web.templating import render
 
 log = logging.getLogger(__name__)
 
-HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid",
-    429: "rate_limited",
-    500: "server_error",
+HTTP_CODES: dict[int, ErrorCode] = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.INVALID,
+    429: ErrorCode.RATE_LIMITED,
+    500: ErrorCode.SERVER_ERROR,
 }
 
 
@@ -136,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        code = HTTP_CODES.get(exc.status_code, "error")
+        code = HTTP_CODES.get(exc.status_code, ErrorCode.ERROR)
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         if exc.status_code == 404:
             message = _("Not found.")
@@ -153,11 +154,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if _in_path(exc):
-            return render_error(request, status=404, code="not_found", message=_("Not found."))
+            return render_error(
+                request, status=404, code=ErrorCode.NOT_FOUND, message=_("Not found.")
+            )
         fields = _validation_fields(exc)
         malformed = any(f["message"].startswith("JSON decode error") for f in fields)
         message = _("The request body is not valid JSON.") if malformed else _("Invalid input.")
-        return render_error(request, status=422, code="invalid", message=message, fields=fields)
+        return render_error(
+            request, status=422, code=ErrorCode.INVALID, message=message, fields=fields
+        )
 
     async def on_data_error(request: Request, exc: Exception) -> Response:
         # The database refused a value that validation let through (PostgreSQL text cannot
@@ -166,7 +171,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_error(
             request,
             status=422,
-            code="invalid",
+            code=ErrorCode.INVALID,
             message=_("The request holds a value that cannot be stored."),
             fields=[{"field": "request", "message": "value refused by the database"}],
         )
@@ -174,7 +179,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render_error(
-            request, status=500, code="server_error", message=_("Something went wrong on our side.")
+            request,
+            status=500,
+            code=ErrorCode.SERVER_ERROR,
+            message=_("Something went wrong on our side."),
         )
 
     async def on_database_busy(request: Request, exc: Exception) -> Response:
@@ -183,7 +191,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_error(
             request,
             status=503,
-            code="busy",
+            code=ErrorCode.BUSY,
             headers={"Retry-After": "1"},
             message=_("The server is busy. Please try again in a moment."),
         )

@@ -15,6 +15,7 @@ from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import TokenKind, User
 from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError
 from dialogue.events.publish import announce_revocation, commit
 from dialogue.policy import Action
@@ -140,7 +141,7 @@ async def invitation_submit(
 ) -> Response:
     if password is not None and len(password) < 10:
         raise DialogueError(
-            "Choose a password of at least 10 characters.", status=422, code="invalid"
+            "Choose a password of at least 10 characters.", status=422, code=ErrorCode.INVALID
         )
     user, _membership, dialogue = await invitations.accept_invitation(
         session=session,

@@ -20,10 +20,10 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import DialogueStatus, Theme
 from dialogue.errors import DialogueError, Invalid
 from dialogue.i18n import gettext as _
-from dialogue.policy import STAFF_ROLES, Action
+from dialogue.policy import Action, may_reply
 from dialogue.threads import queries
 from dialogue.threads import service as threads
-from dialogue.threads.models import PostStatus, Thread
+from dialogue.threads.models import Thread
 
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_TITLE = 200
@@ -63,11 +63,9 @@ async def posting_block(
         )
     except DialogueError as exc:
         return PostingBlock(exc.code, exc.message)
-    if thread is not None and access.role not in STAFF_ROLES:
-        if thread.locked:
-            return PostingBlock("thread_locked", _("This thread is locked."))
-        if thread.status != PostStatus.PUBLISHED:
-            return PostingBlock("thread_not_published", _("This thread is not open for replies."))
+    refusal = None if thread is None else may_reply(access.role, threads.thread_state(thread))
+    if refusal is not None:
+        return PostingBlock(refusal.code, refusal.message)
     return None
 
 
