@@ -7,11 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, allow, end_read
 from dialogue.config import Settings
 from dialogue.dialogues.models import Dialogue
 from dialogue.errors import Conflict, NotFound
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.policy import Action, Role
 from dialogue.synthesis import pipeline
@@ -58,7 +57,6 @@ async def start_job(request: Request, access: Access, session: SessionDep, fmt: 
     dialogue = access.require_dialogue()
     assert dialogue.id is not None
     report = await reports.get_report(session=session, dialogue=dialogue)
-    await commit(session)
     options = options_for(request)
     database = request.app.state.database
     if report.state == ReportState.PUBLISHED:
@@ -96,6 +94,7 @@ async def get_report(
     format: Annotated[Format, Query()] = "html",
 ) -> Response:
     job = await start_job(request, access, session, format)
+    await end_read(session)  # a render can take long: no connection is held meanwhile
     body = await registry(request).wait(job)
     return file_response(access.require_dialogue(), format, body)
 
@@ -165,7 +164,6 @@ async def review(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
     data = await _review(session, access.require_dialogue())
-    await commit(session)
     return data
 
 
@@ -201,7 +199,6 @@ async def transition(
         snapshot=snapshot,
     )
     data_out = await _review(session, dialogue)
-    await commit(session)
     return data_out
 
 
@@ -214,7 +211,6 @@ async def set_audience(
         session=session, dialogue=dialogue, actor=access.require_user(), audience=body.audience
     )
     data = await _review(session, dialogue)
-    await commit(session)
     return data
 
 
@@ -233,7 +229,6 @@ async def get_narrative(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
     report = await reports.get_report(session=session, dialogue=access.require_dialogue())
-    await commit(session)
     return narrative_data(report)
 
 
@@ -250,7 +245,6 @@ async def put_narrative(
         theme_summaries=body.theme_summaries,
     )
     data = narrative_data(report)
-    await commit(session)
     return data
 
 
@@ -259,7 +253,6 @@ async def list_comments(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
     rows = await reports.list_comments(session=session, dialogue=access.require_dialogue())
-    await commit(session)
     return {"items": [comment_data(c, u) for c, u in rows]}
 
 
@@ -286,5 +279,4 @@ async def add_comment(
         theme_id=body.theme_id,
     )
     data = comment_data(comment, user)
-    await commit(session)
     return JSONResponse(data, status_code=201)

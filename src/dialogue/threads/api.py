@@ -8,10 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dialogue.access import Access, SessionDep, allow, queued_write
+from dialogue.access import Access, SessionDep, allow, end_read, queued_write
 from dialogue.bounds import DbInt, parse_id, safe_time
 from dialogue.errors import Forbidden, Invalid
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
 from dialogue.moderation.dependencies import CodeParam, code_filter
@@ -58,7 +57,6 @@ async def create_thread(
         anonymous=body.anonymous,
         quote_consent=body.quote_consent,
     )
-    await commit(session)
     data = thread_data(thread, user, anonymous=post.anonymous)
     data["post"] = await _post_out(access, session, post)
     return JSONResponse(data, status_code=201 if created else 200)
@@ -153,7 +151,7 @@ async def create_post(
     user = access.require_user()
     thread = visible_thread(access.resources["thread_id"], access.viewer)
     guard_post_rate(request, user.id or 0)
-    await session.commit()  # end the read: its connection is not held while the post waits
+    await end_read(session)  # its connection is not held while the post waits
     writer: PostWriter = request.app.state.post_writer
     written = await writer.write(
         NewReply(
@@ -208,7 +206,6 @@ async def edit_post(
             before={"body": before},
             after={"body": post.body},
         )
-    await commit(session)
     return await _post_out(access, session, post)
 
 
@@ -221,7 +218,6 @@ async def delete_post(
     if post.author_id != user.id:
         raise Forbidden(_("You can only delete your own posts."))
     await threads.delete_post(session=session, post=post, actor=user)
-    await commit(session)
     return Response(status_code=204)
 
 
@@ -252,7 +248,6 @@ async def react(
     counts = await threads.set_reaction(
         session=session, post=post, user=access.require_user(), kind=body.kind
     )
-    await commit(session)
     return {"post_id": post.id, "kind": body.kind.value, "reactions": counts}
 
 

@@ -17,15 +17,14 @@ from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.schemas import ThemeOut
 from dialogue.errors import DialogueError, Forbidden
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered
 from dialogue.policy import Action
 from dialogue.threads import search
 from dialogue.threads.participation import participation
+from dialogue.transaction import attempt
 from dialogue.web import post_pages, thread_pages
 from dialogue.web.pages import safe_next
-from dialogue.web.posting import reset_session
 from dialogue.web.templating import render
 
 router = APIRouter(prefix="/d/{slug}", include_in_schema=False)
@@ -139,11 +138,11 @@ async def conduct_accept(
     if access.membership is None:  # an admin who is not a member has nothing to accept
         raise Forbidden(_("Only members accept a dialogue's code of conduct."), code="not_member")
     try:
-        await dialogues.accept_conduct(
-            session=session, dialogue=dialogue, membership=access.membership, version=version
-        )
+        async with attempt(session):
+            await dialogues.accept_conduct(
+                session=session, dialogue=dialogue, membership=access.membership, version=version
+            )
     except DialogueError as exc:
-        await reset_session(session, access)
         return await _conduct_page(
             request,
             session,
@@ -152,7 +151,6 @@ async def conduct_accept(
             error=exc.message,
             status_code=exc.status,
         )
-    await commit(session)
     return RedirectResponse(next_url, status_code=303)
 
 

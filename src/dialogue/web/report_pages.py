@@ -12,7 +12,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
-from dialogue.events.publish import commit
 from dialogue.policy import Action
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.api import own_job, start_job
@@ -30,7 +29,6 @@ async def report_page(
 ) -> Response:
     dialogue = access.require_dialogue()
     report = await reports.get_report(session=session, dialogue=dialogue)
-    await commit(session)
     return render(
         request,
         "reports/page.html",
