@@ -23,6 +23,7 @@ from dialogue.config import Settings
 from dialogue.db import READ_ONLY, Database, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.dialogues.standing import standing_of
 from dialogue.errors import DialogueError, NotFound
 from dialogue.events.publish import commit, discard_pending
 from dialogue.i18n import gettext as _
@@ -32,7 +33,6 @@ from dialogue.policy import (
     Role,
     Standing,
     Viewer,
-    Visibility,
     can,
     denial_status,
 )
@@ -92,8 +92,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except Exception:
-            await session.rollback()
+            # Closing rolls the transaction back and, unlike `rollback`, leaves the loaded
+            # rows readable: the error page still shows who is signed in.
             discard_pending(session)
+            await session.close()
             raise
         if not reads:
             await commit(session)
@@ -204,18 +206,6 @@ async def _post(session: AsyncSession, post_id: int) -> tuple[Any, int] | None:
 
 
 RESOLVERS: dict[str, Resolver] = {"theme_id": _theme, "thread_id": _thread, "post_id": _post}
-
-
-def standing_of(
-    user: User | None, membership: Membership | None, dialogue: Dialogue | None
-) -> Standing:
-    return Standing(
-        signed_in=user is not None,
-        is_admin=bool(user and user.is_admin),
-        role=Role(membership.role) if membership else None,
-        visibility=Visibility(dialogue.visibility) if dialogue else None,
-        banned=bool(membership and membership.banned_at is not None),
-    )
 
 
 async def resolve_access(

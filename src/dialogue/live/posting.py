@@ -21,7 +21,7 @@ async def create_post_from_frame(
 ) -> Written:
     if connection.user_id is None:
         raise Forbidden(_("Please sign in to post."), code="unauthenticated")
-    guard_post_rate(websocket, connection.user_id)
+    guard_post_rate(websocket.app.state.post_limiter, connection.user_id)
     writer: PostWriter = websocket.app.state.post_writer
     return await writer.write(
         NewReply(

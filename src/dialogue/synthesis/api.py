@@ -8,16 +8,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dialogue.access import Access, SessionDep, allow, end_read
-from dialogue.config import Settings
 from dialogue.dialogues.models import Dialogue
-from dialogue.errors import Conflict, NotFound
+from dialogue.errors import Conflict
 from dialogue.i18n import gettext as _
 from dialogue.policy import Action, Role
 from dialogue.synthesis import pipeline
 from dialogue.synthesis import service as reports
-from dialogue.synthesis.jobs import Job, JobRegistry
+from dialogue.synthesis.dependencies import options_for, own_job, registry, start_job
 from dialogue.synthesis.models import ReportState
-from dialogue.synthesis.rendering import MEDIA_TYPES, RenderOptions
+from dialogue.synthesis.rendering import MEDIA_TYPES
 from dialogue.synthesis.schemas import (
     AudienceIn,
     CommentIn,
@@ -30,60 +29,12 @@ from dialogue.synthesis.schemas import (
 router = APIRouter(prefix="/dialogues/{slug}/report", tags=["reports"])
 
 
-def registry(request: Request) -> JobRegistry:
-    """One registry per app, made on first use (the app factory need not know about it)."""
-    found: JobRegistry | None = getattr(request.app.state, "report_jobs", None)
-    if found is None:
-        found = JobRegistry()
-        request.app.state.report_jobs = found
-    return found
-
-
-def options_for(request: Request) -> RenderOptions:
-    settings: Settings = request.app.state.settings
-    return RenderOptions(base_url=settings.base_url, templates_dir=settings.templates_dir)
-
-
 def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
     return Response(
         body,
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{dialogue.slug}-report.{fmt}"'},
     )
-
-
-async def start_job(request: Request, access: Access, session: SessionDep, fmt: str) -> Job:
-    """The report in `fmt` as it stands: the frozen snapshot once published, else live."""
-    dialogue = access.require_dialogue()
-    assert dialogue.id is not None
-    report = await reports.get_report(session=session, dialogue=dialogue)
-    options = options_for(request)
-    database = request.app.state.database
-    if report.state == ReportState.PUBLISHED:
-        snapshot = await reports.latest_snapshot(session=session, report=report)
-        assert snapshot is not None
-        document = snapshot.document
-
-        async def frozen(job: Job) -> bytes:
-            return await pipeline.snapshot_report(
-                document=document, fmt=fmt, options=options, progress=job.report
-            )
-
-        key: tuple[Any, ...] = (dialogue.id, fmt, "snapshot", snapshot.id)
-        return registry(request).start_or_join(
-            key=key, dialogue_id=dialogue.id, fmt=fmt, work=frozen
-        )
-    state = report.state
-
-    async def live(job: Job) -> bytes:
-        async with database.reader() as own:  # reads only; the request's session ends with it
-            source = await pipeline.load(
-                session=own, dialogue=dialogue, state=state, options=options, progress=job.report
-            )
-        return await pipeline.render_source(source, fmt=fmt, options=options, progress=job.report)
-
-    key = (dialogue.id, fmt, "live", state)
-    return registry(request).start_or_join(key=key, dialogue_id=dialogue.id, fmt=fmt, work=live)
 
 
 @router.get("")
@@ -108,13 +59,6 @@ async def create_job(
 ) -> dict[str, Any]:
     job = await start_job(request, access, session, body.format)
     return job.data()
-
-
-def own_job(request: Request, access: Access, job_id: str) -> Job:
-    job = registry(request).get(job_id)
-    if job is None or job.dialogue_id != access.require_dialogue().id:
-        raise NotFound(_("Not found."))
-    return job
 
 
 @router.get("/jobs/{job_id}")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dialogue.access import Access, SessionDep, allow, end_read, queued_write
-from dialogue.bounds import DbInt, parse_id, safe_time
+from dialogue.bounds import DbInt, parse_thread_cursor
 from dialogue.errors import Forbidden, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
@@ -41,7 +40,7 @@ async def create_thread(
     access: Annotated[Access, allow(Action.THREAD_CREATE)],
 ) -> Any:
     user = access.require_user()
-    guard_post_rate(request, user.id or 0)
+    guard_post_rate(request.app.state.post_limiter, user.id or 0)
     thread, post, created = await threads.create_thread(
         session=session,
         dialogue=access.require_dialogue(),
@@ -86,21 +85,6 @@ async def list_threads(
         "items": items,
         "next": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
     }
-
-
-def parse_thread_cursor(value: str) -> tuple[datetime, int]:
-    """`<last activity>|<thread id>`, as `next` gives it; a time without zone is UTC."""
-    at, _sep, raw_id = value.rpartition("|")
-    thread_id = parse_id(raw_id)
-    try:
-        when: datetime | None = safe_time(datetime.fromisoformat(at))
-    except ValueError:
-        when = None
-    if when is None or thread_id is None:
-        raise Invalid(
-            _("Invalid page cursor."), fields=[{"field": "before", "message": "invalid cursor"}]
-        )
-    return when, thread_id
 
 
 @router.get("/threads/{thread_id}")
@@ -150,7 +134,7 @@ async def create_post(
 ) -> Any:
     user = access.require_user()
     thread = visible_thread(access.resources["thread_id"], access.viewer)
-    guard_post_rate(request, user.id or 0)
+    guard_post_rate(request.app.state.post_limiter, user.id or 0)
     await end_read(session)  # its connection is not held while the post waits
     writer: PostWriter = request.app.state.post_writer
     written = await writer.write(

@@ -6,8 +6,6 @@ from someone is hidden the same way everywhere.
 
 from __future__ import annotations
 
-from starlette.requests import HTTPConnection
-
 from dialogue.errors import NotFound, RateLimited
 from dialogue.i18n import gettext as _
 from dialogue.policy import Viewer
@@ -16,10 +14,9 @@ from dialogue.threads.models import Post, Thread
 from dialogue.threads.presenters import shows_content
 
 
-def guard_post_rate(connection: HTTPConnection, user_id: int) -> None:
+def guard_post_rate(limiter: RateLimiter, user_id: int) -> None:
     """Posting is rate-limited per account, on every path that creates posts (HTTP, forms,
-    websocket)."""
-    limiter: RateLimiter = connection.app.state.post_limiter
+    websocket), by the app's one `post_limiter`."""
     key = str(user_id)
     wait = limiter.retry_after(key)
     if wait is not None:

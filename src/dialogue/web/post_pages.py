@@ -16,8 +16,8 @@ from dialogue.threads import queries
 from dialogue.threads import service as threads
 from dialogue.threads.guards import visible_post
 from dialogue.threads.models import Post, ReactionKind
+from dialogue.threads.views import thread_url
 from dialogue.transaction import attempt
-from dialogue.web.post_views import thread_url
 from dialogue.web.templating import render
 from dialogue.web.thread_pages import FORM_BODY_CAP
 

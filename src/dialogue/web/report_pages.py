@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from dialogue.access import Access, SessionDep, allow
 from dialogue.policy import Action
 from dialogue.synthesis import service as reports
-from dialogue.synthesis.api import own_job, start_job
+from dialogue.synthesis.dependencies import own_job, start_job
 from dialogue.synthesis.schemas import Format
 from dialogue.web.templating import render
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
-from dialogue.bounds import DbId, DbInt
+from dialogue.bounds import DbId, DbInt, parse_thread_cursor
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import Clause, parse_clauses
@@ -19,12 +19,11 @@ from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offer
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
-from dialogue.threads.api import parse_thread_cursor
 from dialogue.threads.guards import guard_post_rate, visible_thread
 from dialogue.threads.models import Thread
 from dialogue.threads.presenters import post_data, thread_data
+from dialogue.threads.views import build_tree, post_url, post_view, thread_row, thread_url
 from dialogue.transaction import attempt
-from dialogue.web.post_views import build_tree, post_url, post_view, thread_row, thread_url
 from dialogue.web.posting import (
     checked_client_id,
     checked_title,
@@ -121,7 +120,7 @@ async def new_thread(
     user = access.require_user()
     try:
         async with attempt(session):
-            guard_post_rate(request, user.id or 0)
+            guard_post_rate(request.app.state.post_limiter, user.id or 0)
             thread, post, _created = await threads.create_thread(
                 session=session,
                 dialogue=dialogue,
@@ -232,7 +231,7 @@ async def reply(
     assert theme is not None
     try:
         async with attempt(session):
-            guard_post_rate(request, user.id or 0)
+            guard_post_rate(request.app.state.post_limiter, user.id or 0)
             post, _created = await threads.create_post(
                 session=session,
                 dialogue=dialogue,

@@ -19,8 +19,8 @@ from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads.models import Post
 from dialogue.threads.presenters import post_data
+from dialogue.threads.views import parse_time, post_url
 from dialogue.transaction import attempt
-from dialogue.web.post_views import parse_time, post_url
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
