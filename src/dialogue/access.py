@@ -20,11 +20,13 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import AuthToken, User
 from dialogue.bounds import parse_id
 from dialogue.config import Settings
-from dialogue.db import Database, utcnow
+from dialogue.db import READ_ONLY, Database, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.dialogues.standing import standing_of
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, NotFound
+from dialogue.events.publish import commit, discard_pending
 from dialogue.i18n import gettext as _
 from dialogue.policy import (
     SITE_ACTIONS,
@@ -32,7 +34,6 @@ from dialogue.policy import (
     Role,
     Standing,
     Viewer,
-    Visibility,
     can,
     denial_status,
 )
@@ -75,10 +76,12 @@ def queued_write(endpoint: Endpoint) -> Endpoint:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session; it ends before the response is sent (see `SessionDep`).
+    """The request's unit of work: committed when the route returns, undone when it raises.
 
     Requests that change things queue as writers (`Database.writing`); reads go straight in,
-    on a read-only snapshot (`Database.reader`).
+    on a read-only snapshot (`Database.reader`) that has nothing to commit. The events a
+    write appended are published only once its commit succeeded; a refusal (`DialogueError`)
+    or any other error rolls the whole change back and publishes nothing.
     """
     database: Database = app_state(request).database
     endpoint = request.scope.get("endpoint")
@@ -88,11 +91,31 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     scope = database.reader() if reads else database.writing()
     async with scope as session:
         session.info["broker"] = app_state(request).broker
-        yield session
+        try:
+            yield session
+        except Exception:
+            # Closing rolls the transaction back and, unlike `rollback`, leaves the loaded
+            # rows readable: the error page still shows who is signed in.
+            discard_pending(session)
+            await session.close()
+            raise
+        if not reads:
+            await commit(session)
 
 
-# scope="function": the transaction ends when the route returns, not after a slow client
-# has read the whole response (on SQLite an open transaction holds the write lock).
+async def end_read(session: AsyncSession) -> None:
+    """End a read-only request's snapshot before it waits, so no connection is held meanwhile.
+
+    A writer's transaction is left alone: the request's dependency commits it.
+    """
+    if session.info.get(READ_ONLY):
+        await session.commit()  # nothing to write: this only returns the connection
+
+
+# scope="function": the transaction ends when the route returns, before the response is
+# sent: a success is never sent for a change that then fails to commit (the failure is
+# answered as an error instead), and no slow client holds a transaction (on SQLite, the
+# write lock) while it reads the response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -185,18 +208,6 @@ async def _post(session: AsyncSession, post_id: int) -> tuple[Any, int] | None:
 
 
 RESOLVERS: dict[str, Resolver] = {"theme_id": _theme, "thread_id": _thread, "post_id": _post}
-
-
-def standing_of(
-    user: User | None, membership: Membership | None, dialogue: Dialogue | None
-) -> Standing:
-    return Standing(
-        signed_in=user is not None,
-        is_admin=bool(user and user.is_admin),
-        role=Role(membership.role) if membership else None,
-        visibility=Visibility(dialogue.visibility) if dialogue else None,
-        banned=bool(membership and membership.banned_at is not None),
-    )
 
 
 async def resolve_access(

@@ -105,3 +105,18 @@ def refuse_control(text: str, field: str, *, single_line: bool = False) -> None:
             _("The text contains control characters."),
             fields=[{"field": field, "message": "contains control characters"}],
         )
+
+
+def parse_thread_cursor(value: str) -> tuple[datetime, int]:
+    """`<last activity>|<thread id>`, as `next` gives it; a time without zone is UTC."""
+    at, _sep, raw_id = value.rpartition("|")
+    thread_id = parse_id(raw_id)
+    try:
+        when: datetime | None = safe_time(datetime.fromisoformat(at))
+    except ValueError:
+        when = None
+    if when is None or thread_id is None:
+        raise Invalid(
+            _("Invalid page cursor."), fields=[{"field": "before", "message": "invalid cursor"}]
+        )
+    return when, thread_id

@@ -20,7 +20,7 @@ from dialogue.accounts.schemas import (
     TokenOut,
     UserPublic,
 )
-from dialogue.events.publish import announce_revocation, commit
+from dialogue.events.publish import announce_revocation
 from dialogue.policy import Action
 
 router = APIRouter(tags=["accounts"])
@@ -47,7 +47,6 @@ async def login(
         kind=TokenKind.API,
         lifetime=timedelta(days=settings.api_token_days),
     )
-    await commit(session)
     return TokenOut(token=token, user=user_public(user))
 
 
@@ -58,8 +57,7 @@ async def logout(
     """Revoke the token or session the request came with."""
     assert access.principal is not None and access.principal.token.id is not None
     await accounts.revoke_token(session=session, token_id=access.principal.token.id)
-    await commit(session)
-    await announce_revocation(session, access.principal.token.id)
+    announce_revocation(session, access.principal.token.id)
     return Response(status_code=204)
 
 
@@ -79,7 +77,6 @@ async def update_me(
     user = await accounts.update_profile(
         session=session, user=access.require_user(), changes=changes
     )
-    await commit(session)
     return user_public(user)
 
 
@@ -106,5 +103,4 @@ async def accept_invitation(
         kind=TokenKind.API,
         lifetime=timedelta(days=settings.api_token_days),
     )
-    await commit(session)
     return InvitationAcceptOut(token=new_token, user=user_public(user), role=membership.role)

@@ -30,7 +30,6 @@ from dialogue.dialogues.schemas import (
 )
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Forbidden, NotFound
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit, members
 from dialogue.moderation.members import state as member_state
@@ -48,7 +47,6 @@ async def create_dialogue(
     dialogue = await dialogues.create_dialogue(
         session=session, actor=access.require_user(), fields=body.model_dump()
     )
-    await commit(session)
     return await dialogue_out(
         session=session, dialogue=dialogue, role=Role.ORGANIZER, membership=None
     )
@@ -95,7 +93,6 @@ async def update_dialogue(
         dialogue=access.require_dialogue(),
         changes=body.model_dump(exclude_unset=True),
     )
-    await commit(session)
     return await dialogue_out(
         session=session, dialogue=dialogue, role=access.role, membership=access.membership
     )
@@ -117,7 +114,6 @@ async def accept_conduct(
         membership=access.membership,
         version=body.version,
     )
-    await commit(session)
     return Response(status_code=204)
 
 
@@ -130,7 +126,6 @@ async def create_theme(
     theme = await dialogues.create_theme(
         session=session, dialogue=access.require_dialogue(), fields=fields
     )
-    await commit(session)
     assert theme.id is not None
     facilitators = await dialogues.theme_facilitators(session=session, theme_ids=[theme.id])
     return theme_out(theme, facilitators[theme.id])
@@ -152,7 +147,6 @@ async def update_theme(
     theme = await dialogues.update_theme(
         session=session, dialogue=access.require_dialogue(), theme=theme, changes=changes
     )
-    await commit(session)
     facilitators = await dialogues.theme_facilitators(session=session, theme_ids=[theme_id])
     return theme_out(theme, facilitators[theme_id])
 
@@ -181,7 +175,6 @@ async def create_invitation(
         target_id=invitation.id,
         after={"email": invitation.email, "role": invitation.role},
     )
-    await commit(session)
     assert invitation.id is not None
     return InvitationOut(
         id=invitation.id,
@@ -255,7 +248,6 @@ async def update_member(
             actor_role=access.role,
             act=act,
         )
-    await commit(session)
     rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id)
     user = next(u for m, u in rows if m.user_id == user_id)
     return member_out(membership, user.display_name, user.organization, user.country)

@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.events.broker import Broker
 from dialogue.events.service import take_pending_events
+
+PENDING_MESSAGES = "pending_messages"
 
 
 async def commit(session: AsyncSession) -> None:
     """Commit the caller's transaction and announce the events it appended."""
     await session.commit()
     events = take_pending_events(session)
+    messages: list[tuple[int, dict[str, Any]]] = session.info.pop(PENDING_MESSAGES, [])
     broker: Broker | None = session.info.get("broker")
-    if broker is None or not events:
+    if broker is None:
         return
     latest: dict[int, int] = {}
     for event in events:
         latest[event.dialogue_id] = max(latest.get(event.dialogue_id, 0), event.seq)
     for dialogue_id, seq in latest.items():
         await broker.publish(dialogue_id, {"seq": seq})
+    for channel, message in messages:
+        await broker.publish(channel, message)
 
 
-async def announce_revocation(session: AsyncSession, token_id: int) -> None:
-    """Tell every instance to close the sockets opened with a token that was just revoked."""
-    broker: Broker | None = session.info.get("broker")
-    if broker is not None:
-        await broker.publish(0, {"type": "revoke", "token_id": token_id})
+def discard_pending(session: AsyncSession) -> None:
+    """Forget what a transaction that rolled back would have announced."""
+    take_pending_events(session)
+    session.info.pop(PENDING_MESSAGES, None)
+
+
+def announce_revocation(session: AsyncSession, token_id: int) -> None:
+    """Once this transaction commits, tell every instance to close the token's sockets."""
+    message = {"type": "revoke", "token_id": token_id}
+    session.info.setdefault(PENDING_MESSAGES, []).append((0, message))

@@ -39,6 +39,7 @@ class AppendedEvent:
     data: dict[str, Any]
 
 
+PENDING_EVENTS = "pending_events"  # session.info key: appended, not yet published
 DIALOGUE: Table = Dialogue.__table__  # type: ignore[attr-defined]
 EVENT: Table = Event.__table__  # type: ignore[attr-defined]
 # Built once: every change appends an event, and composing statements cost more than
@@ -83,13 +84,13 @@ async def append_event(
     }
     event_id = int((await connection.execute(_INSERT_EVENT, row)).scalar_one())
     event = AppendedEvent(id=event_id, dialogue_id=dialogue_id, seq=seq, data=data)
-    session.info.setdefault("pending_events", []).append(event)
+    session.info.setdefault(PENDING_EVENTS, []).append(event)
     return event
 
 
 def take_pending_events(session: AsyncSession) -> list[AppendedEvent]:
     """The events this transaction appended, for publishing once it has committed."""
-    events: list[AppendedEvent] = session.info.pop("pending_events", [])
+    events: list[AppendedEvent] = session.info.pop(PENDING_EVENTS, [])
     return events
 
 

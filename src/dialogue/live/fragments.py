@@ -30,7 +30,7 @@ from dialogue.events.models import Event
 from dialogue.i18n import gettext as _
 from dialogue.policy import ROLE_ACTIONS, Action, Role
 from dialogue.threads.presenters import ANONYMOUS_NAME
-from dialogue.web.post_views import post_view
+from dialogue.threads.views import post_view
 
 POST_KINDS = frozenset({"post.created", "post.updated", "post.status"})
 # Events that can change what a fragment draws from the dialogue (its slug, whether anonymous

@@ -23,7 +23,7 @@ async def create_post_from_frame(
 ) -> Written:
     if connection.user_id is None:
         raise Forbidden(_("Please sign in to post."), code=ErrorCode.UNAUTHENTICATED)
-    await guard_post_rate(websocket, connection.user_id)
+    await guard_post_rate(app_state(websocket).limits.posts, connection.user_id)
     writer: PostWriter = app_state(websocket).post_writer
     return await writer.write(
         NewReply(

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query
 from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbInt
 from dialogue.errors import NotFound
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import actions, audit, codebook, flags, queue
 from dialogue.moderation.api_people import router as people_router
@@ -75,7 +74,6 @@ async def moderate_post(
         reason=body.reason,
         clause=body.clause,
     )
-    await commit(session)
     return post_data(post, None, viewer=access.viewer) | {"action": body.action.value}
 
 
@@ -91,7 +89,6 @@ async def bulk_approve(
         actor=access.require_user(),
         post_ids=body.post_ids,
     )
-    await commit(session)
     return {
         "approved": result.approved,
         "already_handled": result.already_handled,
@@ -113,7 +110,6 @@ async def moderator_edit(
         body=body.body,
         note=body.note,
     )
-    await commit(session)
     return post_data(post, None, viewer=access.viewer)
 
 
@@ -132,7 +128,6 @@ async def flag_post(
         reason=body.reason,
         note=body.note,
     )
-    await commit(session)
     return flags.flag_data(flag)
 
 
@@ -151,7 +146,6 @@ async def settle_flags(
         outcome=FlagStatus(body.outcome),
         note=body.note,
     )
-    await commit(session)
     return {"closed": closed, "outcome": body.outcome}
 
 
@@ -194,7 +188,6 @@ async def create_code(
         target_id=code.id,
         after={"name": code.name, "colour": code.colour},
     )
-    await commit(session)
     return code_data(code)
 
 
@@ -218,7 +211,6 @@ async def set_post_codes(
         before={"codes": previous},
         after={"codes": [c.id for c in codes]},
     )
-    await commit(session)
     return {"post_id": post.id, "codes": [code_data(c) for c in codes]}
 
 

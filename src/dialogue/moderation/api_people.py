@@ -12,7 +12,6 @@ from dialogue.bounds import DbId
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Membership
 from dialogue.errors import NotFound
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit, members, sanctions
 from dialogue.moderation.models import AuditEntry
@@ -62,7 +61,6 @@ async def moderate_member(
             role=body.role,
         ),
     )
-    await commit(session)
     return {"user_id": membership.user_id, **members.state(membership)}
 
 
@@ -87,7 +85,6 @@ async def moderate_author(
         answer = await sanctions.sanction_author(
             session=session, dialogue=dialogue, post=post, actor=access.require_user(), act=act
         )
-        await commit(session)
         return answer
     if post.author_id is None:
         raise NotFound(_("This post's author no longer has an account."))
@@ -99,7 +96,6 @@ async def moderate_author(
         actor_role=access.role,
         act=act,
     )
-    await commit(session)
     return {"post_id": post.id, **members.state(membership)}
 
 
@@ -130,7 +126,6 @@ async def bulk_invite(
         lifetime=timedelta(days=settings.invitation_days),
         base_url=settings.base_url,
     )
-    await commit(session)
     return {"invited": result.invited, "invalid": result.invalid}
 
 
@@ -145,7 +140,6 @@ async def set_mode(
         mode=body.mode,
         reason=body.reason,
     )
-    await commit(session)
     return {"slug": dialogue.slug, "moderation": dialogue.moderation}
 
 

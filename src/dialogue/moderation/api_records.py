@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Response
 
 from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbId, DbInt
-from dialogue.events.publish import commit
 from dialogue.moderation import appeals, audit, notices, transparency, unmask
 from dialogue.moderation.api_people import audit_entry_data
 from dialogue.moderation.models import AppealStatus
@@ -81,7 +80,6 @@ async def appeal_notice(
     appeal = await appeals.create_appeal(
         session=session, notice_id=notice_id, user=access.require_user(), note=body.note
     )
-    await commit(session)
     return {"id": appeal.id, "notice_id": appeal.notice_id, "status": appeal.status}
 
 
@@ -111,7 +109,6 @@ async def decide_appeal(
         outcome=AppealStatus(body.outcome),
         note=body.note,
     )
-    await commit(session)
     return {"id": appeal.id, "status": appeal.status, "decision_note": appeal.decision_note}
 
 
@@ -123,7 +120,6 @@ async def request_unmask(
     request = await unmask.request_unmask(
         session=session, post=post, actor=access.require_user(), reason=body.reason
     )
-    await commit(session)
     return await unmask.request_data(
         session=session, request=request, post=post, viewer_id=access.require_user().id
     )
@@ -161,7 +157,6 @@ async def decide_unmask(
         approve=body.approve,
         note=body.note,
     )
-    await commit(session)
     return await unmask.request_data(
         session=session, request=request, post=post, viewer_id=actor.id
     )

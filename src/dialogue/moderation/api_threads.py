@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 
 from dialogue.access import Access, SessionDep, allow
-from dialogue.events.publish import commit
 from dialogue.moderation import threads as thread_moderation
 from dialogue.moderation.schemas import ThreadModerationIn
 from dialogue.policy import Action
@@ -31,7 +30,6 @@ async def moderate_thread(
         reason=body.reason,
         theme_id=body.theme_id,
     )
-    await commit(session)
     return {
         "id": thread.id,
         "theme_id": thread.theme_id,

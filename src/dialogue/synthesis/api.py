@@ -7,19 +7,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dialogue.access import Access, SessionDep, allow, queued_write
+from dialogue.access import Access, SessionDep, allow, end_read, queued_write
 from dialogue.dialogues.models import Dialogue
 from dialogue.error_codes import ErrorCode
-from dialogue.errors import Conflict, NotFound
-from dialogue.events.publish import commit
+from dialogue.errors import Conflict
 from dialogue.i18n import gettext as _
 from dialogue.leases import WorkState
 from dialogue.policy import Action, Role
 from dialogue.state import app_state
 from dialogue.synthesis import jobs, pipeline
 from dialogue.synthesis import service as reports
-from dialogue.synthesis.models import ReportJob, ReportState
-from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.dependencies import options_for, own_job, start_job
+from dialogue.synthesis.models import ReportState
 from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.schemas import (
     AudienceIn,
@@ -33,11 +32,6 @@ from dialogue.synthesis.schemas import (
 router = APIRouter(prefix="/dialogues/{slug}/report", tags=["reports"])
 
 
-def options_for(request: Request) -> RenderOptions:
-    settings = app_state(request).settings
-    return RenderOptions(base_url=settings.base_url, templates_dir=settings.templates_dir)
-
-
 def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
     report = REPORT_FORMATS[fmt]
     filename = f"{dialogue.slug}-report.{report.extension}"
@@ -48,26 +42,6 @@ def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
     )
 
 
-async def start_job(request: Request, access: Access, session: SessionDep, fmt: str) -> ReportJob:
-    """The report in `fmt` as it stands: the frozen snapshot once published, else live."""
-    dialogue = access.require_dialogue()
-    assert dialogue.id is not None
-    report = await reports.get_report(session=session, dialogue=dialogue)
-    snapshot_id = None
-    if report.state == ReportState.PUBLISHED:
-        snapshot = await reports.latest_snapshot(session=session, report=report)
-        assert snapshot is not None
-        snapshot_id = snapshot.id
-    await commit(session)
-    spec = jobs.JobSpec(
-        dialogue_id=dialogue.id, format=fmt, report_state=report.state, snapshot_id=snapshot_id
-    )
-    state = app_state(request)
-    job = await jobs.start_or_join(database=state.database, spec=spec)
-    state.report_worker.nudge()
-    return job
-
-
 @router.get("")
 async def get_report(
     request: Request,
@@ -76,6 +50,7 @@ async def get_report(
     format: Annotated[Format, Query()] = "html",
 ) -> Response:
     job = await start_job(request, access, session, format)
+    await end_read(session)  # a render can take long: no connection is held meanwhile
     dialogue = access.require_dialogue()
     assert dialogue.id is not None
     body = await jobs.wait(
@@ -96,21 +71,11 @@ async def create_job(
     return jobs.data(job)
 
 
-async def own_job(session: SessionDep, access: Access, job_id: str) -> ReportJob:
-    dialogue = access.require_dialogue()
-    assert dialogue.id is not None
-    job = await jobs.get(session=session, job_id=job_id, dialogue_id=dialogue.id)
-    if job is None:
-        raise NotFound(_("Not found."))
-    return job
-
-
 @router.get("/jobs/{job_id}")
 async def job_status(
     session: SessionDep, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
 ) -> dict[str, Any]:
     job = await own_job(session, access, job_id)
-    await commit(session)
     return jobs.data(job)
 
 
@@ -122,7 +87,6 @@ async def job_file(
     body = (
         await jobs.result(session=session, job_id=job.id) if job.state == WorkState.DONE else None
     )
-    await commit(session)
     if body is None:
         raise Conflict(_("The report is not ready yet."), code=ErrorCode.NOT_READY)
     return file_response(access.require_dialogue(), job.format, body)
@@ -158,7 +122,6 @@ async def review(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
     data = await _review(session, access.require_dialogue())
-    await commit(session)
     return data
 
 
@@ -194,7 +157,6 @@ async def transition(
         snapshot=snapshot,
     )
     data_out = await _review(session, dialogue)
-    await commit(session)
     return data_out
 
 
@@ -207,7 +169,6 @@ async def set_audience(
         session=session, dialogue=dialogue, actor=access.require_user(), audience=body.audience
     )
     data = await _review(session, dialogue)
-    await commit(session)
     return data
 
 
@@ -226,7 +187,6 @@ async def get_narrative(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
     report = await reports.get_report(session=session, dialogue=access.require_dialogue())
-    await commit(session)
     return narrative_data(report)
 
 
@@ -243,7 +203,6 @@ async def put_narrative(
         theme_summaries=body.theme_summaries,
     )
     data = narrative_data(report)
-    await commit(session)
     return data
 
 
@@ -252,7 +211,6 @@ async def list_comments(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
     rows = await reports.list_comments(session=session, dialogue=access.require_dialogue())
-    await commit(session)
     return {"items": [comment_data(c, u) for c, u in rows]}
 
 
@@ -279,5 +237,4 @@ async def add_comment(
         theme_id=body.theme_id,
     )
     data = comment_data(comment, user)
-    await commit(session)
     return JSONResponse(data, status_code=201)

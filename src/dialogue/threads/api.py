@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dialogue.access import Access, SessionDep, allow, queued_write
-from dialogue.bounds import DbInt, parse_id, safe_time
+from dialogue.access import Access, SessionDep, allow, end_read, queued_write
+from dialogue.bounds import DbInt, parse_thread_cursor
 from dialogue.errors import Forbidden, Invalid
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
 from dialogue.moderation.dependencies import CodeParam, code_filter
@@ -43,7 +41,7 @@ async def create_thread(
     access: Annotated[Access, allow(Action.THREAD_CREATE)],
 ) -> Any:
     user = access.require_user()
-    await guard_post_rate(request, user.id or 0)
+    await guard_post_rate(app_state(request).limits.posts, user.id or 0)
     thread, post, created = await threads.create_thread(
         session=session,
         dialogue=access.require_dialogue(),
@@ -59,7 +57,6 @@ async def create_thread(
         anonymous=body.anonymous,
         quote_consent=body.quote_consent,
     )
-    await commit(session)
     data = thread_data(thread, user, anonymous=post.anonymous)
     data["post"] = await _post_out(access, session, post)
     return JSONResponse(data, status_code=201 if created else 200)
@@ -89,21 +86,6 @@ async def list_threads(
         "items": items,
         "next": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
     }
-
-
-def parse_thread_cursor(value: str) -> tuple[datetime, int]:
-    """`<last activity>|<thread id>`, as `next` gives it; a time without zone is UTC."""
-    at, _sep, raw_id = value.rpartition("|")
-    thread_id = parse_id(raw_id)
-    try:
-        when: datetime | None = safe_time(datetime.fromisoformat(at))
-    except ValueError:
-        when = None
-    if when is None or thread_id is None:
-        raise Invalid(
-            _("Invalid page cursor."), fields=[{"field": "before", "message": "invalid cursor"}]
-        )
-    return when, thread_id
 
 
 @router.get("/threads/{thread_id}")
@@ -153,8 +135,8 @@ async def create_post(
 ) -> Any:
     user = access.require_user()
     thread = visible_thread(access.resources["thread_id"], access.viewer)
-    await guard_post_rate(request, user.id or 0)
-    await session.commit()  # end the read: its connection is not held while the post waits
+    await guard_post_rate(app_state(request).limits.posts, user.id or 0)
+    await end_read(session)  # its connection is not held while the post waits
     writer: PostWriter = app_state(request).post_writer
     written = await writer.write(
         NewReply(
@@ -209,7 +191,6 @@ async def edit_post(
             before={"body": before},
             after={"body": post.body},
         )
-    await commit(session)
     return await _post_out(access, session, post)
 
 
@@ -222,7 +203,6 @@ async def delete_post(
     if post.author_id != user.id:
         raise Forbidden(_("You can only delete your own posts."))
     await threads.delete_post(session=session, post=post, actor=user)
-    await commit(session)
     return Response(status_code=204)
 
 
@@ -253,7 +233,6 @@ async def react(
     counts = await threads.set_reaction(
         session=session, post=post, user=access.require_user(), kind=body.kind
     )
-    await commit(session)
     return {"post_id": post.id, "kind": body.kind.value, "reactions": counts}
 
 

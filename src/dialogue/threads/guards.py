@@ -6,20 +6,18 @@ from someone is hidden the same way everywhere.
 
 from __future__ import annotations
 
-from starlette.requests import HTTPConnection
-
 from dialogue.errors import NotFound, RateLimited
 from dialogue.i18n import gettext as _
 from dialogue.policy import Viewer
-from dialogue.state import app_state
+from dialogue.ratelimit import RateLimit
 from dialogue.threads.models import Post, Thread
 from dialogue.threads.presenters import shows_content
 
 
-async def guard_post_rate(connection: HTTPConnection, user_id: int) -> None:
+async def guard_post_rate(limiter: RateLimit, user_id: int) -> None:
     """Posting is rate-limited per account, on every path that creates posts (HTTP, forms,
-    websocket), and across every instance when they share Redis."""
-    wait = await app_state(connection).limits.posts.hit(str(user_id))
+    websocket), by the app's one posting limit, across every instance that shares Redis."""
+    wait = await limiter.hit(str(user_id))
     if wait is not None:
         raise RateLimited(_("You are posting too fast. Please wait a moment."), retry_after=wait)
 

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogue.access import standing_of
 from dialogue.accounts.models import User
 from dialogue.bounds import MAX_ID, refuse_control
 from dialogue.db import Database
+from dialogue.dialogues.standing import standing_of
 from dialogue.errors import DialogueError, Forbidden, NotFound, is_busy
 from dialogue.events.broker import Broker
 from dialogue.events.publish import commit

@@ -18,15 +18,14 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.schemas import ThemeOut
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, Forbidden
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered
 from dialogue.policy import Action
 from dialogue.threads import search
 from dialogue.threads.participation import participation
+from dialogue.transaction import attempt
 from dialogue.web import post_pages, thread_pages
 from dialogue.web.pages import safe_next
-from dialogue.web.posting import reset_session
 from dialogue.web.templating import render
 
 router = APIRouter(prefix="/d/{slug}", include_in_schema=False)
@@ -142,11 +141,11 @@ async def conduct_accept(
             _("Only members accept a dialogue's code of conduct."), code=ErrorCode.NOT_MEMBER
         )
     try:
-        await dialogues.accept_conduct(
-            session=session, dialogue=dialogue, membership=access.membership, version=version
-        )
+        async with attempt(session):
+            await dialogues.accept_conduct(
+                session=session, dialogue=dialogue, membership=access.membership, version=version
+            )
     except DialogueError as exc:
-        await reset_session(session, access)
         return await _conduct_page(
             request,
             session,
@@ -155,7 +154,6 @@ async def conduct_accept(
             error=exc.message,
             status_code=exc.status,
         )
-    await commit(session)
     return RedirectResponse(next_url, status_code=303)
 
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
-from dialogue.events.publish import commit
 from dialogue.moderation import flags
 from dialogue.policy import Action
 from dialogue.threads.guards import visible_post
@@ -35,5 +34,4 @@ async def flag_post(
         reason=reason,
         note=note,
     )
-    await commit(session)
     return RedirectResponse("/notices", status_code=303)

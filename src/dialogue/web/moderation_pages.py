@@ -18,7 +18,6 @@ from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
 from dialogue.errors import NotFound
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.moderation import (
     actions,
@@ -80,7 +79,6 @@ async def moderate_post_form(
         reason=reason,
         clause=clause or None,
     )
-    await commit(session)
     return _back(f"/d/{dialogue.slug}/moderation")
 
 
@@ -100,7 +98,6 @@ async def settle_flags_form(
         outcome=outcome,
         note=note,
     )
-    await commit(session)
     return _back(f"/d/{dialogue.slug}/moderation")
 
 
@@ -211,7 +208,6 @@ async def member_form(
             action=action, reason=reason, clause=clause or None, until=until, role=role
         ),
     )
-    await commit(session)
     return _back(f"/d/{dialogue.slug}/moderation/members")
 
 
@@ -235,7 +231,6 @@ async def invite_form(
         lifetime=timedelta(days=settings.invitation_days),
         base_url=settings.base_url,
     )
-    await commit(session)
     return await _members_page(request, session, dialogue, invited=result, status_code=201)
 
 
@@ -251,7 +246,6 @@ async def notices_page(
         flags.flag_data(f) for f in await flags.flags_of_user(session=session, user_id=user.id or 0)
     ]
     await notices.mark_read(session=session, notices=[n for n, _a in rows])
-    await commit(session)
     return render(request, "moderation/notices.html", {"items": items, "flags": my_flags})
 
 
@@ -265,7 +259,6 @@ async def appeal_form(
     await appeals.create_appeal(
         session=session, notice_id=notice_id, user=access.require_user(), note=note
     )
-    await commit(session)
     return _back("/notices")
 
 
@@ -303,7 +296,6 @@ async def appeal_decision_form(
         outcome=outcome,
         note=note,
     )
-    await commit(session)
     return _back(f"/d/{dialogue.slug}/moderation/appeals")
 
 

@@ -17,8 +17,9 @@ from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError
-from dialogue.events.publish import announce_revocation, commit
+from dialogue.events.publish import announce_revocation
 from dialogue.policy import Action
+from dialogue.transaction import attempt
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,7 +77,8 @@ async def login_submit(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     try:
-        user = await guarded_login(request, session=session, email=email, password=password)
+        async with attempt(session):
+            user = await guarded_login(request, session=session, email=email, password=password)
     except DialogueError as exc:
         return render(
             request,
@@ -87,7 +89,6 @@ async def login_submit(
         )
     response = RedirectResponse(safe_next(next), status_code=303)
     await start_browser_session(response, session=session, settings=settings, user=user)
-    await commit(session)
     return response
 
 
@@ -97,8 +98,7 @@ async def logout_submit(
 ) -> Response:
     assert access.principal is not None and access.principal.token.id is not None
     await accounts.revoke_token(session=session, token_id=access.principal.token.id)
-    await commit(session)
-    await announce_revocation(session, access.principal.token.id)
+    announce_revocation(session, access.principal.token.id)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -153,5 +153,4 @@ async def invitation_submit(
     response = RedirectResponse(f"/d/{dialogue.slug}", status_code=303)
     if access.user is None:
         await start_browser_session(response, session=session, settings=settings, user=user)
-    await commit(session)
     return response

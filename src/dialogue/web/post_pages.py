@@ -10,15 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbInt
 from dialogue.errors import DialogueError, Forbidden
-from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
 from dialogue.threads.guards import visible_post
 from dialogue.threads.models import Post, ReactionKind
-from dialogue.web.post_views import thread_url
-from dialogue.web.posting import reset_session
+from dialogue.threads.views import thread_url
+from dialogue.transaction import attempt
 from dialogue.web.templating import render
 from dialogue.web.thread_pages import FORM_BODY_CAP
 
@@ -84,9 +83,11 @@ async def edit_submit(
 ) -> Response:
     post = _own_post(access)
     try:
-        await threads.edit_post(session=session, post=post, editor=access.require_user(), body=body)
+        async with attempt(session):
+            await threads.edit_post(
+                session=session, post=post, editor=access.require_user(), body=body
+            )
     except DialogueError as exc:
-        await reset_session(session, access)
         return await _edit_page(
             request,
             session,
@@ -97,7 +98,6 @@ async def edit_submit(
             error=exc.message,
             status_code=exc.status,
         )
-    await commit(session)
     return _back(access, post, after_id)
 
 
@@ -109,7 +109,6 @@ async def delete_submit(
 ) -> Response:
     post = _own_post(access)
     await threads.delete_post(session=session, post=post, actor=access.require_user())
-    await commit(session)
     return _back(access, post, after_id)
 
 
@@ -122,5 +121,4 @@ async def react_submit(
 ) -> Response:
     post = visible_post(access.resources["post_id"], access.viewer)
     await threads.set_reaction(session=session, post=post, user=access.require_user(), kind=kind)
-    await commit(session)
     return _back(access, post, after_id)

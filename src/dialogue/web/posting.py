@@ -110,15 +110,3 @@ def checked_title(value: str) -> str:
 def conduct_redirect(slug: str, back_to: str) -> RedirectResponse:
     """Where a posting form sends a member who has not accepted the current code yet."""
     return RedirectResponse(f"/d/{slug}/conduct?next={quote(back_to, safe='/')}", status_code=303)
-
-
-async def reset_session(session: AsyncSession, access: Access) -> None:
-    """Undo a refused write and reload what the re-rendered page reads.
-
-    A rollback expires every loaded row, and an async session cannot lazily reload them.
-    """
-    await session.rollback()
-    loaded = [access.dialogue, access.membership, access.user, *access.resources.values()]
-    for row in loaded:
-        if row is not None:
-            await session.refresh(row)

@@ -12,11 +12,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow, queued_write
-from dialogue.events.publish import commit
 from dialogue.policy import Action
 from dialogue.synthesis import jobs
 from dialogue.synthesis import service as reports
-from dialogue.synthesis.api import own_job, start_job
+from dialogue.synthesis.dependencies import own_job, start_job
 from dialogue.synthesis.schemas import Format
 from dialogue.web.templating import render
 
@@ -31,7 +30,6 @@ async def report_page(
 ) -> Response:
     dialogue = access.require_dialogue()
     report = await reports.get_report(session=session, dialogue=dialogue)
-    await commit(session)
     return render(
         request,
         "reports/page.html",
@@ -61,7 +59,6 @@ async def report_job_page(
     access: Annotated[Access, allow(Action.REPORT_READ)],
 ) -> Response:
     shown = jobs.data(await own_job(session, access, job_id))
-    await commit(session)
     return render(
         request,
         "reports/job.html",

@@ -9,29 +9,28 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
-from dialogue.bounds import DbId, DbInt
+from dialogue.bounds import DbId, DbInt, parse_thread_cursor
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import Clause, parse_clauses
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.errors import DialogueError
-from dialogue.events.publish import commit
 from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered, codes_shown
 from dialogue.policy import Action
+from dialogue.state import app_state
 from dialogue.threads import queries
 from dialogue.threads import service as threads
-from dialogue.threads.api import parse_thread_cursor
 from dialogue.threads.guards import guard_post_rate, visible_thread
 from dialogue.threads.models import Thread
 from dialogue.threads.presenters import post_data, thread_data
-from dialogue.web.post_views import build_tree, post_url, post_view, thread_row, thread_url
+from dialogue.threads.views import build_tree, post_url, post_view, thread_row, thread_url
+from dialogue.transaction import attempt
 from dialogue.web.posting import (
     checked_client_id,
     checked_title,
     conduct_redirect,
     new_client_id,
     posting_block,
-    reset_session,
     restricted,
 )
 from dialogue.web.templating import render
@@ -121,26 +120,25 @@ async def new_thread(
     theme: Theme = access.resources["theme_id"]
     user = access.require_user()
     try:
-        await guard_post_rate(request, user.id or 0)
-        thread, post, _created = await threads.create_thread(
-            session=session,
-            dialogue=dialogue,
-            theme=theme,
-            user=user,
-            membership=access.membership,
-            title=checked_title(title),
-            body=body,
-            client_id=checked_client_id(client_id),
-            restricted=await restricted(session, access),
-            anonymous=anonymous,
-        )
+        async with attempt(session):
+            await guard_post_rate(app_state(request).limits.posts, user.id or 0)
+            thread, post, _created = await threads.create_thread(
+                session=session,
+                dialogue=dialogue,
+                theme=theme,
+                user=user,
+                membership=access.membership,
+                title=checked_title(title),
+                body=body,
+                client_id=checked_client_id(client_id),
+                restricted=await restricted(session, access),
+                anonymous=anonymous,
+            )
     except DialogueError as exc:
-        await reset_session(session, access)
         if exc.code == "conduct_not_accepted":
             return conduct_redirect(dialogue.slug, f"/d/{dialogue.slug}/themes/{theme.id}")
         form = FormState(error=exc.message, title=title, body=body, anonymous=anonymous)
         return await _theme_page(request, session, access, theme, form=form, status_code=exc.status)
-    await commit(session)
     return RedirectResponse(
         thread_url(dialogue.slug, thread.id or 0, post_id=post.id or 0), status_code=303
     )
@@ -233,22 +231,22 @@ async def reply(
     theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
     assert theme is not None
     try:
-        await guard_post_rate(request, user.id or 0)
-        post, _created = await threads.create_post(
-            session=session,
-            dialogue=dialogue,
-            theme=theme,
-            thread=thread,
-            user=user,
-            membership=access.membership,
-            body=body,
-            parent_id=parent_id,
-            client_id=checked_client_id(client_id),
-            restricted=await restricted(session, access),
-            anonymous=anonymous,
-        )
+        async with attempt(session):
+            await guard_post_rate(app_state(request).limits.posts, user.id or 0)
+            post, _created = await threads.create_post(
+                session=session,
+                dialogue=dialogue,
+                theme=theme,
+                thread=thread,
+                user=user,
+                membership=access.membership,
+                body=body,
+                parent_id=parent_id,
+                client_id=checked_client_id(client_id),
+                restricted=await restricted(session, access),
+                anonymous=anonymous,
+            )
     except DialogueError as exc:
-        await reset_session(session, access)
         here = thread_url(dialogue.slug, thread.id or 0, after_id=after_id)
         if exc.code == "conduct_not_accepted":
             return conduct_redirect(dialogue.slug, here)
@@ -256,7 +254,6 @@ async def reply(
         return await _thread_page(
             request, session, access, thread, after_id=after_id, form=form, status_code=exc.status
         )
-    await commit(session)
     if thread.post_count < POSTS_PER_PAGE:  # the whole thread fits on its first page
         target = thread_url(dialogue.slug, thread.id or 0, post_id=post.id or 0)
     else:

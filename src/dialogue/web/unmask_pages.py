@@ -14,14 +14,13 @@ from fastapi.responses import RedirectResponse, Response
 from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbId
 from dialogue.errors import DialogueError
-from dialogue.events.publish import commit
 from dialogue.moderation import unmask
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads.models import Post
 from dialogue.threads.presenters import post_data
-from dialogue.web.post_views import parse_time, post_url
-from dialogue.web.posting import reset_session
+from dialogue.threads.views import parse_time, post_url
+from dialogue.transaction import attempt
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,23 +75,22 @@ async def decision_form(
 ) -> Response:
     dialogue = access.require_dialogue()
     try:
-        asked = await unmask.get_request(
-            session=session, dialogue_id=dialogue.id or 0, request_id=request_id
-        )
-        post = await queries.get_post(session=session, post_id=asked.post_id)
-        assert post is not None  # the request's post: deleting a post deletes its requests
-        await unmask.decide_unmask(
-            session=session,
-            post=post,
-            request_id=request_id,
-            actor=access.require_user(),
-            approve=decision == "approve",
-            note=note.strip(),
-        )
+        async with attempt(session):
+            asked = await unmask.get_request(
+                session=session, dialogue_id=dialogue.id or 0, request_id=request_id
+            )
+            post = await queries.get_post(session=session, post_id=asked.post_id)
+            assert post is not None  # the request's post: deleting a post deletes its requests
+            await unmask.decide_unmask(
+                session=session,
+                post=post,
+                request_id=request_id,
+                actor=access.require_user(),
+                approve=decision == "approve",
+                note=note.strip(),
+            )
     except DialogueError as exc:
-        await reset_session(session, access)
         return await _list_page(request, session, access, error=exc.message, status_code=exc.status)
-    await commit(session)
     return RedirectResponse(list_url(dialogue.slug, request_id), status_code=303)
 
 
@@ -137,16 +135,15 @@ async def request_form(
 ) -> Response:
     dialogue = access.require_dialogue()
     try:
-        asked = await unmask.request_unmask(
-            session=session,
-            post=access.resources["post_id"],
-            actor=access.require_user(),
-            reason=reason,
-        )
+        async with attempt(session):
+            asked = await unmask.request_unmask(
+                session=session,
+                post=access.resources["post_id"],
+                actor=access.require_user(),
+                reason=reason,
+            )
     except DialogueError as exc:
-        await reset_session(session, access)
         return await _request_page(
             request, session, access, reason=reason, error=exc.message, status_code=exc.status
         )
-    await commit(session)
     return RedirectResponse(list_url(dialogue.slug, asked.id), status_code=303)

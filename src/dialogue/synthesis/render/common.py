@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogue.config import PROJECT_ROOT
-from dialogue.web.post_views import post_url as page_of_post
+from dialogue.threads.views import post_url as page_of_post
 
 SOURCES_SHOWN = 12  # ids listed inline; the JSON always has them all
 NOT_QUOTED = "{} more recommendations whose authors did not consent to quoting."
