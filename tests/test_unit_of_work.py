@@ -22,6 +22,7 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.errors import Conflict
 from dialogue.events.models import Event
 from dialogue.events.service import append_event
+from dialogue.state import app_state
 from dialogue.transaction import attempt
 from tests.factories import Factory
 
@@ -81,12 +82,12 @@ async def heard(app: FastAPI) -> AsyncIterator[Heard]:
 
     async def listener(dialogue_id: int, message: dict[str, Any]) -> None:
         seen.rings.append(message)
-        async with app.state.database.reader() as other:
+        async with app_state(app).database.reader() as other:
             dialogue = await other.get(Dialogue, dialogue_id)
             assert dialogue is not None
             seen.summaries.append(dialogue.summary)
 
-    unsubscribe = app.state.broker.subscribe(listener)
+    unsubscribe = app_state(app).broker.subscribe(listener)
     yield seen
     unsubscribe()
 
@@ -103,7 +104,7 @@ async def raw(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def stored(app: FastAPI, dialogue_id: int) -> tuple[Dialogue, int]:
-    async with app.state.database.reader() as session:
+    async with app_state(app).database.reader() as session:
         dialogue = await session.get(Dialogue, dialogue_id)
         assert dialogue is not None
         count = (
