@@ -21,6 +21,7 @@ from dialogue.dialogues.models import (
     ThemeFacilitator,
 )
 from dialogue.errors import Conflict, Invalid, NotFound
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -124,7 +125,7 @@ async def create_dialogue(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="dialogue.created",
+        kind=EventKind.DIALOGUE_CREATED,
         data=dialogue_summary(dialogue),
     )
     return dialogue
@@ -160,7 +161,7 @@ async def update_dialogue(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="dialogue.updated",
+        kind=EventKind.DIALOGUE_UPDATED,
         data=dialogue_summary(dialogue),
     )
     return dialogue
@@ -197,7 +198,7 @@ async def accept_conduct(
     await append_event(
         session=session,
         dialogue_id=dialogue.id or 0,
-        kind="conduct.accepted",
+        kind=EventKind.CONDUCT_ACCEPTED,
         data={"user_id": membership.user_id, "version": version},
         audience=Audience.SUBJECT,
         subject_user_id=membership.user_id,
@@ -229,7 +230,7 @@ async def add_member(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="member.updated",
+        kind=EventKind.MEMBER_UPDATED,
         data=member_data(membership),
         audience=Audience.REVIEWERS,
         subject_user_id=user_id,
@@ -248,7 +249,7 @@ async def update_member(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="member.updated",
+        kind=EventKind.MEMBER_UPDATED,
         data=member_data(membership),
         audience=Audience.REVIEWERS,
         subject_user_id=membership.user_id,
@@ -351,7 +352,10 @@ async def create_theme(
             session=session, dialogue=dialogue, theme=theme, user_ids=facilitators
         )
     await append_event(
-        session=session, dialogue_id=dialogue.id, kind="theme.created", data=theme_data(theme)
+        session=session,
+        dialogue_id=dialogue.id,
+        kind=EventKind.THEME_CREATED,
+        data=theme_data(theme),
     )
     return theme
 
@@ -377,6 +381,9 @@ async def update_theme(
         )
     assert dialogue.id is not None
     await append_event(
-        session=session, dialogue_id=dialogue.id, kind="theme.updated", data=theme_data(theme)
+        session=session,
+        dialogue_id=dialogue.id,
+        kind=EventKind.THEME_UPDATED,
+        data=theme_data(theme),
     )
     return theme

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.errors import Conflict
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -112,7 +113,7 @@ async def _emit_status(*, session: AsyncSession, post: Post, old: str) -> None:
     await append_event(
         session=session,
         dialogue_id=post.dialogue_id,
-        kind="post.status",
+        kind=EventKind.POST_STATUS,
         data=data,
         audience=_audience(post, old),
         subject_user_id=post.author_id,
@@ -136,7 +137,7 @@ async def emit_thread(*, session: AsyncSession, thread: Thread, opening: Post | 
     await append_event(
         session=session,
         dialogue_id=thread.dialogue_id,
-        kind="thread.updated",
+        kind=EventKind.THREAD_UPDATED,
         data=thread_data(thread, author, anonymous=anonymous),
         audience=Audience.READERS if thread.status == PostStatus.PUBLISHED else Audience.STAFF,
         subject_user_id=thread.author_id,

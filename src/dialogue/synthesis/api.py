@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dialogue.access import Access, SessionDep, allow
@@ -13,6 +13,7 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.errors import Conflict, NotFound
 from dialogue.events.publish import commit
 from dialogue.i18n import gettext as _
+from dialogue.paths import path_dialogue
 from dialogue.policy import Action, Role
 from dialogue.synthesis import pipeline
 from dialogue.synthesis import service as reports
@@ -22,13 +23,31 @@ from dialogue.synthesis.rendering import MEDIA_TYPES, RenderOptions
 from dialogue.synthesis.schemas import (
     AudienceIn,
     CommentIn,
+    CommentList,
+    CommentPublic,
     Format,
     JobIn,
+    JobPublic,
     NarrativeIn,
+    NarrativePublic,
+    ReviewPublic,
     TransitionIn,
 )
 
-router = APIRouter(prefix="/dialogues/{slug}/report", tags=["reports"])
+# The dependency declares the `slug` in the prefix for every route of the report.
+router = APIRouter(
+    prefix="/dialogues/{slug}/report", tags=["reports"], dependencies=[Depends(path_dialogue)]
+)
+# A report file in one of the six formats (`Format`), downloaded as an attachment.
+REPORT_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report file.",
+        "content": {
+            media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for media in MEDIA_TYPES.values()
+        },
+    }
+}
 
 
 def registry(request: Request) -> JobRegistry:
@@ -88,7 +107,7 @@ async def start_job(request: Request, access: Access, session: SessionDep, fmt: 
     return registry(request).start_or_join(key=key, dialogue_id=dialogue.id, fmt=fmt, work=live)
 
 
-@router.get("")
+@router.get("", response_class=Response, responses=REPORT_FILE)
 async def get_report(
     request: Request,
     session: SessionDep,
@@ -100,7 +119,7 @@ async def get_report(
     return file_response(access.require_dialogue(), format, body)
 
 
-@router.post("/jobs", status_code=202)
+@router.post("/jobs", status_code=202, response_model=JobPublic)
 async def create_job(
     request: Request,
     body: JobIn,
@@ -118,14 +137,14 @@ def own_job(request: Request, access: Access, job_id: str) -> Job:
     return job
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", response_model=JobPublic)
 async def job_status(
     request: Request, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
 ) -> dict[str, Any]:
     return own_job(request, access, job_id).data()
 
 
-@router.get("/jobs/{job_id}/file")
+@router.get("/jobs/{job_id}/file", response_class=Response, responses=REPORT_FILE)
 async def job_file(
     request: Request, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
 ) -> Response:
@@ -135,7 +154,7 @@ async def job_file(
     return file_response(access.require_dialogue(), job.format, job.result)
 
 
-@router.get("/published")
+@router.get("/published", response_class=Response, responses=REPORT_FILE)
 async def published(
     request: Request,
     session: SessionDep,
@@ -160,7 +179,7 @@ async def _review(session: SessionDep, dialogue: Dialogue) -> dict[str, Any]:
     return reports.review_data(report, approvals, advisors)
 
 
-@router.get("/review")
+@router.get("/review", response_model=ReviewPublic)
 async def review(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
@@ -169,7 +188,7 @@ async def review(
     return data
 
 
-@router.post("/transitions")
+@router.post("/transitions", response_model=ReviewPublic)
 async def transition(
     request: Request,
     body: TransitionIn,
@@ -205,7 +224,7 @@ async def transition(
     return data_out
 
 
-@router.put("/audience")
+@router.put("/audience", response_model=ReviewPublic)
 async def set_audience(
     body: AudienceIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_PUBLISH)]
 ) -> dict[str, Any]:
@@ -228,7 +247,7 @@ def narrative_data(report: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/narrative")
+@router.get("/narrative", response_model=NarrativePublic)
 async def get_narrative(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
@@ -237,7 +256,7 @@ async def get_narrative(
     return narrative_data(report)
 
 
-@router.put("/narrative")
+@router.put("/narrative", response_model=NarrativePublic)
 async def put_narrative(
     body: NarrativeIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_EDIT)]
 ) -> dict[str, Any]:
@@ -254,7 +273,7 @@ async def put_narrative(
     return data
 
 
-@router.get("/comments")
+@router.get("/comments", response_model=CommentList)
 async def list_comments(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
@@ -273,7 +292,7 @@ def comment_data(comment: Any, author: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/comments", status_code=201)
+@router.post("/comments", status_code=201, response_model=CommentPublic)
 async def add_comment(
     body: CommentIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> JSONResponse:

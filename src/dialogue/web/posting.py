@@ -120,7 +120,5 @@ async def reset_session(session: AsyncSession, access: Access) -> None:
     A rollback expires every loaded row, and an async session cannot lazily reload them.
     """
     await session.rollback()
-    loaded = [access.dialogue, access.membership, access.user, *access.resources.values()]
-    for row in loaded:
-        if row is not None:
-            await session.refresh(row)
+    for row in access.loaded:
+        await session.refresh(row)
