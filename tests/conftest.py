@@ -109,6 +109,7 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret",
         base_url="http://testserver",
+        check_events=True,  # every event appended in a test is checked against its model
     )
 
 

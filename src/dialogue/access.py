@@ -2,13 +2,14 @@
 
 A route states its action with `allow(Action.X)`. The check resolves the dialogue the
 path points into (`slug`, `theme_id`, `thread_id`, `post_id`), the caller's membership, and
-answers 404 / 401 / 403 exactly as the contract says before the route body runs.
+answers 404 / 401 / 403 exactly as the contract says before the route body runs. The
+resolved rows reach the route typed through `dialogue.paths` (`PostDep`, `ThreadDep`, ...).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, WebSocket
@@ -22,7 +23,7 @@ from dialogue.bounds import parse_id
 from dialogue.config import Settings
 from dialogue.db import READ_ONLY, Database, utcnow
 from dialogue.dialogues import service as dialogues
-from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.dialogues.standing import standing_of
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, NotFound
@@ -39,6 +40,7 @@ from dialogue.policy import (
 )
 from dialogue.state import app_state
 from dialogue.threads import queries as threads
+from dialogue.threads.models import Post, Thread
 
 SESSION_COOKIE = "dialogue_session"
 
@@ -161,7 +163,15 @@ class Access:
     standing: Standing
     dialogue: Dialogue | None = None
     membership: Membership | None = None
-    resources: dict[str, Any] = field(default_factory=dict)
+    theme: Theme | None = None
+    thread: Thread | None = None
+    post: Post | None = None
+
+    @property
+    def loaded(self) -> list[Any]:
+        """Every row the check loaded (a page that rolls back reloads them)."""
+        rows = [self.dialogue, self.membership, self.user, self.theme, self.thread, self.post]
+        return [row for row in rows if row is not None]
 
     @property
     def user(self) -> User | None:
@@ -185,6 +195,18 @@ class Access:
     def require_dialogue(self) -> Dialogue:
         assert self.dialogue is not None, "route declared a dialogue action without a dialogue"
         return self.dialogue
+
+    def require_theme(self) -> Theme:
+        assert self.theme is not None, "the route's path has no theme_id"
+        return self.theme
+
+    def require_thread(self) -> Thread:
+        assert self.thread is not None, "the route's path has no thread_id"
+        return self.thread
+
+    def require_post(self) -> Post:
+        assert self.post is not None, "the route's path has no post_id"
+        return self.post
 
 
 # Each path parameter that names a resource inside a dialogue, and how to load it.
@@ -215,7 +237,7 @@ async def resolve_access(
 ) -> Access:
     user = principal.user if principal else None
     dialogue: Dialogue | None = None
-    resources: dict[str, Any] = {}
+    resources: dict[str, Any] = {}  # path parameter -> the row it names
     params = request.path_params
     if "slug" in params:
         dialogue = await dialogues.get_dialogue(session=session, slug=str(params["slug"]))
@@ -247,8 +269,22 @@ async def resolve_access(
         standing=standing_of(user, membership, dialogue),
         dialogue=dialogue,
         membership=membership,
-        resources=resources,
+        theme=resources.get("theme_id"),
+        thread=resources.get("thread_id"),
+        post=resources.get("post_id"),
     )
+
+
+async def get_resolved(request: Request, session: SessionDep, principal: PrincipalDep) -> Access:
+    """The path resolved once per request, for the policy check and the typed path
+    dependencies alike (FastAPI caches a dependency per request): the CSRF check first,
+    then 404 for anything missing, so the order of a route's parameters changes nothing."""
+    if csrf.needs_check(request, session_cookie=SESSION_COOKIE):
+        await csrf.verify(request)
+    return await resolve_access(request=request, session=session, principal=principal)
+
+
+ResolvedDep = Annotated[Access, Depends(get_resolved)]
 
 
 class PolicyCheck:
@@ -257,12 +293,7 @@ class PolicyCheck:
     def __init__(self, action: Action) -> None:
         self.action = action
 
-    async def __call__(
-        self, request: Request, session: SessionDep, principal: PrincipalDep
-    ) -> Access:
-        if csrf.needs_check(request, session_cookie=SESSION_COOKIE):
-            await csrf.verify(request)
-        access = await resolve_access(request=request, session=session, principal=principal)
+    async def __call__(self, request: Request, access: ResolvedDep) -> Access:
         if self.action not in SITE_ACTIONS and access.dialogue is None:
             raise NotFound(_("Not found."))
         if not can(self.action, access.standing):

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     api_token_days: int = 90
     invitation_days: int = 14
     cookie_secure: bool = False
+    # Check each appended event's data against its kind's model (`events.payloads`): the
+    # tests turn it on; the post writer's path is measured without it (docs/performance.md).
+    check_events: bool = False
 
     max_body_bytes: int = 1024 * 1024
     login_per_address: int = 20

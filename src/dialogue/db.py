@@ -30,6 +30,7 @@ metadata: MetaData = SQLModel.metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "read_only"
+CHECK_EVENTS = "check_events"  # a session's flag: `Settings.check_events`
 
 
 def utcnow() -> datetime:
@@ -104,14 +105,16 @@ class Database:
         if self.is_sqlite:
             configure_sqlite(self.engine.sync_engine)
             configure_sqlite(self.read_engine.sync_engine, reader=True)
+        writers = {CHECK_EVENTS: settings.check_events}
         self.sessionmaker = async_sessionmaker(
-            self.engine, class_=AsyncSession, expire_on_commit=False
+            self.engine, class_=AsyncSession, expire_on_commit=False, info=writers
         )
         # Writers' statements run on the loop's thread (see `dialogue.adapters.sqlite_driver`).
         self.writer_sessionmaker = async_sessionmaker(
             self.engine.execution_options(in_loop=True),
             class_=AsyncSession,
             expire_on_commit=False,
+            info=writers,
         )
         self.reader_sessionmaker = async_sessionmaker(
             self.read_engine,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -11,17 +11,26 @@ from sqlalchemy import text
 from dialogue.access import Access, SessionDep, allow
 from dialogue.error_codes import ErrorCode
 from dialogue.policy import Action
+from dialogue.responses import Public
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+class Status(Public):
+    status: Literal["ok", "ready"]
+
+
+@router.get("/healthz", response_model=Status)
 async def healthz(_access: Annotated[Access, allow(Action.PUBLIC)]) -> dict[str, str]:
     """The process is up and serving; says nothing about its dependencies."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get(
+    "/readyz",
+    response_model=Status,
+    responses={503: {"description": "The database does not answer (the contract's error)."}},
+)
 async def readyz(
     session: SessionDep, _access: Annotated[Access, allow(Action.PUBLIC)]
 ) -> dict[str, Any] | JSONResponse:

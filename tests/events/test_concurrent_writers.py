@@ -19,6 +19,7 @@ from dialogue.config import Settings
 from dialogue.db import Database
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Theme
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Event
 from dialogue.events.publish import commit
 from dialogue.events.service import append_event
@@ -158,16 +159,22 @@ class TestAFailedTransactionLeavesNoGap:
         start = await events_before(app, at)
         async with db(app).session() as session:
             event = await append_event(
-                session=session, dialogue_id=at.dialogue_id, kind="test.aborted", data={}
+                session=session,
+                dialogue_id=at.dialogue_id,
+                kind=EventKind.REPORT_UPDATED,
+                data={"state": "draft", "review_round": 1},
             )
             assert event.seq == start + 1
             await session.rollback()
         async with db(app).session() as session:
             event = await append_event(
-                session=session, dialogue_id=at.dialogue_id, kind="test.kept", data={}
+                session=session,
+                dialogue_id=at.dialogue_id,
+                kind=EventKind.REPORT_COMMENTED,
+                data={"comment_id": None, "theme_id": None},
             )
             await commit(session)
             assert event.seq == start + 1
         async with db(app).session() as session:
             kinds = (await session.exec(select(Event.kind).where(Event.seq > start))).all()
-            assert list(kinds) == ["test.kept"]
+            assert list(kinds) == [EventKind.REPORT_COMMENTED]

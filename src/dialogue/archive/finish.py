@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, func, select, update
 from dialogue.archive.state import RestoreState
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
+from dialogue.events.kinds import EventKind
 from dialogue.events.service import append_event
 from dialogue.moderation.models import Notice
 from dialogue.threads.models import Post, PostStatus, Thread
@@ -46,7 +47,7 @@ async def finish(reader: RestoreState) -> None:
     await append_event(
         session=session,
         dialogue_id=reader.dialogue_id,
-        kind="dialogue.updated" if reader.merge else "dialogue.created",
+        kind=EventKind.DIALOGUE_UPDATED if reader.merge else EventKind.DIALOGUE_CREATED,
         data=dialogues.dialogue_summary(dialogue),
     )
 

@@ -29,6 +29,7 @@ from dialogue.archive.polis_read import Progress, read_export
 from dialogue.db import Database
 from dialogue.dialogues.schemas import Slug
 from dialogue.errors import Invalid
+from dialogue.events.kinds import EventKind
 from dialogue.events.publish import commit
 from dialogue.events.service import append_event
 from dialogue.policy import Role
@@ -114,7 +115,7 @@ async def import_polis(
         await append_event(
             session=session,
             dialogue_id=dialogue.id,
-            kind="dialogue.imported",
+            kind=EventKind.DIALOGUE_IMPORTED,
             # Readers see this event: what was moderated out is not counted in it.
             data={
                 "source": "polis",

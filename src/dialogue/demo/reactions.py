@@ -20,6 +20,7 @@ from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
+from dialogue.events.kinds import EventKind
 from dialogue.events.service import append_event
 from dialogue.threads.models import Post, Reaction, ReactionKind
 from dialogue.threads.presenters import EMPTY_COUNTS
@@ -49,7 +50,7 @@ class ReactionLedger:
         await append_event(
             session=session,
             dialogue_id=post.dialogue_id,
-            kind="reaction.changed",
+            kind=EventKind.REACTION_CHANGED,
             data={"post_id": post.id, "thread_id": post.thread_id, "reactions": dict(tally)},
         )
 

@@ -13,7 +13,7 @@ from dialogue.accounts.models import User
 from dialogue.bounds import DbId
 from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
-from dialogue.dialogues.models import Membership, Theme
+from dialogue.dialogues.models import Membership
 from dialogue.dialogues.presenters import dialogue_out, theme_out
 from dialogue.dialogues.schemas import (
     ConductAcceptIn,
@@ -33,6 +33,7 @@ from dialogue.errors import Forbidden, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit, members
 from dialogue.moderation.members import state as member_state
+from dialogue.paths import DialogueDep, ThemeDep
 from dialogue.policy import Action, Role, role_in_dialogue
 
 router = APIRouter(tags=["dialogues"])
@@ -72,11 +73,13 @@ async def list_dialogues(
 
 @router.get("/dialogues/{slug}")
 async def get_dialogue(
-    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
 ) -> DialogueOut:
     return await dialogue_out(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         role=access.role,
         membership=access.membership,
     )
@@ -86,11 +89,12 @@ async def get_dialogue(
 async def update_dialogue(
     body: DialogueUpdate,
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.DIALOGUE_UPDATE)],
 ) -> DialogueOut:
     dialogue = await dialogues.update_dialogue(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         changes=body.model_dump(exclude_unset=True),
     )
     return await dialogue_out(
@@ -102,6 +106,7 @@ async def update_dialogue(
 async def accept_conduct(
     body: ConductAcceptIn,
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.CONDUCT_ACCEPT)],
 ) -> Response:
     if access.membership is None:  # an admin who is not a member has nothing to accept
@@ -110,7 +115,7 @@ async def accept_conduct(
         )
     await dialogues.accept_conduct(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         membership=access.membership,
         version=body.version,
     )
@@ -119,13 +124,14 @@ async def accept_conduct(
 
 @router.post("/dialogues/{slug}/themes", status_code=201)
 async def create_theme(
-    body: ThemeCreate, session: SessionDep, access: Annotated[Access, allow(Action.THEME_CREATE)]
+    body: ThemeCreate,
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.THEME_CREATE)],
 ) -> ThemeOut:
     fields = body.model_dump()
     fields["opens_at"], fields["closes_at"] = as_utc(body.opens_at), as_utc(body.closes_at)
-    theme = await dialogues.create_theme(
-        session=session, dialogue=access.require_dialogue(), fields=fields
-    )
+    theme = await dialogues.create_theme(session=session, dialogue=dialogue, fields=fields)
     assert theme.id is not None
     facilitators = await dialogues.theme_facilitators(session=session, theme_ids=[theme.id])
     return theme_out(theme, facilitators[theme.id])
@@ -133,12 +139,12 @@ async def create_theme(
 
 @router.patch("/themes/{theme_id}")
 async def update_theme(
-    theme_id: Annotated[DbId, Path()],
     body: ThemeUpdate,
     session: SessionDep,
+    theme: ThemeDep,
     access: Annotated[Access, allow(Action.THEME_UPDATE)],
 ) -> ThemeOut:
-    theme: Theme = access.resources["theme_id"]
+    theme_id = theme.id or 0
     changes = body.model_dump(exclude_unset=True)
     for name in ("opens_at", "closes_at"):
         if changes.get(name) is not None:
@@ -156,11 +162,12 @@ async def create_invitation(
     body: InvitationCreate,
     session: SessionDep,
     settings: SettingsDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.INVITATION_CREATE)],
 ) -> InvitationOut:
     invitation, token = await invitations.create_invitation(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         inviter=access.require_user(),
         email=body.email,
         role=body.role,
@@ -186,9 +193,10 @@ async def create_invitation(
 
 @router.get("/dialogues/{slug}/members")
 async def list_members(
-    session: SessionDep, access: Annotated[Access, allow(Action.MEMBERS_READ)]
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.MEMBERS_READ)],
 ) -> list[MemberOut]:
-    dialogue = access.require_dialogue()
     assert dialogue.id is not None
     rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id)
     return [member_out(m, u.display_name, u.organization, u.country) for m, u in rows]
@@ -199,6 +207,7 @@ async def update_member(
     user_id: Annotated[DbId, Path()],
     body: MemberUpdate,
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.MEMBER_MUTE)],
 ) -> MemberOut:
     """Organizers set roles and trust; moderators may only mute.
@@ -206,7 +215,6 @@ async def update_member(
     A `muted_until` is the member-moderation service's mute or unmute, with its rules,
     reason, notice and audit entry, exactly as `POST .../members/{user_id}/moderation`.
     """
-    dialogue = access.require_dialogue()
     assert dialogue.id is not None
     changes = body.model_dump(exclude_unset=True, exclude={"reason", "clause"})
     if {"role", "trusted"} & set(changes) and not access.can(Action.MEMBER_ROLE_SET):

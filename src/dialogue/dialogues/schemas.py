@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from dialogue.bounds import ClauseRef, DbId, DbInt, Reason, SafeDatetime, SafeLine, SafeText
 from dialogue.dialogues.models import DialogueStatus, ModerationMode
 from dialogue.policy import Role, Visibility
+from dialogue.responses import IsoTime, Public
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Title = Annotated[SafeLine, Field(min_length=1, max_length=200)]
@@ -163,3 +164,33 @@ class MemberUpdate(BaseModel):
         if value is None:
             raise ValueError("cannot be null")
         return value
+
+
+class MemberState(Public):
+    """What staff see of a membership after a change (`dialogues.service.member_data`)."""
+
+    user_id: int
+    role: str
+    muted_until: IsoTime | None
+    banned: bool
+    trusted: bool
+
+
+class DialogueSummary(Public):
+    """What every reader may know of a dialogue, as carried in events."""
+
+    slug: str
+    title: str
+    status: str
+    visibility: str
+    moderation: str
+    allow_anonymous: bool
+    conduct_version: int
+
+
+class ThemeSummary(Public):
+    id: int | None
+    title: str
+    position: int
+    opens_at: IsoTime
+    closes_at: IsoTime

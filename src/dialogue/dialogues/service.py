@@ -22,6 +22,7 @@ from dialogue.dialogues.models import (
 )
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid, NotFound
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -127,7 +128,7 @@ async def create_dialogue(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="dialogue.created",
+        kind=EventKind.DIALOGUE_CREATED,
         data=dialogue_summary(dialogue),
     )
     return dialogue
@@ -163,7 +164,7 @@ async def update_dialogue(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="dialogue.updated",
+        kind=EventKind.DIALOGUE_UPDATED,
         data=dialogue_summary(dialogue),
     )
     return dialogue
@@ -200,7 +201,7 @@ async def accept_conduct(
     await append_event(
         session=session,
         dialogue_id=dialogue.id or 0,
-        kind="conduct.accepted",
+        kind=EventKind.CONDUCT_ACCEPTED,
         data={"user_id": membership.user_id, "version": version},
         audience=Audience.SUBJECT,
         subject_user_id=membership.user_id,
@@ -232,7 +233,7 @@ async def add_member(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="member.updated",
+        kind=EventKind.MEMBER_UPDATED,
         data=member_data(membership),
         audience=Audience.REVIEWERS,
         subject_user_id=user_id,
@@ -251,7 +252,7 @@ async def update_member(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="member.updated",
+        kind=EventKind.MEMBER_UPDATED,
         data=member_data(membership),
         audience=Audience.REVIEWERS,
         subject_user_id=membership.user_id,
@@ -354,7 +355,10 @@ async def create_theme(
             session=session, dialogue=dialogue, theme=theme, user_ids=facilitators
         )
     await append_event(
-        session=session, dialogue_id=dialogue.id, kind="theme.created", data=theme_data(theme)
+        session=session,
+        dialogue_id=dialogue.id,
+        kind=EventKind.THEME_CREATED,
+        data=theme_data(theme),
     )
     return theme
 
@@ -380,6 +384,9 @@ async def update_theme(
         )
     assert dialogue.id is not None
     await append_event(
-        session=session, dialogue_id=dialogue.id, kind="theme.updated", data=theme_data(theme)
+        session=session,
+        dialogue_id=dialogue.id,
+        kind=EventKind.THEME_UPDATED,
+        data=theme_data(theme),
     )
     return theme

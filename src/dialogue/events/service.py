@@ -11,9 +11,11 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from dialogue.db import utcnow
+from dialogue.db import CHECK_EVENTS, utcnow
 from dialogue.dialogues.models import Dialogue
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience, Event
+from dialogue.events.payloads import check_data
 from dialogue.policy import Viewer
 
 
@@ -57,7 +59,7 @@ async def append_event(
     *,
     session: AsyncSession,
     dialogue_id: int,
-    kind: str,
+    kind: EventKind,
     data: dict[str, Any],
     audience: Audience = Audience.READERS,
     subject_user_id: int | None = None,
@@ -67,6 +69,8 @@ async def append_event(
     The counter row is updated (not read then written): on PostgreSQL the UPDATE takes the
     row lock until commit, so concurrent writers queue up and commit in `seq` order.
     """
+    if session.info.get(CHECK_EVENTS):
+        check_data(kind, data)
     await session.flush()  # the rows the event refers to must exist first
     connection = await session.connection()
     seq = int((await connection.execute(_NEXT_SEQ, {"dialogue": dialogue_id})).scalar_one())

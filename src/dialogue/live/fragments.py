@@ -26,16 +26,16 @@ from dialogue.adapters.websocket_protocol import OutFrame
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import Clause, parse_clauses
 from dialogue.dialogues.models import Dialogue
+from dialogue.events.kinds import POST_KINDS, EventKind
 from dialogue.events.models import Event
 from dialogue.i18n import gettext as _
 from dialogue.policy import ROLE_ACTIONS, Action, Role
 from dialogue.threads.presenters import ANONYMOUS_NAME
 from dialogue.threads.views import post_view
 
-POST_KINDS = frozenset({"post.created", "post.updated", "post.status"})
 # Events that can change what a fragment draws from the dialogue (its slug, whether anonymous
 # posting is offered, the code of conduct's clauses a flag cites).
-CONTEXT_KINDS = frozenset({"dialogue.updated"})
+CONTEXT_KINDS = frozenset({EventKind.DIALOGUE_UPDATED})
 BODY_MARK = "\x00body\x00"  # never in sanitised HTML, which cannot carry a NUL
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
 

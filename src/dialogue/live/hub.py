@@ -25,6 +25,7 @@ from dialogue.adapters.websocket_protocol import OutFrame
 from dialogue.db import Database
 from dialogue.dialogues.models import Dialogue
 from dialogue.events.broker import Broker
+from dialogue.events.kinds import POST_KINDS
 from dialogue.events.models import Audience, Event
 from dialogue.events.service import may_see
 from dialogue.live import presence as presence_timing
@@ -36,7 +37,6 @@ from dialogue.live.connection import (
 )
 from dialogue.live.fragments import (
     CONTEXT_KINDS,
-    POST_KINDS,
     DialogueContext,
     EventFrames,
     PostFragments,

@@ -19,6 +19,7 @@ from dialogue.accounts.models import User
 from dialogue.dialogues.models import Dialogue
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -146,7 +147,7 @@ async def _set_highlight(
     await append_event(
         session=session,
         dialogue_id=post.dialogue_id,
-        kind="post.updated",
+        kind=EventKind.POST_UPDATED,
         data=post_data(post, author),
         audience=Audience.READERS if published else Audience.STAFF,
         subject_user_id=post.author_id,

@@ -21,16 +21,26 @@ from dialogue.moderation.api_threads import router as threads_router
 from dialogue.moderation.models import Code, FlagStatus
 from dialogue.moderation.schemas import (
     BulkApproveIn,
+    BulkApproveResult,
     CodeIn,
+    CodeList,
+    CodePublic,
     FlagIn,
+    FlagList,
+    FlagPublic,
     FlagSettleIn,
+    FlagsSettled,
+    ModeratedPost,
     ModeratorEditIn,
+    PostCodes,
     PostCodesIn,
     PostModerationIn,
+    QueuePage,
 )
+from dialogue.paths import DialogueDep, PostDep
 from dialogue.policy import Action
-from dialogue.threads.models import Post
 from dialogue.threads.presenters import post_data, shows_content
+from dialogue.threads.schemas import PostPublic
 
 router = APIRouter(tags=["moderation"])
 
@@ -46,25 +56,27 @@ def code_data(code: Code) -> dict[str, Any]:
     }
 
 
-@router.get("/dialogues/{slug}/moderation/queue")
+@router.get("/dialogues/{slug}/moderation/queue", response_model=QueuePage)
 async def get_queue(
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.QUEUE_READ)],
     limit: Annotated[DbInt, Query(ge=1, le=queue.MAX_ITEMS)] = 100,
 ) -> dict[str, Any]:
-    dialogue = access.require_dialogue()
     items = await queue.list_queue(session=session, dialogue_id=dialogue.id or 0, limit=limit)
     return {"items": items}
 
 
-@router.post("/posts/{post_id}/moderation")
+@router.post(
+    "/posts/{post_id}/moderation", response_model=ModeratedPost, response_model_exclude_unset=True
+)
 async def moderate_post(
     body: PostModerationIn,
     session: SessionDep,
+    post: PostDep,
     access: Annotated[Access, allow(Action.POST_MODERATE)],
 ) -> dict[str, Any]:
     """Approve, reject, hide, unhide, highlight or unhighlight; a second try answers 409."""
-    post: Post = access.resources["post_id"]
     post = await actions.moderate_post(
         session=session,
         dialogue=access.require_dialogue(),
@@ -77,15 +89,16 @@ async def moderate_post(
     return post_data(post, None, viewer=access.viewer) | {"action": body.action.value}
 
 
-@router.post("/dialogues/{slug}/moderation/approve")
+@router.post("/dialogues/{slug}/moderation/approve", response_model=BulkApproveResult)
 async def bulk_approve(
     body: BulkApproveIn,
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.POST_MODERATE)],
 ) -> dict[str, list[int]]:
     result = await actions.bulk_approve(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         actor=access.require_user(),
         post_ids=body.post_ids,
     )
@@ -96,16 +109,19 @@ async def bulk_approve(
     }
 
 
-@router.post("/posts/{post_id}/moderation/edit")
+@router.post(
+    "/posts/{post_id}/moderation/edit", response_model=PostPublic, response_model_exclude_unset=True
+)
 async def moderator_edit(
     body: ModeratorEditIn,
     session: SessionDep,
+    post: PostDep,
     access: Annotated[Access, allow(Action.POST_EDIT_ANY)],
 ) -> dict[str, Any]:
     post = await actions.moderator_edit(
         session=session,
         dialogue=access.require_dialogue(),
-        post=access.resources["post_id"],
+        post=post,
         actor=access.require_user(),
         body=body.body,
         note=body.note,
@@ -113,11 +129,13 @@ async def moderator_edit(
     return post_data(post, None, viewer=access.viewer)
 
 
-@router.post("/posts/{post_id}/flags", status_code=201)
+@router.post("/posts/{post_id}/flags", status_code=201, response_model=FlagPublic)
 async def flag_post(
-    body: FlagIn, session: SessionDep, access: Annotated[Access, allow(Action.POST_FLAG)]
+    body: FlagIn,
+    session: SessionDep,
+    post: PostDep,
+    access: Annotated[Access, allow(Action.POST_FLAG)],
 ) -> dict[str, Any]:
-    post: Post = access.resources["post_id"]
     if not shows_content(post, access.viewer):
         raise NotFound(_("Not found."))
     flag = await flags.create_flag(
@@ -131,17 +149,18 @@ async def flag_post(
     return flags.flag_data(flag)
 
 
-@router.post("/posts/{post_id}/flags/settle")
+@router.post("/posts/{post_id}/flags/settle", response_model=FlagsSettled)
 async def settle_flags(
     body: FlagSettleIn,
     session: SessionDep,
+    post: PostDep,
     access: Annotated[Access, allow(Action.POST_MODERATE)],
 ) -> dict[str, Any]:
     """Close a post's open flags and leave the post as it is."""
     closed = await flags.settle_flags(
         session=session,
         dialogue=access.require_dialogue(),
-        post=access.resources["post_id"],
+        post=post,
         actor=access.require_user(),
         outcome=FlagStatus(body.outcome),
         note=body.note,
@@ -149,7 +168,7 @@ async def settle_flags(
     return {"closed": closed, "outcome": body.outcome}
 
 
-@router.get("/me/flags")
+@router.get("/me/flags", response_model=FlagList)
 async def my_flags(
     session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
 ) -> dict[str, Any]:
@@ -158,20 +177,23 @@ async def my_flags(
     return {"items": [flags.flag_data(f) for f in rows]}
 
 
-@router.get("/dialogues/{slug}/codes")
+@router.get("/dialogues/{slug}/codes", response_model=CodeList)
 async def list_codes(
-    session: SessionDep, access: Annotated[Access, allow(Action.CODEBOOK_READ)]
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.CODEBOOK_READ)],
 ) -> dict[str, Any]:
-    dialogue = access.require_dialogue()
     codes = await codebook.list_codes(session=session, dialogue_id=dialogue.id or 0)
     return {"items": [code_data(c) for c in codes]}
 
 
-@router.post("/dialogues/{slug}/codes", status_code=201)
+@router.post("/dialogues/{slug}/codes", status_code=201, response_model=CodePublic)
 async def create_code(
-    body: CodeIn, session: SessionDep, access: Annotated[Access, allow(Action.CODEBOOK_MANAGE)]
+    body: CodeIn,
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.CODEBOOK_MANAGE)],
 ) -> dict[str, Any]:
-    dialogue = access.require_dialogue()
     code = await codebook.create_code(
         session=session,
         dialogue_id=dialogue.id or 0,
@@ -191,13 +213,13 @@ async def create_code(
     return code_data(code)
 
 
-@router.put("/posts/{post_id}/codes")
+@router.put("/posts/{post_id}/codes", response_model=PostCodes)
 async def set_post_codes(
     body: PostCodesIn,
     session: SessionDep,
+    post: PostDep,
     access: Annotated[Access, allow(Action.CODEBOOK_MANAGE)],
 ) -> dict[str, Any]:
-    post: Post = access.resources["post_id"]
     previous, codes = await codebook.set_post_codes(
         session=session, dialogue_id=post.dialogue_id, post_id=post.id or 0, code_ids=body.codes
     )

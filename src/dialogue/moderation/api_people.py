@@ -11,18 +11,23 @@ from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.bounds import DbId
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Membership
+from dialogue.dialogues.schemas import MemberState
 from dialogue.errors import NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit, members, sanctions
 from dialogue.moderation.models import AuditEntry
 from dialogue.moderation.schemas import (
+    AuditTrail,
     AuthorModerationIn,
+    AuthorState,
     BulkInviteIn,
+    BulkInviteResult,
     MemberModerationIn,
     ModeIn,
+    ModeResult,
 )
+from dialogue.paths import DialogueDep, PostDep
 from dialogue.policy import Action, Role
-from dialogue.threads.models import Post
 
 router = APIRouter()
 UserId = Annotated[DbId, Path()]
@@ -37,15 +42,15 @@ async def _membership(session: SessionDep, dialogue_id: int, user_id: int) -> Me
     return membership
 
 
-@router.post("/dialogues/{slug}/members/{user_id}/moderation")
+@router.post("/dialogues/{slug}/members/{user_id}/moderation", response_model=MemberState)
 async def moderate_member(
     user_id: UserId,
     body: MemberModerationIn,
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.MEMBER_MUTE)],
 ) -> dict[str, Any]:
     """Mute and ban for staff; trust and roles for organizers only."""
-    dialogue = access.require_dialogue()
     membership = await _membership(session, dialogue.id or 0, user_id)
     membership = await members.moderate_member(
         session=session,
@@ -64,10 +69,15 @@ async def moderate_member(
     return {"user_id": membership.user_id, **members.state(membership)}
 
 
-@router.post("/posts/{post_id}/author/moderation")
+@router.post(
+    "/posts/{post_id}/author/moderation",
+    response_model=AuthorState,
+    response_model_exclude_unset=True,
+)
 async def moderate_author(
     body: AuthorModerationIn,
     session: SessionDep,
+    post: PostDep,
     access: Annotated[Access, allow(Action.MEMBER_BAN)],
 ) -> dict[str, Any]:
     """Mute or ban a post's author; an anonymous one without anything revealing who it is.
@@ -76,7 +86,6 @@ async def moderate_author(
     An anonymous post's author is sanctioned through the post (`sanctions`), and the answer
     is the post's sanction alone, whoever wrote it.
     """
-    post: Post = access.resources["post_id"]
     dialogue = access.require_dialogue()
     act = members.MemberAction(
         action=body.action, reason=body.reason, clause=body.clause, until=body.until
@@ -99,27 +108,30 @@ async def moderate_author(
     return {"post_id": post.id, **members.state(membership)}
 
 
-@router.get("/dialogues/{slug}/members/{user_id}/audit")
+@router.get("/dialogues/{slug}/members/{user_id}/audit", response_model=AuditTrail)
 async def member_trail(
-    user_id: UserId, session: SessionDep, access: Annotated[Access, allow(Action.AUDIT_READ)]
+    user_id: UserId,
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.AUDIT_READ)],
 ) -> dict[str, Any]:
-    dialogue = access.require_dialogue()
     entries = await audit.member_trail(
         session=session, dialogue_id=dialogue.id or 0, user_id=user_id
     )
     return {"items": [audit_entry_data(e) for e in entries]}
 
 
-@router.post("/dialogues/{slug}/invitations/bulk", status_code=201)
+@router.post("/dialogues/{slug}/invitations/bulk", status_code=201, response_model=BulkInviteResult)
 async def bulk_invite(
     body: BulkInviteIn,
     session: SessionDep,
     settings: SettingsDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.INVITATION_CREATE)],
 ) -> dict[str, Any]:
     result = await members.bulk_invite(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         actor=access.require_user(),
         text=body.emails,
         role=Role(body.role),
@@ -129,13 +141,16 @@ async def bulk_invite(
     return {"invited": result.invited, "invalid": result.invalid}
 
 
-@router.put("/dialogues/{slug}/moderation/mode")
+@router.put("/dialogues/{slug}/moderation/mode", response_model=ModeResult)
 async def set_mode(
-    body: ModeIn, session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_UPDATE)]
+    body: ModeIn,
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_UPDATE)],
 ) -> dict[str, Any]:
     dialogue = await members.set_mode(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         actor=access.require_user(),
         mode=body.mode,
         reason=body.reason,

@@ -11,17 +11,35 @@ from dialogue.bounds import DbId, DbInt
 from dialogue.moderation import appeals, audit, notices, transparency, unmask
 from dialogue.moderation.api_people import audit_entry_data
 from dialogue.moderation.models import AppealStatus
-from dialogue.moderation.schemas import AppealDecisionIn, AppealIn, UnmaskDecisionIn, UnmaskIn
+from dialogue.moderation.schemas import (
+    AppealCreated,
+    AppealDecided,
+    AppealDecisionIn,
+    AppealIn,
+    AppealList,
+    AuditPage,
+    NoticeList,
+    TransparencyFigures,
+    UnmaskDecisionIn,
+    UnmaskIn,
+    UnmaskList,
+    UnmaskRequestPublic,
+)
+from dialogue.paths import DialogueDep, PostDep
 from dialogue.policy import Action
-from dialogue.threads.models import Post
 
 router = APIRouter()
 Id = Annotated[DbId, Path()]
 
 
-@router.get("/dialogues/{slug}/audit-log", response_model=None)
+@router.get(
+    "/dialogues/{slug}/audit-log",
+    response_model=AuditPage,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
 async def audit_log(
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.AUDIT_READ)],
     action: Annotated[str | None, Query(max_length=40)] = None,
     actor_id: Annotated[DbId | None, Query()] = None,
@@ -32,7 +50,6 @@ async def audit_log(
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> dict[str, Any] | Response:
     """Newest first; `format=csv` downloads the filtered log."""
-    dialogue = access.require_dialogue()
     filters = audit.AuditFilter(
         action=action,
         actor_id=actor_id,
@@ -53,16 +70,17 @@ async def audit_log(
     return {"items": [audit_entry_data(e) for e in entries], "next": last}
 
 
-@router.get("/dialogues/{slug}/transparency")
+@router.get("/dialogues/{slug}/transparency", response_model=TransparencyFigures)
 async def transparency_figures(
-    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
 ) -> dict[str, Any]:
-    dialogue = access.require_dialogue()
     figures = await transparency.figures(session=session, dialogue_id=dialogue.id or 0)
     return {"slug": dialogue.slug, **figures.as_dict()}
 
 
-@router.get("/me/notices")
+@router.get("/me/notices", response_model=NoticeList)
 async def my_notices(
     session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
 ) -> dict[str, Any]:
@@ -70,7 +88,7 @@ async def my_notices(
     return {"items": [notices.notice_data(n, a) for n, a in rows]}
 
 
-@router.post("/me/notices/{notice_id}/appeal", status_code=201)
+@router.post("/me/notices/{notice_id}/appeal", status_code=201, response_model=AppealCreated)
 async def appeal_notice(
     notice_id: Id,
     body: AppealIn,
@@ -83,27 +101,28 @@ async def appeal_notice(
     return {"id": appeal.id, "notice_id": appeal.notice_id, "status": appeal.status}
 
 
-@router.get("/dialogues/{slug}/appeals")
+@router.get("/dialogues/{slug}/appeals", response_model=AppealList)
 async def list_appeals(
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.AUDIT_READ)],
     status: Annotated[str | None, Query(pattern="^(open|upheld|overturned)$")] = None,
 ) -> dict[str, Any]:
-    dialogue = access.require_dialogue()
     rows = await appeals.list_appeals(session=session, dialogue_id=dialogue.id or 0, status=status)
     return {"items": [appeals.appeal_data(a, n) for a, n in rows]}
 
 
-@router.post("/dialogues/{slug}/appeals/{appeal_id}/decision")
+@router.post("/dialogues/{slug}/appeals/{appeal_id}/decision", response_model=AppealDecided)
 async def decide_appeal(
     appeal_id: Id,
     body: AppealDecisionIn,
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.APPEAL_DECIDE)],
 ) -> dict[str, Any]:
     appeal = await appeals.decide_appeal(
         session=session,
-        dialogue=access.require_dialogue(),
+        dialogue=dialogue,
         appeal_id=appeal_id,
         actor=access.require_user(),
         outcome=AppealStatus(body.outcome),
@@ -112,11 +131,13 @@ async def decide_appeal(
     return {"id": appeal.id, "status": appeal.status, "decision_note": appeal.decision_note}
 
 
-@router.post("/posts/{post_id}/unmask", status_code=201)
+@router.post("/posts/{post_id}/unmask", status_code=201, response_model=UnmaskRequestPublic)
 async def request_unmask(
-    body: UnmaskIn, session: SessionDep, access: Annotated[Access, allow(Action.AUTHOR_UNMASK)]
+    body: UnmaskIn,
+    session: SessionDep,
+    post: PostDep,
+    access: Annotated[Access, allow(Action.AUTHOR_UNMASK)],
 ) -> dict[str, Any]:
-    post: Post = access.resources["post_id"]
     request = await unmask.request_unmask(
         session=session, post=post, actor=access.require_user(), reason=body.reason
     )
@@ -125,11 +146,10 @@ async def request_unmask(
     )
 
 
-@router.get("/posts/{post_id}/unmask")
+@router.get("/posts/{post_id}/unmask", response_model=UnmaskList)
 async def list_unmask(
-    session: SessionDep, access: Annotated[Access, allow(Action.AUTHOR_UNMASK)]
+    session: SessionDep, post: PostDep, access: Annotated[Access, allow(Action.AUTHOR_UNMASK)]
 ) -> dict[str, Any]:
-    post: Post = access.resources["post_id"]
     rows = await unmask.list_requests(session=session, post=post)
     viewer = access.require_user().id
     return {
@@ -140,14 +160,14 @@ async def list_unmask(
     }
 
 
-@router.post("/posts/{post_id}/unmask/{request_id}/decision")
+@router.post("/posts/{post_id}/unmask/{request_id}/decision", response_model=UnmaskRequestPublic)
 async def decide_unmask(
     request_id: Id,
     body: UnmaskDecisionIn,
     session: SessionDep,
+    post: PostDep,
     access: Annotated[Access, allow(Action.AUTHOR_UNMASK)],
 ) -> dict[str, Any]:
-    post: Post = access.resources["post_id"]
     actor = access.require_user()
     request = await unmask.decide_unmask(
         session=session,

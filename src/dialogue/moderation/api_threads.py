@@ -8,23 +8,25 @@ from fastapi import APIRouter
 
 from dialogue.access import Access, SessionDep, allow
 from dialogue.moderation import threads as thread_moderation
-from dialogue.moderation.schemas import ThreadModerationIn
+from dialogue.moderation.schemas import ThreadModerated, ThreadModerationIn
+from dialogue.paths import ThreadDep
 from dialogue.policy import Action
 from dialogue.threads.presenters import iso
 
 router = APIRouter()
 
 
-@router.post("/threads/{thread_id}/moderation")
+@router.post("/threads/{thread_id}/moderation", response_model=ThreadModerated)
 async def moderate_thread(
     body: ThreadModerationIn,
     session: SessionDep,
+    thread: ThreadDep,
     access: Annotated[Access, allow(Action.THREAD_MODERATE)],
 ) -> dict[str, Any]:
     thread = await thread_moderation.moderate_thread(
         session=session,
         dialogue=access.require_dialogue(),
-        thread=access.resources["thread_id"],
+        thread=thread,
         actor=access.require_user(),
         action=body.action,
         reason=body.reason,

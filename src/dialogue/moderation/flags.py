@@ -18,6 +18,7 @@ from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -68,7 +69,7 @@ async def create_flag(
     await append_event(
         session=session,
         dialogue_id=post.dialogue_id,
-        kind="flag.created",
+        kind=EventKind.FLAG_CREATED,
         data={
             "flag_id": flag.id,
             "post_id": post.id,

@@ -21,6 +21,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -155,7 +156,7 @@ async def moderate_member(
     await append_event(
         session=session,
         dialogue_id=dialogue.id or 0,
-        kind="member.updated",
+        kind=EventKind.MEMBER_UPDATED,
         data=dialogues.member_data(membership),
         audience=Audience.REVIEWERS,
         subject_user_id=membership.user_id,

@@ -20,6 +20,7 @@ from dialogue.accounts.models import User
 from dialogue.dialogues.models import Dialogue
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -99,7 +100,7 @@ async def sanction_author(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="author.moderated",
+        kind=EventKind.AUTHOR_MODERATED,
         data={"post_id": post.id, **after},
         audience=Audience.STAFF,
     )

@@ -1,14 +1,16 @@
-"""Moderation API inputs (outputs are the dicts the services and presenters build)."""
+"""Moderation API inputs, and the models of the dicts the services and presenters build."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue.bounds import ClauseRef, Reason, SafeDatetime
 from dialogue.moderation.actions import PostAction
 from dialogue.policy import Role
+from dialogue.responses import IsoTime, Public
+from dialogue.threads.schemas import PostPublic
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
@@ -101,3 +103,247 @@ class UnmaskIn(Strict):
 class UnmaskDecisionIn(Strict):
     approve: bool
     note: Reason = ""
+
+
+class ModeratedPost(PostPublic):
+    action: PostAction
+
+
+class QueueThread(Public):
+    id: int | None
+    title: str
+    theme_id: int
+    status: str
+    locked: bool
+
+
+class QueueFlag(Public):
+    id: int | None
+    reason: str
+    note: str
+    created_at: IsoTime | None
+
+
+class QueueItem(Public):
+    """A post waiting for a moderator, shown as staff see it, with its thread and context."""
+
+    kind: Literal["post", "flags"]
+    queued_at: IsoTime | None
+    post: PostPublic
+    thread: QueueThread
+    parent: PostPublic | None
+    opening: PostPublic | None
+    flags: list[QueueFlag]
+
+
+class QueuePage(Public):
+    items: list[QueueItem]
+
+
+class BulkApproveResult(Public):
+    approved: list[int]
+    already_handled: list[int]
+    not_found: list[int]
+
+
+class FlagPublic(Public):
+    """A flag as its flagger sees it: the outcome, never who decided."""
+
+    id: int | None
+    post_id: int
+    dialogue_id: int
+    reason: str
+    note: str
+    status: str
+    outcome_note: str
+    created_at: IsoTime
+    resolved_at: IsoTime | None
+
+
+class FlagList(Public):
+    items: list[FlagPublic]
+
+
+class FlagsSettled(Public):
+    closed: int
+    outcome: str
+
+
+class CodePublic(Public):
+    id: int | None
+    dialogue_id: int
+    name: str
+    description: str
+    colour: str
+    created_at: IsoTime
+
+
+class CodeList(Public):
+    items: list[CodePublic]
+
+
+class PostCodes(Public):
+    post_id: int | None
+    codes: list[CodePublic]
+
+
+class ThreadModerated(Public):
+    id: int | None
+    theme_id: int
+    locked: bool
+    pinned: bool
+    status: str
+    last_activity_at: IsoTime | None
+
+
+class AuthorState(Public):
+    """A post author's state after a sanction: a named author's membership, or an anonymous
+    author's sanction through the post, which carries nothing that tells who they are."""
+
+    post_id: int | None
+    muted_until: IsoTime | None
+    banned: bool
+    role: str | None = Field(default=None, description="Only for a named author.")
+    trusted: bool | None = Field(default=None, description="Only for a named author.")
+
+
+class AuditEntryPublic(Public):
+    id: int | None
+    dialogue_id: int | None
+    actor_id: int | None
+    action: str
+    target_type: str
+    target_id: int | None
+    reason: str
+    clause: str | None
+    clause_version: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    created_at: IsoTime
+
+
+class AuditTrail(Public):
+    items: list[AuditEntryPublic]
+
+
+class AuditPage(AuditTrail):
+    next: int | None = Field(description="The `before_id` of the next page, if there may be one.")
+
+
+class InvitationLink(Public):
+    email: str
+    id: int | None
+    url: str
+    expires_at: IsoTime
+
+
+class BulkInviteResult(Public):
+    invited: list[InvitationLink]
+    invalid: list[str]
+
+
+class ModeResult(Public):
+    slug: str
+    moderation: str
+
+
+class TransparencyFigures(Public):
+    slug: str
+    approved: int
+    rejected: int
+    hidden: int
+    hidden_by_flags: int
+    flags: int
+    flags_upheld: int
+    flags_dismissed: int
+    mutes: int
+    bans: int
+    appeals: int
+    appeals_overturned: int
+    median_queue_seconds: float | None
+
+
+class NoticeAppeal(Public):
+    id: int | None
+    status: str
+    decision_note: str
+    decided_at: IsoTime | None
+
+
+class NoticePublic(Public):
+    """What the author sees: never who acted, always what and why."""
+
+    id: int | None
+    dialogue_id: int
+    kind: str
+    post_id: int | None
+    message: str
+    clause: str | None
+    clause_version: int | None
+    reason: str
+    until: IsoTime | None
+    created_at: IsoTime
+    read: bool
+    appeal: NoticeAppeal | None
+
+
+class NoticeList(Public):
+    items: list[NoticePublic]
+
+
+class AppealCreated(Public):
+    id: int | None
+    notice_id: int
+    status: str
+
+
+class AppealPublic(Public):
+    id: int | None
+    notice_id: int | None
+    kind: str
+    post_id: int | None
+    clause: str | None
+    clause_version: int | None
+    reason: str
+    note: str
+    status: str
+    decision_note: str
+    decided_by: int | None
+    created_at: IsoTime
+    decided_at: IsoTime | None
+
+
+class AppealList(Public):
+    items: list[AppealPublic]
+
+
+class AppealDecided(Public):
+    id: int | None
+    status: str
+    decision_note: str
+
+
+class UnmaskedAuthor(Public):
+    id: int | None
+    display_name: str
+    email: str
+    organization: str
+
+
+class UnmaskRequestPublic(Public):
+    """A request as staff see it; the author only for its two deciders, once approved."""
+
+    id: int | None
+    post_id: int
+    requested_by: int | None
+    reason: str
+    status: str
+    decided_by: int | None
+    decision_note: str
+    created_at: IsoTime
+    decided_at: IsoTime | None
+    author: UnmaskedAuthor | None
+
+
+class UnmaskList(Public):
+    items: list[UnmaskRequestPublic]

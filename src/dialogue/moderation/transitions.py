@@ -19,6 +19,7 @@ from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -113,7 +114,7 @@ async def _emit_status(*, session: AsyncSession, post: Post, old: str) -> None:
     await append_event(
         session=session,
         dialogue_id=post.dialogue_id,
-        kind="post.status",
+        kind=EventKind.POST_STATUS,
         data=data,
         audience=_audience(post, old),
         subject_user_id=post.author_id,
@@ -137,7 +138,7 @@ async def emit_thread(*, session: AsyncSession, thread: Thread, opening: Post | 
     await append_event(
         session=session,
         dialogue_id=thread.dialogue_id,
-        kind="thread.updated",
+        kind=EventKind.THREAD_UPDATED,
         data=thread_data(thread, author, anonymous=anonymous),
         audience=Audience.READERS if thread.status == PostStatus.PUBLISHED else Audience.STAFF,
         subject_user_id=thread.author_id,

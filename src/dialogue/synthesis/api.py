@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dialogue.access import Access, SessionDep, allow, end_read, queued_write
@@ -13,6 +13,7 @@ from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
 from dialogue.i18n import gettext as _
 from dialogue.leases import WorkState
+from dialogue.paths import path_dialogue
 from dialogue.policy import Action, Role
 from dialogue.state import app_state
 from dialogue.synthesis import jobs, pipeline
@@ -23,13 +24,31 @@ from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.schemas import (
     AudienceIn,
     CommentIn,
+    CommentList,
+    CommentPublic,
     Format,
     JobIn,
+    JobPublic,
     NarrativeIn,
+    NarrativePublic,
+    ReviewPublic,
     TransitionIn,
 )
 
-router = APIRouter(prefix="/dialogues/{slug}/report", tags=["reports"])
+# The dependency declares the `slug` in the prefix for every route of the report.
+router = APIRouter(
+    prefix="/dialogues/{slug}/report", tags=["reports"], dependencies=[Depends(path_dialogue)]
+)
+# A report file in one of the six formats (`Format`), downloaded as an attachment.
+REPORT_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report file.",
+        "content": {
+            media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for media in {report.media_type for report in REPORT_FORMATS.values()}
+        },
+    }
+}
 
 
 def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
@@ -42,7 +61,7 @@ def file_response(dialogue: Dialogue, fmt: str, body: bytes) -> Response:
     )
 
 
-@router.get("")
+@router.get("", response_class=Response, responses=REPORT_FILE)
 async def get_report(
     request: Request,
     session: SessionDep,
@@ -59,7 +78,7 @@ async def get_report(
     return file_response(dialogue, format, body)
 
 
-@router.post("/jobs", status_code=202)
+@router.post("/jobs", status_code=202, response_model=JobPublic)
 @queued_write  # the job is queued in a session of its own: see `jobs.start_or_join`
 async def create_job(
     request: Request,
@@ -71,7 +90,7 @@ async def create_job(
     return jobs.data(job)
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", response_model=JobPublic)
 async def job_status(
     session: SessionDep, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
 ) -> dict[str, Any]:
@@ -79,7 +98,7 @@ async def job_status(
     return jobs.data(job)
 
 
-@router.get("/jobs/{job_id}/file")
+@router.get("/jobs/{job_id}/file", response_class=Response, responses=REPORT_FILE)
 async def job_file(
     session: SessionDep, job_id: str, access: Annotated[Access, allow(Action.REPORT_READ)]
 ) -> Response:
@@ -92,7 +111,7 @@ async def job_file(
     return file_response(access.require_dialogue(), job.format, body)
 
 
-@router.get("/published")
+@router.get("/published", response_class=Response, responses=REPORT_FILE)
 async def published(
     request: Request,
     session: SessionDep,
@@ -117,7 +136,7 @@ async def _review(session: SessionDep, dialogue: Dialogue) -> dict[str, Any]:
     return reports.review_data(report, approvals, advisors)
 
 
-@router.get("/review")
+@router.get("/review", response_model=ReviewPublic)
 async def review(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
@@ -125,7 +144,7 @@ async def review(
     return data
 
 
-@router.post("/transitions")
+@router.post("/transitions", response_model=ReviewPublic)
 async def transition(
     request: Request,
     body: TransitionIn,
@@ -160,7 +179,7 @@ async def transition(
     return data_out
 
 
-@router.put("/audience")
+@router.put("/audience", response_model=ReviewPublic)
 async def set_audience(
     body: AudienceIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_PUBLISH)]
 ) -> dict[str, Any]:
@@ -182,7 +201,7 @@ def narrative_data(report: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/narrative")
+@router.get("/narrative", response_model=NarrativePublic)
 async def get_narrative(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
@@ -190,7 +209,7 @@ async def get_narrative(
     return narrative_data(report)
 
 
-@router.put("/narrative")
+@router.put("/narrative", response_model=NarrativePublic)
 async def put_narrative(
     body: NarrativeIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_EDIT)]
 ) -> dict[str, Any]:
@@ -206,7 +225,7 @@ async def put_narrative(
     return data
 
 
-@router.get("/comments")
+@router.get("/comments", response_model=CommentList)
 async def list_comments(
     session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> dict[str, Any]:
@@ -224,7 +243,7 @@ def comment_data(comment: Any, author: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/comments", status_code=201)
+@router.post("/comments", status_code=201, response_model=CommentPublic)
 async def add_comment(
     body: CommentIn, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""Report API bodies."""
+"""Report API bodies, and the models of what the report routes answer."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue.bounds import DbId, SafeText
+from dialogue.responses import IsoTime, Public
 from dialogue.synthesis.models import ReportAudience, ReportState
 from dialogue.synthesis.render.registry import Format as Format  # the API's names of formats
 
@@ -46,3 +47,54 @@ class JobIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Format
+
+
+class JobPublic(Public):
+    id: str
+    format: str
+    state: str
+    progress: float
+    stage: str
+    error: str | None
+    seconds: float
+
+
+class Approval(Public):
+    user_id: int | None
+    role: str
+    created_at: IsoTime
+
+
+class ReviewPublic(Public):
+    state: str
+    review_round: int
+    audience: str
+    has_advisors: bool
+    approvals: list[Approval]
+    published_at: IsoTime | None
+    updated_at: IsoTime
+
+
+class NarrativePublic(Public):
+    executive_summary: str
+    recommendations: str
+    theme_summaries: dict[str, str] = Field(description="Theme id -> Markdown.")
+    state: str
+    updated_at: IsoTime
+
+
+class CommentAuthor(Public):
+    id: int | None
+    display_name: str
+
+
+class CommentPublic(Public):
+    id: int | None
+    body: str
+    theme_id: int | None
+    author: CommentAuthor | None
+    created_at: IsoTime
+
+
+class CommentList(Public):
+    items: list[CommentPublic]

@@ -19,6 +19,7 @@ from dialogue.db import READ_ONLY, utcnow
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, DialogueError, Invalid, NotFound
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -144,7 +145,7 @@ async def add_comment(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="report.commented",
+        kind=EventKind.REPORT_COMMENTED,
         data={"comment_id": comment.id, "theme_id": theme_id},
         audience=Audience.REVIEWERS,
     )
@@ -245,7 +246,7 @@ async def transition(
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
-        kind="report.updated",
+        kind=EventKind.REPORT_UPDATED,
         data={"state": report.state, "review_round": report.review_round},
         audience=Audience.REVIEWERS,
     )

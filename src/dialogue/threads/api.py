@@ -13,14 +13,27 @@ from dialogue.errors import Forbidden, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
 from dialogue.moderation.dependencies import CodeParam, code_filter
+from dialogue.paths import DialogueDep, PostDep, ThemeDep, ThreadDep
 from dialogue.policy import Action
 from dialogue.state import app_state
 from dialogue.threads import queries, search
 from dialogue.threads import service as threads
 from dialogue.threads.guards import guard_post_rate, visible_post, visible_thread
-from dialogue.threads.models import Post
 from dialogue.threads.presenters import PostFields, post_data, thread_data
-from dialogue.threads.schemas import PostCreate, PostUpdate, ReactionIn, ThreadCreate
+from dialogue.threads.schemas import (
+    PostCreate,
+    PostPage,
+    PostPublic,
+    PostUpdate,
+    ReactionIn,
+    ReactionResult,
+    RevisionPublic,
+    SearchResults,
+    ThreadCreate,
+    ThreadCreated,
+    ThreadPage,
+    ThreadPublic,
+)
 from dialogue.threads.writer import NewReply, PostWriter
 
 router = APIRouter(tags=["threads"])
@@ -33,19 +46,25 @@ async def _post_out(access: Access, session: SessionDep, post: PostFields) -> di
     return post_data(post, found[1], counts=counts[post.id or 0], viewer=access.viewer)
 
 
-@router.post("/themes/{theme_id}/threads", status_code=201)
+@router.post(
+    "/themes/{theme_id}/threads",
+    status_code=201,
+    response_model=ThreadCreated,
+    responses={200: {"model": ThreadCreated, "description": "A repeated `client_id`."}},
+)
 async def create_thread(
     request: Request,
     body: ThreadCreate,
     session: SessionDep,
+    theme: ThemeDep,
     access: Annotated[Access, allow(Action.THREAD_CREATE)],
-) -> Any:
+) -> JSONResponse:
     user = access.require_user()
     await guard_post_rate(app_state(request).limits.posts, user.id or 0)
     thread, post, created = await threads.create_thread(
         session=session,
         dialogue=access.require_dialogue(),
-        theme=access.resources["theme_id"],
+        theme=theme,
         user=user,
         membership=access.membership,
         title=body.title,
@@ -62,9 +81,10 @@ async def create_thread(
     return JSONResponse(data, status_code=201 if created else 200)
 
 
-@router.get("/themes/{theme_id}/threads")
+@router.get("/themes/{theme_id}/threads", response_model=ThreadPage)
 async def list_threads(
     session: SessionDep,
+    theme: ThemeDep,
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
     limit: Annotated[DbInt, Query(ge=1, le=100)] = 50,
     before: Annotated[str | None, Query(max_length=80)] = None,
@@ -73,7 +93,7 @@ async def list_threads(
     cursor = parse_thread_cursor(before) if before else None
     rows = await queries.list_threads(
         session=session,
-        theme_id=access.resources["theme_id"].id,
+        theme_id=theme.id or 0,
         viewer=access.viewer,
         before=cursor,
         limit=limit + 1,  # one more than shown tells whether another page exists
@@ -88,23 +108,26 @@ async def list_threads(
     }
 
 
-@router.get("/threads/{thread_id}")
+@router.get("/threads/{thread_id}", response_model=ThreadPublic)
 async def get_thread(
-    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+    session: SessionDep, thread: ThreadDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
 ) -> dict[str, Any]:
-    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    thread = visible_thread(thread, access.viewer)
     author, anonymous = await queries.thread_author(session=session, thread_id=thread.id or 0)
     return thread_data(thread, author, anonymous=anonymous)
 
 
-@router.get("/threads/{thread_id}/posts")
+@router.get(
+    "/threads/{thread_id}/posts", response_model=PostPage, response_model_exclude_unset=True
+)
 async def list_posts(
     session: SessionDep,
+    thread: ThreadDep,
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
     after_id: Annotated[DbInt | None, Query()] = None,
     limit: Annotated[DbInt, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    thread = visible_thread(thread, access.viewer)
     rows = await queries.list_posts(
         session=session,
         thread_id=thread.id or 0,
@@ -125,16 +148,22 @@ async def list_posts(
     return {"items": items, "next": str(ids[-1]) if more else None}
 
 
-@router.post("/threads/{thread_id}/posts", status_code=201)
+@router.post(
+    "/threads/{thread_id}/posts",
+    status_code=201,
+    response_model=PostPublic,
+    responses={200: {"model": PostPublic, "description": "A repeated `client_id`."}},
+)
 @queued_write
 async def create_post(
     request: Request,
     body: PostCreate,
     session: SessionDep,
+    thread: ThreadDep,
     access: Annotated[Access, allow(Action.POST_CREATE)],
-) -> Any:
+) -> JSONResponse:
     user = access.require_user()
-    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    thread = visible_thread(thread, access.viewer)
     await guard_post_rate(app_state(request).limits.posts, user.id or 0)
     await end_read(session)  # its connection is not held while the post waits
     writer: PostWriter = app_state(request).post_writer
@@ -157,20 +186,23 @@ async def create_post(
     return JSONResponse(data, status_code=200)
 
 
-@router.get("/posts/{post_id}")
+@router.get("/posts/{post_id}", response_model=PostPublic, response_model_exclude_unset=True)
 async def get_post(
-    session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
+    session: SessionDep, post: PostDep, access: Annotated[Access, allow(Action.DIALOGUE_READ)]
 ) -> dict[str, Any]:
-    post = visible_post(access.resources["post_id"], access.viewer)
+    post = visible_post(post, access.viewer)
     return await _post_out(access, session, post)
 
 
-@router.patch("/posts/{post_id}")
+@router.patch("/posts/{post_id}", response_model=PostPublic, response_model_exclude_unset=True)
 async def edit_post(
-    body: PostUpdate, session: SessionDep, access: Annotated[Access, allow(Action.POST_EDIT_OWN)]
+    body: PostUpdate,
+    session: SessionDep,
+    post: PostDep,
+    access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
 ) -> dict[str, Any]:
     """Authors edit their own posts; moderators edit any, with a note kept in the history."""
-    post = visible_post(access.resources["post_id"], access.viewer)
+    post = visible_post(post, access.viewer)
     user = access.require_user()
     by_staff = post.author_id != user.id
     if by_staff and not access.can(Action.POST_EDIT_ANY):
@@ -196,9 +228,9 @@ async def edit_post(
 
 @router.delete("/posts/{post_id}", status_code=204)
 async def delete_post(
-    session: SessionDep, access: Annotated[Access, allow(Action.POST_EDIT_OWN)]
+    session: SessionDep, post: PostDep, access: Annotated[Access, allow(Action.POST_EDIT_OWN)]
 ) -> Response:
-    post = visible_post(access.resources["post_id"], access.viewer)
+    post = visible_post(post, access.viewer)
     user = access.require_user()
     if post.author_id != user.id:
         raise Forbidden(_("You can only delete your own posts."))
@@ -206,11 +238,12 @@ async def delete_post(
     return Response(status_code=204)
 
 
-@router.get("/posts/{post_id}/revisions")
+@router.get("/posts/{post_id}/revisions", response_model=list[RevisionPublic])
 async def post_revisions(
-    session: SessionDep, access: Annotated[Access, allow(Action.POST_REVISIONS_READ)]
+    session: SessionDep,
+    post: PostDep,
+    access: Annotated[Access, allow(Action.POST_REVISIONS_READ)],
 ) -> list[dict[str, Any]]:
-    post: Post = access.resources["post_id"]
     rows = await queries.revisions(session=session, post_id=post.id or 0)
     return [
         {
@@ -225,20 +258,24 @@ async def post_revisions(
     ]
 
 
-@router.put("/posts/{post_id}/reaction")
+@router.put("/posts/{post_id}/reaction", response_model=ReactionResult)
 async def react(
-    body: ReactionIn, session: SessionDep, access: Annotated[Access, allow(Action.POST_REACT)]
+    body: ReactionIn,
+    session: SessionDep,
+    post: PostDep,
+    access: Annotated[Access, allow(Action.POST_REACT)],
 ) -> dict[str, Any]:
-    post = visible_post(access.resources["post_id"], access.viewer)
+    post = visible_post(post, access.viewer)
     counts = await threads.set_reaction(
         session=session, post=post, user=access.require_user(), kind=body.kind
     )
     return {"post_id": post.id, "kind": body.kind.value, "reactions": counts}
 
 
-@router.get("/dialogues/{slug}/search")
+@router.get("/dialogues/{slug}/search", response_model=SearchResults)
 async def search_posts(
     session: SessionDep,
+    dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.SEARCH)],
     q: Annotated[str, Query(max_length=200)] = "",
     limit: Annotated[DbInt, Query(ge=1, le=100)] = 50,
@@ -247,7 +284,6 @@ async def search_posts(
     """Posts matching `q`; with a `code`, only posts with it (and with no `q`, all of those)."""
     if not q and code is None:
         raise Invalid(_("Say what to search for."), fields=[{"field": "q", "message": "empty"}])
-    dialogue = access.require_dialogue()
     hits = await search.search_posts(
         session=session,
         dialogue_id=dialogue.id or 0,

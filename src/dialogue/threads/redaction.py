@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from dialogue.events.kinds import POST_KINDS, THREAD_KINDS
 from dialogue.events.models import Event
 from dialogue.threads.models import Post, Thread
 
-POST_KINDS = ("post.created", "post.updated", "post.status")
 REDACTED = {"body": "", "body_html": "", "author": None, "author_name": None}
 
 
@@ -43,7 +43,7 @@ async def redact_thread_events(*, session: AsyncSession, thread: Thread) -> int:
     """Take a thread's title out of the log when its opening post stops being published."""
     query = select(Event).where(
         Event.dialogue_id == thread.dialogue_id,
-        col(Event.kind).in_(("thread.created", "thread.updated")),
+        col(Event.kind).in_(THREAD_KINDS),
     )
     if thread.author_id is not None:
         query = query.where(Event.subject_user_id == thread.author_id)

@@ -1,13 +1,14 @@
-"""Thread and post API shapes (inputs; outputs are the dicts of `presenters`)."""
+"""Thread and post API shapes: inputs, and the models of what `presenters` build."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue.accounts.models import QuoteConsent
 from dialogue.bounds import DbId, SafeLine, SafeText
+from dialogue.responses import IsoTime, Public
 from dialogue.threads.models import ReactionKind
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -45,6 +46,101 @@ class ReactionIn(BaseModel):
     kind: ReactionKind
 
 
-class Page(BaseModel):
-    items: list[dict[str, Any]]
-    next: str | None = None
+class PostAuthor(Public):
+    """A named post's author; an anonymous post has none (see `presenters.author_fields`)."""
+
+    id: int | None
+    display_name: str
+    organization: str
+    country: str | None
+
+
+class PostPublic(Public):
+    """A post as its viewer may see it: `author` is null and `author_name` the anonymous
+    label for an anonymous post, and both are null for content the viewer may not see."""
+
+    id: int | None
+    thread_id: int
+    parent_id: int | None
+    depth: int
+    status: str
+    anonymous: bool
+    created_at: IsoTime | None
+    edited_at: IsoTime | None
+    moderated_at: IsoTime | None
+    reply_count: int
+    highlighted: bool
+    reactions: dict[str, int]
+    author: PostAuthor | None
+    author_name: str | None
+    body: str
+    body_html: str
+    is_mine: bool | None = Field(default=None, description="Only for a signed-in viewer.")
+
+
+class PostItem(PostPublic):
+    my_reaction: str | None = Field(default=None, description="Only for a signed-in viewer.")
+
+
+class PostPage(Public):
+    items: list[PostItem]
+    next: str | None
+
+
+class ThreadAuthor(Public):
+    id: int | None
+    display_name: str
+
+
+class ThreadPublic(Public):
+    """A thread; like a post's, its author is masked when its opening post is anonymous."""
+
+    id: int | None
+    dialogue_id: int
+    theme_id: int
+    title: str
+    status: str
+    locked: bool
+    pinned: bool
+    post_count: int
+    created_at: IsoTime | None
+    last_activity_at: IsoTime | None
+    author: ThreadAuthor | None
+    author_name: str | None
+
+
+class ThreadCreated(ThreadPublic):
+    post: PostPublic
+
+
+class ThreadPage(Public):
+    items: list[ThreadPublic]
+    next: str | None
+
+
+class RevisionPublic(Public):
+    id: int | None
+    body: str
+    editor_id: int | None = Field(
+        description="Null for the author's own edits of an anonymous post."
+    )
+    note: str
+    created_at: IsoTime
+
+
+class ReactionResult(Public):
+    post_id: int | None
+    kind: ReactionKind
+    reactions: dict[str, int]
+
+
+class SearchHit(Public):
+    post_id: int
+    thread_id: int
+    thread_title: str
+    snippet_html: str
+
+
+class SearchResults(Public):
+    query: str
+    items: list[SearchHit]

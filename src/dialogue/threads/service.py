@@ -13,6 +13,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, DialogueStatus, Membership, ModerationMode, Theme
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, DialogueError, Forbidden, Invalid
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
@@ -144,10 +145,12 @@ async def _existing(*, session: AsyncSession, user: User, client_id: str | None)
 STAFF_VIEW = Viewer(user_id=None, role=Role.MODERATOR)
 
 
-async def _emit_post(session: AsyncSession, post: PostFields, author: User, kind: str) -> None:
+async def _emit_post(
+    session: AsyncSession, post: PostFields, author: User, kind: EventKind
+) -> None:
     counts = (
         None  # a post just written has no reactions yet: no query on the hot path
-        if kind == "post.created"
+        if kind == EventKind.POST_CREATED
         else (await queries.reaction_counts(session=session, post_ids=[post.id or 0]))[post.id or 0]
     )
     published = post.status == PostStatus.PUBLISHED
@@ -167,7 +170,7 @@ async def _emit_thread(
     await append_event(
         session=session,
         dialogue_id=thread.dialogue_id,
-        kind="thread.created",
+        kind=EventKind.THREAD_CREATED,
         data=thread_data(thread, author, anonymous=anonymous),
         audience=Audience.READERS if thread.status == PostStatus.PUBLISHED else Audience.STAFF,
         subject_user_id=thread.author_id,
@@ -229,7 +232,7 @@ async def create_thread(
         return await _first_thread_result(session=session, user=user, client_id=client_id)
     _count_published(thread, post)
     await _emit_thread(session, thread, user, anonymous)
-    await _emit_post(session, post, user, "post.created")
+    await _emit_post(session, post, user, EventKind.POST_CREATED)
     return thread, post, True
 
 
@@ -306,7 +309,7 @@ async def create_post(
             )
         return existing, False
     _count_published(thread, post)
-    await _emit_post(session, post, user, "post.created")
+    await _emit_post(session, post, user, EventKind.POST_CREATED)
     return post, True
 
 
@@ -380,7 +383,7 @@ async def edit_post(
     await search.index_post(session=session, post=post)
     await session.flush()
     author = await session.get(User, post.author_id) if post.author_id else None
-    await _emit_post(session, post, author or editor, "post.updated")
+    await _emit_post(session, post, author or editor, EventKind.POST_UPDATED)
     return post
 
 
@@ -405,7 +408,7 @@ async def delete_post(*, session: AsyncSession, post: Post, actor: User) -> Post
     await append_event(
         session=session,
         dialogue_id=post.dialogue_id,
-        kind="post.status",
+        kind=EventKind.POST_STATUS,
         data=post_data(post, None),
         # A post others never saw (pending, hidden) must not surface through its deletion.
         audience=Audience.READERS if was_published else Audience.STAFF,
@@ -442,7 +445,7 @@ async def set_reaction(
     await append_event(
         session=session,
         dialogue_id=post.dialogue_id,
-        kind="reaction.changed",
+        kind=EventKind.REACTION_CHANGED,
         data={"post_id": post.id, "thread_id": post.thread_id, "reactions": counts},
     )
     return counts

@@ -24,7 +24,7 @@ async def flag_post(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """Flag a post citing a clause or "other", then see it among one's flags and their outcomes."""
-    post: Post = visible_post(access.resources["post_id"], access.viewer)
+    post: Post = visible_post(access.require_post(), access.viewer)
     dialogue = access.require_dialogue()
     await flags.create_flag(
         session=session,

@@ -73,7 +73,7 @@ async def moderate_post_form(
     await actions.moderate_post(
         session=session,
         dialogue=dialogue,
-        post=access.resources["post_id"],
+        post=access.require_post(),
         actor=access.require_user(),
         action=action,
         reason=reason,
@@ -93,7 +93,7 @@ async def settle_flags_form(
     await flags.settle_flags(
         session=session,
         dialogue=dialogue,
-        post=access.resources["post_id"],
+        post=access.require_post(),
         actor=access.require_user(),
         outcome=outcome,
         note=note,

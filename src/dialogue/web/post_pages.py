@@ -27,7 +27,7 @@ router = APIRouter()
 
 def _own_post(access: Access) -> Post:
     """The post of the path, if the caller wrote it; others' posts are the moderators' work."""
-    post = visible_post(access.resources["post_id"], access.viewer)
+    post = visible_post(access.require_post(), access.viewer)
     if post.author_id != access.require_user().id:
         raise Forbidden(_("You can only change your own posts."))
     return post
@@ -119,6 +119,6 @@ async def react_submit(
     kind: Annotated[ReactionKind, Form()],
     after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
-    post = visible_post(access.resources["post_id"], access.viewer)
+    post = visible_post(access.require_post(), access.viewer)
     await threads.set_reaction(session=session, post=post, user=access.require_user(), kind=kind)
     return _back(access, post, after_id)

@@ -102,7 +102,7 @@ async def theme_page(
     before: Annotated[str | None, Query(max_length=80)] = None,
     code: CodeParam = None,
 ) -> Response:
-    theme = access.resources["theme_id"]
+    theme = access.require_theme()
     return await _theme_page(request, session, access, theme, before=before, code=code)
 
 
@@ -117,7 +117,7 @@ async def new_thread(
     anonymous: Annotated[bool, Form()] = False,
 ) -> Response:
     dialogue = access.require_dialogue()
-    theme: Theme = access.resources["theme_id"]
+    theme: Theme = access.require_theme()
     user = access.require_user()
     try:
         async with attempt(session):
@@ -210,7 +210,7 @@ async def thread_page(
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
     after_id: Annotated[DbInt | None, Query()] = None,
 ) -> Response:
-    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    thread = visible_thread(access.require_thread(), access.viewer)
     return await _thread_page(request, session, access, thread, after_id=after_id)
 
 
@@ -226,7 +226,7 @@ async def reply(
     after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
     dialogue = access.require_dialogue()
-    thread = visible_thread(access.resources["thread_id"], access.viewer)
+    thread = visible_thread(access.require_thread(), access.viewer)
     user = access.require_user()
     theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
     assert theme is not None

@@ -104,7 +104,7 @@ async def _request_page(
     status_code: int = 200,
 ) -> Response:
     dialogue = access.require_dialogue()
-    post: Post = access.resources["post_id"]
+    post: Post = access.require_post()
     found = await queries.post_with_author(session=session, post_id=post.id or 0)
     assert found is not None
     earlier = await unmask.list_requests(session=session, post=post)
@@ -138,7 +138,7 @@ async def request_form(
         async with attempt(session):
             asked = await unmask.request_unmask(
                 session=session,
-                post=access.resources["post_id"],
+                post=access.require_post(),
                 actor=access.require_user(),
                 reason=reason,
             )
