@@ -33,26 +33,24 @@ def until(hours: int = 2) -> str:
     return (utcnow() + timedelta(hours=hours)).replace(microsecond=7).isoformat()
 
 
+async def moderate(scene: Scene, path: str, action: str, who: str, **body: Any) -> httpx.Response:
+    body.setdefault("reason", "Personal attack")
+    return await scene.client.post(
+        f"/api/v1{path}/moderation", json={"action": action, **body}, headers=scene.headers[who]
+    )
+
+
 async def through_post(
     scene: Scene, post_id: int, action: str, who: str = "moderator", **body: Any
 ) -> httpx.Response:
-    body.setdefault("reason", "Personal attack")
-    return await scene.client.post(
-        f"/api/v1/posts/{post_id}/author/moderation",
-        json={"action": action, **body},
-        headers=scene.headers[who],
-    )
+    return await moderate(scene, f"/posts/{post_id}/author", action, who, **body)
 
 
 async def directly(
     scene: Scene, target: str, action: str, who: str = "moderator", **body: Any
 ) -> httpx.Response:
-    body.setdefault("reason", "Personal attack")
-    return await scene.client.post(
-        f"/api/v1/dialogues/{scene.slug}/members/{scene.users[target].id}/moderation",
-        json={"action": action, **body},
-        headers=scene.headers[who],
-    )
+    path = f"/dialogues/{scene.slug}/members/{scene.users[target].id}"
+    return await moderate(scene, path, action, who, **body)
 
 
 async def anonymous_post(scene: Scene, who: str) -> int:
@@ -273,3 +271,17 @@ class TestAppeals:
             entries = (await session.exec(select(AuditEntry))).all()
         assert sanction.muted_until is None
         assert all(e.target_type != "member" for e in entries)
+
+
+class TestTransparency:
+    async def test_sanctions_through_posts_are_counted(self, scene: Scene) -> None:
+        """The public figures count every mute and ban; a number names nobody."""
+        post_id = await anonymous_post(scene, "participant")
+        assert (await directly(scene, "participant2", "mute", until=until())).status_code == 200
+        assert (await through_post(scene, post_id, "mute", until=until())).status_code == 200
+        assert (await through_post(scene, post_id, "ban")).status_code == 200
+        response = await scene.client.get(
+            f"/api/v1/dialogues/{scene.slug}/transparency", headers=scene.headers["observer"]
+        )
+        figures = response.json()
+        assert (figures["mutes"], figures["bans"]) == (2, 1)

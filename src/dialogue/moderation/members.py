@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import invitations
@@ -26,8 +27,8 @@ from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
-from dialogue.moderation.clauses import cite
-from dialogue.moderation.models import NoticeKind
+from dialogue.moderation.clauses import Citation, cite
+from dialogue.moderation.models import AuditEntry, NoticeKind
 from dialogue.moderation.notices import notify
 from dialogue.policy import Role, enforce, may_act_on
 
@@ -105,6 +106,46 @@ def _apply(membership: Membership, act: MemberAction) -> None:
         membership.role = act.role.value
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One member action for the audit log: who did what to whom, citing which clause."""
+
+    dialogue_id: int
+    actor_id: int | None
+    action: str
+    target: tuple[str, int]  # (target_type, target_id)
+    act: MemberAction
+    citation: Citation
+
+
+async def record_change(
+    *,
+    session: AsyncSession,
+    row: SQLModel,
+    change: Change,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> AuditEntry:
+    """Write `row` and its audit entry; "already like that" when the action changed nothing."""
+    if before == after:
+        raise Conflict(_("This member is already like that."), code=ErrorCode.ALREADY_HANDLED)
+    session.add(row)
+    await session.flush()
+    return await record_action(
+        session=session,
+        dialogue_id=change.dialogue_id,
+        actor_id=change.actor_id,
+        action=change.action,
+        target_type=change.target[0],
+        target_id=change.target[1],
+        reason=change.act.reason,
+        clause=change.citation.clause,
+        clause_version=change.citation.version,
+        before=before,
+        after=after,
+    )
+
+
 async def moderate_member(
     *,
     session: AsyncSession,
@@ -125,23 +166,19 @@ async def moderate_member(
     citation = await cite(session=session, dialogue=dialogue, clause=act.clause)
     before = state(membership)
     _apply(membership, act)
-    after = state(membership)
-    if before == after:
-        raise Conflict(_("This member is already like that."), code=ErrorCode.ALREADY_HANDLED)
-    session.add(membership)
-    await session.flush()
-    entry = await record_action(
+    entry = await record_change(
         session=session,
-        dialogue_id=dialogue.id,
-        actor_id=actor.id,
-        action=f"member.{act.action}",
-        target_type="member",
-        target_id=membership.user_id,
-        reason=act.reason,
-        clause=citation.clause,
-        clause_version=citation.version,
+        row=membership,
+        change=Change(
+            dialogue_id=dialogue.id or 0,
+            actor_id=actor.id,
+            action=f"member.{act.action}",
+            target=("member", membership.user_id),
+            act=act,
+            citation=citation,
+        ),
         before=before,
-        after=after,
+        after=state(membership),
     )
     if act.action in NOTICES:
         await notify(

@@ -18,15 +18,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.dialogues.models import Dialogue
-from dialogue.error_codes import ErrorCode
-from dialogue.errors import Conflict
 from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
-from dialogue.i18n import gettext as _
-from dialogue.moderation.audit import record_action
 from dialogue.moderation.clauses import cite
-from dialogue.moderation.members import NOTICES, MemberAction, mute_end, require_reason
+from dialogue.moderation.members import (
+    NOTICES,
+    Change,
+    MemberAction,
+    mute_end,
+    record_change,
+    require_reason,
+)
 from dialogue.moderation.models import AuthorSanction, Notice, NoticeKind
 from dialogue.moderation.notices import notify
 from dialogue.threads.models import Post
@@ -70,20 +73,17 @@ async def sanction_author(
         sanction = AuthorSanction(dialogue_id=dialogue.id, post_id=post.id, user_id=post.author_id)
     _apply(sanction, act)
     after = sanction_state(sanction)
-    if before == after:
-        raise Conflict(_("This member is already like that."), code=ErrorCode.ALREADY_HANDLED)
-    session.add(sanction)
-    await session.flush()
-    entry = await record_action(
+    entry = await record_change(
         session=session,
-        dialogue_id=dialogue.id,
-        actor_id=actor.id,
-        action=f"author.{act.action}",
-        target_type=TARGET,
-        target_id=post.id,
-        reason=act.reason,
-        clause=citation.clause,
-        clause_version=citation.version,
+        row=sanction,
+        change=Change(
+            dialogue_id=dialogue.id,
+            actor_id=actor.id,
+            action=f"author.{act.action}",
+            target=(TARGET, post.id),
+            act=act,
+            citation=citation,
+        ),
         before=before,
         after=after,
     )

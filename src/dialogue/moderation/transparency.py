@@ -84,8 +84,9 @@ async def figures(*, session: AsyncSession, dialogue_id: int) -> Figures:
         flags=sum(flag_counts.values()),
         flags_upheld=flag_counts.get(FlagStatus.UPHELD.value, 0),
         flags_dismissed=flag_counts.get(FlagStatus.DISMISSED.value, 0),
-        mutes=actions.get("member.mute", 0),
-        bans=actions.get("member.ban", 0),
+        # Sanctions through anonymous posts count too: a number names nobody.
+        mutes=actions.get("member.mute", 0) + actions.get("author.mute", 0),
+        bans=actions.get("member.ban", 0) + actions.get("author.ban", 0),
         appeals=sum(appeal_counts.values()),
         appeals_overturned=appeal_counts.get(AppealStatus.OVERTURNED.value, 0),
         median_queue_seconds=round(median(seconds), 1) if seconds else None,
