@@ -80,6 +80,7 @@ class TestApplyCodes:
             foreign = await codebook.create_code(
                 session=session,
                 dialogue_id=other.id or 0,
+                actor_id=None,
                 name="Foreign",
                 description="",
                 colour="#000000",

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from dialogue.demo.stage import Stage
 from dialogue.demo.timeline import Flagging, Highlight
-from dialogue.moderation import audit, codebook, flags
+from dialogue.moderation import codebook, flags
 from dialogue.moderation.actions import PostAction, moderate_post
 
 
@@ -55,6 +55,7 @@ async def code_posts(stage: Stage) -> None:
         code = await codebook.create_code(
             session=stage.session,
             dialogue_id=stage.dialogue.id,
+            actor_id=actor.id,
             name=spec.name,
             description=spec.description,
             colour=spec.colour,
@@ -62,30 +63,15 @@ async def code_posts(stage: Stage) -> None:
         assert code.id is not None
         code.created_at = stage.plan.opened_at()
         stage.session.add(code)
-        await audit.record_action(
-            session=stage.session,
-            dialogue_id=stage.dialogue.id,
-            actor_id=actor.id,
-            action="code.create",
-            target_type="code",
-            target_id=code.id,
-            after={"name": code.name, "colour": code.colour},
-        )
         for key in spec.posts:
             codes_of[key].append(code.id)
     for key, code_ids in codes_of.items():
         post_id = stage.posts[key].id
         assert post_id is not None
-        previous, codes = await codebook.set_post_codes(
-            session=stage.session, dialogue_id=stage.dialogue.id, post_id=post_id, code_ids=code_ids
-        )
-        await audit.record_action(
+        await codebook.set_post_codes(
             session=stage.session,
             dialogue_id=stage.dialogue.id,
             actor_id=actor.id,
-            action="post.codes",
-            target_type="post",
-            target_id=post_id,
-            before={"codes": previous},
-            after={"codes": [c.id for c in codes]},
+            post_id=post_id,
+            code_ids=code_ids,
         )

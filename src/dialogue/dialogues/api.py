@@ -8,8 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow
-from dialogue.accounts import invitations
-from dialogue.accounts.models import User
 from dialogue.bounds import DbId
 from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
@@ -29,10 +27,9 @@ from dialogue.dialogues.schemas import (
     ThemeUpdate,
 )
 from dialogue.error_codes import ErrorCode
-from dialogue.errors import Forbidden, NotFound
+from dialogue.errors import Forbidden
 from dialogue.i18n import gettext as _
-from dialogue.moderation import audit, members
-from dialogue.moderation.members import state as member_state
+from dialogue.moderation import members
 from dialogue.paths import DialogueDep, ThemeDep
 from dialogue.policy import Action, Role, role_in_dialogue
 
@@ -165,22 +162,13 @@ async def create_invitation(
     dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.INVITATION_CREATE)],
 ) -> InvitationOut:
-    invitation, token = await invitations.create_invitation(
+    invitation, token = await members.invite(
         session=session,
         dialogue=dialogue,
-        inviter=access.require_user(),
+        actor=access.require_user(),
         email=body.email,
         role=body.role,
         lifetime=timedelta(days=settings.invitation_days),
-    )
-    await audit.record_action(
-        session=session,
-        dialogue_id=invitation.dialogue_id,
-        actor_id=access.require_user().id,
-        action="invitation.create",
-        target_type="invitation",
-        target_id=invitation.id,
-        after={"email": invitation.email, "role": invitation.role},
     )
     assert invitation.id is not None
     return InvitationOut(
@@ -219,43 +207,16 @@ async def update_member(
     changes = body.model_dump(exclude_unset=True, exclude={"reason", "clause"})
     if {"role", "trusted"} & set(changes) and not access.can(Action.MEMBER_ROLE_SET):
         raise Forbidden(_("Only organizers change roles."), code=ErrorCode.FORBIDDEN)
-    muting, until = "muted_until" in changes, changes.pop("muted_until", None)
-    membership = await dialogues.get_membership(
-        session=session, dialogue_id=dialogue.id, user_id=user_id
+    membership = await members.update_member(
+        session=session,
+        dialogue=dialogue,
+        actor=access.require_user(),
+        actor_role=access.role,
+        user_id=user_id,
+        changes=changes,
+        reason=body.reason,
+        clause=body.clause,
     )
-    before = member_state(membership) if membership is not None else None
-    if membership is None:
-        if changes.get("role") is None or await session.get(User, user_id) is None:
-            raise NotFound(_("This person is not a member of the dialogue."))
-        membership = await dialogues.add_member(
-            session=session, dialogue=dialogue, user_id=user_id, role=changes.pop("role")
-        )
-    if changes.get("role") is None:
-        changes.pop("role", None)
-    if changes or before is None:
-        membership = await dialogues.update_member(
-            session=session, dialogue=dialogue, membership=membership, changes=changes
-        )
-        await audit.record_action(
-            session=session,
-            dialogue_id=dialogue.id,
-            actor_id=access.require_user().id,
-            action="member.update" if before else "member.add",
-            target_type="member",
-            target_id=user_id,
-            before=before,
-            after=member_state(membership),
-        )
-    act = members.mute_act(membership, until, reason=body.reason, clause=body.clause)
-    if muting and act is not None:
-        membership = await members.moderate_member(
-            session=session,
-            dialogue=dialogue,
-            membership=membership,
-            actor=access.require_user(),
-            actor_role=access.role,
-            act=act,
-        )
     rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id)
     user = next(u for m, u in rows if m.user_id == user_id)
     return member_out(membership, user.display_name, user.organization, user.country)

@@ -14,7 +14,7 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbInt
 from dialogue.errors import NotFound
 from dialogue.i18n import gettext as _
-from dialogue.moderation import actions, audit, codebook, flags, queue
+from dialogue.moderation import actions, codebook, flags, queue
 from dialogue.moderation.api_people import router as people_router
 from dialogue.moderation.api_records import router as records_router
 from dialogue.moderation.api_threads import router as threads_router
@@ -197,18 +197,10 @@ async def create_code(
     code = await codebook.create_code(
         session=session,
         dialogue_id=dialogue.id or 0,
+        actor_id=access.require_user().id,
         name=body.name,
         description=body.description,
         colour=body.colour,
-    )
-    await audit.record_action(
-        session=session,
-        dialogue_id=dialogue.id,
-        actor_id=access.require_user().id,
-        action="code.create",
-        target_type="code",
-        target_id=code.id,
-        after={"name": code.name, "colour": code.colour},
     )
     return code_data(code)
 
@@ -220,18 +212,12 @@ async def set_post_codes(
     post: PostDep,
     access: Annotated[Access, allow(Action.CODEBOOK_MANAGE)],
 ) -> dict[str, Any]:
-    previous, codes = await codebook.set_post_codes(
-        session=session, dialogue_id=post.dialogue_id, post_id=post.id or 0, code_ids=body.codes
-    )
-    await audit.record_action(
+    codes = await codebook.set_post_codes(
         session=session,
         dialogue_id=post.dialogue_id,
         actor_id=access.require_user().id,
-        action="post.codes",
-        target_type="post",
-        target_id=post.id,
-        before={"codes": previous},
-        after={"codes": [c.id for c in codes]},
+        post_id=post.id or 0,
+        code_ids=body.codes,
     )
     return {"post_id": post.id, "codes": [code_data(c) for c in codes]}
 

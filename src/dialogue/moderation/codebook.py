@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
 from dialogue.i18n import gettext as _
+from dialogue.moderation.audit import record_action
 from dialogue.moderation.models import Code, PostCode
 
 COLOUR = re.compile(r"^#[0-9a-f]{6}$")
@@ -65,9 +66,15 @@ async def get_code(*, session: AsyncSession, dialogue_id: int, code_id: int) -> 
 
 
 async def create_code(
-    *, session: AsyncSession, dialogue_id: int, name: str, description: str, colour: str
+    *,
+    session: AsyncSession,
+    dialogue_id: int,
+    actor_id: int | None,
+    name: str,
+    description: str,
+    colour: str,
 ) -> Code:
-    """Add a code; names are unique within a dialogue."""
+    """Add a code, with its audit entry; names are unique within a dialogue."""
     name = name.strip()
     colour = colour.lower()
     if not name:
@@ -92,16 +99,27 @@ async def create_code(
         raise Conflict(
             _("This codebook already has a code with that name."), code=ErrorCode.CODE_EXISTS
         ) from exc
+    await record_action(
+        session=session,
+        dialogue_id=dialogue_id,
+        actor_id=actor_id,
+        action="code.create",
+        target_type="code",
+        target_id=code.id,
+        after={"name": code.name, "colour": code.colour},
+    )
     return code
 
 
 async def set_post_codes(
-    *, session: AsyncSession, dialogue_id: int, post_id: int, code_ids: Sequence[int]
-) -> tuple[list[int], list[Code]]:
-    """Replace a post's codes; every id must be in the same dialogue's codebook.
-
-    Returns the previous code ids and the new codes.
-    """
+    *,
+    session: AsyncSession,
+    dialogue_id: int,
+    actor_id: int | None,
+    post_id: int,
+    code_ids: Sequence[int],
+) -> list[Code]:
+    """Replace a post's codes, with the audit entry; every id must be in this codebook."""
     wanted = list(dict.fromkeys(code_ids))
     codes: Sequence[Code] = []
     if wanted:
@@ -125,4 +143,14 @@ async def set_post_codes(
         assert code.id is not None
         session.add(PostCode(post_id=post_id, code_id=code.id))
     await session.flush()
-    return sorted(previous), sorted(codes, key=lambda c: (c.name, c.id or 0))
+    await record_action(
+        session=session,
+        dialogue_id=dialogue_id,
+        actor_id=actor_id,
+        action="post.codes",
+        target_type="post",
+        target_id=post_id,
+        before={"codes": sorted(previous)},
+        after={"codes": [c.id for c in codes]},
+    )
+    return sorted(codes, key=lambda c: (c.name, c.id or 0))

@@ -15,13 +15,13 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import invitations
-from dialogue.accounts.models import User
+from dialogue.accounts.models import Invitation, User
 from dialogue.bounds import CONTROL
 from dialogue.db import as_utc, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.error_codes import ErrorCode
-from dialogue.errors import Conflict, Invalid
+from dialogue.errors import Conflict, Invalid, NotFound
 from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
@@ -199,6 +199,85 @@ async def moderate_member(
         subject_user_id=membership.user_id,
     )
     return membership
+
+
+async def update_member(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    actor: User,
+    actor_role: Role | None,
+    user_id: int,
+    changes: dict[str, Any],
+    reason: str,
+    clause: str | None,
+) -> Membership:
+    """The member PUT: add a member or set role and trust, audited; a `muted_until` is the
+    mute or unmute of `moderate_member`, with its rules, reason and notice."""
+    assert dialogue.id is not None
+    muting, until = "muted_until" in changes, changes.pop("muted_until", None)
+    membership = await dialogues.get_membership(
+        session=session, dialogue_id=dialogue.id, user_id=user_id
+    )
+    before = state(membership) if membership is not None else None
+    if membership is None:
+        if changes.get("role") is None or await session.get(User, user_id) is None:
+            raise NotFound(_("This person is not a member of the dialogue."))
+        membership = await dialogues.add_member(
+            session=session, dialogue=dialogue, user_id=user_id, role=changes.pop("role")
+        )
+    if changes.get("role") is None:
+        changes.pop("role", None)
+    if changes or before is None:
+        membership = await dialogues.update_member(
+            session=session, dialogue=dialogue, membership=membership, changes=changes
+        )
+        await record_action(
+            session=session,
+            dialogue_id=dialogue.id,
+            actor_id=actor.id,
+            action="member.update" if before else "member.add",
+            target_type="member",
+            target_id=user_id,
+            before=before,
+            after=state(membership),
+        )
+    act = mute_act(membership, until, reason=reason, clause=clause)
+    if muting and act is not None:
+        membership = await moderate_member(
+            session=session,
+            dialogue=dialogue,
+            membership=membership,
+            actor=actor,
+            actor_role=actor_role,
+            act=act,
+        )
+    return membership
+
+
+async def invite(
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    actor: User,
+    email: str,
+    role: Role,
+    lifetime: timedelta,
+) -> tuple[Invitation, str]:
+    """One invitation and its audit entry: the invitation and its one-time token."""
+    invitation, token = await invitations.create_invitation(
+        session=session, dialogue=dialogue, inviter=actor, email=email, role=role, lifetime=lifetime
+    )
+    await record_action(
+        session=session,
+        dialogue_id=invitation.dialogue_id,
+        actor_id=actor.id,
+        action="invitation.create",
+        target_type="invitation",
+        target_id=invitation.id,
+        after={"email": invitation.email, "role": invitation.role},
+    )
+    return invitation, token
 
 
 def parse_emails(text: str) -> tuple[list[str], list[str]]:
