@@ -17,7 +17,7 @@ import dialogue
 SOURCE = Path(dialogue.__file__).parent
 # Modules that answer HTTP requests or sockets, or wire them up: they may use the request
 # dependencies. Everything else is domain code.
-HTTP_LAYER = {"access.py", "app.py", "main.py", "health.py", "live/endpoint.py"}
+HTTP_LAYER = {"access.py", "app.py", "main.py", "health.py", "paths.py", "live/endpoint.py"}
 
 
 def modules() -> Iterator[tuple[str, ast.Module]]:

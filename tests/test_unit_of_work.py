@@ -19,7 +19,9 @@ from sqlmodel import func, select
 
 from dialogue.access import SessionDep
 from dialogue.dialogues.models import Dialogue
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
+from dialogue.events.kinds import EventKind
 from dialogue.events.models import Event
 from dialogue.events.service import append_event
 from dialogue.state import app_state
@@ -35,12 +37,16 @@ class Heard:
     summaries: list[str] = field(default_factory=list)
 
 
-async def _change(session: SessionDep, dialogue_id: int, summary: str, kind: str) -> Dialogue:
+# Any real kind with its data: the dependency treats every event alike.
+KIND, DATA = EventKind.CONDUCT_ACCEPTED, {"user_id": 1, "version": 1}
+
+
+async def _change(session: SessionDep, dialogue_id: int, summary: str) -> Dialogue:
     dialogue = await session.get(Dialogue, dialogue_id)
     assert dialogue is not None
     dialogue.summary = summary
     session.add(dialogue)
-    await append_event(session=session, dialogue_id=dialogue_id, kind=kind, data={})
+    await append_event(session=session, dialogue_id=dialogue_id, kind=KIND, data=DATA)
     return dialogue
 
 
@@ -49,9 +55,9 @@ def unit_router() -> APIRouter:
 
     @router.post("/{outcome}", status_code=201)
     async def change(dialogue_id: int, outcome: str, session: SessionDep) -> dict[str, str]:
-        dialogue = await _change(session, dialogue_id, "changed", "test.changed")
+        dialogue = await _change(session, dialogue_id, "changed")
         if outcome == "refused":
-            raise Conflict("refused", code="refused")
+            raise Conflict("refused", code=ErrorCode.CONFLICT)
         if outcome == "broken":
             raise RuntimeError("broken")
         if outcome == "unstorable":  # only the commit's flush finds the taken slug
@@ -60,14 +66,12 @@ def unit_router() -> APIRouter:
 
     @router.post("")
     async def partly_refused(dialogue_id: int, session: SessionDep) -> dict[str, str]:
-        dialogue = await _change(session, dialogue_id, "kept", "test.kept")
+        dialogue = await _change(session, dialogue_id, "kept")
         try:
             async with attempt(session):
                 dialogue.title = "undone"
-                await append_event(
-                    session=session, dialogue_id=dialogue_id, kind="test.undone", data={}
-                )
-                raise Conflict("refused", code="refused")
+                await append_event(session=session, dialogue_id=dialogue_id, kind=KIND, data=DATA)
+                raise Conflict("refused", code=ErrorCode.CONFLICT)
         except Conflict:
             pass
         return {"title": dialogue.title, "summary": dialogue.summary}
