@@ -73,6 +73,8 @@ class TestContractRoutesAreAudited:
         assert log["member.join"]["actor_id"] == joined.json()["user"]["id"]
         edit = log["post.edit"]
         assert edit["actor_id"] == moderator.id and edit["reason"] == "removed a name"
-        assert edit["before"] == {"body": "Original words."}
+        # Lengths only: advisors read the log, and an edit may remove a name.
+        assert (edit["before"], edit["after"]) == ({"chars": 15}, {"chars": 22})
+        assert "Original words." not in str(await entries(client, d.slug, org_h))
         all_edits = [e for e in await entries(client, d.slug, org_h) if e["action"] == "post.edit"]
         assert len(all_edits) == 1  # the author's own edit is not a moderation action

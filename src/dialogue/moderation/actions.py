@@ -200,24 +200,35 @@ async def bulk_approve(
 async def moderator_edit(
     *, session: AsyncSession, dialogue: Dialogue, post: Post, actor: User, body: str, note: str
 ) -> Post:
-    """Edit someone's post; the old text stays in the revision history with the note."""
+    """Edit someone's post from the moderation tools, where a note is required."""
     if not note.strip():
         raise Invalid(
             _("Please say why you edit this post."),
             code=ErrorCode.NOTE_REQUIRED,
             fields=[{"field": "note", "message": "required"}],
         )
-    before = {"chars": len(post.body), "edited_at": post.edited_at}
+    return await staff_edit(session=session, post=post, actor=actor, body=body, note=note)
+
+
+async def staff_edit(
+    *, session: AsyncSession, post: Post, actor: User, body: str, note: str
+) -> Post:
+    """Edit someone's post; the old text stays in the revision history, for staff only.
+
+    The audit log, which advisors read too, keeps the lengths and the note, never the text:
+    an edit often removes a name or a detail that must not stay readable anywhere else.
+    """
+    chars = len(post.body)
     await threads.edit_post(session=session, post=post, editor=actor, body=body, note=note)
     await record_action(
         session=session,
-        dialogue_id=dialogue.id,
+        dialogue_id=post.dialogue_id,
         actor_id=actor.id,
         action="post.edit",
         target_type="post",
         target_id=post.id,
         reason=note,
-        before={"chars": before["chars"]},
+        before={"chars": chars},
         after={"chars": len(post.body)},
     )
     return post

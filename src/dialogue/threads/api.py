@@ -11,7 +11,7 @@ from dialogue.access import Access, SessionDep, allow, end_read, queued_write
 from dialogue.bounds import DbInt, parse_thread_cursor
 from dialogue.errors import Forbidden, Invalid
 from dialogue.i18n import gettext as _
-from dialogue.moderation import audit
+from dialogue.moderation import actions
 from dialogue.moderation.dependencies import CodeParam, code_filter
 from dialogue.paths import DialogueDep, PostDep, ThemeDep, ThreadDep
 from dialogue.policy import Action
@@ -207,21 +207,13 @@ async def edit_post(
     by_staff = post.author_id != user.id
     if by_staff and not access.can(Action.POST_EDIT_ANY):
         raise Forbidden(_("You can only edit your own posts."))
-    before = post.body
-    post = await threads.edit_post(
-        session=session, post=post, editor=user, body=body.body, note=body.note
-    )
     if by_staff:
-        await audit.record_action(
-            session=session,
-            dialogue_id=post.dialogue_id,
-            actor_id=user.id,
-            action="post.edit",
-            target_type="post",
-            target_id=post.id,
-            reason=body.note,
-            before={"body": before},
-            after={"body": post.body},
+        post = await actions.staff_edit(
+            session=session, post=post, actor=user, body=body.body, note=body.note
+        )
+    else:
+        post = await threads.edit_post(
+            session=session, post=post, editor=user, body=body.body, note=body.note
         )
     return await _post_out(access, session, post)
 
