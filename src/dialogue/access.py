@@ -21,7 +21,7 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import AuthToken, User
 from dialogue.bounds import parse_id
 from dialogue.config import Settings
-from dialogue.db import READ_ONLY, Database, utcnow
+from dialogue.db import READ_ONLY, Database
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.dialogues.standing import standing_of
@@ -314,10 +314,6 @@ def refusal(action: Action, standing: Standing) -> DialogueError:
 def allow(action: Action) -> Any:
     """Declare a route's action; the route receives the resolved `Access`."""
     return Depends(PolicyCheck(action))
-
-
-def muted(membership: Membership | None) -> bool:
-    return bool(membership and membership.muted_until and membership.muted_until > utcnow())
 
 
 @dataclass(slots=True, frozen=True)

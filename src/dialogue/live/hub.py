@@ -212,18 +212,21 @@ class Hub:
         event is serialised once for every connection, or for a post event once for every
         kind of reader (`EventFrames` renders a kind the first time one of its sockets needs it).
         """
-        prepared = [
-            (
-                event.seq,
-                event.audience == Audience.READERS,
-                event.audience,
-                event.subject_user_id,
-                OutFrame(event_frame(event)),
-                event if event.kind == "member.updated" else None,
-                self._post_frames(event, context),
+        prepared = []
+        for event in events:
+            post = self._post_frames(event, context)
+            prepared.append(
+                (
+                    event.seq,
+                    event.audience == Audience.READERS,
+                    event.audience,
+                    event.subject_user_id,
+                    # A post event's frames are its renderings: the plain one is never sent.
+                    None if post is not None else OutFrame(event_frame(event)),
+                    event if event.kind == "member.updated" else None,
+                    post,
+                )
             )
-            for event in events
-        ]
         for connection in channel.connections:  # nothing in the loop adds or removes one
             if not connection.live:
                 continue
@@ -236,6 +239,7 @@ class Hub:
                     audience=audience, subject_user_id=subject, viewer=connection.viewer
                 ):
                     if post is None:
+                        assert frame is not None
                         frames.append(frame)
                     else:
                         mine = subject is not None and subject == connection.user_id

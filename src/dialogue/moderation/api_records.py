@@ -77,7 +77,7 @@ async def transparency_figures(
     access: Annotated[Access, allow(Action.DIALOGUE_READ)],
 ) -> dict[str, Any]:
     figures = await transparency.figures(session=session, dialogue_id=dialogue.id or 0)
-    return {"slug": dialogue.slug, **figures.as_dict()}
+    return {"slug": dialogue.slug, **figures.model_dump()}
 
 
 @router.get("/me/notices", response_model=NoticeList)

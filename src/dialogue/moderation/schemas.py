@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue.bounds import ClauseRef, Reason, SafeDatetime
 from dialogue.moderation.actions import PostAction
+from dialogue.moderation.transparency import Figures
 from dialogue.policy import Role
 from dialogue.responses import IsoTime, Public
 from dialogue.threads.schemas import PostPublic
@@ -247,20 +248,8 @@ class ModeResult(Public):
     moderation: str
 
 
-class TransparencyFigures(Public):
+class TransparencyFigures(Figures):
     slug: str
-    approved: int
-    rejected: int
-    hidden: int
-    hidden_by_flags: int
-    flags: int
-    flags_upheld: int
-    flags_dismissed: int
-    mutes: int
-    bans: int
-    appeals: int
-    appeals_overturned: int
-    median_queue_seconds: float | None
 
 
 class NoticeAppeal(Public):

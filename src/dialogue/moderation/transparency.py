@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from statistics import median
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.moderation.models import Appeal, AppealStatus, AuditEntry, Flag, FlagStatus
+from dialogue.responses import Public
 from dialogue.threads.models import Post
 
 QUEUE_DECISIONS = ("post.approve", "post.reject")
 
 
-@dataclass(frozen=True, slots=True)
-class Figures:
+class Figures(Public):
+    """The figures themselves; the API's `TransparencyFigures` adds the dialogue's slug."""
+
     approved: int
     rejected: int
     hidden: int
@@ -30,9 +30,6 @@ class Figures:
     appeals: int
     appeals_overturned: int
     median_queue_seconds: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 async def figures(*, session: AsyncSession, dialogue_id: int) -> Figures:
