@@ -201,15 +201,46 @@ function start(root) {
     return list;
   }
 
+  const REACTION_KINDS = ["agree", "disagree", "pass"];
+
   function updateCounts(data) {
     const item = document.getElementById(`post-${data.post_id}`);
-    if (!item) return;
+    const article = item?.querySelector(":scope > article");
+    if (!article) return;
     for (const [kind, count] of Object.entries(data.reactions)) {
-      const counts = item.querySelectorAll(
-        `:scope > article .reactions [value="${kind}"] .count, :scope > article .reactions [data-kind="${kind}"] .count`,
+      const counts = article.querySelectorAll(
+        `.reactions [value="${kind}"] .count, .reactions [data-kind="${kind}"] .count`,
       );
       for (const span of counts) span.textContent = String(count);
+      if (!counts.length && count && !article.querySelector(".reaction-form")) {
+        addCount(article, kind, count);
+      }
     }
+  }
+
+  // A reader who may not react sees only the counts that are not zero (`_post.html`): the
+  // first reaction of a kind adds its count, in the page's order of kinds.
+  function addCount(article, kind, count) {
+    const label = root.dataset[`text${kind[0].toUpperCase()}${kind.slice(1)}`];
+    if (!label || !REACTION_KINDS.includes(kind)) return;
+    let line = article.querySelector(":scope > .reactions");
+    if (!line) {
+      line = document.createElement("p");
+      line.className = "reactions meta";
+      const before = article.querySelector(":scope > .post-codes") || article.querySelector(":scope > .post-body");
+      before?.after(line);
+    }
+    const span = document.createElement("span");
+    span.className = "reaction-count";
+    span.dataset.kind = kind;
+    const number = document.createElement("span");
+    number.className = "count";
+    number.textContent = String(count);
+    span.append(`${label} `, number);
+    const next = [...line.children].find(
+      (other) => REACTION_KINDS.indexOf(other.dataset.kind) > REACTION_KINDS.indexOf(kind),
+    );
+    line.insertBefore(span, next || null);
   }
 
   // --- posting from this page ---------------------------------------------------------

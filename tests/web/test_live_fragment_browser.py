@@ -136,6 +136,34 @@ class TestReplayedEventsMatchAFreshPage:
         finally:
             await page.context.close()
 
+    async def test_a_reader_who_may_not_react_sees_counts_arrive_as_a_fresh_page_shows_them(
+        self, chromium: Any, live_server: LiveServer, factory: Factory
+    ) -> None:
+        # An observer's fragment leaves out zero counts and the empty actions row (every frame
+        # carries them: docs/performance.md); live reactions must add the counts in order.
+        app = factory.app
+        s = await scenes.scene(factory)
+        thread, _opening = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
+        path = f"/d/{s.dialogue.slug}/threads/{thread.id}"
+        page = await reader_page(chromium, live_server, s.observer, path)
+        try:
+            post = await scenes.reply(app, s.dialogue, s.theme, thread, s.alice, body="Read only")
+            item = page.locator(f"#post-{post.id} > article")
+            await expect(item).to_contain_text("Read only")
+            assert await item.locator(".reactions, .post-actions").count() == 0
+            await scenes.react(app, post, s.bob, ReactionKind.PASS)
+            await scenes.react(app, post, s.alice, ReactionKind.AGREE)
+            counts = item.locator(".reactions .reaction-count")
+            await expect(counts).to_have_count(2)
+            assert await counts.evaluate_all("es => es.map(e => e.dataset.kind)") == [
+                "agree",
+                "pass",
+            ]
+            live, fresh = await page.evaluate(POSTS_NOW), await page.evaluate(POSTS_FRESH)
+            assert normalised(live) == normalised(fresh)
+        finally:
+            await page.context.close()
+
     async def test_an_anonymous_post_names_nobody_in_any_readers_fragment(
         self, chromium: Any, live_server: LiveServer, factory: Factory
     ) -> None:

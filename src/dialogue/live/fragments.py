@@ -112,7 +112,7 @@ class PostFragments:
             # Every listener's frame carries this: the template's indentation would be a third
             # of it. A run of blanks holding a line break reads as one space in HTML, except
             # inside <pre>, which only the body (left out of this) may contain.
-            return _LINE_BREAKS.sub("\n", html).replace(BODY_MARK, body, 1)
+            return _LINE_BREAKS.sub("\n", html).strip().replace(BODY_MARK, body, 1)
         finally:
             i18n.activate(previous)
 
