@@ -10,6 +10,7 @@ import pytest
 from dialogue.config import PROJECT_ROOT
 from dialogue.csrf import CSRF_FIELD
 from dialogue.policy import Role
+from dialogue.state import app_state
 from tests.conftest import error_of
 from tests.factories import PASSWORD, Factory
 from tests.helpers import browser, csrf_from, session_token
@@ -194,10 +195,12 @@ class TestLandmarks:
     async def test_skip_link_and_main(self, client, path: str) -> None:
         page = await client.get(path)
         links = parse(page.text)
-        body_tags = [t for t in links.tags if t[0] not in ("html", "head", "meta", "title", "link")]
+        head = ("html", "head", "meta", "title", "link", "script")
+        body_tags = [t for t in links.tags if t[0] not in head]
         first_tag, first_attrs = body_tags[1]  # right after <body>
         assert body_tags[0][0] == "body"
         assert first_tag == "a" and first_attrs.get("href") == "#main"
+        assert body_tags[2][0] == "a" and body_tags[2][1].get("id") == "quick-exit"
         mains = [attrs for tag, attrs in links.tags if tag == "main"]
         assert len(mains) == 1 and mains[0].get("id") == "main"
         assert any(tag == "nav" and attrs.get("aria-label") for tag, attrs in links.tags)
@@ -214,7 +217,9 @@ class TestNoExternalUrls:
     ) -> None:
         await factory.dialogue(visibility="public", summary="See https://example.org for more.")
         page = await client.get(path)
-        external = [u for u in parse(page.text).urls if EXTERNAL.match(u[2])]
+        # The quick exit is the one way out on purpose: a link the reader follows, not a load.
+        way_out = ("a", "href", app_state(factory.app).settings.quick_exit_url)
+        external = [u for u in parse(page.text).urls if EXTERNAL.match(u[2]) and u != way_out]
         assert external == []
 
     def test_the_base_layout_has_no_absolute_urls(self) -> None:

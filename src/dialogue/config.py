@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     translations_dir: Path = Path(__file__).resolve().parent / "translations"
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "fr", "es", "pt")
+    # Where the quick-exit link on every page leads: a neutral site that says nothing about
+    # this one. Only the reader's browser goes there; the server never requests it.
+    quick_exit_url: str = "https://www.wikipedia.org/"
 
     session_days: int = 14
     api_token_days: int = 90
@@ -47,6 +50,12 @@ class Settings(BaseSettings):
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
             raise ValueError("DIALOGUE_SECRET_KEY must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _quick_exit_is_a_web_address(self) -> Settings:
+        if not self.quick_exit_url.startswith(("https://", "http://", "/")):
+            raise ValueError("DIALOGUE_QUICK_EXIT_URL must be an http(s) address or a path")
         return self
 
     @property

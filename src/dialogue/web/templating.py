@@ -30,6 +30,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.filters["markdown"] = render_markdown
     env.filters["localtime"] = localtime
     env.globals["csrf_field"] = csrf.CSRF_FIELD
+    env.globals["quick_exit_url"] = settings.quick_exit_url
     return templates
 
 
