@@ -181,7 +181,8 @@ def import_polis(
         Path,
         typer.Argument(
             help="The export: summary.csv, comments.csv, participants-votes.csv and, when"
-            " there is one, votes.csv (else the votes are read from participants-votes.csv)."
+            " there is one, votes.csv (else the votes are read from participants-votes.csv;"
+            " without either, only the statements are imported)."
         ),
     ],
     slug: Annotated[str, typer.Option(help="The new dialogue's slug.")],
@@ -235,6 +236,8 @@ def import_polis(
         f"({result.hidden} hidden), {result.participants} participants, "
         f"{result.votes_added} votes added, {result.votes_updated} updated"
     )
+    for note in result.notes:
+        typer.echo(f"Note: {note}")
 
 
 @import_app.command("archive")

@@ -13,11 +13,11 @@ from sqlmodel import col, select
 
 from dialogue.accounts.models import User
 from dialogue.archive.polis import import_polis
-from dialogue.archive.polis_read import read_export
+from dialogue.archive.polis_read import NO_VOTES, read_export
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.events.models import Event
 from dialogue.state import app_state
-from dialogue.threads.models import PostStatus, Reaction, Thread
+from dialogue.threads.models import Post, PostStatus, Reaction, Thread
 from tests.archive.polis_support import (
     CONVERSATION,
     FIXTURE,
@@ -78,6 +78,33 @@ class TestReadingWithoutVotesCsv:
         (export / "votes.csv").unlink()
         result = await run(app, export)
         assert (result.statements, result.participants, result.votes_added) == (9, 24, 195)
+
+
+class TestImportWithoutAnyVotes:
+    """Some published conversations have only comments.csv and summary.csv: no votes at all."""
+
+    async def test_statements_are_imported_with_a_note_that_there_were_no_votes(
+        self, db_kind: str, app: FastAPI, tmp_path: Path
+    ) -> None:
+        export = export_copy(tmp_path)
+        (export / "votes.csv").unlink()
+        (export / "participants-votes.csv").unlink()
+        result = await run(app, export)
+        assert (result.statements, result.hidden, result.votes_added) == (9, 1, 0)
+        assert result.participants == len(
+            {int(r["author-id"]) for r in fixture_comments().values()}
+        )
+        assert result.notes == (NO_VOTES,)
+        posts = await statement_posts(app)
+        assert sorted(posts) == sorted(fixture_comments())
+        async with app_state(app).database.session() as session:
+            assert (await session.exec(select(Reaction))).all() == []
+            (thread,) = (await session.exec(select(Thread))).all()
+            opening = (await session.exec(select(Post).where(Post.thread_id == thread.id))).all()
+            assert any(NO_VOTES in post.body for post in opening)
+
+    async def test_an_export_with_votes_has_no_note(self, db_kind: str, app: FastAPI) -> None:
+        assert (await run(app)).notes == ()
 
 
 class TestImport:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from dialogue.accounts.models import User
 from dialogue.archive.polis import ImportResult
+from dialogue.archive.polis_read import NO_VOTES
 from dialogue.cli import app as cli
 from dialogue.config import Settings
 from dialogue.errors import Conflict
@@ -111,6 +112,7 @@ class TestMerged:
             participants=1,
             votes_added=195 - 164,
             votes_updated=1,
+            notes=(),
         )
         posts = await statement_posts(app)
         assert sorted(posts) == list(range(9))
@@ -166,3 +168,17 @@ class TestCommand:
         code, output = await invoke()
         assert code == 1
         assert "error: comments.csv line 1: missing column 'author-id'" in output
+
+    async def test_import_of_an_export_without_votes_says_so(
+        self, db_kind: str, settings: Settings, tmp_path: Path
+    ) -> None:
+        export = export_copy(tmp_path)
+        (export / "votes.csv").unlink()
+        (export / "participants-votes.csv").unlink()
+        env = {"DIALOGUE_DATABASE_URL": settings.database_url}
+        args = ["import", "polis", str(export), "--slug", SLUG]
+        result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
+        assert result.exit_code == 0, result.output
+        assert f"imported as {SLUG}: 9 statements (1 hidden)" in result.output
+        assert "0 votes added" in result.output
+        assert f"Note: {NO_VOTES}" in result.output

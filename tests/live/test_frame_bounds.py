@@ -84,6 +84,38 @@ class TestOversizedIdsInFrames:
         await still_open(await opened(open_socket, d.slug, tokens["participant"]))
 
 
+class TestHostileIdValuesInPostCreate:
+    """Issue 19: ids too large, too negative, floats and strings in `thread_id`/`parent_id`."""
+
+    @pytest.mark.parametrize("field", ["thread_id", "parent_id"])
+    async def test_each_gets_an_error_frame_and_a_following_ping_a_pong(
+        self, live_dialogue, open_socket, field: str
+    ) -> None:
+        d, thread, tokens = (
+            live_dialogue["dialogue"],
+            live_dialogue["thread"],
+            live_dialogue["tokens"],
+        )
+        client = await opened(open_socket, d.slug, tokens["participant"])
+        for value in (2**70, -(2**70), 1e308, "12"):
+            frame = {
+                "type": "post.create",
+                "client_id": uuid.uuid4().hex,
+                "body": "x",
+                "thread_id": thread.id,
+                field: value,
+            }
+            await client.send(frame)
+            reply = await client.until(lambda f: f["type"] in ("error", "ack"))
+            assert reply["type"] == "error", (field, value, reply)
+            assert reply["code"] in ("invalid", "not_found", "invalid_parent"), (
+                field,
+                value,
+                reply,
+            )
+            await still_open(client)
+
+
 class TestDatabaseErrorsOnSockets:
     async def test_the_database_error_handler_closes_a_socket_with_a_reason(
         self, settings: Settings

@@ -76,6 +76,19 @@ class TestAuditLog:
         assert rows[0]["reason"] == "'=HYPERLINK(x)"
         assert rows[0]["clause"] == "1" and rows[0]["clause_version"] == "1"
 
+    @pytest.mark.parametrize("reason", ['=HYPERLINK("http://x")', "-1+2"])
+    async def test_csv_quotes_every_formula_start(self, scene: Scene, reason: str) -> None:
+        thread = await scene.thread("moderator")
+        post = await scene.post(thread["id"])
+        await scene.moderate(post["id"], "reject", reason=reason, clause="1")
+        response = await scene.client.get(
+            log_url(scene), params={"format": "csv"}, headers=scene.headers["advisor"]
+        )
+        rows = list(csv.DictReader(io.StringIO(response.text)))
+        assert rows[0]["reason"] == "'" + reason
+        for row in rows:
+            assert not any(value.startswith(("=", "+", "-", "@")) for value in row.values())
+
 
 class TestTransparency:
     async def test_public_figures_have_no_personal_data(self, scene: Scene) -> None:

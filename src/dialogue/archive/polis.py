@@ -47,6 +47,7 @@ class ImportResult:
     participants: int
     votes_added: int
     votes_updated: int
+    notes: tuple[str, ...]  # e.g. that the export had no votes
 
 
 def _quiet(_fraction: float, _stage: str) -> None:
@@ -127,4 +128,4 @@ async def import_polis(
         )
         await commit(session)
     progress(1.0, "done")
-    return ImportResult(slug=slug, merged=merged, **asdict(counts))
+    return ImportResult(slug=slug, merged=merged, notes=conversation.notes, **asdict(counts))

@@ -115,6 +115,8 @@ async def create(
     body = conversation.description or title(conversation)
     if conversation.url:
         body += f"\n\nImported from Pol.is: {conversation.url}"
+    for note in conversation.notes:
+        body += f"\n\n{note}"
     opening = Post(
         dialogue_id=dialogue.id,
         thread_id=thread.id or 0,

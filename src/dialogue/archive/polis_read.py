@@ -11,6 +11,8 @@ agree, -1 disagree and 0 pass (the 1s and -1s of a comment add up to its `agrees
 Some published conversations have no `votes.csv`. Their votes are then read from the
 matrix of `participants-votes.csv` (each participant's current vote per comment); it has
 no times, so each such vote is dated at its statement's own time, the earliest it can be.
+Some have neither (a conversation published without its votes): the statements are read,
+and the conversation carries the note NO_VOTES for the import's result and its dialogue.
 
 Memory: the files are streamed row by row. What is kept is the statements (one per
 comment), the participant ids, and the latest vote of each participant on each statement,
@@ -35,7 +37,11 @@ Progress = Callable[[float, str], None]
 
 SUMMARY, COMMENTS = "summary.csv", "comments.csv"
 PARTICIPANTS, VOTES = "participants-votes.csv", "votes.csv"
-FILES = (SUMMARY, COMMENTS, PARTICIPANTS)  # and VOTES when the export has it
+FILES = (SUMMARY, COMMENTS)  # and PARTICIPANTS, with VOTES when the export has it
+NO_VOTES = (
+    "The export had no votes (neither votes.csv nor participants-votes.csv):"
+    " only its statements were imported."
+)
 MATRIX_FROM = 6  # participants-votes.csv: participant, group-id, n-comments, n-votes,
 # n-agree, n-disagree, then one column per comment id
 ID_LIMIT = 2**31  # ids are packed two to an int below
@@ -73,6 +79,7 @@ class Conversation:
     participants: set[int] = field(default_factory=set)
     # (comment id << 32 | voter id) -> (timestamp in ms << 2 | vote + 1): the latest vote only.
     latest: dict[int, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what a person should know about what was not imported
 
     def votes(self) -> Iterator[Vote]:
         """The latest vote of each participant on each statement, statement by statement."""
@@ -106,9 +113,10 @@ def moment(milliseconds: int) -> datetime:
 
 def read_export(directory: Path, progress: Progress) -> Conversation:
     """Every file read and checked; the first fault raises ImportFailure naming file and line."""
-    require(directory, *FILES)  # before reading anything: a long votes.csv read for nothing
     has_votes = (directory / VOTES).is_file()
-    names = (*FILES, VOTES) if has_votes else FILES
+    has_matrix = has_votes or (directory / PARTICIPANTS).is_file()
+    names = FILES + (PARTICIPANTS,) * has_matrix + (VOTES,) * has_votes
+    require(directory, *names)  # before reading anything: a long votes.csv read for nothing
     total = sum((directory / name).stat().st_size for name in names) or 1
     done = 0
 
@@ -121,6 +129,10 @@ def read_export(directory: Path, progress: Progress) -> Conversation:
     with CsvFile(directory, COMMENTS) as file:
         _comments(file, conversation, advance)
         done += file.size
+    if not has_matrix:
+        conversation.notes = (NO_VOTES,)
+        progress(1.0, f"reading {COMMENTS}")
+        return conversation
     with CsvFile(directory, PARTICIPANTS) as file:
         _participants(file, conversation, advance, matrix=not has_votes)
         done += file.size

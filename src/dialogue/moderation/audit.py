@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.moderation.models import AuditEntry
+from dialogue.spreadsheet import safe_cell
 
 MAX_PAGE = 500
 
@@ -118,9 +119,7 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    text = str(value)
-    # A cell starting with these runs as a formula in spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return safe_cell(str(value))
 
 
 def entries_csv(entries: Sequence[AuditEntry]) -> str:

@@ -10,6 +10,7 @@ import csv
 import io
 from typing import Any
 
+from dialogue.spreadsheet import safe_cell
 from dialogue.synthesis.render.common import RenderOptions
 
 COLUMNS = (
@@ -28,7 +29,6 @@ COLUMNS = (
     "disagree",
     "pass",
 )
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell(value: Any) -> str:
@@ -36,9 +36,7 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value)
-    # A cell starting with these runs as a formula in spreadsheets: neutralise it.
-    return "'" + text if text[:1] in _FORMULA else text
+    return safe_cell(str(value))
 
 
 def render(document: dict[str, Any], options: RenderOptions) -> bytes:
