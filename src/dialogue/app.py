@@ -21,7 +21,7 @@ from dialogue.health import router as health_router
 from dialogue.live import endpoint as live_endpoint
 from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
-from dialogue.middleware import BodyLimit, LanguageFromRequest, SecurityHeaders
+from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
 from dialogue.ratelimit import RateLimits
 from dialogue.state import AppState, install
@@ -116,5 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalogues=settings.translations_dir,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Outside everything but the security headers, so that it compresses every HTTP answer:
+    # pages, static files, JSON, error pages, the 413.
+    app.add_middleware(Compression)
     app.add_middleware(SecurityHeaders)
     return app

@@ -8,6 +8,7 @@ those lines has changed shape, so the file and the test cannot drift apart.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import re
 import shutil
@@ -176,6 +177,14 @@ class TestHttpThroughNginx:
                 headers={"content-type": "application/json"},
             )
             assert r.status_code == 413
+            # Compressed once (by the app; nginx leaves an encoded answer alone), marked Vary.
+            async with http.stream(
+                "GET", "/static/css/site.css", headers={"Accept-Encoding": "gzip"}
+            ) as r:
+                packed = b"".join([chunk async for chunk in r.aiter_raw()])
+            assert r.headers["content-encoding"] == "gzip"
+            assert r.headers.get_list("vary") == ["Accept-Encoding"]
+            assert gzip.decompress(packed) == (ROOT / "static" / "css" / "site.css").read_bytes()
 
 
 class TestWebsocketThroughNginx:

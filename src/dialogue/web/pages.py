@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from dialogue.access import SESSION_COOKIE, Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import invitations
@@ -57,6 +57,23 @@ async def home(
 ) -> Response:
     rows = await dialogues.list_visible_dialogues(session=session, user=access.user)
     return render(request, "home.html", {"dialogues": rows})
+
+
+# The site icon, linked from every page's head as an SVG. Browsers that ignore the link still
+# ask for /favicon.ico on a first visit; they get the same icon instead of a 404.
+ICON = "img/icon.svg"
+ICON_CACHE = "public, max-age=86400"
+
+
+@router.get("/favicon.ico")
+async def favicon(
+    settings: SettingsDep, _access: Annotated[Access, allow(Action.PUBLIC)]
+) -> Response:
+    return FileResponse(
+        settings.static_dir / ICON,
+        media_type="image/svg+xml",
+        headers={"Cache-Control": ICON_CACHE},
+    )
 
 
 @router.get("/login")
