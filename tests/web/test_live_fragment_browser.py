@@ -8,6 +8,7 @@ compared with a fresh render of the same page, normalising only what must differ
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from dialogue.events.publish import commit
 from dialogue.moderation.actions import PostAction, moderate_post
 from dialogue.state import app_state
 from dialogue.threads import service as threads
-from dialogue.threads.models import Post, ReactionKind
+from dialogue.threads.models import Post, ReactionKind, Thread
 from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.factories import Factory
 from tests.web import scenes
@@ -85,6 +86,16 @@ async def reader_page(chromium: Any, server: LiveServer, user: User, path: str) 
     return page
 
 
+async def alices_thread_as(
+    chromium: Any, server: LiveServer, factory: Factory, reader: Callable[[scenes.Scene], User]
+) -> tuple[scenes.Scene, Thread, Page]:
+    """A scene, a thread Alice opened, and that thread's page open live as `reader` of it."""
+    s = await scenes.scene(factory)
+    thread, _opening = await scenes.start_thread(factory.app, s.dialogue, s.theme, s.alice)
+    path = f"/d/{s.dialogue.slug}/threads/{thread.id}"
+    return s, thread, await reader_page(chromium, server, reader(s), path)
+
+
 class TestReplayedEventsMatchAFreshPage:
     async def test_created_edited_reacted_and_hidden_posts_match_a_fresh_render(
         self, chromium: Any, live_server: LiveServer, factory: Factory
@@ -142,10 +153,9 @@ class TestReplayedEventsMatchAFreshPage:
         # An observer's fragment leaves out zero counts and the empty actions row (every frame
         # carries them: docs/performance.md); live reactions must add the counts in order.
         app = factory.app
-        s = await scenes.scene(factory)
-        thread, _opening = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
-        path = f"/d/{s.dialogue.slug}/threads/{thread.id}"
-        page = await reader_page(chromium, live_server, s.observer, path)
+        s, thread, page = await alices_thread_as(
+            chromium, live_server, factory, lambda scene: scene.observer
+        )
         try:
             post = await scenes.reply(app, s.dialogue, s.theme, thread, s.alice, body="Read only")
             item = page.locator(f"#post-{post.id} > article")
@@ -200,10 +210,9 @@ class TestLiveControls:
         self, chromium: Any, live_server: LiveServer, factory: Factory
     ) -> None:
         app = factory.app
-        s = await scenes.scene(factory)
-        thread, _opening = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
-        path = f"/d/{s.dialogue.slug}/threads/{thread.id}"
-        page = await reader_page(chromium, live_server, s.bob, path)
+        s, thread, page = await alices_thread_as(
+            chromium, live_server, factory, lambda scene: scene.bob
+        )
         try:
             post = await scenes.reply(
                 app, s.dialogue, s.theme, thread, s.alice, body="Arrived live"
