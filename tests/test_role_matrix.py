@@ -253,6 +253,14 @@ TABLE: list[Row] = [
     # health.py
     Row("liveness", "GET", "/healthz", everyone(200), in_dialogue=False, visibility_matters=False),
     Row("readiness", "GET", "/readyz", everyone(200), in_dialogue=False, visibility_matters=False),
+    Row(
+        "site icon",
+        "GET",
+        "/favicon.ico",
+        everyone(200),
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
     # web/pages.py
     Row("home page", "GET", "/", everyone(200), page=True, in_dialogue=False),
     Row(
