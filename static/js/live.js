@@ -3,7 +3,8 @@
 //
 // A post event carries `html`: the post as the page's own `_post.html` draws it, rendered by
 // the server for this reader's role, language and timezone (and with edit and delete when
-// the reader wrote it). What only this page knows is filled in here: the CSRF token, a
+// the reader wrote it), with an empty body: the body is the event's `body_html`, sent once
+// rather than twice in every frame. What only this page knows is filled in here: the CSRF token, a
 // client id per form, `after_id`, whether the page lets this person post at all, the
 // reader's own reaction and the codes already shown.
 
@@ -106,10 +107,12 @@ function start(root) {
 
   // --- one post, from the server's fragment -------------------------------------------
 
-  function fragment(html) {
+  function fragment(data) {
     const template = document.createElement("template");
-    template.innerHTML = html; // rendered by the server; the body was sanitised (nh3) when stored
+    template.innerHTML = data.html; // rendered by the server
     const item = template.content.firstElementChild;
+    const body = item.querySelector(":scope > article .post-body");
+    if (body) body.innerHTML = data.body_html || ""; // sanitised (nh3) when it was stored
     for (const input of item.querySelectorAll(`input[name="${CSRF_FIELD}"]`)) input.value = csrf;
     for (const input of item.querySelectorAll('input[name="client_id"]')) input.value = newClientId();
     if (afterId !== undefined) keepPlace(item);
@@ -136,7 +139,7 @@ function start(root) {
   }
 
   function showPost(kind, data) {
-    const item = fragment(data.html);
+    const item = fragment(data);
     const existing = document.getElementById(item.id);
     if (item.querySelector(":scope > article.placeholder") && !data.reply_count) {
       return existing?.remove(); // a place is kept only for the replies, as on the page

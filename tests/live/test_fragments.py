@@ -1,0 +1,67 @@
+"""The live fragment of a post: what each frame carries, and one rendering per kind of reader."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from dialogue.config import Settings
+from dialogue.live.fragments import DialogueContext, EventFrames, PostFragments, ReaderClass
+from dialogue.web.templating import create_templates
+
+BODY = "<p>A <em>long</em> account that must travel once per frame, not twice.</p>\n"
+
+
+def post_data(**changes: Any) -> dict[str, Any]:
+    data = {
+        "id": 7,
+        "thread_id": 3,
+        "parent_id": None,
+        "depth": 0,
+        "status": "published",
+        "anonymous": False,
+        "created_at": "2026-12-04T00:35:36.611571+00:00",
+        "edited_at": None,
+        "moderated_at": None,
+        "reply_count": 0,
+        "highlighted": False,
+        "reactions": {"agree": 0, "disagree": 0, "pass": 0},
+        "author": {"id": 2, "display_name": "Amina", "organization": "", "country": None},
+        "author_name": "Amina",
+        "body": "A *long* account that must travel once per frame, not twice.",
+        "body_html": BODY,
+    }
+    return {**data, **changes}
+
+
+@pytest.fixture(scope="module")
+def fragments() -> PostFragments:
+    return PostFragments(create_templates(Settings()).env)
+
+
+CONTEXT = DialogueContext(slug="care", allow_anonymous=True)
+VISITOR = ReaderClass(role=None, language="en", timezone="UTC")
+
+
+def test_the_fragment_leaves_the_body_to_body_html(fragments: PostFragments) -> None:
+    frames = EventFrames(fragments, CONTEXT, 5, "post.created", post_data())
+    sent = json.loads(frames.frame(VISITOR, mine=False).text)
+    assert sent["data"]["body_html"] == BODY
+    html = sent["data"]["html"]
+    assert '<div class="post-body prose"></div>' in html
+    assert "travel once" not in html
+    assert "Amina" in html
+
+
+def test_one_rendering_per_kind_of_reader(fragments: PostFragments) -> None:
+    frames = EventFrames(fragments, CONTEXT, 5, "post.created", post_data())
+    twin = ReaderClass(role=None, language="en", timezone="UTC")
+    first = frames.frame(VISITOR, mine=False)
+    assert frames.frame(twin, mine=False) is first
+    french = frames.frame(ReaderClass(role=None, language="fr", timezone="UTC"), mine=False)
+    paris = frames.frame(ReaderClass(role=None, language="en", timezone="Europe/Paris"), mine=False)
+    assert len({id(first), id(french), id(paris)}) == 3
+    assert frames.frame(VISITOR, mine=True) is not first
+    assert len(frames.cache) == 4
