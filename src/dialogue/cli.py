@@ -256,5 +256,45 @@ def import_archive(
     run_import(Settings(), path=file, slug=slug, merge=merge)
 
 
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
+    force: Annotated[bool, typer.Option(help="Replace FILE if it exists.")] = False,
+) -> None:
+    """A consistent copy of the database while the server runs (SQLite; PostgreSQL: pg_dump)."""
+    from dialogue.backup import BackupError, backup
+
+    try:
+        copied = backup(Settings(), file, force=force)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if copied.engine == "sqlite":
+        typer.echo(
+            f"SQLite backup written to {copied.path}: {copied.posts} posts, "
+            f"schema {copied.revision}, {copied.path.stat().st_size} bytes"
+        )
+    else:
+        typer.echo(f"PostgreSQL backup written to {copied.path} by pg_dump (custom format)")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A file made by `dialogue backup`.")],
+) -> None:
+    """Restore a backup into an empty database, then migrate it to this release's schema."""
+    from dialogue.backup import BackupError, restore
+
+    try:
+        copied = restore(Settings(), file)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(
+        f"Restored {file} ({copied.engine}): {copied.posts} posts, backed up at schema "
+        f"{copied.revision}, now migrated to this release's"
+    )
+
+
 if __name__ == "__main__":
     app()
