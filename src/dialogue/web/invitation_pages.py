@@ -109,6 +109,7 @@ async def batch_csv(
     rows = invitation_batches.batch_rows(
         batch, base_url=settings.base_url, secret=settings.secret_key
     )
+    name = f"invitations-{dialogue.slug}-{batch.id}.csv"
     return Response(
         invitation_batches.rows_csv(rows),
         media_type="text/csv; charset=utf-8",
