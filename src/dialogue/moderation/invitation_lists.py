@@ -93,6 +93,7 @@ def _decode(data: bytes) -> str:
         raise Invalid(
             _("The file is too large (at most %(n)s KB).") % {"n": MAX_CSV_BYTES // 1024},
             code=ErrorCode.PAYLOAD_TOO_LARGE,
+            status=413,
             fields=[{"field": "file", "message": "too large"}],
         )
     try:
