@@ -6,8 +6,9 @@ import pytest
 from playwright.async_api import Page, expect
 
 from dialogue.policy import Role
-from tests.browser import LiveServer, assert_accessible, sign_in
+from tests.browser import assert_accessible, sign_in
 from tests.factories import Factory
+from tests.servers import ThreadServer as LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -113,7 +113,7 @@ def read_csv(data: bytes) -> list[Entry]:
     text = _decode(data)
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    entries = []
+    entries: list[Entry] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for cells in reader:
