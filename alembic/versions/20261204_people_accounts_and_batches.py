@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "06713eb75092"
 down_revision: str | None = "a49cd2fbab34"
 branch_labels: str | Sequence[str] | None = None
