@@ -179,6 +179,80 @@ class TestAdminCreate:
         assert refused.status_code == 401
 
 
+class TestAdminResetPassword:
+    def _create(self, database: Path) -> None:
+        result = run(
+            database,
+            "admin",
+            "create",
+            "--email",
+            "root@example.org",
+            "--password-stdin",
+            stdin=ADMIN_PASSWORD + "\n",
+        )
+        assert result.returncode == 0, result.stderr
+
+    async def test_prints_a_one_time_link_that_sets_the_password(
+        self, database: Path, api: httpx.AsyncClient
+    ) -> None:
+        self._create(database)
+        result = run(database, "admin", "reset-password", "ROOT@example.org")
+        assert result.returncode == 0, result.stderr
+        [link] = [w for w in result.stdout.split() if "/password/reset/" in w]
+        token = link.rsplit("/", 1)[1]
+        with sqlite3.connect(database) as conn:
+            [(stored,)] = conn.execute("SELECT token_hash FROM password_reset")
+        assert stored != token  # kept only as its digest
+        body = {"token": token, "password": "a fresh passphrase"}
+        assert (await api.post("/api/v1/auth/password/reset", json=body)).status_code == 204
+        assert (await api.post("/api/v1/auth/password/reset", json=body)).status_code == 409
+        login = await api.post(
+            "/api/v1/auth/login",
+            json={"email": "root@example.org", "password": "a fresh passphrase"},
+        )
+        assert login.status_code == 200
+
+    async def test_password_stdin_sets_it_and_ends_the_sessions(
+        self, database: Path, api: httpx.AsyncClient
+    ) -> None:
+        self._create(database)
+        login = await api.post(
+            "/api/v1/auth/login", json={"email": "root@example.org", "password": ADMIN_PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        result = run(
+            database,
+            "admin",
+            "reset-password",
+            "root@example.org",
+            "--password-stdin",
+            stdin="the replacement passphrase\n",
+        )
+        assert result.returncode == 0, result.stderr
+        assert "the replacement passphrase" not in result.stdout
+        assert (await api.get("/api/v1/me", headers=headers)).status_code == 401
+        again = await api.post(
+            "/api/v1/auth/login",
+            json={"email": "root@example.org", "password": "the replacement passphrase"},
+        )
+        assert again.status_code == 200
+
+    def test_an_unknown_email_or_a_short_password_is_refused(self, database: Path) -> None:
+        unknown = run(database, "admin", "reset-password", "nobody@example.org")
+        assert unknown.returncode == 1 and "no account" in unknown.stderr
+        assert "Traceback" not in unknown.stderr
+        self._create(database)
+        short = run(
+            database,
+            "admin",
+            "reset-password",
+            "root@example.org",
+            "--password-stdin",
+            stdin="short\n",
+        )
+        assert short.returncode == 2 and "at least 10 characters" in short.stderr
+
+
 class TestDbUpgrade:
     def test_upgrade_reports_and_is_repeatable(self, database: Path) -> None:
         again = run(database, "db", "upgrade")

@@ -106,6 +106,14 @@ class TestCommand:
         assert f"Demo admin: {ADMIN}" in loaded.output
         assert "Every demo participant has the same password as the admin." in loaded.output
 
+    async def test_lists_every_person_with_role_and_email(self, loaded: Loaded) -> None:
+        lines = loaded.output.splitlines()
+        for person in CONTENT_DATA.people:
+            [line] = [line for line in lines if line.endswith(f"  {person.email}")]
+            assert line.split()[0] == person.role.value
+            assert str(person.profile["display_name"]) in line
+        assert loaded.password not in "\n".join(lines[3:])  # the password is printed once
+
     async def test_admin_and_every_person_sign_in_with_it(
         self, client: httpx.AsyncClient, loaded: Loaded
     ) -> None:

@@ -18,10 +18,13 @@ import pytest
 from fastapi import FastAPI
 
 from dialogue.access import SESSION_COOKIE
+from dialogue.accounts import resets
+from dialogue.accounts import service as accounts
 from dialogue.accounts.models import TokenKind, User
 from dialogue.csrf import CSRF_COOKIE, CSRF_FIELD
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue, Theme
+from dialogue.moderation import invitation_batches, invitation_lists
 from dialogue.policy import (
     ROLE_ACTIONS,
     SITE_ACTIONS,
@@ -40,9 +43,11 @@ from dialogue.policy import (
     may_download,
     may_move_report,
     may_reply,
+    member_acts,
     role_in_dialogue,
     skips_queue,
 )
+from dialogue.state import app_state
 from tests.factories import PASSWORD, Factory
 from tests.helpers import browser, invite, session_token
 from tests.test_route_policy import routes_of
@@ -104,6 +109,7 @@ class Row:
     in_dialogue: bool = True  # invite dialogue: non-members get 404
     form: bool = False
     visibility_matters: bool = True  # else the row runs against a public dialogue only
+    reset: bool = False  # `{token}` (and a body's `token`) is a fresh password-reset token
 
     def expected_for(self, visibility: str) -> dict[str, int]:
         if visibility == "invite" and self.in_dialogue:
@@ -131,6 +137,40 @@ def _new_account(world: World, caller: str) -> dict[str, str] | None:
 
 def _mute_body() -> dict[str, str]:
     return {"muted_until": (utcnow() + timedelta(hours=1)).isoformat(), "reason": "matrix"}
+
+
+def _page_mute_body(world: World, caller: str) -> dict[str, str]:
+    # A minute apart per call: `datetime-local` has minutes, and the same end twice is a 409.
+    until = utcnow() + timedelta(hours=1, minutes=next(_unique))
+    return {"action": "mute", "until": until.strftime("%Y-%m-%dT%H:%M"), "reason": "matrix"}
+
+
+async def _reset_token(app: FastAPI) -> str:
+    """A reset link of an account of its own, so that using it changes no caller's login."""
+    async with app_state(app).database.session() as session:
+        user = await accounts.create_user(
+            session=session, email=f"reset-{next(_unique)}@example.org", password=None
+        )
+        token = await resets.create_reset(session=session, user=user, created_by=None)
+        await session.commit()
+        return token
+
+
+async def _batch(world: World) -> int:
+    """A bulk invitation made by the dialogue's organizer: only they may see it."""
+    async with app_state(world.app).database.session() as session:
+        batch = await invitation_batches.invite_list(
+            session=session,
+            dialogue=world.dialogue,
+            actor=world.users["organizer"],
+            entries=invitation_lists.read_pasted(f"batch-{next(_unique)}@example.org"),
+            role=Role.PARTICIPANT,
+            lifetime=timedelta(days=1),
+            secret="matrix",
+        )
+        await session.commit()
+        assert batch.id is not None
+        return batch.id
 
 
 def _dialogue_body(world: World, caller: str) -> dict[str, Any]:
@@ -173,6 +213,16 @@ TABLE: list[Row] = [
         everyone(200),
         body=_new_account,
         in_dialogue=False,  # whoever holds the token, whatever the dialogue's visibility
+    ),
+    Row(
+        "api password reset",
+        "POST",
+        "/api/v1/auth/password/reset",
+        everyone(204),
+        body=lambda w, c: {"password": "a new matrix passphrase"},
+        in_dialogue=False,
+        visibility_matters=False,
+        reset=True,
     ),
     # dialogues/api.py
     Row(
@@ -311,12 +361,150 @@ TABLE: list[Row] = [
         body=_new_account,
         in_dialogue=False,
     ),
+    # web/password_pages.py
+    Row(
+        "password reset page",
+        "GET",
+        "/password/reset/{token}",
+        everyone(200),
+        page=True,
+        in_dialogue=False,
+        visibility_matters=False,
+        reset=True,
+    ),
+    Row(
+        "password reset form",
+        "POST",
+        "/password/reset/{token}",
+        everyone(303),
+        page=True,
+        form=True,
+        body=lambda w, c: {"password": "a new matrix passphrase"},
+        in_dialogue=False,
+        visibility_matters=False,
+        reset=True,
+    ),
+    # web/admin_pages.py
+    Row(
+        "admin page",
+        "GET",
+        "/admin",
+        only(200, "admin"),
+        page=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "admin invite form",
+        "POST",
+        "/admin/admins",
+        only(201, "admin"),  # a new account: the answer shows its one-time password link
+        page=True,
+        form=True,
+        body=lambda w, c: {"email": f"admin-by-{c}-{next(_unique)}@example.org"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "admin reset link form",
+        "POST",
+        "/admin/people/{target}/reset",
+        only(201, "admin"),
+        page=True,
+        form=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "admin disable form",
+        "POST",
+        "/admin/people/{target}/disable",
+        only(303, "admin"),
+        page=True,
+        form=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "admin enable form",
+        "POST",
+        "/admin/people/{target}/enable",
+        only(409, "admin"),  # the policy lets the admin through; the account is not disabled
+        page=True,
+        form=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    # web/member_pages.py
+    Row(
+        "members page",
+        "GET",
+        "/d/{slug}/moderation/members",
+        only(200, "advisor", "moderator", "organizer", "admin"),
+        page=True,
+    ),
+    Row(
+        "member mute form",
+        "POST",
+        "/d/{slug}/moderation/members/{target}",
+        only(303, "moderator", "organizer", "admin"),
+        page=True,
+        form=True,
+        body=_page_mute_body,
+    ),
+    Row(
+        "member role form",
+        "POST",
+        "/d/{slug}/moderation/members/{target}",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+        # A different role for each caller that may: the same role twice would be a 409.
+        body=lambda w, c: {"action": "role", "role": "observer" if c == "admin" else "expert"},
+    ),
+    Row(
+        "member mute form on staff",
+        "POST",
+        "/d/{slug}/moderation/members/{staff_target}",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+        body=_page_mute_body,
+    ),
+    # web/invitation_pages.py
+    Row(
+        "bulk invitation form",
+        "POST",
+        "/d/{slug}/moderation/invitations",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"emails": f"bulk-{c}-{next(_unique)}@example.org", "role": "expert"},
+    ),
+    Row(
+        "invitation batch page",
+        "GET",
+        "/d/{slug}/moderation/invitations/{batch_id}",
+        {**only(200, "organizer"), "admin": 404},  # only whoever made it
+        page=True,
+    ),
+    Row(
+        "invitation batch csv",
+        "GET",
+        "/d/{slug}/moderation/invitations/{batch_id}/links.csv",
+        {**only(200, "organizer"), "admin": 404},
+        page=True,
+    ),
 ]
 FOUNDATION_MODULES = {
     "dialogue.accounts.api",
     "dialogue.dialogues.api",
     "dialogue.health",
     "dialogue.web.pages",
+    "dialogue.web.admin_pages",
+    "dialogue.web.password_pages",
+    "dialogue.web.member_pages",
+    "dialogue.web.invitation_pages",
 }
 
 
@@ -356,8 +544,14 @@ async def call(world: World, row: Row, caller: str) -> int:
         # Each caller holds an invitation of its own: for itself, or a new address.
         email = user.email if user else f"new-{next(_unique)}@example.org"
         values["token"] = await invite(app, world.dialogue, email=email, role=Role.OBSERVER)
+    if row.reset:
+        values["token"] = await _reset_token(app)
+    if "{batch_id}" in row.path:
+        values["batch_id"] = await _batch(world)
     url = row.path.format(**values)
     body = row.body(world, caller) if row.body else None
+    if row.reset and not row.page and body is not None:
+        body = {**body, "token": values["token"]}
     headers: dict[str, str] = {}
     async with browser(app) as web:
         if row.page:
@@ -553,6 +747,26 @@ class TestPolicyUnits:
         assert banned.effective_role is None
         assert not can(Action.POST_MODERATE, banned)
         assert denial_status(Action.POST_MODERATE, banned) == 404
+
+    def test_only_site_admins_administer_the_site(self) -> None:
+        assert can(Action.SITE_ADMIN, standing(admin=True))
+        assert not can(Action.SITE_ADMIN, standing(role=Role.ORGANIZER))
+        assert denial_status(Action.SITE_ADMIN, standing(role=Role.ORGANIZER)) == 403
+        assert denial_status(Action.SITE_ADMIN, standing(signed_in=False, visibility=None)) == 401
+
+    def test_the_member_acts_a_page_offers(self) -> None:
+        participant, moderator = Role.PARTICIPANT, Role.MODERATOR
+        everything = {"role", "trust", "untrust", "mute", "unmute", "ban", "unban"}
+        assert member_acts(Role.ORGANIZER, moderator, on_self=False) == everything
+        assert member_acts(moderator, participant, on_self=False) == {
+            "mute",
+            "unmute",
+            "ban",
+            "unban",
+        }
+        assert member_acts(moderator, moderator, on_self=False) == set()
+        assert member_acts(Role.ORGANIZER, participant, on_self=True) == set()
+        assert member_acts(Role.ADVISOR, participant, on_self=False) == set()
 
     def test_a_banned_admin_keeps_admin_rights(self) -> None:
         assert can(Action.POST_MODERATE, standing(role=Role.OBSERVER, admin=True, banned=True))

@@ -96,6 +96,36 @@ def admin_create(
     typer.echo(f"admin {email} created")
 
 
+@admin_app.command("reset-password")
+def admin_reset_password(
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+    password_stdin: Annotated[
+        bool, typer.Option(help="Set the password read from stdin instead of printing a link.")
+    ] = False,
+) -> None:
+    """Print a one-time password-reset link (24 hours), or set the password from stdin.
+
+    Either way, once the password changes every session and token of the account ends.
+    """
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if len(password) < 10:
+            typer.echo("error: a password of at least 10 characters is required", err=True)
+            raise typer.Exit(2)
+    from dialogue.accounts.commands import reset_password
+
+    try:
+        link = asyncio.run(reset_password(Settings(), email=email, password=password))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if link is None:
+        typer.echo(f"password of {email} set; every session and token of it has ended")
+    else:
+        typer.echo(f"One-time link for {email} (valid 24 hours):\n{link}")
+
+
 @app.command()
 def demo(
     admin_email: Annotated[
@@ -105,6 +135,7 @@ def demo(
 ) -> None:
     """Load the sample dialogue and a demo admin (once; a second run changes nothing)."""
     from dialogue.demo.loader import load_demo
+    from dialogue.demo.roster import roster_lines
     from dialogue.migrations import upgrade
 
     settings = Settings()
@@ -118,7 +149,8 @@ def demo(
     if created:
         message = (
             f"Demo admin: {admin_email}\nPassword:   {password}\n"
-            "Every demo participant has the same password as the admin."
+            "Every demo participant has the same password as the admin.\n"
+            "\nThe demo's people (role, name, email):\n" + "\n".join(roster_lines())
         )
         typer.echo(message)
         if credentials_file:
@@ -126,6 +158,7 @@ def demo(
                 handle.write(message + "\n")
     else:
         typer.echo("The demo is already loaded; its credentials were printed when it was.")
+        typer.echo("The demo's people (role, name, email):\n" + "\n".join(roster_lines()))
 
 
 @app.command()

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    ACCOUNT_DISABLED = "account_disabled"
     ADVISOR_APPROVAL_REQUIRED = "advisor_approval_required"
     ALREADY_APPEALED = "already_appealed"
     ALREADY_FLAGGED = "already_flagged"
@@ -58,6 +59,9 @@ class ErrorCode(StrEnum):
     POST_DELETED = "post_deleted"
     POST_NOT_PUBLISHED = "post_not_published"
     RATE_LIMITED = "rate_limited"
+    RESET_EXPIRED = "reset_expired"
+    RESET_NOT_FOUND = "reset_not_found"
+    RESET_USED = "reset_used"
     REASON_REQUIRED = "reason_required"
     REPORT_FAILED = "report_failed"
     REPORT_LOCKED = "report_locked"

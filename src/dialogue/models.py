@@ -1,6 +1,6 @@
 """Every table, imported so that `SQLModel.metadata` is complete for Alembic and the tests."""
 
-from dialogue.accounts.models import AuthToken, Invitation, User
+from dialogue.accounts.models import AuthToken, Invitation, PasswordReset, User
 from dialogue.dialogues.models import ConductVersion, Dialogue, Membership, Theme, ThemeFacilitator
 from dialogue.events.models import Event
 from dialogue.moderation.models import (
@@ -9,6 +9,7 @@ from dialogue.moderation.models import (
     AuthorSanction,
     Code,
     Flag,
+    InvitationBatch,
     Notice,
     PostCode,
     UnmaskRequest,
@@ -27,8 +28,10 @@ __all__ = [
     "Event",
     "Flag",
     "Invitation",
+    "InvitationBatch",
     "Membership",
     "Notice",
+    "PasswordReset",
     "Post",
     "PostCode",
     "PostRevision",

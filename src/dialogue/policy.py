@@ -42,6 +42,7 @@ class Action(StrEnum):
     DIALOGUE_CREATE = "dialogue.create"
     DIALOGUE_LIST = "dialogue.list"  # the list itself is filtered per caller
     INVITATION_ACCEPT = "invitation.accept"  # whoever holds the token
+    SITE_ADMIN = "site.admin"  # /admin: people and dialogues of the whole site
     # Actions inside one dialogue.
     DIALOGUE_READ = "dialogue.read"
     DIALOGUE_UPDATE = "dialogue.update"
@@ -85,6 +86,7 @@ SITE_ACTIONS = frozenset(
         Action.DIALOGUE_CREATE,
         Action.DIALOGUE_LIST,
         Action.INVITATION_ACCEPT,
+        Action.SITE_ADMIN,
     }
 )
 
@@ -170,7 +172,7 @@ def can(action: Action, standing: Standing) -> bool:
         return True
     if action in (Action.SIGNED_IN, Action.INVITATION_ACCEPT):
         return standing.signed_in or action == Action.INVITATION_ACCEPT
-    if action == Action.DIALOGUE_CREATE:
+    if action in (Action.DIALOGUE_CREATE, Action.SITE_ADMIN):
         return standing.is_admin
     role = standing.effective_role
     if role is None:
@@ -300,6 +302,19 @@ def may_act_on(role: Role | None, target_role: Role, *, act: str, on_self: bool)
     if role != Role.ORGANIZER and target_role in STAFF_ROLES:
         return Refusal(ErrorCode.FORBIDDEN, _("Only organizers act on moderators and organizers."))
     return None
+
+
+# Every member action a page may offer, in the order the members page shows them.
+MEMBER_ACTS = ("role", "trust", "untrust", "mute", "unmute", "ban", "unban")
+
+
+def member_acts(role: Role | None, target_role: Role, *, on_self: bool) -> frozenset[str]:
+    """The member actions `may_act_on` allows this reader on this member: what a page offers."""
+    return frozenset(
+        act
+        for act in MEMBER_ACTS
+        if may_act_on(role, target_role, act=act, on_self=on_self) is None
+    )
 
 
 class ReportState(StrEnum):

@@ -109,40 +109,6 @@ class TestTransparencyPage:
             assert user.display_name not in page.text
 
 
-class TestMembersPage:
-    async def test_organizer_mutes_and_invites(self, scene: Scene) -> None:
-        target = scene.users["participant"]
-        async with signed_in(scene, "organizer") as page_client:
-            page = await page_client.get(f"/d/{scene.slug}/moderation/members")
-            assert page.status_code == 200 and target.display_name in page.text
-            token = csrf_from(page.text)
-            muted = await page_client.post(
-                f"/d/{scene.slug}/moderation/members/{target.id}",
-                data={CSRF_FIELD: token, "action": "mute", "hours": "3", "reason": "cool down"},
-            )
-            assert muted.status_code == 303
-            invited = await page_client.post(
-                f"/d/{scene.slug}/moderation/invitations",
-                data={
-                    CSRF_FIELD: token,
-                    "emails": "x@example.org\ny@example.org",
-                    "role": "expert",
-                },
-            )
-            assert invited.status_code == 201
-            assert invited.text.count("/invitations/") >= 2
-        members = await scene.client.get(
-            f"/api/v1/dialogues/{scene.slug}/members", headers=scene.headers["organizer"]
-        )
-        [row] = [m for m in members.json() if m["user_id"] == target.id]
-        assert row["muted_until"] is not None
-
-    async def test_moderator_cannot_open_it(self, scene: Scene) -> None:
-        async with signed_in(scene, "moderator") as page_client:
-            page = await page_client.get(f"/d/{scene.slug}/moderation/members")
-        assert page.status_code == 403
-
-
 class TestNoticesPage:
     async def test_author_reads_notice_and_appeals(self, scene: Scene) -> None:
         thread = await scene.thread("moderator")

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow
-from dialogue.accounts import invitations
+from dialogue.accounts import invitations, resets
 from dialogue.accounts import service as accounts
 from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import TokenKind, User
@@ -17,6 +17,7 @@ from dialogue.accounts.schemas import (
     InvitationAcceptOut,
     LoginIn,
     MeUpdate,
+    PasswordResetIn,
     TokenOut,
     UserPublic,
 )
@@ -58,6 +59,15 @@ async def logout(
     assert access.principal is not None and access.principal.token.id is not None
     await accounts.revoke_token(session=session, token_id=access.principal.token.id)
     announce_revocation(session, access.principal.token.id)
+    return Response(status_code=204)
+
+
+@router.post("/auth/password/reset", status_code=204)
+async def reset_password(
+    body: PasswordResetIn, session: SessionDep, _access: Annotated[Access, allow(Action.PUBLIC)]
+) -> Response:
+    """Set a new password with a one-time reset link; every session and token ends."""
+    await resets.use_reset(session=session, token=body.token, password=body.password)
     return Response(status_code=204)
 
 

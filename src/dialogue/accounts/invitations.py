@@ -29,12 +29,19 @@ async def create_invitation(
     email: str,
     role: Role,
     lifetime: timedelta,
+    token: str | None = None,
+    display_name: str | None = None,
 ) -> tuple[Invitation, str]:
-    """Store the invitation with its token's digest; the token itself goes out once."""
+    """Store the invitation with its token's digest; the token itself goes out once.
+
+    A bulk invitation passes its own `token` (derived from a secret, so that its result page
+    can show the link again without the link being stored).
+    """
     assert dialogue.id is not None
     refuse_control(email, "email", single_line=True)
-    token = new_token()
+    token = token or new_token()
     invitation = Invitation(
+        display_name=display_name or None,
         dialogue_id=dialogue.id,
         email=email.strip().lower(),
         role=role.value,

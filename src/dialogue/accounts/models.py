@@ -39,6 +39,8 @@ class User(UserBase, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     is_admin: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # Set by a site admin: a disabled account cannot sign in and holds no live token.
+    disabled_at: datetime | None = None
 
 
 class AuthToken(SQLModel, table=True):
@@ -66,3 +68,19 @@ class Invitation(SQLModel, table=True):
     expires_at: datetime
     accepted_at: datetime | None = None
     accepted_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # The name an organizer's list gave, offered to a new invitee (who may change it).
+    display_name: str | None = Field(default=None, max_length=120)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time link to set a new password: stored as its digest, expiring, used once."""
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

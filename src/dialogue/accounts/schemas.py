@@ -111,3 +111,9 @@ class InvitationAcceptIn(BaseModel):
 
 class InvitationAcceptOut(TokenOut):
     role: str
+
+
+class PasswordResetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Password

@@ -15,7 +15,8 @@ from dialogue.accounts.tokens import digest, new_token
 from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
 from dialogue.error_codes import ErrorCode
-from dialogue.errors import Conflict, Unauthenticated
+from dialogue.errors import Conflict, Forbidden, Unauthenticated
+from dialogue.events.publish import announce_revocation
 from dialogue.i18n import gettext as _
 
 
@@ -63,6 +64,11 @@ async def authenticate(*, session: AsyncSession, email: str, password: str) -> U
     ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok:
         raise Unauthenticated(_("Wrong email or password."), code=ErrorCode.INVALID_CREDENTIALS)
+    if user.disabled_at is not None:  # told only to whoever knows the password
+        raise Forbidden(
+            _("This account is disabled. Please ask the site's administrators."),
+            code=ErrorCode.ACCOUNT_DISABLED,
+        )
     return user
 
 
@@ -94,6 +100,7 @@ async def resolve_token(
         .where(AuthToken.token_hash == digest(token))
         .where(col(AuthToken.revoked_at).is_(None))
         .where(AuthToken.expires_at > now)
+        .where(col(User.disabled_at).is_(None))
     )
     row = result.first()
     return (row[0], row[1]) if row else None
@@ -109,13 +116,24 @@ async def revoke_token(*, session: AsyncSession, token_id: int) -> None:
 
 
 async def revoke_all_tokens(*, session: AsyncSession, user_id: int) -> None:
-    """Sign a user out everywhere (after a password change or a ban from the site)."""
+    """Sign a user out everywhere (after a password change or a ban from the site).
+
+    Each live token is also announced, so that its open websockets close after the commit.
+    """
+    live = await session.exec(
+        select(AuthToken.id)
+        .where(AuthToken.user_id == user_id)
+        .where(col(AuthToken.revoked_at).is_(None))
+    )
+    token_ids = [token_id for token_id in live.all() if token_id is not None]
     await session.exec(
         update(AuthToken)
         .where(col(AuthToken.user_id) == user_id)
         .where(col(AuthToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
+    for token_id in token_ids:
+        announce_revocation(session, token_id)
 
 
 async def update_profile(*, session: AsyncSession, user: User, changes: dict[str, Any]) -> User:

@@ -14,7 +14,7 @@ from dialogue.dialogues.models import Membership
 from dialogue.dialogues.schemas import MemberState
 from dialogue.errors import NotFound
 from dialogue.i18n import gettext as _
-from dialogue.moderation import audit, members, sanctions
+from dialogue.moderation import audit, invitation_batches, invitation_lists, members, sanctions
 from dialogue.moderation.models import AuditEntry
 from dialogue.moderation.schemas import (
     AuditTrail,
@@ -129,16 +129,39 @@ async def bulk_invite(
     dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.INVITATION_CREATE)],
 ) -> dict[str, Any]:
-    result = await members.bulk_invite(
+    """Invite pasted addresses; members already in are listed, not invited again."""
+    batch = await invitation_batches.invite_list(
         session=session,
         dialogue=dialogue,
         actor=access.require_user(),
-        text=body.emails,
+        entries=invitation_lists.read_pasted(body.emails),
         role=Role(body.role),
         lifetime=timedelta(days=settings.invitation_days),
-        base_url=settings.base_url,
+        secret=settings.secret_key,
     )
-    return {"invited": result.invited, "invalid": result.invalid}
+    rows = invitation_batches.batch_rows(
+        batch, base_url=settings.base_url, secret=settings.secret_key
+    )
+    return {
+        "batch_id": batch.id,
+        "invited": [
+            {
+                "email": r["email"],
+                "id": r["invitation_id"],
+                "url": r["url"],
+                "expires_at": r["expires_at"],
+            }
+            for r in rows
+            if r["status"] == invitation_batches.SENT
+        ],
+        "invalid": [
+            r["email"]
+            for r in rows
+            if r["status"] == invitation_batches.INVALID
+            and r["reason"] != invitation_lists.Problem.DUPLICATE
+        ],
+        "already_members": [r["email"] for r in rows if r["status"] == invitation_batches.MEMBER],
+    }
 
 
 @router.put("/dialogues/{slug}/moderation/mode", response_model=ModeResult)

@@ -1,4 +1,4 @@
-"""Moderating members: mute until a time, ban and lift a ban, trust, roles, bulk invitations.
+"""Moderating members: mute until a time, ban and lift a ban, trust, roles, invitations.
 
 A ban takes effect on the next request at once: `policy.Standing.banned` removes every
 right, and the `member.updated` event lets live connections drop the member.
@@ -6,8 +6,7 @@ right, and the `member.updated` event lets live connections drop the member.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +15,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import invitations
 from dialogue.accounts.models import Invitation, User
-from dialogue.bounds import CONTROL
 from dialogue.db import as_utc, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
@@ -34,8 +32,6 @@ from dialogue.policy import Role, enforce, may_act_on
 
 NEEDS_REASON = frozenset({"mute", "ban"})
 NOTICES = {"mute": NoticeKind.MUTED, "ban": NoticeKind.BANNED}
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_INVITES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,76 +274,6 @@ async def invite(
         after={"email": invitation.email, "role": invitation.role},
     )
     return invitation, token
-
-
-def parse_emails(text: str) -> tuple[list[str], list[str]]:
-    """Pasted addresses, split on commas, semicolons and white space: (valid, invalid)."""
-    valid: list[str] = []
-    invalid: list[str] = []
-    for raw in re.split(r"[\s,;]+", text):
-        address = raw.strip().strip("<>").lower()
-        if not address:
-            continue
-        (valid if EMAIL.match(address) and not CONTROL.search(address) else invalid).append(address)
-    return list(dict.fromkeys(valid)), list(dict.fromkeys(invalid))
-
-
-@dataclass(slots=True)
-class InviteResult:
-    invited: list[dict[str, Any]] = field(default_factory=list)
-    invalid: list[str] = field(default_factory=list)
-
-
-async def bulk_invite(
-    *,
-    session: AsyncSession,
-    dialogue: Dialogue,
-    actor: User,
-    text: str,
-    role: Role,
-    lifetime: timedelta,
-    base_url: str,
-) -> InviteResult:
-    """One invitation per pasted address, each with its one-time link and an audit entry."""
-    valid, invalid = parse_emails(text)
-    if len(valid) > MAX_INVITES:
-        raise Invalid(
-            _("At most %(n)s invitations at once.") % {"n": MAX_INVITES},
-            fields=[{"field": "emails", "message": f"more than {MAX_INVITES} addresses"}],
-        )
-    if not valid:
-        raise Invalid(
-            _("No valid email address was found."),
-            fields=[{"field": "emails", "message": "no valid address"}],
-        )
-    result = InviteResult(invalid=invalid)
-    for email in valid:
-        invitation, token = await invitations.create_invitation(
-            session=session,
-            dialogue=dialogue,
-            inviter=actor,
-            email=email,
-            role=role,
-            lifetime=lifetime,
-        )
-        await record_action(
-            session=session,
-            dialogue_id=dialogue.id,
-            actor_id=actor.id,
-            action="member.invite",
-            target_type="invitation",
-            target_id=invitation.id,
-            after={"email": email, "role": role.value},
-        )
-        result.invited.append(
-            {
-                "email": email,
-                "id": invitation.id,
-                "url": f"{base_url.rstrip('/')}/invitations/{token}",
-                "expires_at": invitation.expires_at.isoformat(),
-            }
-        )
-    return result
 
 
 async def set_mode(

@@ -177,3 +177,20 @@ class AuthorSanction(SQLModel, table=True):
     muted_until: datetime | None = None
     barred: bool = False  # a ban through the post: no more posting, reading unchanged
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class InvitationBatch(SQLModel, table=True):
+    """One bulk invitation's outcome, kept so its result page can be reloaded without resending.
+
+    `rows` holds each line's outcome; a sent line's link is not stored but re-derived from
+    its `seed` and the server's secret (`moderation.invitation_batches`), so this table
+    opens no invitation without the secret key either.
+    """
+
+    __tablename__ = "invitation_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dialogue_id: int = Field(foreign_key="dialogue.id", index=True, ondelete="CASCADE")
+    created_by: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)
+    rows: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)

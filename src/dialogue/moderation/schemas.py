@@ -239,8 +239,10 @@ class InvitationLink(Public):
 
 
 class BulkInviteResult(Public):
+    batch_id: int
     invited: list[InvitationLink]
     invalid: list[str]
+    already_members: list[str]
 
 
 class ModeResult(Public):

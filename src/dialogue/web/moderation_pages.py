@@ -1,4 +1,4 @@
-"""Moderation pages: the queue (keyboard-driven), audit log, transparency, members, notices.
+"""Moderation pages: the queue (keyboard-driven), audit log, transparency, notices.
 
 Every form posts to a page route and is redirected back (POST, then 303); the queue's
 keyboard script calls the JSON API instead, so a moderator never waits for a page load.
@@ -6,33 +6,27 @@ keyboard script calls the JSON API instead, so a moderator never waits for a pag
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dialogue.access import Access, SessionDep, SettingsDep, allow, writes_when_read
-from dialogue.bounds import DbId, DbInt
-from dialogue.db import utcnow
-from dialogue.dialogues import service as dialogues
-from dialogue.dialogues.models import Dialogue
-from dialogue.errors import NotFound
-from dialogue.i18n import gettext as _
+from dialogue.access import Access, SessionDep, allow, writes_when_read
+from dialogue.bounds import DbId
 from dialogue.moderation import (
     actions,
     appeals,
     audit,
     flags,
-    members,
     notices,
     queue,
     transparency,
 )
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
-from dialogue.policy import Action, Role
-from dialogue.web import unmask_pages
+from dialogue.policy import Action
+from dialogue.web import invitation_pages, member_pages, unmask_pages
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -146,94 +140,6 @@ async def transparency_page(
     )
 
 
-async def _members_page(
-    request: Request,
-    session: SessionDep,
-    dialogue: Dialogue,
-    *,
-    invited: members.InviteResult | None = None,
-    status_code: int = 200,
-) -> Response:
-    rows = await dialogues.list_members(session=session, dialogue_id=dialogue.id or 0)
-    return render(
-        request,
-        "moderation/members.html",
-        {
-            "dialogue": dialogue,
-            "rows": rows,
-            "roles": [r.value for r in Role],
-            "invited": invited,
-            "clauses": await current_clauses(session=session, dialogue=dialogue),
-        },
-        status_code=status_code,
-    )
-
-
-@router.get("/d/{slug}/moderation/members")
-async def members_page(
-    request: Request,
-    session: SessionDep,
-    access: Annotated[Access, allow(Action.MEMBER_ROLE_SET)],
-) -> Response:
-    return await _members_page(request, session, access.require_dialogue())
-
-
-@router.post("/d/{slug}/moderation/members/{user_id}")
-async def member_form(
-    user_id: Id,
-    session: SessionDep,
-    access: Annotated[Access, allow(Action.MEMBER_ROLE_SET)],
-    action: Annotated[str, Form(pattern="^(mute|unmute|ban|unban|trust|untrust|role)$")],
-    reason: Reason = "",
-    clause: Annotated[str, Form(max_length=20)] = "",
-    hours: Annotated[DbInt, Form(le=24 * 365)] = 0,
-    role: Annotated[Role | None, Form()] = None,
-) -> Response:
-    dialogue = access.require_dialogue()
-    membership = await dialogues.get_membership(
-        session=session, dialogue_id=dialogue.id or 0, user_id=user_id
-    )
-    if membership is None:
-        raise NotFound(_("This person is not a member of the dialogue."))
-    until: datetime | None = None
-    if action == "mute":
-        until = utcnow() + timedelta(hours=hours)
-    await members.moderate_member(
-        session=session,
-        dialogue=dialogue,
-        membership=membership,
-        actor=access.require_user(),
-        actor_role=access.role,
-        act=members.MemberAction(
-            action=action, reason=reason, clause=clause or None, until=until, role=role
-        ),
-    )
-    return _back(f"/d/{dialogue.slug}/moderation/members")
-
-
-@router.post("/d/{slug}/moderation/invitations")
-async def invite_form(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    access: Annotated[Access, allow(Action.INVITATION_CREATE)],
-    emails: Annotated[str, Form(min_length=3, max_length=50_000)],
-    role: Annotated[Role, Form()],
-) -> Response:
-    """Shows the new links once, on the page itself: they cannot be shown again later."""
-    dialogue = access.require_dialogue()
-    result = await members.bulk_invite(
-        session=session,
-        dialogue=dialogue,
-        actor=access.require_user(),
-        text=emails,
-        role=role,
-        lifetime=timedelta(days=settings.invitation_days),
-        base_url=settings.base_url,
-    )
-    return await _members_page(request, session, dialogue, invited=result, status_code=201)
-
-
 @router.get("/notices")
 @writes_when_read  # shown notices are marked as read
 async def notices_page(
@@ -299,5 +205,7 @@ async def appeal_decision_form(
     return _back(f"/d/{dialogue.slug}/moderation/appeals")
 
 
-# The unmask pages live in their own module, among the moderation pages.
+# The unmask, member and invitation pages live in their own modules, among the moderation pages.
 router.include_router(unmask_pages.router)
+router.include_router(member_pages.router)
+router.include_router(invitation_pages.router)

@@ -1,0 +1,75 @@
+"""Using a password-reset link: whoever holds it sets a new password and is signed in.
+
+Setting it ends every other session and token of the account (`accounts.resets`), so the
+browser that used the link is the only one signed in afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from dialogue.access import Access, SessionDep, SettingsDep, allow
+from dialogue.accounts import resets
+from dialogue.accounts.passwords import MIN_LENGTH
+from dialogue.errors import DialogueError, Invalid
+from dialogue.i18n import gettext as _
+from dialogue.policy import Action
+from dialogue.transaction import attempt
+from dialogue.web.pages import start_browser_session
+from dialogue.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Token = Annotated[str, Path(max_length=100)]
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise Invalid(
+            _("Choose a password of at least %(n)s characters.") % {"n": MIN_LENGTH},
+            fields=[{"field": "password", "message": f"at least {MIN_LENGTH} characters"}],
+        )
+
+
+@router.get("/password/reset/{token}")
+async def reset_page(
+    request: Request,
+    token: Token,
+    session: SessionDep,
+    _access: Annotated[Access, allow(Action.PUBLIC)],
+) -> Response:
+    _reset, user = await resets.find_reset(session=session, token=token)
+    return render(
+        request,
+        "accounts/password_reset.html",
+        {"token": token, "email": user.email, "min_length": MIN_LENGTH},
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.post("/password/reset/{token}")
+async def reset_submit(
+    request: Request,
+    token: Token,
+    session: SessionDep,
+    settings: SettingsDep,
+    _access: Annotated[Access, allow(Action.PUBLIC)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    try:
+        async with attempt(session):
+            check_password(password)
+            user = await resets.use_reset(session=session, token=token, password=password)
+    except DialogueError as exc:
+        _reset, user = await resets.find_reset(session=session, token=token)
+        return render(
+            request,
+            "accounts/password_reset.html",
+            {"token": token, "email": user.email, "min_length": MIN_LENGTH, "error": exc.message},
+            status_code=exc.status,
+        )
+    response = RedirectResponse("/", status_code=303)
+    await start_browser_session(response, session=session, settings=settings, user=user)
+    return response
