@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint, text
@@ -33,6 +34,16 @@ class Report(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
+
+
+class ReportSection(StrEnum):
+    """The parts of the report a review comment may be about."""
+
+    GENERAL = "general"
+    EXECUTIVE_SUMMARY = "executive_summary"
+    INTRODUCTION = "introduction"
+    THEME = "theme"  # a theme's key messages: the comment names the theme
+    RECOMMENDATIONS = "recommendations"
 
 
 class ReportComment(SQLModel, table=True):
