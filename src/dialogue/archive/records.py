@@ -245,7 +245,6 @@ KINDS: tuple[Kind, ...] = (
             "review_round",
             "audience",
             "executive_summary",
-            "introduction",
             "recommendations",
             "theme_summaries",
             "created_at",
@@ -259,7 +258,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "report_comment",
         _table(ReportComment),
-        ("body", "section", "created_at"),
+        ("body", "created_at"),
         {"report_id": "report", "author_id": "person", "theme_id": "theme"},
         key=("created_at",),
         via=("report_id", "report"),
