@@ -346,6 +346,13 @@ async def published_snapshot(
     return snapshot
 
 
+async def published_for(*, session: AsyncSession, dialogue: Dialogue, role: Role | None) -> bool:
+    """Whether the report is published and its audience includes a reader with `role`."""
+    report = await get_report(session=session, dialogue=dialogue)
+    published = report.state == ReportState.PUBLISHED
+    return published and may_download(role, report.audience) is None
+
+
 def review_data(
     report: Report, approvals: Sequence[ReportApproval], advisors: bool
 ) -> dict[str, Any]:
