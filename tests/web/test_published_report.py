@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.factories import Factory
-from tests.synthesis.scene import ABSENT, PRESENT, FORMATS, build_scene, text_of
+from tests.synthesis.scene import ABSENT, FORMATS, PRESENT, build_scene, text_of
 from tests.web.clients import submit, visitor
 from tests.web.html import main, text
 from tests.web.report_steps import base_of, make_public, publish
@@ -75,7 +75,7 @@ class TestAudience:
         base = base_of(scene)
         async with visitor(factory.app, scene.advisor) as client:
             assert (
-                'action="/d/{}/report/audience"'.format(scene.dialogue.slug)
+                f'action="/d/{scene.dialogue.slug}/report/audience"'
                 not in (await client.get(base)).text
             )
             refused = await submit(client, base, f"{base}/audience", {"audience": "public"})
