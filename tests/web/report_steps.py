@@ -41,7 +41,7 @@ async def publish(app: FastAPI, scene: Scene, audience: str) -> None:
 async def stored_report(factory: Factory, dialogue: Dialogue) -> Report:
     async with factory.session() as session:
         found = await session.exec(select(Report).where(col(Report.dialogue_id) == dialogue.id))
-        report = found.first()
+        report: Report | None = found.first()
         assert report is not None
         return report
 
