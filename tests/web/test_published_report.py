@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from dialogue.accounts.models import User
 from tests.factories import Factory
 from tests.synthesis.scene import ABSENT, FORMATS, PRESENT, build_scene, text_of
 from tests.web.clients import submit, visitor
@@ -109,3 +110,33 @@ class TestContent:
                 f"/api/v1/dialogues/{scene.dialogue.slug}/report/published?format=exe"
             )
             assert unknown.status_code == 422
+
+
+class TestConsentAfterPublication:
+    async def test_a_withdrawal_removes_the_words_from_page_and_downloads(
+        self, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        await publish(factory.app, scene, "members")
+        published = f"{base_of(scene)}/published"
+        async with visitor(factory.app, scene.participant) as client:
+            before = text(main((await client.get(published)).text))
+        assert "NAMEDQUOTE" in before and "Amina Wanjiru" in before
+        assert "Kenya Women Network" in before
+        async with factory.session() as session:
+            amina = await session.get(User, scene.people["amina"].id)
+            assert amina is not None
+            amina.quote_consent = "none"
+            session.add(amina)
+            await session.commit()
+        async with visitor(factory.app, scene.participant) as client:
+            after = text(main((await client.get(published)).text))
+            api = f"/api/v1/dialogues/{scene.dialogue.slug}/report/published"
+            files = {
+                fmt: text_of(fmt, (await client.get(api, params={"format": fmt})).content)
+                for fmt in ("md", "json", "csv")
+            }
+        for shown in (after, *files.values()):
+            assert "NAMEDQUOTE" not in shown and "Amina Wanjiru" not in shown
+            assert "Kenya Women Network" not in shown
+            assert "ANONCONSENTQUOTE" in shown  # the others' words stay

@@ -120,12 +120,11 @@ async def published(
     format: Annotated[Format, Query()] = "html",
 ) -> Response:
     dialogue = access.require_dialogue()
-    snapshot = await reports.published_snapshot(
-        session=session, dialogue=dialogue, role=access.role
+    options = options_for(request)
+    _snapshot, document = await signoff.published_document(
+        session=session, dialogue=dialogue, role=access.role, options=options
     )
-    body = await pipeline.snapshot_report(
-        document=snapshot.document, fmt=format, options=options_for(request)
-    )
+    body = await pipeline.snapshot_report(document=document, fmt=format, options=options)
     return file_response(dialogue, format, body)
 
 

@@ -1,4 +1,5 @@
-"""Publishing freezes the report: what the API and the report page both do before the step.
+"""Publishing freezes the report, and reading it applies today's consent: what the API and
+the report's pages share around the published snapshot.
 
 The whole report is built only once the step is known to be allowed, and it is built before
 the step's own transaction writes anything (building commits the read, see `pipeline.load`).
@@ -12,7 +13,7 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.policy import Role
 from dialogue.synthesis import pipeline
 from dialogue.synthesis import service as reports
-from dialogue.synthesis.models import ReportState
+from dialogue.synthesis.models import ReportSnapshot, ReportState
 from dialogue.synthesis.render.common import RenderOptions
 
 
@@ -39,3 +40,14 @@ async def snapshot_for(
         options=options,
     )
     return data.decode("utf-8")
+
+
+async def published_document(
+    *, session: AsyncSession, dialogue: Dialogue, role: Role | None, options: RenderOptions
+) -> tuple[ReportSnapshot, str]:
+    """The published snapshot for a reader with `role`, as today's consent allows it."""
+    snapshot = await reports.published_snapshot(session=session, dialogue=dialogue, role=role)
+    document = await pipeline.current_snapshot(
+        session=session, dialogue=dialogue, document=snapshot.document, options=options
+    )
+    return snapshot, document

@@ -1,7 +1,7 @@
 """The published report's page, for whoever the organizers shared it with.
 
-It shows the frozen snapshot, the same document every download renders, so what a member
-reads here and what they download always agree.
+It shows the frozen snapshot under today's consent, the same document every download
+renders, so what a member reads here and what they download always agree.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from dialogue.access import Access, SessionDep, allow
 from dialogue.policy import Action, Visibility
 from dialogue.synthesis import service as reports
+from dialogue.synthesis import signoff
 from dialogue.synthesis.dependencies import options_for
 from dialogue.synthesis.render.html import render_body
 from dialogue.web.report_view import FORMATS
@@ -30,13 +31,13 @@ async def published_page(
     request: Request, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_DOWNLOAD)]
 ) -> Response:
     dialogue = access.require_dialogue()
-    snapshot = await reports.published_snapshot(
-        session=session, dialogue=dialogue, role=access.role
-    )
     # Links to posts only for readers who may open them.
     may_open = access.role is not None or dialogue.visibility == Visibility.PUBLIC
     options = replace(options_for(request), link_posts=may_open)
-    body = await asyncio.to_thread(render_body, json.loads(snapshot.document), options)
+    snapshot, document = await signoff.published_document(
+        session=session, dialogue=dialogue, role=access.role, options=options
+    )
+    body = await asyncio.to_thread(render_body, json.loads(document), options)
     report = await reports.get_report(session=session, dialogue=dialogue)
     return render(
         request,
