@@ -496,6 +496,67 @@ TABLE: list[Row] = [
         page=True,
     ),
 ]
+REVIEWERS = ("advisor", "moderator", "organizer", "admin")
+TABLE += [
+    # web/report_pages.py, web/report_workflow_pages.py, web/report_published_pages.py
+    Row("report page", "GET", "/d/{slug}/report", only(200, *REVIEWERS), page=True),
+    Row(
+        "report job form",
+        "POST",
+        "/d/{slug}/report/jobs",
+        only(303, "advisor", "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"format": "json"},
+    ),
+    Row(
+        "report job page",
+        "GET",
+        "/d/{slug}/report/jobs/{job_id}",
+        only(404, "advisor", "organizer", "admin"),  # a job that does not exist
+        page=True,
+    ),
+    Row(
+        "report narrative form",
+        "POST",
+        "/d/{slug}/report/narrative",
+        only(303, "moderator", "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"introduction": f"Written by {c}"},
+    ),
+    Row(
+        "report comment form",
+        "POST",
+        "/d/{slug}/report/comments",
+        only(303, *REVIEWERS),
+        page=True,
+        form=True,
+        body=lambda w, c: {"body": f"Comment by {c}", "section": "introduction"},
+    ),
+    Row(
+        "report step form",
+        "POST",
+        "/d/{slug}/report/transitions",
+        # A draft is never published: each reviewer is let in, then refused by its state.
+        only(409, *REVIEWERS),
+        page=True,
+        form=True,
+        body=lambda w, c: {"to": "published", "audience": "members"},
+    ),
+    Row(
+        "report audience form",
+        "POST",
+        "/d/{slug}/report/audience",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"audience": "members"},
+    ),
+    # Not published in this world: nobody finds it (tests/web/test_published_report.py
+    # covers each audience once it is).
+    Row("published report page", "GET", "/d/{slug}/report/published", everyone(404), page=True),
+]
 FOUNDATION_MODULES = {
     "dialogue.accounts.api",
     "dialogue.dialogues.api",
@@ -505,6 +566,9 @@ FOUNDATION_MODULES = {
     "dialogue.web.password_pages",
     "dialogue.web.member_pages",
     "dialogue.web.invitation_pages",
+    "dialogue.web.report_pages",
+    "dialogue.web.report_workflow_pages",
+    "dialogue.web.report_published_pages",
 }
 
 
@@ -539,6 +603,7 @@ async def call(world: World, row: Row, caller: str) -> int:
         "theme_id": world.theme.id,
         "target": world.target.id,
         "staff_target": world.staff_target.id,
+        "job_id": "no-such-job",
     }
     if "{token}" in row.path:
         # Each caller holds an invitation of its own: for itself, or a new address.

@@ -14,7 +14,13 @@ from dialogue.moderation.models import (
     PostCode,
     UnmaskRequest,
 )
-from dialogue.synthesis.models import Report, ReportApproval, ReportComment, ReportSnapshot
+from dialogue.synthesis.models import (
+    Report,
+    ReportApproval,
+    ReportComment,
+    ReportRevision,
+    ReportSnapshot,
+)
 from dialogue.threads.models import Post, PostRevision, Reaction, Thread
 
 __all__ = [
@@ -39,6 +45,7 @@ __all__ = [
     "Report",
     "ReportApproval",
     "ReportComment",
+    "ReportRevision",
     "ReportSnapshot",
     "Theme",
     "ThemeFacilitator",

@@ -17,7 +17,7 @@ async def follow(client: httpx.AsyncClient, url: str) -> str:
     for _ in range(200):
         page = await client.get(url)
         assert page.status_code == 200, page.text
-        if 'http-equiv="refresh"' not in page.text:
+        if "report-job-refresh" not in page.text:
             return page.text
         assert "<progress" in page.text
         await asyncio.sleep(0.05)

@@ -67,6 +67,7 @@ class ConductAccepted(Public):
 class ReportCommented(Public):
     comment_id: int | None
     theme_id: int | None
+    section: str | None = None  # which part of the report (`ReportSection`)
 
 
 class ReportUpdated(Public):

@@ -16,10 +16,9 @@ from dialogue.leases import WorkState
 from dialogue.paths import path_dialogue
 from dialogue.policy import Action, Role
 from dialogue.state import app_state
-from dialogue.synthesis import jobs, pipeline
+from dialogue.synthesis import history, jobs, pipeline, signoff
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.dependencies import options_for, own_job, start_job
-from dialogue.synthesis.models import ReportState
 from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.schemas import (
     AudienceIn,
@@ -32,7 +31,9 @@ from dialogue.synthesis.schemas import (
     NarrativeIn,
     NarrativePublic,
     ReviewPublic,
+    TimelineList,
     TransitionIn,
+    VersionList,
 )
 
 # The dependency declares the `slug` in the prefix for every route of the report.
@@ -119,12 +120,11 @@ async def published(
     format: Annotated[Format, Query()] = "html",
 ) -> Response:
     dialogue = access.require_dialogue()
-    snapshot = await reports.published_snapshot(
-        session=session, dialogue=dialogue, role=access.role
+    options = options_for(request)
+    _snapshot, document = await signoff.published_document(
+        session=session, dialogue=dialogue, role=access.role, options=options
     )
-    body = await pipeline.snapshot_report(
-        document=snapshot.document, fmt=format, options=options_for(request)
-    )
+    body = await pipeline.snapshot_report(document=document, fmt=format, options=options)
     return file_response(dialogue, format, body)
 
 
@@ -154,18 +154,13 @@ async def transition(
     dialogue = access.require_dialogue()
     role = access.role
     assert role is not None
-    snapshot = None
-    if body.to == ReportState.PUBLISHED:
-        # Refuse before the expensive build; the final check runs again in the transaction.
-        await reports.prepare_transition(session=session, dialogue=dialogue, role=role, to=body.to)
-        data = await pipeline.live_report(
-            session=session,
-            dialogue=dialogue,
-            state=ReportState.PUBLISHED.value,
-            fmt="json",
-            options=options_for(request),
-        )
-        snapshot = data.decode("utf-8")
+    snapshot = await signoff.snapshot_for(
+        session=session,
+        dialogue=dialogue,
+        role=Role(role),
+        to=body.to,
+        options=options_for(request),
+    )
     await reports.transition(
         session=session,
         dialogue=dialogue,
@@ -194,6 +189,7 @@ async def set_audience(
 def narrative_data(report: Any) -> dict[str, Any]:
     return {
         "executive_summary": report.executive_summary,
+        "introduction": report.introduction,
         "recommendations": report.recommendations,
         "theme_summaries": dict(report.theme_summaries or {}),
         "state": report.state,
@@ -220,6 +216,7 @@ async def put_narrative(
         executive_summary=body.executive_summary,
         recommendations=body.recommendations,
         theme_summaries=body.theme_summaries,
+        introduction=body.introduction,
     )
     data = narrative_data(report)
     return data
@@ -238,6 +235,7 @@ def comment_data(comment: Any, author: Any) -> dict[str, Any]:
         "id": comment.id,
         "body": comment.body,
         "theme_id": comment.theme_id,
+        "section": comment.section,
         "author": {"id": author.id, "display_name": author.display_name} if author else None,
         "created_at": comment.created_at.isoformat(),
     }
@@ -254,6 +252,53 @@ async def add_comment(
         actor=user,
         body=body.body,
         theme_id=body.theme_id,
+        section=body.section,
     )
     data = comment_data(comment, user)
     return JSONResponse(data, status_code=201)
+
+
+@router.get("/versions", response_model=VersionList)
+async def list_versions(
+    session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> dict[str, Any]:
+    """Every saved version of the narrative, newest first."""
+    report = await reports.get_report(session=session, dialogue=access.require_dialogue())
+    rows = await history.revisions(session=session, report=report)
+    return {"items": [version_data(r, u) for r, u in rows]}
+
+
+def version_data(revision: Any, author: Any) -> dict[str, Any]:
+    return {
+        "version": revision.version,
+        "review_round": revision.review_round,
+        "executive_summary": revision.executive_summary,
+        "introduction": revision.introduction,
+        "recommendations": revision.recommendations,
+        "theme_summaries": dict(revision.theme_summaries or {}),
+        "author": {"id": author.id, "display_name": author.display_name} if author else None,
+        "created_at": revision.created_at.isoformat(),
+    }
+
+
+@router.get("/timeline", response_model=TimelineList)
+async def get_timeline(
+    session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> dict[str, Any]:
+    """Who did what to the report, and when, oldest first."""
+    dialogue = access.require_dialogue()
+    assert dialogue.id is not None
+    report = await reports.get_report(session=session, dialogue=dialogue)
+    steps = await history.timeline(session=session, report=report, dialogue_id=dialogue.id)
+    return {
+        "items": [
+            {
+                "at": step.at.isoformat(),
+                "action": step.action,
+                "actor": step.actor,
+                "note": step.note,
+                "detail": step.detail,
+            }
+            for step in steps
+        ]
+    }

@@ -108,6 +108,7 @@ def _build(source: ReportSource, progress: Progress) -> dict[str, Any]:
             ),
         },
         "executive_summary": source.narrative.executive_summary,
+        "introduction": source.narrative.introduction,
         "at_a_glance": {
             "figures": figures.post_figures(source.posts, source),
             "themes": [

@@ -31,8 +31,14 @@ async def export_report(
             if report.state == ReportState.PUBLISHED:
                 snapshot = await reports.latest_snapshot(session=session, report=report)
                 if snapshot is not None:
+                    document = await pipeline.current_snapshot(
+                        session=session,
+                        dialogue=dialogue,
+                        document=snapshot.document,
+                        options=options,
+                    )
                     return await pipeline.snapshot_report(
-                        document=snapshot.document, fmt=fmt, options=options, progress=progress
+                        document=document, fmt=fmt, options=options, progress=progress
                     )
             return await pipeline.live_report(
                 session=session,

@@ -45,6 +45,7 @@ def narrative_of(report: Report | None) -> Narrative:
         return Narrative()
     return Narrative(
         executive_summary=report.executive_summary,
+        introduction=report.introduction,
         recommendations=report.recommendations,
         themes={int(k): str(v) for k, v in (report.theme_summaries or {}).items() if v},
     )

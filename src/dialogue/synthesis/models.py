@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Index, LargeBinary, String, Text, UniqueConstraint, text
@@ -26,12 +27,23 @@ class Report(SQLModel, table=True):
     review_round: int = 1
     audience: str = Field(default=ReportAudience.REVIEWERS.value, sa_type=String(16))
     executive_summary: str = Field(default="", sa_type=Text)
+    introduction: str = Field(default="", sa_type=Text)
     recommendations: str = Field(default="", sa_type=Text)
     theme_summaries: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     updated_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
+
+
+class ReportSection(StrEnum):
+    """The parts of the report a review comment may be about."""
+
+    GENERAL = "general"
+    EXECUTIVE_SUMMARY = "executive_summary"
+    INTRODUCTION = "introduction"
+    THEME = "theme"  # a theme's key messages: the comment names the theme
+    RECOMMENDATIONS = "recommendations"
 
 
 class ReportComment(SQLModel, table=True):
@@ -41,6 +53,8 @@ class ReportComment(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     theme_id: int | None = Field(default=None, foreign_key="theme.id", ondelete="SET NULL")
+    # Which part the comment is about (`ReportSection`); a theme's key messages carry theme_id.
+    section: str = Field(default="general", sa_type=String(32))
     body: str = Field(sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -54,6 +68,24 @@ class ReportApproval(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     role: str = Field(sa_type=String(16))
     review_round: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportRevision(SQLModel, table=True):
+    """The narrative as one save left it: reviewers compare versions and see who wrote what."""
+
+    __tablename__ = "report_revision"
+    __table_args__ = (UniqueConstraint("report_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    version: int
+    review_round: int
+    executive_summary: str = Field(default="", sa_type=Text)
+    introduction: str = Field(default="", sa_type=Text)
+    recommendations: str = Field(default="", sa_type=Text)
+    theme_summaries: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
 
 

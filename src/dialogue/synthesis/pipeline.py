@@ -98,6 +98,23 @@ async def live_report(
     return await render_source(source, fmt=fmt, options=options, progress=progress)
 
 
+def _reconsented(document: str, source: ReportSource) -> str:
+    from dialogue.synthesis.reconsent import under_current_consent
+
+    narrowed = under_current_consent(json.loads(document), source)
+    return REPORT_FORMATS["json"].render(narrowed, RenderOptions()).decode("utf-8")
+
+
+async def current_snapshot(
+    *, session: AsyncSession, dialogue: Dialogue, document: str, options: RenderOptions
+) -> str:
+    """The frozen `document` under today's consent (`reconsent`); reads, does not commit."""
+    source = await load_source(
+        session=session, dialogue=dialogue, state="published", base_url=options.base_url
+    )
+    return await asyncio.to_thread(_reconsented, document, source)
+
+
 async def snapshot_report(
     *, document: str, fmt: str, options: RenderOptions, progress: Progress = _quiet
 ) -> bytes:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from dialogue.bounds import DbId, SafeText
 from dialogue.responses import IsoTime, Public
-from dialogue.synthesis.models import ReportAudience, ReportState
+from dialogue.synthesis.models import ReportAudience, ReportSection, ReportState
 from dialogue.synthesis.render.registry import Format as Format  # the API's names of formats
 
 MAX_MARKDOWN = 100_000
@@ -18,6 +18,7 @@ class NarrativeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     executive_summary: SafeText | None = Field(default=None, max_length=MAX_MARKDOWN)
+    introduction: SafeText | None = Field(default=None, max_length=MAX_MARKDOWN)
     recommendations: SafeText | None = Field(default=None, max_length=MAX_MARKDOWN)
     # Theme id -> Markdown; an empty text removes that theme's summary.
     theme_summaries: dict[DbId, Annotated[SafeText, Field(max_length=MAX_MARKDOWN)]] | None = None
@@ -28,6 +29,8 @@ class CommentIn(BaseModel):
 
     body: SafeText = Field(min_length=1, max_length=20_000)
     theme_id: DbId | None = None
+    # Left out: `theme` when a theme is named, else `general`.
+    section: ReportSection | None = None
 
 
 class TransitionIn(BaseModel):
@@ -77,6 +80,7 @@ class ReviewPublic(Public):
 
 class NarrativePublic(Public):
     executive_summary: str
+    introduction: str
     recommendations: str
     theme_summaries: dict[str, str] = Field(description="Theme id -> Markdown.")
     state: str
@@ -92,9 +96,37 @@ class CommentPublic(Public):
     id: int | None
     body: str
     theme_id: int | None
+    section: str
     author: CommentAuthor | None
     created_at: IsoTime
 
 
 class CommentList(Public):
     items: list[CommentPublic]
+
+
+class VersionPublic(Public):
+    version: int
+    review_round: int
+    executive_summary: str
+    introduction: str
+    recommendations: str
+    theme_summaries: dict[str, str] = Field(description="Theme id -> Markdown.")
+    author: CommentAuthor | None
+    created_at: IsoTime
+
+
+class VersionList(Public):
+    items: list[VersionPublic]
+
+
+class TimelineStep(Public):
+    at: IsoTime
+    action: str = Field(description="submit, approve, return, publish, audience or edit.")
+    actor: str | None = Field(description="Display name; null once the account is gone.")
+    note: str
+    detail: dict[str, Any]
+
+
+class TimelineList(Public):
+    items: list[TimelineStep]

@@ -25,11 +25,13 @@ from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
 from dialogue.policy import ReportReview, Role, enforce, may_download, may_move_report
+from dialogue.synthesis import history
 from dialogue.synthesis.models import (
     Report,
     ReportApproval,
     ReportAudience,
     ReportComment,
+    ReportSection,
     ReportSnapshot,
     ReportState,
 )
@@ -95,8 +97,12 @@ async def update_narrative(
     executive_summary: str | None,
     recommendations: str | None,
     theme_summaries: dict[int, str] | None,
+    introduction: str | None = None,
 ) -> Report:
-    """Change the parts people write; only while the report is a draft or in review."""
+    """Change the parts people write; only while the report is a draft or in review.
+
+    Each save is kept as a numbered version (`history.record_revision`).
+    """
     report = await get_report(session=session, dialogue=dialogue)
     if report.state not in EDITABLE:
         raise Conflict(
@@ -120,17 +126,34 @@ async def update_narrative(
         report.executive_summary = executive_summary
     if recommendations is not None:
         report.recommendations = recommendations
+    if introduction is not None:
+        report.introduction = introduction
     report.updated_by = actor.id
     report.updated_at = utcnow()
     session.add(report)
     await session.flush()
+    await history.record_revision(session=session, report=report, actor=actor)
     return report
 
 
 async def add_comment(
-    *, session: AsyncSession, dialogue: Dialogue, actor: User, body: str, theme_id: int | None
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    actor: User,
+    body: str,
+    theme_id: int | None,
+    section: ReportSection | None = None,
 ) -> ReportComment:
+    """A reviewer's comment on one section; a theme's comment is on its key messages."""
     report = await get_report(session=session, dialogue=dialogue)
+    if section is None:
+        section = ReportSection.THEME if theme_id is not None else ReportSection.GENERAL
+    if (section == ReportSection.THEME) != (theme_id is not None):
+        raise Invalid(
+            _("Choose a theme for a comment on a theme's key messages, and only then."),
+            fields=[{"field": "theme_id", "message": "a theme goes with the theme section"}],
+        )
     if theme_id is not None:
         theme = await session.get(Theme, theme_id)
         if theme is None or theme.dialogue_id != dialogue.id:
@@ -139,14 +162,20 @@ async def add_comment(
                 fields=[{"field": "theme_id", "message": "unknown theme"}],
             )
     assert report.id is not None and dialogue.id is not None
-    comment = ReportComment(report_id=report.id, author_id=actor.id, theme_id=theme_id, body=body)
+    comment = ReportComment(
+        report_id=report.id,
+        author_id=actor.id,
+        theme_id=theme_id,
+        section=section.value,
+        body=body,
+    )
     session.add(comment)
     await session.flush()
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
         kind=EventKind.REPORT_COMMENTED,
-        data={"comment_id": comment.id, "theme_id": theme_id},
+        data={"comment_id": comment.id, "theme_id": theme_id, "section": section.value},
         audience=Audience.REVIEWERS,
     )
     return comment
@@ -315,6 +344,13 @@ async def published_snapshot(
         raise NotFound(_("This report has not been published."))
     enforce(may_download(role, report.audience))
     return snapshot
+
+
+async def published_for(*, session: AsyncSession, dialogue: Dialogue, role: Role | None) -> bool:
+    """Whether the report is published and its audience includes a reader with `role`."""
+    report = await get_report(session=session, dialogue=dialogue)
+    published = report.state == ReportState.PUBLISHED
+    return published and may_download(role, report.audience) is None
 
 
 def review_data(

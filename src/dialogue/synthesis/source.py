@@ -57,6 +57,7 @@ class Narrative:
     """The parts people write: Markdown, around the generated parts."""
 
     executive_summary: str = ""
+    introduction: str = ""
     recommendations: str = ""
     themes: dict[int, str] = field(default_factory=dict)
 

@@ -197,9 +197,15 @@ class ReportWorker:
         if job.snapshot_id is not None:
             async with self.database.reader() as session:
                 snapshot = await session.get(ReportSnapshot, job.snapshot_id)
-                document = snapshot.document if snapshot is not None else None
-            if document is None:
-                raise NotFound(_("Not found."))
+                found = await session.get(Dialogue, job.dialogue_id)
+                if snapshot is None or found is None:
+                    raise NotFound(_("Not found."))
+                document = await pipeline.current_snapshot(
+                    session=session,
+                    dialogue=found,
+                    document=snapshot.document,
+                    options=self.options,
+                )
             return await pipeline.snapshot_report(
                 document=document, fmt=job.format, options=self.options, progress=progress.report
             )

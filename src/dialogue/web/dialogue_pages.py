@@ -21,6 +21,7 @@ from dialogue.errors import DialogueError, Forbidden
 from dialogue.i18n import gettext as _
 from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered
 from dialogue.policy import Action
+from dialogue.synthesis import service as reports
 from dialogue.threads import search
 from dialogue.threads.participation import participation
 from dialogue.transaction import attempt
@@ -71,6 +72,7 @@ async def dialogue_home(
         session=session, dialogue=dialogue, role=access.role, membership=access.membership
     )
     figures = await participation(session=session, dialogue_id=dialogue.id or 0)
+    published = await reports.published_for(session=session, dialogue=dialogue, role=access.role)
     return render(
         request,
         "dialogues/home.html",
@@ -79,6 +81,7 @@ async def dialogue_home(
             "timeline": timeline(out.themes),
             "figures": figures,
             "membership": access.membership,
+            "published_report": published,
         },
     )
 

@@ -1,12 +1,12 @@
-"""The synthesis report's page: start a format, watch its progress, download it.
+"""The synthesis report's pages: the workflow page, and each format's job with its progress.
 
-Progress refreshes with a plain `<meta http-equiv="refresh">` while the job runs, so it
-works without JavaScript on any phone.
+A running job's page carries a refresh link, which is all a phone without JavaScript needs;
+with JavaScript, `report-job.js` follows the job's JSON status and updates the bar itself.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, get_args
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,27 +14,22 @@ from fastapi.responses import RedirectResponse, Response
 from dialogue.access import Access, SessionDep, allow, queued_write
 from dialogue.policy import Action
 from dialogue.synthesis import jobs
-from dialogue.synthesis import service as reports
 from dialogue.synthesis.dependencies import own_job, start_job
 from dialogue.synthesis.schemas import Format
+from dialogue.web import report_published_pages, report_workflow_pages
+from dialogue.web.report_view import workflow_page
 from dialogue.web.templating import render
 
 router = APIRouter(prefix="/d/{slug}/report", include_in_schema=False)
-FORMATS: tuple[str, ...] = get_args(Format)
-REFRESH_SECONDS = 2
+POLL_MS = 1000  # how often the script asks for a running job's progress
 
 
 @router.get("")
 async def report_page(
-    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_READ)]
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> Response:
-    dialogue = access.require_dialogue()
-    report = await reports.get_report(session=session, dialogue=dialogue)
-    return render(
-        request,
-        "reports/page.html",
-        {"dialogue": dialogue, "report": report, "formats": FORMATS},
-    )
+    """Where the report stands, its narrative, comments, steps, formats and past versions."""
+    return await workflow_page(request, session, access)
 
 
 @router.post("/jobs")
@@ -65,6 +60,11 @@ async def report_job_page(
         {
             "dialogue": access.require_dialogue(),
             "job": shown,
-            "refresh": REFRESH_SECONDS if shown["state"] == "running" else None,
+            "running": shown["state"] == "running",
+            "poll_ms": POLL_MS,
         },
     )
+
+
+router.include_router(report_workflow_pages.router)
+router.include_router(report_published_pages.router)

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from dialogue import csrf, i18n
 from dialogue.config import Settings
 from dialogue.markup import render_markdown
+from dialogue.policy import ROLE_ACTIONS, Action, Role
 from dialogue.state import app_state
 
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -31,7 +32,13 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.filters["localtime"] = localtime
     env.globals["csrf_field"] = csrf.CSRF_FIELD
     env.globals["quick_exit_url"] = settings.quick_exit_url
+    env.globals["role_may"] = role_may
     return templates
+
+
+def role_may(action: str, role: str | None) -> bool:
+    """Whether a member with `role` may take `action`: links ask the policy's own table."""
+    return role is not None and Role(role) in ROLE_ACTIONS[Action(action)]
 
 
 def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:

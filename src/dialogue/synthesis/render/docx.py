@@ -177,6 +177,9 @@ class DocxWriter:
         if self.d["executive_summary"]:
             self.doc.add_heading("Executive summary", level=1)
             markdown_blocks(self.doc, self.d["executive_summary"], 1)
+        if self.d.get("introduction"):  # absent from reports frozen before it existed
+            self.doc.add_heading("Introduction", level=1)
+            markdown_blocks(self.doc, self.d["introduction"], 1)
 
     def glance(self) -> None:
         glance = self.d["at_a_glance"]

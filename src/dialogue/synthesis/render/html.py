@@ -35,7 +35,7 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()] or [text]
 
 
-def render_page(document: dict[str, Any], options: RenderOptions) -> str:
+def _context(document: dict[str, Any], options: RenderOptions) -> dict[str, Any]:
     threads = thread_of(document)
     slug = document["dialogue"]["slug"]
 
@@ -57,19 +57,30 @@ def render_page(document: dict[str, Any], options: RenderOptions) -> str:
     def md(text: str) -> Markup:
         return Markup(render_markdown(text))  # noqa: S704 - sanitised by nh3 in render_markdown
 
-    env = environment(options.templates_dir)
     css = (options.templates_dir / "reports" / "report.css").read_text(encoding="utf-8")
-    return env.get_template("report.html").render(
-        d=document,
-        css=Markup(css),  # noqa: S704 - our own stylesheet, shipped with the templates
-        charts=all_charts(document),
-        state_label=STATE_LABELS.get(document["report"]["state"], ""),
-        ref=ref,
-        sources=sources,
-        md=md,
-        paragraphs=paragraphs,
-        value=figure_value,
-    )
+    return {
+        "d": document,
+        "css": Markup(css),  # noqa: S704 - our own stylesheet, shipped with the templates
+        "charts": all_charts(document),
+        "state_label": STATE_LABELS.get(document["report"]["state"], ""),
+        "ref": ref,
+        "sources": sources,
+        "md": md,
+        "paragraphs": paragraphs,
+        "value": figure_value,
+    }
+
+
+def render_page(document: dict[str, Any], options: RenderOptions) -> str:
+    env = environment(options.templates_dir)
+    return env.get_template("report.html").render(_context(document, options))
+
+
+def render_body(document: dict[str, Any], options: RenderOptions) -> Markup:
+    """The report without its page around it, to show inside one of the site's pages."""
+    env = environment(options.templates_dir)
+    # Escaped by the template's autoescape; narratives sanitised by `md`.
+    return Markup(env.get_template("_report_body.html").render(_context(document, options)))  # noqa: S704
 
 
 def render(document: dict[str, Any], options: RenderOptions) -> bytes:

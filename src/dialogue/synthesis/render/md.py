@@ -74,6 +74,8 @@ class MarkdownWriter:
             self.add(f"*{text(self.doc['report']['note'])}*", "")
         if self.doc["executive_summary"]:
             self.add("## Executive summary", "", markdown(self.doc["executive_summary"], 2), "")
+        if self.doc.get("introduction"):  # absent from reports frozen before it existed
+            self.add("## Introduction", "", markdown(self.doc["introduction"], 2), "")
 
     def glance(self) -> None:
         glance = self.doc["at_a_glance"]

@@ -1,0 +1,47 @@
+"""The report's workflow page and the published report in a real browser: accessible with
+every form open, the preview a click away, and a job's progress followed by its script."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.async_api import Page, expect
+
+from tests.browser import LiveServer, assert_accessible, sign_in
+from tests.factories import Factory
+from tests.synthesis.scene import build_scene
+from tests.web.report_steps import base_of, publish
+
+pytestmark = pytest.mark.browser
+
+
+class TestReportPagesInABrowser:
+    async def test_workflow_and_published_pages_are_accessible(
+        self, browser_page: Page, live_server: LiveServer, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        base = base_of(scene)
+        page = browser_page
+        await sign_in(page, email=scene.organizer.email, next=base)
+        await page.goto(base)
+        for summary in await page.locator("details summary").all():
+            await summary.click()  # every comment form open
+        await assert_accessible(page)
+        await page.fill("#executive_summary", "Women's movements **lead**.")
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Preview").click()
+        await expect(page.locator(".report-preview strong")).to_have_text("lead")
+        await assert_accessible(page)
+        async with page.expect_navigation():
+            await page.get_by_role("button", name="Generate JSON").click()
+        # The script follows the job and shows the download without a click on "Refresh".
+        await expect(page.get_by_role("link", name="Download the JSON report")).to_be_visible(
+            timeout=30_000
+        )
+        await assert_accessible(page)
+        await publish(factory.app, scene, "members")
+        await sign_in(page, email=scene.participant.email)
+        await page.goto(f"/d/{scene.dialogue.slug}")
+        async with page.expect_navigation():
+            await page.get_by_role("link", name="Read the published synthesis report").click()
+        await expect(page.get_by_role("heading", name="Published report")).to_be_visible()
+        await assert_accessible(page)
