@@ -7,7 +7,7 @@ keyboard script calls the JSON API instead, so a moderator never waits for a pag
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -32,7 +32,7 @@ from dialogue.moderation import (
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
 from dialogue.policy import Action, Role
-from dialogue.web import unmask_pages
+from dialogue.web import moderation_tools, unmask_pages
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -63,12 +63,20 @@ async def queue_page(
 
 @router.post("/d/{slug}/moderation/posts/{post_id}")
 async def moderate_post_form(
+    request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_MODERATE)],
     action: Annotated[actions.PostAction, Form()],
     reason: Reason = "",
     clause: Annotated[str, Form(max_length=20)] = "",
+    return_to: Annotated[Literal["queue", "thread"], Form()] = "queue",
+    after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
+    """From the queue, or (`return_to=thread`) from the post itself on its thread page."""
+    if return_to == "thread":
+        return await moderation_tools.moderate_in_thread(
+            request, session, access, action=action, reason=reason, clause=clause, after_id=after_id
+        )
     dialogue = access.require_dialogue()
     await actions.moderate_post(
         session=session,
@@ -299,5 +307,6 @@ async def appeal_decision_form(
     return _back(f"/d/{dialogue.slug}/moderation/appeals")
 
 
-# The unmask pages live in their own module, among the moderation pages.
+# The unmask pages, the thread page's tools and the codebook live in their own modules.
 router.include_router(unmask_pages.router)
+router.include_router(moderation_tools.router)
