@@ -2,12 +2,13 @@
 
 The page and the live update draw a post with the same template (DESIGN "One fragment").
 What the fragment shows depends on the reader's role (reaction, reply and flag controls,
-the unmask link, the moderators' tools), language and timezone, and on one per-person fact the server can decide
-without naming anyone: whether the reader wrote the post (edit and delete, no flag). That
-last one comes from the event's `subject_user_id`, which never leaves the server, so the
-fragment every other reader gets carries nothing about an anonymous author. What only the
-browser knows (the CSRF token, fresh client ids, the page's `after_id`, "your reaction",
-whether the page lets this person post at all) the live client fills in from the page.
+the unmask link, the moderators' tools), language and timezone, and on one per-person fact
+the server can decide without naming anyone: whether the reader wrote the post (edit and
+delete, no flag). That last one comes from the event's `subject_user_id`, which never leaves
+the server, so the fragment every other reader gets carries nothing about an anonymous
+author. What only the browser knows (the CSRF token, fresh client ids, the page's
+`after_id`, "your reaction", whether the page lets this person post at all) the live client
+fills in from the page.
 """
 
 from __future__ import annotations

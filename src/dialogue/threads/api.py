@@ -104,7 +104,9 @@ async def list_threads(
     last = rows[-1][0] if more else None
     return {
         "items": items,
-        "next": thread_cursor(pinned=last.pinned, at=last.last_activity_at, thread_id=last.id or 0) if last else None,
+        "next": thread_cursor(pinned=last.pinned, at=last.last_activity_at, thread_id=last.id or 0)
+        if last
+        else None,
     }
 
 

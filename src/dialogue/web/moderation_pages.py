@@ -23,6 +23,7 @@ from dialogue.moderation import (
     actions,
     appeals,
     audit,
+    audit_view,
     flags,
     members,
     notices,
@@ -32,7 +33,7 @@ from dialogue.moderation import (
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
 from dialogue.policy import Action, Role
-from dialogue.web import moderation_tools, unmask_pages
+from dialogue.web import codebook_pages, moderation_tools, unmask_pages
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -135,7 +136,7 @@ async def audit_page(
         "moderation/audit.html",
         {
             "dialogue": dialogue,
-            "entries": entries,
+            "rows": await audit_view.audit_rows(session=session, entries=entries),
             "filters": filters,
             "csv_url": f"/api/v1/dialogues/{dialogue.slug}/audit-log?format=csv"
             + (f"&{query}" if query else ""),
@@ -310,3 +311,4 @@ async def appeal_decision_form(
 # The unmask pages, the thread page's tools and the codebook live in their own modules.
 router.include_router(unmask_pages.router)
 router.include_router(moderation_tools.router)
+router.include_router(codebook_pages.router)

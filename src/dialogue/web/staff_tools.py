@@ -18,7 +18,6 @@ from dialogue.moderation import codebook
 from dialogue.policy import StaffTools
 
 
-
 @dataclass(slots=True)
 class ToolError:
     """A refused moderation form of the thread page: the post it was for (none: the thread's)."""

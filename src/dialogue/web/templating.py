@@ -10,11 +10,14 @@ from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
 from dialogue import csrf, i18n
 from dialogue.config import Settings
 from dialogue.markup import render_markdown
+from dialogue.policy import Action
 from dialogue.state import app_state
 
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -31,7 +34,20 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.filters["localtime"] = localtime
     env.globals["csrf_field"] = csrf.CSRF_FIELD
     env.globals["quick_exit_url"] = settings.quick_exit_url
+    env.globals["may"] = may
     return templates
+
+
+@pass_context
+def may(context: Context, action: str) -> bool:
+    """Whether the page's reader may take `action` (an `Action` value), as the routes ask it.
+
+    A page offers a link or a form only where this holds; a page rendered without a policy
+    check (an error page) offers nothing.
+    """
+    request = context.get("request")
+    access = getattr(request.state, "access", None) if request is not None else None
+    return access is not None and bool(access.can(Action(action)))
 
 
 def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:

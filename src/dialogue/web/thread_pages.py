@@ -84,7 +84,9 @@ async def _theme_page(
         "dialogue": dialogue,
         "theme": theme_out,
         "threads": [thread_row(thread_data(t, u, anonymous=a)) for t, u, a in rows],
-        "older": thread_cursor(pinned=last.pinned, at=last.last_activity_at, thread_id=last.id or 0) if last else None,
+        "older": thread_cursor(pinned=last.pinned, at=last.last_activity_at, thread_id=last.id or 0)
+        if last
+        else None,
         "paged": before is not None,
         "codes": await codes_offered(session=session, access=access),
         "code": code,
