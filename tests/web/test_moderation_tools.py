@@ -188,3 +188,30 @@ class TestRefusedToOthers:
         row = await scenes.post_row(world.app, world.post.id or 0)
         assert (row.status, row.highlighted) == (PostStatus.PUBLISHED, False)
         assert (await world.thread_row()).locked is False
+
+
+class TestQueueReject:
+    async def test_the_queue_asks_for_the_reason_and_the_clause(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        w = await staff_scene(app, factory, moderation="pre")
+        queue = f"/d/{w.slug}/moderation"
+        page = await w.page(w.moderator, queue)
+        item = page.text[page.text.index(f'id="item-{w.post.id}"') :]
+        form = item[item.index('class="stack reject-form"') : item.index("</form>")]
+        assert 'name="reason"' in form and 'name="clause" required' in form
+        assert "Choose a clause" in form
+        response = await w.send(
+            w.moderator,
+            f"{queue}/posts/{w.post.id}",
+            {"action": "reject", "reason": "Identifies a survivor", "clause": "3"},
+            page=queue,
+        )
+        assert response.status_code == 303
+        assert (await scenes.post_row(app, w.post.id or 0)).status == "rejected"
+        [entry] = await w.audit("post.reject")
+        assert (entry.reason, entry.clause, entry.clause_version) == (
+            "Identifies a survivor",
+            "3",
+            1,
+        )

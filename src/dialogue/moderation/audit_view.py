@@ -71,11 +71,13 @@ def _value(key: str, value: Any, lookups: dict[str, dict[int, str]]) -> Any:
 
 
 def _changes(entry: AuditEntry, lookups: dict[str, dict[int, str]]) -> list[Change]:
+    """The fields that changed (a member's whole state is stored: most of it stays)."""
     before, after = entry.before or {}, entry.after or {}
     keys = list(dict.fromkeys([*before, *after]))
     return [
         Change(key, _value(key, before.get(key), lookups), _value(key, after.get(key), lookups))
         for key in keys
+        if key not in before or key not in after or before[key] != after[key]
     ]
 
 
