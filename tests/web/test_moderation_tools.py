@@ -194,7 +194,8 @@ class TestQueueReject:
     async def test_the_queue_asks_for_the_reason_and_the_clause(
         self, app: FastAPI, factory: Factory
     ) -> None:
-        w = await staff_scene(app, factory, moderation="pre")
+        w = await staff_scene(app, factory)
+        await scenes.set_status(app, w.post, PostStatus.PENDING)  # as pre-moderation leaves it
         queue = f"/d/{w.slug}/moderation"
         page = await w.page(w.moderator, queue)
         item = page.text[page.text.index(f'id="item-{w.post.id}"') :]
