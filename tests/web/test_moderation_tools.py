@@ -199,7 +199,8 @@ class TestQueueReject:
         queue = f"/d/{w.slug}/moderation"
         page = await w.page(w.moderator, queue)
         item = page.text[page.text.index(f'id="item-{w.post.id}"') :]
-        form = item[item.index('class="stack reject-form"') : item.index("</form>")]
+        start = item.index('class="stack reject-form"')
+        form = item[start : item.index("</form>", start)]
         assert 'name="reason"' in form and 'name="clause" required' in form
         assert "Choose a clause" in form
         response = await w.send(
