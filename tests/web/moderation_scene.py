@@ -96,6 +96,4 @@ async def staff_scene(app: FastAPI, factory: Factory, **fields: Any) -> StaffSce
     advisor = await factory.member(s.dialogue, "advisor", display_name="Ada Advisor")
     thread, _first = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
     post = await scenes.reply(app, s.dialogue, s.theme, thread, s.bob, body="Bob's account.")
-    return StaffScene(
-        app=app, s=s, moderator=moderator, advisor=advisor, thread=thread, post=post
-    )
+    return StaffScene(app=app, s=s, moderator=moderator, advisor=advisor, thread=thread, post=post)

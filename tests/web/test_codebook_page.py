@@ -83,9 +83,7 @@ class TestRenameAndDescribe:
         assert entry.before == {"name": "Safty", "description": ""}
         assert entry.after == {"name": "Safety", "description": "Staying safe"}
 
-    async def test_renaming_to_a_taken_name_is_refused_at_the_code(
-        self, world: StaffScene
-    ) -> None:
+    async def test_renaming_to_a_taken_name_is_refused_at_the_code(self, world: StaffScene) -> None:
         await world.code("Justice")
         code = await world.code("Safety")
         response = await world.send(

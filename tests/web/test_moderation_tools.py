@@ -119,7 +119,10 @@ class TestEditWithNote:
         assert refused.status_code == 422
         assert "Please say why you edit this post." in text(refused.text)
         response = await world.send(
-            world.moderator, edit, {"body": "Bob's account, without the name.", "note": "Name"}, edit
+            world.moderator,
+            edit,
+            {"body": "Bob's account, without the name.", "note": "Name"},
+            edit,
         )
         assert response.status_code == 303
         assert response.headers["location"] == f"{world.thread_url}#post-{world.post.id}"
