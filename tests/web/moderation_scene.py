@@ -37,7 +37,7 @@ class StaffScene:
     def thread_url(self) -> str:
         return f"/d/{self.slug}/threads/{self.thread.id}"
 
-    def people(self) -> dict[str, User | None]:
+    def people(self) -> dict[str, User]:
         return {
             "moderator": self.moderator,
             "organizer": self.s.organizer,
