@@ -959,3 +959,39 @@ class TestResourceRules:
             state=ReportState.APPROVED, has_advisors=True, advisor_approved=True
         )
         assert may_move_report(Role.ORGANIZER, approved, ReportState.PUBLISHED) is None
+
+
+# The moderators' tools in pages (web/codebook_pages.py): outside the foundation table, so its
+# completeness check stays about the foundation routes.
+STAFF_PAGE_ROWS: list[Row] = [
+    Row(
+        "codebook page",
+        "GET",
+        "/d/{slug}/moderation/codebook",
+        only(200, "moderator", "organizer", "admin"),
+        page=True,
+    ),
+    Row(
+        "codebook create form",
+        "POST",
+        "/d/{slug}/moderation/codebook",
+        only(303, "moderator", "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"name": f"Code by {c}", "description": ""},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "visibility"),
+    [
+        pytest.param(row, visibility, id=f"{row.name}-{visibility}")
+        for row in STAFF_PAGE_ROWS
+        for visibility in ("public", "invite")
+    ],
+)
+async def test_staff_page_matrix(world: World, row: Row, visibility: str) -> None:
+    expected = row.expected_for(visibility)
+    actual = {caller: await call(world, row, caller) for caller in CALLERS}
+    assert actual == expected, f"{row.method} {row.path} in a {visibility} dialogue"

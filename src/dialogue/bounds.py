@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from annotated_types import Ge, Le, MaxLen, MinLen
 from pydantic import AfterValidator, BeforeValidator
@@ -107,9 +107,26 @@ def refuse_control(text: str, field: str, *, single_line: bool = False) -> None:
         )
 
 
-def parse_thread_cursor(value: str) -> tuple[datetime, int]:
-    """`<last activity>|<thread id>`, as `next` gives it; a time without zone is UTC."""
-    at, _sep, raw_id = value.rpartition("|")
+class ThreadCursor(NamedTuple):
+    """Where a page of a theme's threads ends: pinned threads come first, then the others."""
+
+    pinned: bool
+    at: datetime
+    thread_id: int
+
+
+PINNED_CURSOR = "pinned|"
+
+
+def thread_cursor(*, pinned: bool, at: datetime, thread_id: int) -> str:
+    """The `next` of a thread list: `[pinned|]<last activity>|<thread id>`."""
+    return f"{PINNED_CURSOR if pinned else ''}{at.isoformat()}|{thread_id}"
+
+
+def parse_thread_cursor(value: str) -> ThreadCursor:
+    """`[pinned|]<last activity>|<thread id>`, as `next` gives it; a time without zone is UTC."""
+    pinned = value.startswith(PINNED_CURSOR)
+    at, _sep, raw_id = value.removeprefix(PINNED_CURSOR).rpartition("|")
     thread_id = parse_id(raw_id)
     try:
         when: datetime | None = safe_time(datetime.fromisoformat(at))
@@ -119,4 +136,4 @@ def parse_thread_cursor(value: str) -> tuple[datetime, int]:
         raise Invalid(
             _("Invalid page cursor."), fields=[{"field": "before", "message": "invalid cursor"}]
         )
-    return when, thread_id
+    return ThreadCursor(pinned, when, thread_id)

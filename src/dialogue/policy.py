@@ -12,6 +12,7 @@ before offering a form, so a page never offers what the API refuses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -389,3 +390,25 @@ def may_move_report(role: Role | None, report: ReportReview, to: ReportState) ->
             409,
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffTools:
+    """Which moderators' tools a thread page (or its live fragment) offers its reader.
+
+    Built from the same `can` the routes ask, so a reader never sees a tool they may not use.
+    """
+
+    moderate: bool  # hide, unhide, highlight a post
+    edit_any: bool  # edit someone's post with a note
+    code: bool  # apply the codebook's codes
+    thread: bool  # lock, pin, move the thread
+
+    @classmethod
+    def of(cls, allowed: Callable[[Action], bool]) -> StaffTools:
+        return cls(
+            moderate=allowed(Action.POST_MODERATE),
+            edit_any=allowed(Action.POST_EDIT_ANY),
+            code=allowed(Action.CODEBOOK_MANAGE),
+            thread=allowed(Action.THREAD_MODERATE),
+        )

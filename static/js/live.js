@@ -167,6 +167,12 @@ function start(root) {
     const codes = old.querySelector(".post-codes");
     const body = article.querySelector(".post-body");
     if (codes && body) body.after(codes);
+    // The codes form is the page's alone (the fragment does not know the codebook).
+    const coding = old.querySelector(".post-coding");
+    const actions = article.querySelector(".post-actions");
+    const menu = actions?.querySelector("details.moderate");
+    if (coding && menu) menu.after(coding);
+    else if (coding && actions) actions.append(coding);
     if (old.contains(document.activeElement) || hasDraft(old)) {
       // Never under the reader's hands: only what the post says and its badges change.
       for (const part of [".post-header", ".post-body"]) {

@@ -1,5 +1,6 @@
-// The moderation queue by keyboard: j / k move between items, a approves, r rejects with a
-// reason. Actions go to the JSON API with the page's CSRF token, so nothing reloads; without
+// The moderation queue by keyboard: j / k move between items, a approves, r goes to the
+// reject form, which asks for the reason and the clause of the code of conduct (Escape
+// comes back to the item). Actions go to the JSON API with the page's CSRF token, so nothing reloads; without
 // this script the same forms still work as plain posts. The queue also listens to the
 // dialogue's events: items another moderator handled leave the list, new ones are announced.
 // The connection (websocket, retries, long-polling) is the live pages' own.
@@ -87,10 +88,10 @@ function approve(item) {
 
 function reject(item) {
   const form = item.querySelector('form[data-action="reject"]');
-  if (!form) return;
-  const reason = window.prompt(root.dataset.reasonPrompt, "");
-  if (reason === null || reason.trim() === "") return;
-  send(item, form, reason.trim());
+  const reason = form?.querySelector('input[name="reason"]');
+  if (!reason) return;
+  reason.focus();
+  say(root.dataset.rejectHint);
 }
 
 function typing(target) {
@@ -113,6 +114,11 @@ function apply(kind, data) {
 
 if (root && list) {
   document.addEventListener("keydown", (event) => {
+    const inForm = event.target instanceof HTMLElement && event.target.closest("form.reject-form");
+    if (event.key === "Escape" && inForm) {
+      event.target.closest("li.queue-item")?.focus();
+      return;
+    }
     if (event.altKey || event.ctrlKey || event.metaKey || typing(event.target)) return;
     const item = current();
     switch (event.key) {

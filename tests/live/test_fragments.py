@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from dialogue.config import Settings
+from dialogue.dialogues.conduct import Clause
 from dialogue.live.fragments import DialogueContext, EventFrames, PostFragments, ReaderClass
+from dialogue.policy import Role
 from dialogue.web.templating import create_templates
 
 BODY = "<p>A <em>long</em> account that must travel once per frame, not twice.</p>\n"
@@ -65,3 +67,41 @@ def test_one_rendering_per_kind_of_reader(fragments: PostFragments) -> None:
     assert len({id(first), id(french), id(paris)}) == 3
     assert frames.frame(VISITOR, mine=True) is not first
     assert len(frames.cache) == 4
+
+
+class TestModeratorsTools:
+    """The moderators' tools travel in the staff classes' frames only."""
+
+    context = DialogueContext(
+        slug="care",
+        allow_anonymous=True,
+        clauses=(Clause("1", "Be kind."), Clause("2", "No names.")),
+    )
+
+    def html(self, fragments: PostFragments, role: Role | None, **data: Any) -> str:
+        frames = EventFrames(fragments, self.context, 5, "post.updated", post_data(**data))
+        reader = ReaderClass(role=role, language="en", timezone="UTC")
+        return str(json.loads(frames.frame(reader, mine=False).text)["data"]["html"])
+
+    @pytest.mark.parametrize("role", [Role.MODERATOR, Role.ORGANIZER])
+    def test_staff_get_the_moderate_menu(self, fragments: PostFragments, role: Role) -> None:
+        html = self.html(fragments, role)
+        assert '<details class="moderate">' in html
+        assert 'action="/d/care/moderation/posts/7"' in html
+        assert 'value="hide"' in html and 'name="clause" required' in html
+        assert '<option value="2">' in html
+        assert "/d/care/moderation/posts/7/edit" in html
+        assert "post-coding" not in html  # the page's own codes form is kept by the client
+
+    def test_a_highlighted_post_offers_to_take_the_highlight_off(
+        self, fragments: PostFragments
+    ) -> None:
+        html = self.html(fragments, Role.MODERATOR, highlighted=True)
+        assert 'value="unhighlight"' in html and 'value="highlight"' not in html
+
+    @pytest.mark.parametrize(
+        "role", [None, Role.OBSERVER, Role.PARTICIPANT, Role.EXPERT, Role.ADVISOR]
+    )
+    def test_nobody_else_gets_them(self, fragments: PostFragments, role: Role | None) -> None:
+        html = self.html(fragments, role)
+        assert "moderate" not in html and "/moderation/" not in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Dialog, expect
+from playwright.async_api import Browser, expect
 
 from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.factories import Factory
@@ -40,10 +40,6 @@ class TestKeyboardQueue:
             await expect(items).to_have_count(5)
             await expect(items.first).to_be_focused()
 
-            async def give_reason(dialog: Dialog) -> None:
-                await dialog.accept("Identifies a survivor.")
-
-            moderator.on("dialog", give_reason)
             keyboard = moderator.keyboard
             await keyboard.press("j")  # to the second item
             await expect(items.nth(1)).to_be_focused()
@@ -52,8 +48,19 @@ class TestKeyboardQueue:
             await keyboard.press("k")  # back to the first
             await keyboard.press("a")  # approve number 0
             await expect(items).to_have_count(3)
-            await keyboard.press("r")  # reject number 2, with the prompted reason
+            await keyboard.press("r")  # reject number 2: to its reason, then its clause
+            reason = items.first.locator('.reject-form input[name="reason"]')
+            await expect(reason).to_be_focused()
+            await keyboard.type("Identifies a survivor.")
+            await keyboard.press("Tab")
+            await expect(items.first.locator('select[name="clause"]')).to_be_focused()
+            await keyboard.press("ArrowDown")  # from "Choose a clause" to clause 1
+            await keyboard.press("ArrowDown")
+            await keyboard.press("ArrowDown")  # clause 3
+            await keyboard.press("Tab")
+            await keyboard.press("Enter")  # the reject button
             await expect(items).to_have_count(2)
+            await expect(items.first).to_be_focused()
             await keyboard.press("a")
             await expect(items).to_have_count(1)
             await keyboard.press("a")
@@ -77,6 +84,13 @@ class TestKeyboardQueue:
             )
             statuses.append(got.json()["status"])
         assert statuses == ["published", "published", "rejected", "published", "published"]
+        log = await client.get(
+            f"/api/v1/dialogues/{scene.slug}/audit-log",
+            params={"action": "post.reject"},
+            headers=scene.headers["moderator"],
+        )
+        [entry] = log.json()["items"]
+        assert (entry["reason"], entry["clause"]) == ("Identifies a survivor.", "3")
 
 
 class TestLiveQueue:

@@ -2,12 +2,13 @@
 
 The page and the live update draw a post with the same template (DESIGN "One fragment").
 What the fragment shows depends on the reader's role (reaction, reply and flag controls,
-the unmask link), language and timezone, and on one per-person fact the server can decide
-without naming anyone: whether the reader wrote the post (edit and delete, no flag). That
-last one comes from the event's `subject_user_id`, which never leaves the server, so the
-fragment every other reader gets carries nothing about an anonymous author. What only the
-browser knows (the CSRF token, fresh client ids, the page's `after_id`, "your reaction",
-whether the page lets this person post at all) the live client fills in from the page.
+the unmask link, the moderators' tools), language and timezone, and on one per-person fact
+the server can decide without naming anyone: whether the reader wrote the post (edit and
+delete, no flag). That last one comes from the event's `subject_user_id`, which never leaves
+the server, so the fragment every other reader gets carries nothing about an anonymous
+author. What only the browser knows (the CSRF token, fresh client ids, the page's
+`after_id`, "your reaction", whether the page lets this person post at all) the live client
+fills in from the page.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.events.kinds import POST_KINDS, EventKind
 from dialogue.events.models import Event
 from dialogue.i18n import gettext as _
-from dialogue.policy import ROLE_ACTIONS, Action, Role
+from dialogue.policy import ROLE_ACTIONS, Action, Role, StaffTools
 from dialogue.threads.presenters import ANONYMOUS_NAME
 from dialogue.threads.views import post_view
 
@@ -110,6 +111,10 @@ class PostFragments:
                 can_react=_allowed(Action.POST_REACT, reader.role),
                 can_flag=_allowed(Action.POST_FLAG, reader.role),
                 can_unmask=_allowed(Action.AUTHOR_UNMASK, reader.role),
+                # The moderators' tools for the moderators' class only; the codes form is
+                # left out (no post event changes codes: the client keeps the page's).
+                tools=StaffTools.of(lambda action: _allowed(action, reader.role)),
+                codebook=(),
                 block=None if _allowed(Action.POST_CREATE, reader.role) else "no",
                 clauses=context.clauses,
                 codes={},  # no post event changes codes: the client keeps the ones it shows

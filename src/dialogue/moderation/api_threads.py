@@ -31,6 +31,7 @@ async def moderate_thread(
         action=body.action,
         reason=body.reason,
         theme_id=body.theme_id,
+        clause=body.clause,
     )
     return {
         "id": thread.id,

@@ -59,6 +59,7 @@ class ThreadModerationIn(Strict):
     action: Literal["lock", "unlock", "pin", "unpin", "move"]
     theme_id: Id | None = None
     reason: Reason = ""
+    clause: ClauseRef | None = None
 
 
 class MemberModerationIn(Strict):

@@ -11,6 +11,7 @@ from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
+from dialogue.moderation.clauses import cite
 from dialogue.moderation.transitions import emit_thread, opening_post
 from dialogue.threads.models import Thread
 
@@ -27,8 +28,10 @@ async def moderate_thread(
     action: str,
     reason: str,
     theme_id: int | None = None,
+    clause: str | None = None,
 ) -> Thread:
     """Apply one thread action; repeating one that is already in effect answers 409."""
+    citation = await cite(session=session, dialogue=dialogue, clause=clause)
     if action == "move":
         before, after = await _move(
             session=session, dialogue=dialogue, thread=thread, theme_id=theme_id
@@ -49,6 +52,8 @@ async def moderate_thread(
         target_type="thread",
         target_id=thread.id,
         reason=reason,
+        clause=citation.clause,
+        clause_version=citation.version,
         before=before,
         after=after,
     )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dialogue.access import Access, SessionDep, allow, end_read, queued_write
-from dialogue.bounds import DbInt, parse_thread_cursor
+from dialogue.bounds import DbInt, parse_thread_cursor, thread_cursor
 from dialogue.errors import Forbidden, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.moderation import actions
@@ -104,7 +104,9 @@ async def list_threads(
     last = rows[-1][0] if more else None
     return {
         "items": items,
-        "next": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
+        "next": thread_cursor(pinned=last.pinned, at=last.last_activity_at, thread_id=last.id or 0)
+        if last
+        else None,
     }
 
 

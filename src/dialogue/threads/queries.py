@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, true
@@ -12,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
+from dialogue.bounds import ThreadCursor
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.moderation.models import AuthorSanction
@@ -151,11 +151,11 @@ async def list_threads(
     session: AsyncSession,
     theme_id: int,
     viewer: Viewer,
-    before: tuple[datetime, int] | None,
+    before: ThreadCursor | None,
     limit: int,
     only_posts: Select[int] | None = None,
 ) -> Sequence[tuple[Thread, User | None, bool]]:
-    """Threads by newest activity, keyset paginated on (last activity, id).
+    """Pinned threads first, then by newest activity; keyset paginated on (pinned, activity, id).
 
     Each row says whether the opening post is anonymous, so its author stays masked.
     `only_posts` (ids, e.g. the posts with one code) keeps the threads where the viewer can
@@ -165,7 +165,9 @@ async def list_threads(
         select(Thread, User, _opening_anonymous())
         .outerjoin(User, col(User.id) == col(Thread.author_id))
         .where(Thread.theme_id == theme_id, thread_visible(viewer))
-        .order_by(col(Thread.last_activity_at).desc(), col(Thread.id).desc())
+        .order_by(
+            col(Thread.pinned).desc(), col(Thread.last_activity_at).desc(), col(Thread.id).desc()
+        )
         .limit(limit)
     )
     if only_posts is not None:
@@ -177,12 +179,17 @@ async def list_threads(
             )
         )
     if before is not None:
-        at, thread_id = before
+        pinned, at, thread_id = before
+        earlier = or_(
+            col(Thread.last_activity_at) < at,
+            and_(col(Thread.last_activity_at) == at, col(Thread.id) < thread_id),
+        )
+        unpinned = col(Thread.pinned).is_(False)
+        # After a pinned thread come the earlier pinned ones, then every unpinned one.
         query = query.where(
-            or_(
-                col(Thread.last_activity_at) < at,
-                and_(col(Thread.last_activity_at) == at, col(Thread.id) < thread_id),
-            )
+            or_(unpinned, and_(col(Thread.pinned).is_(True), earlier))
+            if pinned
+            else and_(unpinned, earlier)
         )
     rows = (await session.exec(query)).all()
     return [(row[0], row[1], bool(row[2])) for row in rows]

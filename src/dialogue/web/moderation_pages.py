@@ -7,17 +7,18 @@ keyboard script calls the JSON API instead, so a moderator never waits for a pag
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow, writes_when_read
-from dialogue.bounds import DbId
+from dialogue.bounds import DbId, DbInt
 from dialogue.moderation import (
     actions,
     appeals,
     audit,
+    audit_view,
     flags,
     notices,
     queue,
@@ -26,7 +27,13 @@ from dialogue.moderation import (
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
 from dialogue.policy import Action
-from dialogue.web import invitation_pages, member_pages, unmask_pages
+from dialogue.web import (
+    codebook_pages,
+    invitation_pages,
+    member_pages,
+    moderation_tools,
+    unmask_pages,
+)
 from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -57,12 +64,20 @@ async def queue_page(
 
 @router.post("/d/{slug}/moderation/posts/{post_id}")
 async def moderate_post_form(
+    request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_MODERATE)],
     action: Annotated[actions.PostAction, Form()],
     reason: Reason = "",
     clause: Annotated[str, Form(max_length=20)] = "",
+    return_to: Annotated[Literal["queue", "thread"], Form()] = "queue",
+    after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
+    """From the queue, or (`return_to=thread`) from the post itself on its thread page."""
+    if return_to == "thread":
+        return await moderation_tools.moderate_in_thread(
+            request, session, access, action=action, reason=reason, clause=clause, after_id=after_id
+        )
     dialogue = access.require_dialogue()
     await actions.moderate_post(
         session=session,
@@ -121,7 +136,7 @@ async def audit_page(
         "moderation/audit.html",
         {
             "dialogue": dialogue,
-            "entries": entries,
+            "rows": await audit_view.audit_rows(session=session, entries=entries),
             "filters": filters,
             "csv_url": f"/api/v1/dialogues/{dialogue.slug}/audit-log?format=csv"
             + (f"&{query}" if query else ""),
@@ -205,7 +220,10 @@ async def appeal_decision_form(
     return _back(f"/d/{dialogue.slug}/moderation/appeals")
 
 
-# The unmask, member and invitation pages live in their own modules, among the moderation pages.
+# The unmask, member and invitation pages, the thread page's tools and the codebook live in
+# their own modules, among the moderation pages.
 router.include_router(unmask_pages.router)
 router.include_router(member_pages.router)
 router.include_router(invitation_pages.router)
+router.include_router(moderation_tools.router)
+router.include_router(codebook_pages.router)

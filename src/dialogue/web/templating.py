@@ -10,6 +10,8 @@ from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
 from dialogue import csrf, i18n
@@ -33,12 +35,25 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.globals["csrf_field"] = csrf.CSRF_FIELD
     env.globals["quick_exit_url"] = settings.quick_exit_url
     env.globals["role_may"] = role_may
+    env.globals["may"] = may
     return templates
 
 
 def role_may(action: str, role: str | None) -> bool:
     """Whether a member with `role` may take `action`: links ask the policy's own table."""
     return role is not None and Role(role) in ROLE_ACTIONS[Action(action)]
+
+
+@pass_context
+def may(context: Context, action: str) -> bool:
+    """Whether the page's reader may take `action` (an `Action` value), as the routes ask it.
+
+    A page offers a link or a form only where this holds; a page rendered without a policy
+    check (an error page) offers nothing.
+    """
+    request = context.get("request")
+    access = getattr(request.state, "access", None) if request is not None else None
+    return access is not None and bool(access.can(Action(action)))
 
 
 def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:

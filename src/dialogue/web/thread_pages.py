@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
-from dialogue.bounds import DbId, DbInt, parse_thread_cursor
+from dialogue.bounds import DbId, DbInt, parse_thread_cursor, thread_cursor
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import Clause, parse_clauses
@@ -33,6 +33,7 @@ from dialogue.web.posting import (
     posting_block,
     restricted,
 )
+from dialogue.web.staff_tools import ToolError, staff_tools
 from dialogue.web.templating import render
 
 # Mounted under /d/{slug} by `dialogue_pages.router`.
@@ -83,7 +84,9 @@ async def _theme_page(
         "dialogue": dialogue,
         "theme": theme_out,
         "threads": [thread_row(thread_data(t, u, anonymous=a)) for t, u, a in rows],
-        "older": f"{last.last_activity_at.isoformat()}|{last.id}" if last else None,
+        "older": thread_cursor(pinned=last.pinned, at=last.last_activity_at, thread_id=last.id or 0)
+        if last
+        else None,
         "paged": before is not None,
         "codes": await codes_offered(session=session, access=access),
         "code": code,
@@ -144,7 +147,7 @@ async def new_thread(
     )
 
 
-async def _thread_page(
+async def thread_view(
     request: Request,
     session: SessionDep,
     access: Access,
@@ -152,8 +155,10 @@ async def _thread_page(
     *,
     after_id: int | None,
     form: FormState | None = None,
+    tool_error: ToolError | None = None,
     status_code: int = 200,
 ) -> Response:
+    """The thread page; also shown again, with the reason, after a refused form on it."""
     viewer = access.viewer
     theme = await dialogues.get_theme(session=session, theme_id=thread.theme_id)
     assert theme is not None
@@ -193,6 +198,7 @@ async def _thread_page(
         "clauses": await conduct_clauses(session, access.require_dialogue()),
         "form": form,
         "new_client_id": new_client_id,
+        **await staff_tools(session, access, tool_error),
     }
     return render(request, "threads/thread.html", context, status_code=status_code)
 
@@ -211,7 +217,7 @@ async def thread_page(
     after_id: Annotated[DbInt | None, Query()] = None,
 ) -> Response:
     thread = visible_thread(access.require_thread(), access.viewer)
-    return await _thread_page(request, session, access, thread, after_id=after_id)
+    return await thread_view(request, session, access, thread, after_id=after_id)
 
 
 @router.post("/threads/{thread_id}/posts")
@@ -251,7 +257,7 @@ async def reply(
         if exc.code == "conduct_not_accepted":
             return conduct_redirect(dialogue.slug, here)
         form = FormState(error=exc.message, body=body, anonymous=anonymous, parent_id=parent_id)
-        return await _thread_page(
+        return await thread_view(
             request, session, access, thread, after_id=after_id, form=form, status_code=exc.status
         )
     if thread.post_count < POSTS_PER_PAGE:  # the whole thread fits on its first page
