@@ -112,7 +112,12 @@ function start(root) {
     template.innerHTML = data.html; // rendered by the server
     const item = template.content.firstElementChild;
     const body = item.querySelector(":scope > article .post-body");
-    if (body) body.innerHTML = data.body_html || ""; // sanitised (nh3) when it was stored
+    if (body?.hasAttribute("data-kept")) {
+      // Taken out of public view: the event has no body, but this reader still sees the post.
+      const shown = document.querySelector(`#${item.id} > article .post-body`);
+      body.innerHTML = shown ? shown.innerHTML : "";
+      body.removeAttribute("data-kept");
+    } else if (body) body.innerHTML = data.body_html || ""; // sanitised (nh3) when it was stored
     for (const input of item.querySelectorAll(`input[name="${CSRF_FIELD}"]`)) input.value = csrf;
     for (const input of item.querySelectorAll('input[name="client_id"]')) input.value = newClientId();
     if (afterId !== undefined) keepPlace(item);

@@ -105,3 +105,29 @@ class TestModeratorsTools:
     def test_nobody_else_gets_them(self, fragments: PostFragments, role: Role | None) -> None:
         html = self.html(fragments, role)
         assert "moderate" not in html and "/moderation/" not in html
+
+
+class TestAPostTakenOutOfView:
+    """A hidden post's event has no body; who still sees it on the page keeps the body."""
+
+    def frame_html(self, fragments: PostFragments, role: Role | None, *, mine: bool) -> str:
+        data = post_data(status="hidden", body="", body_html="", author=None, author_name=None)
+        frames = EventFrames(fragments, CONTEXT, 6, "post.status", data)
+        reader = ReaderClass(role=role, language="en", timezone="UTC")
+        return str(json.loads(frames.frame(reader, mine=mine).text)["data"]["html"])
+
+    @pytest.mark.parametrize("role", [Role.MODERATOR, Role.ORGANIZER])
+    def test_staff_keep_the_post_with_its_badge(self, fragments: PostFragments, role: Role) -> None:
+        html = self.frame_html(fragments, role, mine=False)
+        assert "placeholder" not in html and "Hidden by a moderator" in html
+        assert '<div class="post-body prose" data-kept></div>' in html
+
+    def test_its_author_keeps_it(self, fragments: PostFragments) -> None:
+        html = self.frame_html(fragments, Role.PARTICIPANT, mine=True)
+        assert "data-kept" in html and "Hidden by a moderator" in html
+
+    @pytest.mark.parametrize("role", [None, Role.PARTICIPANT, Role.ADVISOR])
+    def test_everyone_else_sees_its_place(self, fragments: PostFragments, role: Role | None) -> None:
+        html = self.frame_html(fragments, role, mine=False)
+        assert "placeholder" in html and "Moderated" in html
+        assert "data-kept" not in html and "Hidden by a moderator" not in html

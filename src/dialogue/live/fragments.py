@@ -30,7 +30,8 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.events.kinds import POST_KINDS, EventKind
 from dialogue.events.models import Event
 from dialogue.i18n import gettext as _
-from dialogue.policy import ROLE_ACTIONS, Action, Role, StaffTools
+from dialogue.policy import ROLE_ACTIONS, Action, Role, StaffTools, Viewer
+from dialogue.threads.models import PostStatus
 from dialogue.threads.presenters import ANONYMOUS_NAME
 from dialogue.threads.views import post_view
 
@@ -38,6 +39,7 @@ from dialogue.threads.views import post_view
 # posting is offered, the code of conduct's clauses a flag cites).
 CONTEXT_KINDS = frozenset({EventKind.DIALOGUE_UPDATED})
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
+_KEPT_STATUSES = frozenset({PostStatus.HIDDEN, PostStatus.REJECTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +102,11 @@ class PostFragments:
             node.is_mine = mine
             # The client drops this link when the parent is on its page, as the page would.
             node.in_reply_to = node.parent_id
-            # The body travels once, as the event's `body_html`; the client puts it in.
+            # The body travels once, as the event's `body_html`; the client puts it in. A post
+            # hidden or rejected arrives without one; who still sees it keeps the page's.
+            node.body_kept = not node.body_html and node.status in _KEPT_STATUSES and (
+                mine or Viewer(user_id=None, role=reader.role).is_staff
+            )
             node.body_html = ""
             html = self._template.render(
                 node=node,

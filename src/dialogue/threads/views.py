@@ -44,12 +44,15 @@ class PostView:
     is_mine: bool = False
     # The post's parent when that parent is on an earlier page, so the reader can go there.
     in_reply_to: int | None = None
+    # Live fragments only: the event carries no body (the post left public view), yet this
+    # reader sees it on the page (staff, its author), so the client keeps the body it shows.
+    body_kept: bool = False
     level: int = 0
     children: list[PostView] = field(default_factory=list)
 
     @property
     def shows_content(self) -> bool:
-        return self.status != PostStatus.DELETED and bool(self.body_html)
+        return self.status != PostStatus.DELETED and (self.body_kept or bool(self.body_html))
 
     @property
     def placeholder(self) -> str | None:
