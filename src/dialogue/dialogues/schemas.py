@@ -64,6 +64,7 @@ class ThemeCreate(BaseModel):
     guiding_questions: LongText = ""
     opens_at: UtcTime
     closes_at: UtcTime
+    summary: LongText = ""
     facilitators: list[DbId] = []
 
 
