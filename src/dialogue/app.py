@@ -29,8 +29,15 @@ from dialogue.synthesis import api as synthesis_api
 from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
-from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
-from dialogue.web import dialogue_setup_pages, theme_setup_pages
+from dialogue.web import (
+    dialogue_pages,
+    dialogue_setup_pages,
+    flag_pages,
+    moderation_pages,
+    pages,
+    report_pages,
+    theme_setup_pages,
+)
 from dialogue.web.error_handlers import install_error_handlers
 from dialogue.web.templating import create_templates
 
