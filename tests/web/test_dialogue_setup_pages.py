@@ -12,7 +12,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import ConductVersion, Dialogue
 from dialogue.moderation.models import AuditEntry
 from dialogue.state import app_state
-from tests.factories import Factory
+from tests.factories import CONDUCT, Factory
 from tests.web.clients import submit, visitor
 from tests.web.html import main, section, text
 
@@ -55,7 +55,8 @@ def settings_fields(dialogue: Dialogue, **changes: Any) -> dict[str, Any]:
         "visibility": dialogue.visibility,
         "moderation": dialogue.moderation,
         "flag_threshold": str(dialogue.flag_threshold),
-        "code_of_conduct": "1. Be respectful.\n2. Never identify survivors.\n",
+        # As a browser sends a textarea: CRLF, which is still the same code.
+        "code_of_conduct": CONDUCT.replace("\n", "\r\n"),
         **changes,
     }
 
@@ -246,9 +247,7 @@ class TestSettings:
         assert (entry.action, entry.reason) == ("dialogue.moderation_mode", "a busy week")
         assert (entry.before, entry.after) == ({"moderation": "post"}, {"moderation": "pre"})
 
-    async def test_a_changed_code_makes_a_new_version(
-        self, app: FastAPI, factory: Factory
-    ) -> None:
+    async def test_a_changed_code_makes_a_new_version(self, app: FastAPI, factory: Factory) -> None:
         d = await factory.dialogue()
         organizer = await factory.member(d, "organizer")
         url = f"/d/{d.slug}/settings"

@@ -110,7 +110,7 @@ async def create_dialogue(
     *, session: AsyncSession, actor: User, fields: dict[str, Any]
 ) -> Dialogue:
     """A new dialogue starts as a draft with its creator as organizer."""
-    conduct = fields.pop("code_of_conduct", "") or ""
+    conduct = (fields.pop("code_of_conduct", "") or "").replace("\r\n", "\n")
     if await get_dialogue(session=session, slug=fields["slug"]) is not None:
         raise Conflict(_("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN)
     dialogue = Dialogue(**fields)
@@ -181,6 +181,8 @@ async def update_dialogue(
     if slug and slug != dialogue.slug and await get_dialogue(session=session, slug=slug):
         raise Conflict(_("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN)
     conduct = changes.pop("code_of_conduct", None)
+    if conduct is not None:  # a browser's textarea sends CRLF: the same text, no new version
+        conduct = conduct.replace("\r\n", "\n")
     current = await current_conduct(session=session, dialogue=dialogue)
     if conduct is not None and conduct.strip() and (current is None or current.text != conduct):
         await _new_conduct_version(session=session, dialogue=dialogue, text=conduct)
