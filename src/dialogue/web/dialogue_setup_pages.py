@@ -17,12 +17,12 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import parse_clauses
-from dialogue.dialogues.models import Dialogue, DialogueStatus
+from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode
 from dialogue.dialogues.schemas import DialogueCreate, DialogueUpdate
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, Invalid, NotFound
 from dialogue.i18n import gettext as _
-from dialogue.policy import Action
+from dialogue.policy import Action, Visibility
 from dialogue.transaction import attempt
 from dialogue.web.setup_forms import form_errors, validated
 from dialogue.web.templating import render
@@ -73,8 +73,8 @@ async def new_dialogue_submit(
     slug: Line = "",
     title: Line = "",
     summary: Text = "",
-    visibility: Line = "",
-    moderation: Line = "",
+    visibility: Line = Visibility.INVITE.value,
+    moderation: Line = ModerationMode.POST.value,
     allow_anonymous: Checkbox = None,
     code_of_conduct: Text = "",
 ) -> Response:
