@@ -49,6 +49,16 @@ class TestSetupPagesAreAccessible:
         await assert_accessible(browser_page)
 
 
+async def tab_to(page: Page, selector: str, *, most: int = 30) -> None:
+    """Press Tab until `selector` has the focus (a date field takes a stop per segment)."""
+    target = page.locator(selector)
+    for _ in range(most):
+        if await target.evaluate("el => el === document.activeElement"):
+            return
+        await page.keyboard.press("Tab")
+    await expect(target).to_be_focused()
+
+
 class TestKeyboard:
     async def test_a_theme_is_added_by_keyboard(
         self, browser_page: Page, live_server: LiveServer, factory: Factory
@@ -59,12 +69,7 @@ class TestKeyboard:
         await browser_page.locator(f'nav a[href="/d/{d.slug}/themes/new"]').focus()
         async with browser_page.expect_navigation():
             await browser_page.keyboard.press("Enter")
-        title = browser_page.locator("#title")
-        for _ in range(30):  # from the top of the page, Tab reaches the first field
-            if await title.evaluate("el => el === document.activeElement"):
-                break
-            await browser_page.keyboard.press("Tab")
-        await expect(title).to_be_focused()
+        await tab_to(browser_page, "#title")  # from the top of the page
         await browser_page.keyboard.type("Week one")
         await browser_page.keyboard.press("Tab")
         await expect(browser_page.locator("#guiding_questions")).to_be_focused()
@@ -75,15 +80,10 @@ class TestKeyboard:
         # The date segments depend on the browser's locale; the value is set in the field
         # that has the focus, then the keyboard goes on.
         await opens.fill("2027-03-01T09:00")
-        await browser_page.keyboard.press("Tab")
-        closes = browser_page.locator("#closes_at")
-        await expect(closes).to_be_focused()
-        await closes.fill("2027-03-08T18:00")
-        await browser_page.keyboard.press("Tab")
-        await expect(browser_page.locator("#summary")).to_be_focused()
-        await browser_page.keyboard.press("Tab")
-        submit = browser_page.locator("main form button[type=submit]")
-        await expect(submit).to_be_focused()
+        await tab_to(browser_page, "#closes_at", most=8)
+        await browser_page.locator("#closes_at").fill("2027-03-08T18:00")
+        await tab_to(browser_page, "#summary", most=8)
+        await tab_to(browser_page, "main form button[type=submit]", most=2)
         async with browser_page.expect_navigation():
             await browser_page.keyboard.press("Enter")
         await expect(browser_page.locator("main [role=status]").first).to_contain_text("Saved.")
