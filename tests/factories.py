@@ -15,6 +15,7 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import TokenKind, User
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
+from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.events.publish import commit
 from dialogue.policy import Role
@@ -112,7 +113,7 @@ class Factory:
         now = utcnow()
         opens = now - timedelta(days=1) if open_now else now + timedelta(days=7)
         async with self.session() as session:
-            theme = await dialogues.create_theme(
+            theme = await theme_service.create_theme(
                 session=session,
                 dialogue=dialogue,
                 fields={

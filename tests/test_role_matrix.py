@@ -23,7 +23,9 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import TokenKind, User
 from dialogue.csrf import CSRF_COOKIE, CSRF_FIELD
 from dialogue.db import utcnow
+from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, Theme
+from dialogue.events.publish import commit
 from dialogue.moderation import invitation_batches, invitation_lists
 from dialogue.policy import (
     ROLE_ACTIONS,
@@ -177,6 +179,44 @@ def _dialogue_body(world: World, caller: str) -> dict[str, Any]:
     return {"slug": f"made-by-{caller.replace('_', '-')}-{next(_unique)}", "title": "New"}
 
 
+def _settings_form(world: World, caller: str) -> dict[str, Any]:
+    d = world.dialogue
+    return {
+        "slug": d.slug,
+        "title": f"Renamed by {caller}",
+        "visibility": d.visibility,
+        "moderation": d.moderation,
+        "flag_threshold": "3",
+    }
+
+
+def _theme_form(world: World, caller: str) -> dict[str, Any]:
+    opens = utcnow() + timedelta(days=30)
+    return {
+        "title": f"Theme by {caller}",
+        "opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
+        "closes_at": (opens + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M"),
+        "summary": f"Summary by {caller}",
+    }
+
+
+async def _fresh_theme(world: World) -> int:
+    """A theme of its own for each caller of a row that deletes one."""
+    async with app_state(world.app).database.session() as session:
+        theme = await theme_service.create_theme(
+            session=session,
+            dialogue=world.dialogue,
+            fields={
+                "title": "To delete",
+                "opens_at": utcnow(),
+                "closes_at": utcnow() + timedelta(days=1),
+            },
+        )
+        await commit(session)
+        assert theme.id is not None
+        return theme.id
+
+
 TABLE: list[Row] = [
     # accounts/api.py
     Row(
@@ -264,6 +304,12 @@ TABLE: list[Row] = [
         "/api/v1/themes/{theme_id}",
         only(200, "moderator", "organizer", "admin"),
         body=lambda w, c: {"summary": f"Summary by {c}"},
+    ),
+    Row(
+        "theme delete",
+        "DELETE",
+        "/api/v1/themes/{fresh_theme}",
+        only(204, "organizer", "admin"),
     ),
     Row(
         "invitation create",
@@ -556,6 +602,106 @@ TABLE += [
     # Not published in this world: nobody finds it (tests/web/test_published_report.py
     # covers each audience once it is).
     Row("published report page", "GET", "/d/{slug}/report/published", everyone(404), page=True),
+    # web/dialogue_setup_pages.py
+    Row(
+        "new dialogue page",
+        "GET",
+        "/dialogues/new",
+        only(200, "admin"),
+        page=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "new dialogue form",
+        "POST",
+        "/dialogues/new",
+        only(303, "admin"),
+        page=True,
+        form=True,
+        body=_dialogue_body,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row("settings page", "GET", "/d/{slug}/settings", only(200, "organizer", "admin"), page=True),
+    Row(
+        "settings form",
+        "POST",
+        "/d/{slug}/settings",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+        body=_settings_form,
+    ),
+    Row(
+        "status confirmation page",
+        "GET",
+        "/d/{slug}/settings/status/closed",
+        only(200, "organizer", "admin"),
+        page=True,
+    ),
+    Row(
+        "status form",
+        "POST",
+        "/d/{slug}/settings/status/closed",
+        # The organizer closes it; the admin after it finds it closed already (no change).
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+    ),
+    # web/theme_setup_pages.py
+    Row(
+        "new theme page", "GET", "/d/{slug}/themes/new", only(200, "organizer", "admin"), page=True
+    ),
+    Row(
+        "new theme form",
+        "POST",
+        "/d/{slug}/themes/new",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+        body=_theme_form,
+    ),
+    Row(
+        "theme edit page",
+        "GET",
+        "/d/{slug}/themes/{theme_id}/edit",
+        only(200, "moderator", "organizer", "admin"),
+        page=True,
+    ),
+    Row(
+        "theme edit form",
+        "POST",
+        "/d/{slug}/themes/{theme_id}/edit",
+        only(303, "moderator", "organizer", "admin"),
+        page=True,
+        form=True,
+        body=_theme_form,
+    ),
+    Row(
+        "theme move form",
+        "POST",
+        "/d/{slug}/themes/{theme_id}/move",
+        only(303, "moderator", "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"position": "0"},
+    ),
+    Row(
+        "theme delete page",
+        "GET",
+        "/d/{slug}/themes/{theme_id}/delete",
+        only(200, "organizer", "admin"),
+        page=True,
+    ),
+    Row(
+        "theme delete form",
+        "POST",
+        "/d/{slug}/themes/{fresh_theme}/delete",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+    ),
 ]
 FOUNDATION_MODULES = {
     "dialogue.accounts.api",
@@ -569,6 +715,8 @@ FOUNDATION_MODULES = {
     "dialogue.web.report_pages",
     "dialogue.web.report_workflow_pages",
     "dialogue.web.report_published_pages",
+    "dialogue.web.dialogue_setup_pages",
+    "dialogue.web.theme_setup_pages",
 }
 
 
@@ -605,6 +753,8 @@ async def call(world: World, row: Row, caller: str) -> int:
         "staff_target": world.staff_target.id,
         "job_id": "no-such-job",
     }
+    if "{fresh_theme}" in row.path:
+        values["fresh_theme"] = await _fresh_theme(world)
     if "{token}" in row.path:
         # Each caller holds an invitation of its own: for itself, or a new address.
         email = user.email if user else f"new-{next(_unique)}@example.org"

@@ -29,7 +29,15 @@ from dialogue.synthesis import api as synthesis_api
 from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
-from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
+from dialogue.web import (
+    dialogue_pages,
+    dialogue_setup_pages,
+    flag_pages,
+    moderation_pages,
+    pages,
+    report_pages,
+    theme_setup_pages,
+)
 from dialogue.web.admin_pages import router as admin_router
 from dialogue.web.error_handlers import install_error_handlers
 from dialogue.web.password_pages import router as password_router
@@ -105,6 +113,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(live_endpoint.router)
     app.include_router(pages.router)
     app.include_router(moderation_pages.router)
+    # Before the dialogue pages: /d/{slug}/themes/new must not be read as a theme's id.
+    app.include_router(dialogue_setup_pages.router)
+    app.include_router(theme_setup_pages.router)
     app.include_router(dialogue_pages.router)
     app.include_router(report_pages.router)
     app.include_router(flag_pages.router)

@@ -70,6 +70,7 @@ class ErrorCode(StrEnum):
     SIGN_IN_REQUIRED = "sign_in_required"
     SLUG_TAKEN = "slug_taken"
     THEME_CLOSED = "theme_closed"
+    THEME_HAS_THREADS = "theme_has_threads"
     THREAD_LOCKED = "thread_locked"
     THREAD_NOT_PUBLISHED = "thread_not_published"
     UNAUTHENTICATED = "unauthenticated"

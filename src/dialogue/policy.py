@@ -78,6 +78,7 @@ class Action(StrEnum):
     CODEBOOK_READ = "codebook.read"
     APPEAL_DECIDE = "appeal.decide"
     AUTHOR_UNMASK = "author.unmask"  # request or approve revealing an anonymous author
+    THEME_DELETE = "theme.delete"
 
 
 SITE_ACTIONS = frozenset(
@@ -136,6 +137,7 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.CODEBOOK_READ: REVIEWER_ROLES,
     Action.APPEAL_DECIDE: STAFF_ROLES,
     Action.AUTHOR_UNMASK: STAFF_ROLES,
+    Action.THEME_DELETE: _ORGANIZER,
 }
 
 _PUBLIC_READ = frozenset(
@@ -412,3 +414,14 @@ class StaffTools:
             code=allowed(Action.CODEBOOK_MANAGE),
             thread=allowed(Action.THREAD_MODERATE),
         )
+
+
+def may_delete_theme(thread_count: int) -> Refusal | None:
+    """A theme goes only while it holds no thread: deleting it would take their posts along."""
+    if thread_count:
+        return Refusal(
+            ErrorCode.THEME_HAS_THREADS,
+            _("This theme has threads: it cannot be deleted, or their posts would be lost."),
+            409,
+        )
+    return None

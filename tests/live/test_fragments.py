@@ -127,7 +127,9 @@ class TestAPostTakenOutOfView:
         assert "data-kept" in html and "Hidden by a moderator" in html
 
     @pytest.mark.parametrize("role", [None, Role.PARTICIPANT, Role.ADVISOR])
-    def test_everyone_else_sees_its_place(self, fragments: PostFragments, role: Role | None) -> None:
+    def test_everyone_else_sees_its_place(
+        self, fragments: PostFragments, role: Role | None
+    ) -> None:
         html = self.frame_html(fragments, role, mine=False)
         assert "placeholder" in html and "Moderated" in html
         assert "data-kept" not in html and "Hidden by a moderator" not in html

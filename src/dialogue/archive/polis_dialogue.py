@@ -13,6 +13,7 @@ from dialogue.archive import polis_write as write
 from dialogue.archive.polis_read import Conversation
 from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
+from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode, Theme
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, NotFound
@@ -95,7 +96,7 @@ async def create(
             session=session, dialogue=dialogue, user_ids=[opener.id], role=Role.OBSERVER
         )
     first, last = conversation.span()
-    theme = await dialogues.create_theme(
+    theme = await theme_service.create_theme(
         session=session,
         dialogue=dialogue,
         fields={"title": title(conversation), "opens_at": first, "closes_at": last + LAST_MOMENT},
@@ -168,7 +169,7 @@ async def widen(
     first, last = conversation.span()
     opens, closes = as_utc(theme.opens_at), as_utc(theme.closes_at)
     if first < opens or last >= closes:
-        await dialogues.update_theme(
+        await theme_service.update_theme(
             session=session,
             dialogue=dialogue,
             theme=theme,

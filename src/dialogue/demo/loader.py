@@ -23,6 +23,7 @@ from dialogue.demo.stage import Stage
 from dialogue.demo.stamping import Backdates
 from dialogue.demo.timeline import Schedule, schedule
 from dialogue.dialogues import service as dialogues
+from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode, Theme
 from dialogue.policy import Role, Visibility
 
@@ -140,7 +141,7 @@ async def _create_themes(
     """The three weekly themes, each facilitated by the dialogue's moderators."""
     themes = []
     for spec, window in zip(content.themes, plan.windows, strict=True):
-        theme = await dialogues.create_theme(
+        theme = await theme_service.create_theme(
             session=session,
             dialogue=dialogue,
             fields={

@@ -11,6 +11,7 @@ from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.bounds import DbId
 from dialogue.db import as_utc
 from dialogue.dialogues import service as dialogues
+from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Membership
 from dialogue.dialogues.presenters import dialogue_out, theme_out
 from dialogue.dialogues.schemas import (
@@ -92,7 +93,9 @@ async def update_dialogue(
     dialogue = await dialogues.update_dialogue(
         session=session,
         dialogue=dialogue,
-        changes=body.model_dump(exclude_unset=True),
+        changes=body.model_dump(exclude_unset=True, exclude={"reason"}),
+        actor=access.require_user(),
+        reason=body.reason or "",
     )
     return await dialogue_out(
         session=session, dialogue=dialogue, role=access.role, membership=access.membership
@@ -128,7 +131,7 @@ async def create_theme(
 ) -> ThemeOut:
     fields = body.model_dump()
     fields["opens_at"], fields["closes_at"] = as_utc(body.opens_at), as_utc(body.closes_at)
-    theme = await dialogues.create_theme(session=session, dialogue=dialogue, fields=fields)
+    theme = await theme_service.create_theme(session=session, dialogue=dialogue, fields=fields)
     assert theme.id is not None
     facilitators = await dialogues.theme_facilitators(session=session, theme_ids=[theme.id])
     return theme_out(theme, facilitators[theme.id])
@@ -147,11 +150,24 @@ async def update_theme(
         if changes.get(name) is not None:
             changes[name] = as_utc(changes[name])
     changes = {k: v for k, v in changes.items() if v is not None}
-    theme = await dialogues.update_theme(
+    theme = await theme_service.update_theme(
         session=session, dialogue=access.require_dialogue(), theme=theme, changes=changes
     )
     facilitators = await dialogues.theme_facilitators(session=session, theme_ids=[theme_id])
     return theme_out(theme, facilitators[theme_id])
+
+
+@router.delete("/themes/{theme_id}", status_code=204)
+async def delete_theme(
+    session: SessionDep,
+    theme: ThemeDep,
+    access: Annotated[Access, allow(Action.THEME_DELETE)],
+) -> Response:
+    """Only a theme without threads: one with threads answers 409 `theme_has_threads`."""
+    await theme_service.delete_theme(
+        session=session, dialogue=access.require_dialogue(), theme=theme
+    )
+    return Response(status_code=204)
 
 
 @router.post("/dialogues/{slug}/invitations", status_code=201)

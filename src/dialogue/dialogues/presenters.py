@@ -68,6 +68,7 @@ async def dialogue_out(
         allow_anonymous=dialogue.allow_anonymous,
         conduct_version=dialogue.conduct_version,
         code_of_conduct=text,
+        flag_threshold=dialogue.flag_threshold,
         clauses=[ClauseOut(number=c.number, text=c.text) for c in parse_clauses(text)],
         last_seq=dialogue.last_seq,
         created_at=dialogue.created_at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialogue.bounds import ClauseRef, DbId, DbInt, Reason, SafeDatetime, SafeLine, SafeText
 from dialogue.dialogues.models import DialogueStatus, ModerationMode
@@ -41,6 +41,8 @@ class DialogueUpdate(BaseModel):
     code_of_conduct: LongText | None = None
     status: DialogueStatus | None = None
     flag_threshold: Annotated[DbInt, Field(ge=1, le=100)] | None = None
+    # Why: kept in the audit log with the change (a switch of moderation mode asks for one).
+    reason: Reason | None = None
 
     @field_validator("*")
     @classmethod
@@ -62,13 +64,8 @@ class ThemeCreate(BaseModel):
     guiding_questions: LongText = ""
     opens_at: UtcTime
     closes_at: UtcTime
+    summary: LongText = ""
     facilitators: list[DbId] = []
-
-    @model_validator(mode="after")
-    def _closes_after_opening(self) -> ThemeCreate:
-        if self.closes_at <= self.opens_at:
-            raise ValueError("closes_at must be after opens_at")
-        return self
 
 
 class ThemeUpdate(BaseModel):
@@ -109,6 +106,7 @@ class DialogueOut(BaseModel):
     conduct_version: int
     code_of_conduct: str
     clauses: list[ClauseOut]
+    flag_threshold: int = 3
     last_seq: int
     created_at: datetime
     role: Role | None = None

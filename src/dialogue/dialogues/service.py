@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, delete, or_, select
+from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
@@ -21,11 +21,12 @@ from dialogue.dialogues.models import (
     ThemeFacilitator,
 )
 from dialogue.error_codes import ErrorCode
-from dialogue.errors import Conflict, Invalid, NotFound
+from dialogue.errors import Conflict, NotFound
 from dialogue.events.kinds import EventKind
 from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
+from dialogue.moderation.audit import record_action
 from dialogue.policy import Role, Visibility
 
 # Which status may follow which: a closed dialogue may reopen; an archived one is final.
@@ -109,7 +110,7 @@ async def create_dialogue(
     *, session: AsyncSession, actor: User, fields: dict[str, Any]
 ) -> Dialogue:
     """A new dialogue starts as a draft with its creator as organizer."""
-    conduct = fields.pop("code_of_conduct", "") or ""
+    conduct = (fields.pop("code_of_conduct", "") or "").replace("\r\n", "\n")
     if await get_dialogue(session=session, slug=fields["slug"]) is not None:
         raise Conflict(_("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN)
     dialogue = Dialogue(**fields)
@@ -134,11 +135,39 @@ async def create_dialogue(
     return dialogue
 
 
+# What the audit log keeps of a settings change: the Markdown of the code is kept in its
+# versions, so the entry names the version instead of copying the text.
+AUDITED_FIELDS = (
+    "slug",
+    "title",
+    "summary",
+    "visibility",
+    "allow_anonymous",
+    "flag_threshold",
+    "conduct_version",
+)
+
+
+def _audited(dialogue: Dialogue) -> dict[str, Any]:
+    return {name: getattr(dialogue, name) for name in AUDITED_FIELDS}
+
+
 async def update_dialogue(
-    *, session: AsyncSession, dialogue: Dialogue, changes: dict[str, Any]
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    changes: dict[str, Any],
+    actor: User | None = None,
+    reason: str = "",
 ) -> Dialogue:
+    """Change settings, moderation mode or status; each kind of change gets its audit entry.
+
+    `actor` is None only for the command line's own changes (the demo), audited as the system.
+    """
     if dialogue.status == DialogueStatus.ARCHIVED and set(changes) - {"status"}:
         raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
+    before_status, before_mode = dialogue.status, dialogue.moderation
+    before = _audited(dialogue)
     status = changes.pop("status", None)
     if status is not None and status != dialogue.status:
         if status not in TRANSITIONS[dialogue.status]:
@@ -152,6 +181,8 @@ async def update_dialogue(
     if slug and slug != dialogue.slug and await get_dialogue(session=session, slug=slug):
         raise Conflict(_("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN)
     conduct = changes.pop("code_of_conduct", None)
+    if conduct is not None:  # a browser's textarea sends CRLF: the same text, no new version
+        conduct = conduct.replace("\r\n", "\n")
     current = await current_conduct(session=session, dialogue=dialogue)
     if conduct is not None and conduct.strip() and (current is None or current.text != conduct):
         await _new_conduct_version(session=session, dialogue=dialogue, text=conduct)
@@ -161,6 +192,33 @@ async def update_dialogue(
     session.add(dialogue)
     await session.flush()
     assert dialogue.id is not None
+    after = _audited(dialogue)
+    changes_made = [
+        ("dialogue.status", {"status": before_status}, {"status": dialogue.status}),
+        (
+            "dialogue.moderation_mode",
+            {"moderation": before_mode},
+            {"moderation": dialogue.moderation},
+        ),
+        (
+            "dialogue.update",
+            {name: value for name, value in before.items() if after[name] != value},
+            {name: value for name, value in after.items() if before[name] != value},
+        ),
+    ]
+    for action, old, new in changes_made:
+        if old != new:
+            await record_action(
+                session=session,
+                dialogue_id=dialogue.id,
+                actor_id=actor.id if actor else None,
+                action=action,
+                target_type="dialogue",
+                target_id=dialogue.id,
+                reason=reason,
+                before=old,
+                after=new,
+            )
     await append_event(
         session=session,
         dialogue_id=dialogue.id,
@@ -309,26 +367,6 @@ async def theme_facilitators(
     return result
 
 
-async def _set_facilitators(
-    *, session: AsyncSession, dialogue: Dialogue, theme: Theme, user_ids: list[int]
-) -> None:
-    assert theme.id is not None and dialogue.id is not None
-    staff = {
-        m.user_id
-        for m, _u in await list_members(session=session, dialogue_id=dialogue.id)
-        if m.role in (Role.MODERATOR, Role.ORGANIZER)
-    }
-    unknown = [uid for uid in user_ids if uid not in staff]
-    if unknown:
-        raise Invalid(
-            _("Facilitators must be moderators or organizers of this dialogue."),
-            fields=[{"field": "facilitators", "message": f"not staff: {unknown}"}],
-        )
-    await session.exec(delete(ThemeFacilitator).where(col(ThemeFacilitator.theme_id) == theme.id))
-    for uid in dict.fromkeys(user_ids):
-        session.add(ThemeFacilitator(theme_id=theme.id, user_id=uid))
-
-
 def theme_data(theme: Theme) -> dict[str, Any]:
     return {
         "id": theme.id,
@@ -337,56 +375,3 @@ def theme_data(theme: Theme) -> dict[str, Any]:
         "opens_at": theme.opens_at.isoformat(),
         "closes_at": theme.closes_at.isoformat(),
     }
-
-
-async def create_theme(
-    *, session: AsyncSession, dialogue: Dialogue, fields: dict[str, Any]
-) -> Theme:
-    if dialogue.status == DialogueStatus.ARCHIVED:
-        raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
-    assert dialogue.id is not None
-    facilitators = fields.pop("facilitators", [])
-    existing = await list_themes(session=session, dialogue_id=dialogue.id)
-    theme = Theme(dialogue_id=dialogue.id, position=len(existing), **fields)
-    session.add(theme)
-    await session.flush()
-    if facilitators:
-        await _set_facilitators(
-            session=session, dialogue=dialogue, theme=theme, user_ids=facilitators
-        )
-    await append_event(
-        session=session,
-        dialogue_id=dialogue.id,
-        kind=EventKind.THEME_CREATED,
-        data=theme_data(theme),
-    )
-    return theme
-
-
-async def update_theme(
-    *, session: AsyncSession, dialogue: Dialogue, theme: Theme, changes: dict[str, Any]
-) -> Theme:
-    if dialogue.status == DialogueStatus.ARCHIVED:
-        raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
-    facilitators = changes.pop("facilitators", None)
-    for name, value in changes.items():
-        setattr(theme, name, value)
-    if theme.closes_at <= theme.opens_at:
-        raise Invalid(
-            _("A theme must close after it opens."),
-            fields=[{"field": "closes_at", "message": "must be after opens_at"}],
-        )
-    session.add(theme)
-    await session.flush()
-    if facilitators is not None:
-        await _set_facilitators(
-            session=session, dialogue=dialogue, theme=theme, user_ids=facilitators
-        )
-    assert dialogue.id is not None
-    await append_event(
-        session=session,
-        dialogue_id=dialogue.id,
-        kind=EventKind.THEME_UPDATED,
-        data=theme_data(theme),
-    )
-    return theme

@@ -16,6 +16,7 @@ class EventKind(StrEnum):
     REACTION_CHANGED = "reaction.changed"
     THEME_CREATED = "theme.created"
     THEME_UPDATED = "theme.updated"
+    THEME_DELETED = "theme.deleted"
     DIALOGUE_CREATED = "dialogue.created"
     DIALOGUE_UPDATED = "dialogue.updated"
     DIALOGUE_IMPORTED = "dialogue.imported"

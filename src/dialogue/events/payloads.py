@@ -95,7 +95,7 @@ class ReactionEvent(EventBase):
 
 
 class ThemeEvent(EventBase):
-    kind: Literal[K.THEME_CREATED, K.THEME_UPDATED]
+    kind: Literal[K.THEME_CREATED, K.THEME_UPDATED, K.THEME_DELETED]
     data: ThemeSummary
 
 

@@ -104,8 +104,10 @@ class PostFragments:
             node.in_reply_to = node.parent_id
             # The body travels once, as the event's `body_html`; the client puts it in. A post
             # hidden or rejected arrives without one; who still sees it keeps the page's.
-            node.body_kept = not node.body_html and node.status in _KEPT_STATUSES and (
-                mine or Viewer(user_id=None, role=reader.role).is_staff
+            node.body_kept = (
+                not node.body_html
+                and node.status in _KEPT_STATUSES
+                and (mine or Viewer(user_id=None, role=reader.role).is_staff)
             )
             node.body_html = ""
             html = self._template.render(

@@ -279,22 +279,13 @@ async def invite(
 async def set_mode(
     *, session: AsyncSession, dialogue: Dialogue, actor: User, mode: str, reason: str
 ) -> Dialogue:
-    """Switch pre- and post-moderation while the dialogue runs; queued posts stay queued."""
-    before = {"moderation": dialogue.moderation}
+    """Switch pre- and post-moderation while the dialogue runs; queued posts stay queued.
+
+    The audit entry (`dialogue.moderation_mode`) is written by `update_dialogue`, as for the
+    settings page.
+    """
     if dialogue.moderation == mode:
         raise Conflict(_("The dialogue already uses this mode."), code=ErrorCode.ALREADY_HANDLED)
-    dialogue = await dialogues.update_dialogue(
-        session=session, dialogue=dialogue, changes={"moderation": mode}
+    return await dialogues.update_dialogue(
+        session=session, dialogue=dialogue, changes={"moderation": mode}, actor=actor, reason=reason
     )
-    await record_action(
-        session=session,
-        dialogue_id=dialogue.id,
-        actor_id=actor.id,
-        action="dialogue.moderation_mode",
-        target_type="dialogue",
-        target_id=dialogue.id,
-        reason=reason,
-        before=before,
-        after={"moderation": mode},
-    )
-    return dialogue

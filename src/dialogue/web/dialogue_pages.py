@@ -15,7 +15,9 @@ from dialogue.bounds import DbInt
 from dialogue.db import utcnow
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import DialogueStatus
 from dialogue.dialogues.schemas import ThemeOut
+from dialogue.dialogues.setup import setup_progress
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, Forbidden
 from dialogue.i18n import gettext as _
@@ -73,6 +75,7 @@ async def dialogue_home(
     )
     figures = await participation(session=session, dialogue_id=dialogue.id or 0)
     published = await reports.published_for(session=session, dialogue=dialogue, role=access.role)
+    drafting = dialogue.status == DialogueStatus.DRAFT and access.can(Action.DIALOGUE_UPDATE)
     return render(
         request,
         "dialogues/home.html",
@@ -82,6 +85,8 @@ async def dialogue_home(
             "figures": figures,
             "membership": access.membership,
             "published_report": published,
+            # The organizer's setup checklist, while the dialogue is a draft.
+            "setup": await setup_progress(session=session, dialogue=dialogue) if drafting else None,
         },
     )
 

@@ -22,14 +22,17 @@ def _zone(timezone: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def parse_local(value: str, timezone: str, *, field: str) -> datetime:
-    """A form's `datetime-local` value in `timezone`, as an aware UTC time."""
+def parse_local(value: str, timezone: str, *, field: str, message: str | None = None) -> datetime:
+    """A form's `datetime-local` value in `timezone`, as an aware UTC time.
+
+    A value that is not a date and time raises `Invalid` naming the field, never a 500.
+    """
     try:
         naive = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise Invalid(
-            _("Please give a date and time."),
-            fields=[{"field": field, "message": "not a date and time"}],
+            message or _("Please give a date and time."),
+            fields=[{"field": field, "message": message or "not a date and time"}],
         ) from exc
     if naive.tzinfo is None:
         naive = naive.replace(tzinfo=_zone(timezone))

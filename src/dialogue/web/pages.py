@@ -56,7 +56,11 @@ async def home(
     request: Request, session: SessionDep, access: Annotated[Access, allow(Action.DIALOGUE_LIST)]
 ) -> Response:
     rows = await dialogues.list_visible_dialogues(session=session, user=access.user)
-    return render(request, "home.html", {"dialogues": rows})
+    return render(
+        request,
+        "home.html",
+        {"dialogues": rows, "can_create": access.can(Action.DIALOGUE_CREATE)},
+    )
 
 
 # The site icon, linked from every page's head as an SVG. Browsers that ignore the link still
