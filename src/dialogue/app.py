@@ -29,7 +29,15 @@ from dialogue.synthesis import api as synthesis_api
 from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
-from dialogue.web import dialogue_pages, flag_pages, moderation_pages, pages, report_pages
+from dialogue.web import (
+    dialogue_pages,
+    flag_pages,
+    moderation_pages,
+    notification_pages,
+    pages,
+    profile_pages,
+    report_pages,
+)
 from dialogue.web.error_handlers import install_error_handlers
 from dialogue.web.templating import create_templates
 
@@ -106,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dialogue_pages.router)
     app.include_router(report_pages.router)
     app.include_router(flag_pages.router)
+    app.include_router(profile_pages.router)
+    app.include_router(notification_pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     install_error_handlers(app)

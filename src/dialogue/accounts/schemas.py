@@ -9,7 +9,7 @@ from typing import Annotated
 from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
-from dialogue.accounts.models import QuoteConsent
+from dialogue.accounts.models import Digest, QuoteConsent
 from dialogue.bounds import SafeLine
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt")
@@ -85,6 +85,7 @@ class UserPublic(BaseModel):
     language: str
     timezone: str
     quote_consent: QuoteConsent | None
+    digest: Digest
     is_admin: bool
 
 
@@ -96,6 +97,7 @@ class MeUpdate(BaseModel):
     language: Language | None = None
     timezone: Timezone | None = None
     quote_consent: QuoteConsent | None = None
+    digest: Digest | None = None
 
 
 class TokenOut(BaseModel):
@@ -107,6 +109,7 @@ class InvitationAcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     display_name: DisplayName | None = None
     password: Password | None = None
+    quote_consent: QuoteConsent | None = None
 
 
 class InvitationAcceptOut(TokenOut):

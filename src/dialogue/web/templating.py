@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -31,7 +32,18 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.filters["localtime"] = localtime
     env.globals["csrf_field"] = csrf.CSRF_FIELD
     env.globals["quick_exit_url"] = settings.quick_exit_url
+    env.globals["languages"] = language_names(settings.languages)
     return templates
+
+
+def language_names(codes: tuple[str, ...]) -> dict[str, str]:
+    """Each offered language in its own name: a reader who cannot read the page's current
+    language still finds theirs in the switcher."""
+    names = {}
+    for code in codes:
+        name = Locale.parse(code).get_display_name(code) or code
+        names[code] = name[:1].upper() + name[1:]
+    return names
 
 
 def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:
@@ -63,6 +75,7 @@ def render(
         "csrf_token": token,
         "lang": i18n.current_language(),
         "timezone": user.timezone if user else "UTC",
+        "unread_notices": getattr(request.state, "unread_notices", 0),
         **(context or {}),
     }
     response: HTMLResponse = templates.TemplateResponse(
