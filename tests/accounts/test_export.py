@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from dialogue.accounts.models import TokenKind
+from dialogue.threads.models import ReactionKind
 from tests.factories import Factory
 from tests.helpers import browser, session_token
 from tests.web import scenes
@@ -36,7 +37,7 @@ class TestExport:
             app, s.dialogue, s.theme, thread, s.alice, body="Said anonymously", anonymous=True
         )
         bobs = await scenes.reply(app, s.dialogue, s.theme, thread, s.bob, body="Bob's words")
-        await scenes.react(app, bobs, s.alice, scenes.ReactionKind.AGREE)
+        await scenes.react(app, bobs, s.alice, ReactionKind.AGREE)
         await scenes.moderate(app, s.organizer, first, "hide", reason="Names a survivor")
         page = f"/d/{s.dialogue.slug}/threads/{thread.id}"
         async with visitor(app, s.alice) as client:
@@ -68,7 +69,7 @@ class TestExport:
             app, s.dialogue, s.theme, thread, s.bob, body="Bob's secret", anonymous=True
         )
         await scenes.reply(app, s.dialogue, s.theme, thread, s.bob, body="Bob in public")
-        await scenes.react(app, first, s.bob, scenes.ReactionKind.DISAGREE)
+        await scenes.react(app, first, s.bob, ReactionKind.DISAGREE)
         await scenes.moderate(app, s.organizer, first, "hide", reason="x")
         data = await export(app, s.alice)
         raw = json.dumps(data)
