@@ -60,6 +60,7 @@ class TestApiLogin:
             "language",
             "timezone",
             "quote_consent",
+            "digest",
             "is_admin",
         }
         assert me.json()["display_name"] == "Amina"

@@ -702,6 +702,55 @@ TABLE += [
         page=True,
         form=True,
     ),
+    # accounts/api.py, web/profile_pages.py, web/notification_pages.py: one's own pages.
+    Row(
+        "me export",
+        "GET",
+        "/api/v1/me/export",
+        signed_in(200),
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "profile page",
+        "GET",
+        "/me",
+        {**everyone(200), "anonymous": 303},  # a visitor is sent to sign in
+        page=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "profile form",
+        "POST",
+        "/me",
+        signed_in(303),
+        page=True,
+        form=True,
+        body=lambda w, c: {"display_name": f"Name of {c}", "digest": "weekly"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "language form",
+        "POST",
+        "/language",
+        everyone(303),
+        page=True,
+        form=True,
+        body=lambda w, c: {"language": "fr", "next": "/"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "notifications page",
+        "GET",
+        "/notifications",
+        {**everyone(200), "anonymous": 303},
+        page=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
 ]
 FOUNDATION_MODULES = {
     "dialogue.accounts.api",
@@ -717,6 +766,8 @@ FOUNDATION_MODULES = {
     "dialogue.web.report_published_pages",
     "dialogue.web.dialogue_setup_pages",
     "dialogue.web.theme_setup_pages",
+    "dialogue.web.profile_pages",
+    "dialogue.web.notification_pages",
 }
 
 

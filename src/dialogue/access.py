@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Depends, Request, WebSocket
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +30,7 @@ from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, NotFound
 from dialogue.events.publish import commit, discard_pending
 from dialogue.i18n import gettext as _
+from dialogue.moderation import notices
 from dialogue.policy import (
     SITE_ACTIONS,
     Action,
@@ -149,6 +151,10 @@ async def get_principal(request: Request, session: SessionDep) -> Principal | No
     request.state.principal = principal
     if principal is not None:
         i18n.activate(principal.user.language)
+        if not request.url.path.startswith("/api/"):  # the page header shows the count
+            request.state.unread_notices = await notices.unread_count(
+                session=session, user_id=principal.user.id or 0
+            )
     return principal
 
 
@@ -314,6 +320,27 @@ def refusal(action: Action, standing: Standing) -> DialogueError:
 def allow(action: Action) -> Any:
     """Declare a route's action; the route receives the resolved `Access`."""
     return Depends(PolicyCheck(action))
+
+
+class SignInFirst(PolicyCheck):
+    """A personal page's check: a visitor who is not signed in is sent to sign in and come
+    back (a 303 to the login page), where other routes answer 401."""
+
+    async def __call__(self, request: Request, access: ResolvedDep) -> Access:
+        if access.user is None:
+            back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise DialogueError(
+                _("Please sign in."),
+                status=303,
+                code=ErrorCode.UNAUTHENTICATED,
+                headers={"Location": f"/login?next={quote(back, safe='/')}"},
+            )
+        return await super().__call__(request, access)
+
+
+def allow_signed_in_page(action: Action) -> Any:
+    """`allow` for a page of one's own (profile, notifications): visitors go to sign in."""
+    return Depends(SignInFirst(action))
 
 
 @dataclass(slots=True, frozen=True)

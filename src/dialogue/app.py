@@ -34,7 +34,9 @@ from dialogue.web import (
     dialogue_setup_pages,
     flag_pages,
     moderation_pages,
+    notification_pages,
     pages,
+    profile_pages,
     report_pages,
     theme_setup_pages,
 )
@@ -121,6 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(flag_pages.router)
     app.include_router(admin_router)
     app.include_router(password_router)
+    app.include_router(profile_pages.router)
+    app.include_router(notification_pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     install_error_handlers(app)

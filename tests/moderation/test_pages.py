@@ -115,7 +115,7 @@ class TestNoticesPage:
         post = await scene.post(thread["id"])
         await scene.moderate(post["id"], "reject", reason="Names a person", clause="3")
         async with signed_in(scene, "participant") as page_client:
-            page = await page_client.get("/notices")
+            page = await page_client.get("/notifications")
             assert page.status_code == 200
             assert "Names a person" in page.text and "Clause 3" in page.text
             notices = await scene.client.get(
@@ -128,7 +128,7 @@ class TestNoticesPage:
                 data={CSRF_FIELD: csrf_from(page.text), "note": "It was my own story"},
             )
             assert response.status_code == 303
-            again = await page_client.get("/notices")
+            again = await page_client.get("/notifications")
         assert "waiting for a decision" in again.text
 
 
@@ -176,7 +176,7 @@ class TestFlaggerSeesOutcome:
             thread["post"]["id"], "hide", reason="Private story shared", clause="2"
         )
         async with signed_in(scene, "expert") as page_client:
-            page = await page_client.get("/notices")
+            page = await page_client.get("/notifications")
         assert "shares a private story" in page.text
         assert "Moderators agreed and acted on the post." in page.text
         assert "Private story shared" in page.text

@@ -159,7 +159,7 @@ class TestAccessiblePages:
             ):
                 await organizer.goto(f"{base}/{path}")
                 await assert_accessible(organizer)
-            await sign_in(author, email=scene.users["participant"].email, next="/notices")
+            await sign_in(author, email=scene.users["participant"].email, next="/notifications")
             await assert_accessible(author)
         finally:
             await organizer.context.close()

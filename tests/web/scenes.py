@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from dialogue.accounts.models import User
+from dialogue.accounts.models import TokenKind, User
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership, Theme
@@ -19,6 +19,7 @@ from dialogue.events.publish import commit
 from dialogue.state import app_state
 from dialogue.threads import service as threads
 from dialogue.threads.models import Post, PostStatus, Reaction, ReactionKind, Thread
+from tests.helpers import browser, session_token
 
 _client_ids = itertools.count(1)
 
@@ -231,3 +232,31 @@ async def scene(factory: Any, *, visibility: str = "public", **fields: Any) -> S
         ),
         observer=await factory.member(dialogue, "observer", display_name="Otto Observer"),
     )
+
+
+async def moderate(
+    app: FastAPI, actor: User, post: Post, action: str, *, reason: str = "", clause: str = "1"
+) -> None:
+    """A moderator's decision through the API, so the author gets its notice as in real use."""
+    token = await session_token(app, actor, kind=TokenKind.API)
+    async with browser(app) as client:
+        answer = await client.post(
+            f"/api/v1/posts/{post.id}/moderation",
+            json={"action": action, "reason": reason, "clause": clause},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 200, answer.text
+
+
+async def mute(
+    app: FastAPI, actor: User, dialogue: Dialogue, member: User, until: datetime
+) -> None:
+    """A moderator mutes a member through the API (with the notice the member receives)."""
+    token = await session_token(app, actor, kind=TokenKind.API)
+    async with browser(app) as client:
+        answer = await client.put(
+            f"/api/v1/dialogues/{dialogue.slug}/members/{member.id}",
+            json={"muted_until": until.isoformat(), "reason": "Cooling off"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 200, answer.text

@@ -20,7 +20,7 @@ class TestFlagForm:
             shown = (await client.get(page)).text
             assert f'action="{action}"' in shown and 'value="2"' in shown
             sent = await submit(client, page, action, {"reason": "2", "note": "names a person"})
-            assert sent.status_code == 303 and sent.headers["location"] == "/notices"
+            assert sent.status_code == 303 and sent.headers["location"] == "/notifications"
             again = await submit(client, page, action, {"reason": "other"})
             assert again.status_code == 409
         async with factory.session() as session:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, Response
 from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import invitations, resets
 from dialogue.accounts import service as accounts
+from dialogue.accounts.export import MyDataExport, export_my_data
 from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import TokenKind, User
 from dialogue.accounts.schemas import (
@@ -22,6 +23,7 @@ from dialogue.accounts.schemas import (
     UserPublic,
 )
 from dialogue.events.publish import announce_revocation
+from dialogue.i18n import current_language
 from dialogue.policy import Action
 
 router = APIRouter(tags=["accounts"])
@@ -80,14 +82,18 @@ async def me(access: Annotated[Access, allow(Action.SIGNED_IN)]) -> UserPublic:
 async def update_me(
     body: MeUpdate, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
 ) -> UserPublic:
-    changes = body.model_dump(exclude_unset=True)
-    for name in ("display_name", "organization", "language", "timezone"):
-        if name in changes and changes[name] is None:
-            del changes[name]
-    user = await accounts.update_profile(
-        session=session, user=access.require_user(), changes=changes
-    )
+    user = await accounts.change_profile(session=session, user=access.require_user(), update=body)
     return user_public(user)
+
+
+@router.get("/me/export")
+async def export_me(
+    response: Response, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
+) -> MyDataExport:
+    """Everything the server holds about the caller, as a JSON download."""
+    response.headers["Content-Disposition"] = 'attachment; filename="my-dialogue-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return await export_my_data(session=session, user=access.require_user())
 
 
 @router.post("/invitations/{token}/accept")
@@ -106,6 +112,8 @@ async def accept_invitation(
         signed_in=access.user,
         display_name=body.display_name,
         password=body.password,
+        quote_consent=body.quote_consent,
+        language=current_language(),
     )
     new_token = await accounts.issue_token(
         session=session,

@@ -8,7 +8,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import service as accounts
-from dialogue.accounts.models import Invitation, User
+from dialogue.accounts.models import Invitation, QuoteConsent, User
 from dialogue.accounts.tokens import digest, new_token
 from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
@@ -75,8 +75,14 @@ async def accept_invitation(
     signed_in: User | None,
     display_name: str | None,
     password: str | None,
+    quote_consent: QuoteConsent | None = None,
+    language: str = "en",
 ) -> tuple[User, Membership, Dialogue]:
-    """Join the dialogue, creating the account first when the invitee has none."""
+    """Join the dialogue, creating the account first when the invitee has none.
+
+    A new account keeps `language`, the one the invitation was read in; `quote_consent`,
+    when given, becomes the person's consent to be quoted in reports.
+    """
     invitation = await find_invitation(session=session, token=token)
     # Claim the invitation before anything else: of two simultaneous accepts one wins.
     claimed = await session.exec(
@@ -104,8 +110,15 @@ async def accept_invitation(
                 ],
             )
         user = await accounts.create_user(
-            session=session, email=invitation.email, password=password, display_name=display_name
+            session=session,
+            email=invitation.email,
+            password=password,
+            display_name=display_name,
+            language=language,
         )
+    if quote_consent is not None:
+        user.quote_consent = quote_consent
+        session.add(user)
     dialogue = await dialogues.get_dialogue_by_id(
         session=session, dialogue_id=invitation.dialogue_id
     )

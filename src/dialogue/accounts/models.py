@@ -17,6 +17,14 @@ class QuoteConsent(StrEnum):
     NONE = "none"
 
 
+class Digest(StrEnum):
+    """How often a person wants a summary of what changed by e-mail."""
+
+    OFF = "off"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+
 class TokenKind(StrEnum):
     SESSION = "session"  # a browser's cookie
     API = "api"  # a script's bearer token
@@ -30,6 +38,7 @@ class UserBase(SQLModel):
     timezone: str = Field(default="UTC", max_length=64)
     quote_consent: QuoteConsent | None = Field(default=None, sa_type=String(16))
     constituency: str | None = Field(default=None, max_length=64)
+    digest: Digest = Field(default=Digest.OFF, sa_type=String(8))
 
 
 class User(UserBase, table=True):

@@ -7,10 +7,10 @@ from functools import lru_cache
 from typing import Annotated
 
 from babel import Locale
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from dialogue.accounts.models import QuoteConsent
-from dialogue.bounds import SafeLine
+from dialogue.accounts.models import Digest, QuoteConsent
+from dialogue.bounds import SafeLine, one_line
 
 SUPPORTED_LANGUAGES = ("en", "fr", "es", "pt")
 
@@ -67,7 +67,12 @@ Timezone = Annotated[str, AfterValidator(_timezone)]
 Language = Annotated[str, AfterValidator(_language)]
 Email = Annotated[EmailStr, AfterValidator(_email)]
 Password = Annotated[str, Field(min_length=10, max_length=1024)]
-DisplayName = Annotated[SafeLine, Field(min_length=1, max_length=120)]
+# Stripped first: a name of blanks is no name (others would see an empty author line).
+DisplayName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    AfterValidator(one_line),
+]
 
 
 class LoginIn(BaseModel):
@@ -85,6 +90,7 @@ class UserPublic(BaseModel):
     language: str
     timezone: str
     quote_consent: QuoteConsent | None
+    digest: Digest
     is_admin: bool
 
 
@@ -96,6 +102,7 @@ class MeUpdate(BaseModel):
     language: Language | None = None
     timezone: Timezone | None = None
     quote_consent: QuoteConsent | None = None
+    digest: Digest | None = None
 
 
 class TokenOut(BaseModel):
@@ -107,6 +114,7 @@ class InvitationAcceptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     display_name: DisplayName | None = None
     password: Password | None = None
+    quote_consent: QuoteConsent | None = None
 
 
 class InvitationAcceptOut(TokenOut):

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import AuthToken, TokenKind, User
 from dialogue.accounts.passwords import hash_password, verify_password
+from dialogue.accounts.schemas import MeUpdate
 from dialogue.accounts.tokens import digest, new_token
 from dialogue.bounds import refuse_control
 from dialogue.db import utcnow
@@ -134,6 +135,19 @@ async def revoke_all_tokens(*, session: AsyncSession, user_id: int) -> None:
     )
     for token_id in token_ids:
         announce_revocation(session, token_id)
+
+
+# Fields an account always has: a null sent for one of them leaves it as it was.
+_REQUIRED_PROFILE = ("display_name", "organization", "language", "timezone", "digest")
+
+
+async def change_profile(*, session: AsyncSession, user: User, update: MeUpdate) -> User:
+    """Apply a validated profile change (API PATCH and the profile page alike)."""
+    changes = update.model_dump(exclude_unset=True)
+    for name in _REQUIRED_PROFILE:
+        if name in changes and changes[name] is None:
+            del changes[name]
+    return await update_profile(session=session, user=user, changes=changes)
 
 
 async def update_profile(*, session: AsyncSession, user: User, changes: dict[str, Any]) -> User:

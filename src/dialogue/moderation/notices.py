@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.db import utcnow
+from dialogue.dialogues.models import Dialogue
 from dialogue.i18n import gettext as _
 from dialogue.moderation.models import Appeal, AuditEntry, Notice, NoticeKind
+from dialogue.threads.models import Post, Thread
 
 
 async def notify(
@@ -81,6 +84,58 @@ async def list_notices(
         )
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+async def list_notifications(
+    *, session: AsyncSession, user_id: int, limit: int = 100
+) -> Sequence[tuple[Notice, Appeal | None, Dialogue, Thread | None]]:
+    """A person's notices for their notifications page: unread first, then newest first,
+    each with its appeal and the dialogue and thread it is about (the thread when it is
+    about a post: the post is the person's own, so its thread is one they could read)."""
+    rows = (
+        await session.exec(
+            select(Notice, Appeal, Dialogue, Thread)
+            .join(Dialogue, col(Dialogue.id) == col(Notice.dialogue_id))
+            .outerjoin(Appeal, col(Appeal.notice_id) == col(Notice.id))
+            .outerjoin(Post, col(Post.id) == col(Notice.post_id))
+            .outerjoin(Thread, col(Thread.id) == col(Post.thread_id))
+            .where(Notice.user_id == user_id)
+            .order_by(col(Notice.read_at).is_not(None), col(Notice.id).desc())
+            .limit(limit)
+        )
+    ).all()
+    return [(row[0], row[1], row[2], row[3]) for row in rows]
+
+
+async def post_notices(
+    *, session: AsyncSession, user_id: int, post_ids: Sequence[int]
+) -> dict[int, Notice]:
+    """The latest notice the person received about each of these posts (their own, hidden
+    or not published), so the thread page can tell its author why."""
+    if not post_ids:
+        return {}
+    rows = (
+        await session.exec(
+            select(Notice)
+            .where(
+                Notice.user_id == user_id,
+                col(Notice.post_id).in_(post_ids),
+                col(Notice.kind).in_([NoticeKind.HIDDEN.value, NoticeKind.REJECTED.value]),
+            )
+            .order_by(col(Notice.id))
+        )
+    ).all()
+    return {notice.post_id or 0: notice for notice in rows}  # the latest wins
+
+
+async def unread_count(*, session: AsyncSession, user_id: int) -> int:
+    """How many notices the person has not seen yet (the header's Notifications count)."""
+    found = await session.exec(
+        select(func.count())
+        .select_from(Notice)
+        .where(Notice.user_id == user_id, col(Notice.read_at).is_(None))
+    )
+    return int(found.one())
 
 
 async def mark_read(*, session: AsyncSession, notices: Sequence[Notice]) -> None:

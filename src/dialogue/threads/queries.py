@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, true
@@ -255,6 +256,27 @@ async def is_restricted(*, session: AsyncSession, dialogue_id: int, user_id: int
         _RESTRICTED, params={"user_ids": [user_id], "dialogue_ids": [dialogue_id], "now": utcnow()}
     )
     return found.first() is not None
+
+
+async def restriction_end(
+    *, session: AsyncSession, dialogue_id: int, user_id: int | None
+) -> datetime | None:
+    """When the last mute through one of the person's anonymous posts ends; None when they
+    have none running or are barred (a ban has no end)."""
+    if user_id is None:
+        return None
+    sanctions = (
+        await session.exec(
+            select(AuthorSanction).where(
+                AuthorSanction.user_id == user_id, AuthorSanction.dialogue_id == dialogue_id
+            )
+        )
+    ).all()
+    if any(s.barred for s in sanctions):
+        return None
+    now = utcnow()
+    ends = [s.muted_until for s in sanctions if s.muted_until is not None and s.muted_until > now]
+    return max(ends, default=None)
 
 
 async def posting_contexts(

@@ -34,4 +34,4 @@ async def flag_post(
         reason=reason,
         note=note,
     )
-    return RedirectResponse("/notices", status_code=303)
+    return RedirectResponse("/notifications", status_code=303)

@@ -1,4 +1,4 @@
-"""Moderation pages: the queue (keyboard-driven), audit log, transparency, notices.
+"""Moderation pages: the queue (keyboard-driven), audit log, transparency, appeals.
 
 Every form posts to a page route and is redirected back (POST, then 303); the queue's
 keyboard script calls the JSON API instead, so a moderator never waits for a page load.
@@ -7,12 +7,12 @@ keyboard script calls the JSON API instead, so a moderator never waits for a pag
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dialogue.access import Access, SessionDep, allow, writes_when_read
+from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbId, DbInt
 from dialogue.moderation import (
     actions,
@@ -20,7 +20,6 @@ from dialogue.moderation import (
     audit,
     audit_view,
     flags,
-    notices,
     queue,
     transparency,
 )
@@ -156,18 +155,9 @@ async def transparency_page(
 
 
 @router.get("/notices")
-@writes_when_read  # shown notices are marked as read
-async def notices_page(
-    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
-) -> Response:
-    user = access.require_user()
-    rows = await notices.list_notices(session=session, user_id=user.id or 0)
-    items: list[dict[str, Any]] = [notices.notice_data(n, a) for n, a in rows]
-    my_flags = [
-        flags.flag_data(f) for f in await flags.flags_of_user(session=session, user_id=user.id or 0)
-    ]
-    await notices.mark_read(session=session, notices=[n for n, _a in rows])
-    return render(request, "moderation/notices.html", {"items": items, "flags": my_flags})
+async def notices_moved(_access: Annotated[Access, allow(Action.PUBLIC)]) -> Response:
+    """The notices became the notifications page; old links and bookmarks still arrive."""
+    return RedirectResponse("/notifications", status_code=308)
 
 
 @router.post("/notices/{notice_id}/appeal")
@@ -180,7 +170,7 @@ async def appeal_form(
     await appeals.create_appeal(
         session=session, notice_id=notice_id, user=access.require_user(), note=note
     )
-    return _back("/notices")
+    return _back(f"/notifications#notice-{notice_id}")
 
 
 @router.get("/d/{slug}/moderation/appeals")

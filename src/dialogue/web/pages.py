@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from dialogue import i18n
 from dialogue.access import SESSION_COOKIE, Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import invitations
 from dialogue.accounts import service as accounts
 from dialogue.accounts.login import guarded_login
-from dialogue.accounts.models import TokenKind, User
+from dialogue.accounts.models import QuoteConsent, TokenKind, User
 from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
 from dialogue.error_codes import ErrorCode
@@ -146,6 +147,7 @@ async def invitation_page(
             "dialogue": dialogue,
             "needs_account": access.user is None and existing is None,
             "needs_sign_in": access.user is None and existing is not None,
+            "consent": access.user.quote_consent or "" if access.user else "",
         },
     )
 
@@ -159,6 +161,7 @@ async def invitation_submit(
     access: Annotated[Access, allow(Action.INVITATION_ACCEPT)],
     display_name: Annotated[str | None, Form(max_length=120)] = None,
     password: Annotated[str | None, Form(max_length=1024)] = None,
+    quote_consent: Annotated[QuoteConsent | None, Form()] = None,
 ) -> Response:
     if password is not None and len(password) < 10:
         raise DialogueError(
@@ -170,6 +173,9 @@ async def invitation_submit(
         signed_in=access.user,
         display_name=display_name,
         password=password,
+        quote_consent=quote_consent,
+        # A new account keeps the language the invitation was read in.
+        language=i18n.current_language(),
     )
     response = RedirectResponse(f"/d/{dialogue.slug}", status_code=303)
     if access.user is None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 from fastapi.responses import RedirectResponse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.access import Access
+from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import DialogueStatus, Theme
+from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.policy import Action, may_reply
@@ -35,6 +38,7 @@ class PostingBlock:
 
     code: str
     message: str
+    until: datetime | None = None  # a mute's end, shown in the reader's own zone
 
 
 async def posting_block(
@@ -62,7 +66,8 @@ async def posting_block(
             restricted=await restricted(session, access),
         )
     except DialogueError as exc:
-        return PostingBlock(exc.code, exc.message)
+        until = await mute_end(session, access) if exc.code == ErrorCode.MUTED else None
+        return PostingBlock(exc.code, exc.message, until)
     refusal = None if thread is None else may_reply(access.role, threads.thread_state(thread))
     if refusal is not None:
         return PostingBlock(refusal.code, refusal.message)
@@ -73,6 +78,20 @@ async def restricted(session: AsyncSession, access: Access) -> bool:
     """Whether a sanction through one of the caller's anonymous posts stops them posting."""
     user = access.user
     return await queries.is_restricted(
+        session=session,
+        dialogue_id=access.require_dialogue().id or 0,
+        user_id=user.id if user else None,
+    )
+
+
+async def mute_end(session: AsyncSession, access: Access) -> datetime | None:
+    """Until when the caller is muted here: by their membership, else through one of their
+    anonymous posts (None for a posting ban, which has no end)."""
+    membership = access.membership
+    if membership is not None and membership.muted_until and membership.muted_until > utcnow():
+        return membership.muted_until
+    user = access.user
+    return await queries.restriction_end(
         session=session,
         dialogue_id=access.require_dialogue().id or 0,
         user_id=user.id if user else None,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -36,6 +37,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.globals["quick_exit_url"] = settings.quick_exit_url
     env.globals["role_may"] = role_may
     env.globals["may"] = may
+    env.globals["languages"] = language_names(settings.languages)
     return templates
 
 
@@ -54,6 +56,16 @@ def may(context: Context, action: str) -> bool:
     request = context.get("request")
     access = getattr(request.state, "access", None) if request is not None else None
     return access is not None and bool(access.can(Action(action)))
+
+
+def language_names(codes: tuple[str, ...]) -> dict[str, str]:
+    """Each offered language in its own name: a reader who cannot read the page's current
+    language still finds theirs in the switcher."""
+    names = {}
+    for code in codes:
+        name = Locale.parse(code).get_display_name(code) or code
+        names[code] = name[:1].upper() + name[1:]
+    return names
 
 
 def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:
@@ -85,6 +97,7 @@ def render(
         "csrf_token": token,
         "lang": i18n.current_language(),
         "timezone": user.timezone if user else "UTC",
+        "unread_notices": getattr(request.state, "unread_notices", 0),
         **(context or {}),
     }
     response: HTMLResponse = templates.TemplateResponse(

@@ -15,13 +15,14 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import Clause, parse_clauses
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.errors import DialogueError
+from dialogue.moderation import notices
 from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered, codes_shown
 from dialogue.policy import Action
 from dialogue.state import app_state
 from dialogue.threads import queries
 from dialogue.threads import service as threads
 from dialogue.threads.guards import guard_post_rate, visible_thread
-from dialogue.threads.models import Thread
+from dialogue.threads.models import PostStatus, Thread
 from dialogue.threads.presenters import post_data, thread_data
 from dialogue.threads.views import build_tree, post_url, post_view, thread_row, thread_url
 from dialogue.transaction import attempt
@@ -181,6 +182,17 @@ async def thread_view(
         )
         for post, author in rows
     ]
+    # The author of a hidden or refused post reads why, with the way to appeal.
+    moderated_mine = [
+        post.id or 0
+        for post, _author in rows
+        if viewer.user_id is not None
+        and post.author_id == viewer.user_id
+        and post.status in (PostStatus.HIDDEN, PostStatus.REJECTED)
+    ]
+    told = await notices.post_notices(
+        session=session, user_id=viewer.user_id or 0, post_ids=moderated_mine
+    )
     if form is not None and form.parent_id not in ids:
         form.parent_id = None  # its post is not on this page: show the reason at the bottom
     context: dict[str, Any] = {
@@ -199,6 +211,10 @@ async def thread_view(
         "form": form,
         "new_client_id": new_client_id,
         **await staff_tools(session, access, tool_error),
+        "moderation_notices": {
+            post_id: {"id": n.id, "message": notices.notice_message(n), "reason": n.reason}
+            for post_id, n in told.items()
+        },
     }
     return render(request, "threads/thread.html", context, status_code=status_code)
 

@@ -1,0 +1,153 @@
+"""The profile page (`/me`) and the language switcher every page carries.
+
+The profile form saves through the same service and the same validation as `PATCH
+/api/v1/me`, field by field under the API's names; a refused value comes back as the form
+with a message next to its field, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from dialogue.access import Access, SessionDep, SettingsDep, allow, allow_signed_in_page
+from dialogue.accounts import service as accounts
+from dialogue.accounts.choices import countries, offered_timezones
+from dialogue.accounts.models import Digest, User
+from dialogue.accounts.schemas import MeUpdate
+from dialogue.i18n import current_language
+from dialogue.i18n import gettext as _
+from dialogue.policy import Action
+from dialogue.web.pages import safe_next
+from dialogue.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+LANGUAGE_COOKIE = "dialogue_lang"
+LANGUAGE_COOKIE_MAX_AGE = 60 * 60 * 24 * 365
+Line = Annotated[str, Form(max_length=400)]
+
+
+def _field_messages() -> dict[str, str]:
+    """What each refused field says, in the reader's language."""
+    return {
+        "display_name": _("Enter the name others will see, on one line (at most 120 characters)."),
+        "organization": _("Enter your organisation on one line (at most 200 characters)."),
+        "country": _("Choose a country from the list."),
+        "language": _("Choose one of the offered languages."),
+        "timezone": _("Choose a time zone from the list."),
+        "quote_consent": _("Choose one of the three options."),
+        "digest": _("Choose one of the three options."),
+    }
+
+
+def _profile_form(user: User) -> dict[str, str]:
+    return {
+        "display_name": user.display_name,
+        "organization": user.organization,
+        "country": user.country or "",
+        "language": user.language,
+        "timezone": user.timezone,
+        "quote_consent": user.quote_consent or "",
+        "digest": user.digest,
+    }
+
+
+def _profile_page(
+    request: Request,
+    form: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    saved: bool = False,
+    status_code: int = 200,
+) -> Response:
+    context: dict[str, Any] = {
+        "form": form,
+        "errors": errors or {},
+        "saved": saved,
+        "countries": countries(current_language()),
+        "timezones": offered_timezones(),
+        # A person who never chose a zone has the default: the page offers the browser's.
+        "zone_unset": form["timezone"] == "UTC",
+        "digests": list(Digest),
+    }
+    return render(request, "accounts/profile.html", context, status_code=status_code)
+
+
+@router.get("/me")
+async def profile_page(
+    request: Request,
+    access: Annotated[Access, allow_signed_in_page(Action.SIGNED_IN)],
+    saved: bool = False,
+) -> Response:
+    return _profile_page(request, _profile_form(access.require_user()), saved=saved)
+
+
+@router.post("/me")
+async def profile_submit(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SIGNED_IN)],
+    display_name: Line = "",
+    organization: Line = "",
+    country: Annotated[str, Form(max_length=8)] = "",
+    language: Annotated[str, Form(max_length=8)] = "",
+    timezone: Annotated[str, Form(max_length=64)] = "",
+    quote_consent: Annotated[str, Form(max_length=16)] = "",
+    digest: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    form = {
+        "display_name": display_name,
+        "organization": organization,
+        "country": country,
+        "language": language,
+        "timezone": timezone,
+        "quote_consent": quote_consent,
+        "digest": digest,
+    }
+    # An unchosen radio group sends nothing: that choice stays as it was.
+    always = ("display_name", "organization", "country")
+    sent = {name: value for name, value in form.items() if value or name in always}
+    try:
+        update = MeUpdate.model_validate(sent)
+    except ValidationError as exc:
+        messages = _field_messages()
+        errors = {
+            str(err["loc"][0]): messages.get(str(err["loc"][0]), _("Invalid input."))
+            for err in exc.errors()
+            if err.get("loc")
+        }
+        return _profile_page(request, form, errors=errors, status_code=422)
+    await accounts.change_profile(session=session, user=access.require_user(), update=update)
+    return RedirectResponse("/me?saved=true", status_code=303)
+
+
+@router.post("/language")
+async def language_submit(
+    session: SessionDep,
+    settings: SettingsDep,
+    access: Annotated[Access, allow(Action.PUBLIC)],
+    language: Annotated[str, Form(max_length=8)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Switch the interface language: a cookie for everyone, the profile for a signed-in
+    person (whose profile language otherwise wins over the cookie)."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    if language not in settings.languages:
+        return response  # nothing to switch to: the page comes back as it was
+    if access.user is not None:
+        await accounts.change_profile(
+            session=session, user=access.user, update=MeUpdate(language=language)
+        )
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+    return response

@@ -1,0 +1,102 @@
+"""`GET /api/v1/me/export`: everything the server holds about the caller, and nothing about
+anyone else (not even who acted on the caller's posts)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+
+from dialogue.accounts.models import TokenKind
+from dialogue.threads.models import ReactionKind
+from tests.factories import Factory
+from tests.helpers import browser, session_token
+from tests.web import scenes
+from tests.web.clients import submit, visitor
+
+
+async def export(app: FastAPI, user: Any) -> dict[str, Any]:
+    token = await session_token(app, user, kind=TokenKind.API)
+    async with browser(app) as client:
+        answer = await client.get("/api/v1/me/export", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    assert "attachment" in answer.headers["content-disposition"]
+    assert answer.headers["cache-control"] == "no-store"
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+class TestExport:
+    async def test_the_callers_whole_record(self, app: FastAPI, factory: Factory) -> None:
+        s = await scenes.scene(factory)
+        thread, first = await scenes.start_thread(
+            app, s.dialogue, s.theme, s.alice, body="My own words"
+        )
+        secret = await scenes.reply(
+            app, s.dialogue, s.theme, thread, s.alice, body="Said anonymously", anonymous=True
+        )
+        bobs = await scenes.reply(app, s.dialogue, s.theme, thread, s.bob, body="Bob's words")
+        await scenes.react(app, bobs, s.alice, ReactionKind.AGREE)
+        await scenes.moderate(app, s.organizer, first, "hide", reason="Names a survivor")
+        page = f"/d/{s.dialogue.slug}/threads/{thread.id}"
+        async with visitor(app, s.alice) as client:
+            flagged = await submit(
+                client, page, f"/d/{s.dialogue.slug}/posts/{bobs.id}/flag", {"reason": "other"}
+            )
+            assert flagged.status_code == 303
+        data = await export(app, s.alice)
+        assert data["profile"]["email"] == s.alice.email
+        assert data["profile"]["digest"] == "off"
+        assert [m["dialogue_slug"] for m in data["memberships"]] == [s.dialogue.slug]
+        assert data["memberships"][0]["role"] == "participant"
+        posts = {p["id"]: p for p in data["posts"]}
+        assert set(posts) == {first.id, secret.id}
+        assert posts[secret.id]["anonymous"] is True
+        assert posts[secret.id]["body"] == "Said anonymously"
+        assert posts[first.id]["status"] == "hidden"
+        assert [(r["post_id"], r["kind"]) for r in data["reactions"]] == [(bobs.id, "agree")]
+        assert [(f["post_id"], f["reason"]) for f in data["flags"]] == [(bobs.id, "other")]
+        [notice] = data["notices"]
+        assert notice["post_id"] == first.id and notice["reason"] == "Names a survivor"
+        assert notice["message"].startswith("Your post was hidden.")
+        assert data["appeals"] == []
+
+    async def test_nothing_about_anyone_else(self, app: FastAPI, factory: Factory) -> None:
+        s = await scenes.scene(factory)
+        thread, first = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
+        await scenes.reply(
+            app, s.dialogue, s.theme, thread, s.bob, body="Bob's secret", anonymous=True
+        )
+        await scenes.reply(app, s.dialogue, s.theme, thread, s.bob, body="Bob in public")
+        await scenes.react(app, first, s.bob, ReactionKind.DISAGREE)
+        await scenes.moderate(app, s.organizer, first, "hide", reason="x")
+        data = await export(app, s.alice)
+        raw = json.dumps(data)
+        assert "Bob" not in raw and s.bob.email not in raw
+        assert s.organizer.email not in raw and "Olga" not in raw
+        assert data["reactions"] == []  # Bob's reaction to Alice's post is Bob's
+        # Who hid the post, resolved a flag or decided an appeal is not the author's to know.
+        assert {"actor_id", "resolved_by", "decided_by", "author_id"}.isdisjoint(
+            key
+            for section in data.values()
+            if isinstance(section, list)
+            for item in section
+            for key in item
+        )
+        bobs = await export(app, s.bob)
+        assert {p["body"] for p in bobs["posts"]} == {"Bob's secret", "Bob in public"}
+
+    async def test_a_visitor_gets_401(self, app: FastAPI) -> None:
+        async with browser(app) as client:
+            answer = await client.get("/api/v1/me/export")
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "unauthenticated"
+
+    async def test_the_profile_page_link_downloads_it(self, app: FastAPI, factory: Factory) -> None:
+        user = await factory.user(display_name="Amina")
+        async with visitor(app, user) as client:
+            page = await client.get("/me")
+            assert 'href="/api/v1/me/export"' in page.text
+            answer = await client.get("/api/v1/me/export")
+        assert answer.status_code == 200 and answer.json()["profile"]["display_name"] == "Amina"
