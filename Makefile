@@ -30,7 +30,7 @@ LOCK_ARGS ?=
 UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
 	--custom-compile-command "make lock" $(LOCK_ARGS) pyproject.toml
 
-.PHONY: help run test lint format messages lock clean
+.PHONY: help run test lint format messages lock clean screenshots
 
 help:
 	@echo "make run       load the demo dialogue and serve it on http://$(HOST):$(PORT) (PORT=... to change)"
@@ -38,6 +38,7 @@ help:
 	@echo "make lint      ruff format --check, ruff check, mypy"
 	@echo "make format    format the code and sort imports"
 	@echo "make messages  extract translatable strings and update the fr, es, pt catalogues"
+	@echo "make screenshots  the demo's pages as PNGs for the docs (docs/screenshots/)"
 	@echo "make lock      re-resolve the lock files from pyproject.toml (LOCK_ARGS=--upgrade)"
 	@echo "make clean     remove the virtualenv and caches (keeps dialogue.db)"
 
@@ -85,6 +86,10 @@ lint: $(VENV)/.installed-dev
 	echo "ruff check"; $(BIN)/ruff check . || status=1; \
 	echo "mypy"; $(BIN)/mypy || status=1; \
 	exit $$status
+
+# Debian's Chromium through Playwright, against the demo on a throwaway database.
+screenshots: $(VENV)/.installed-dev
+	$(BIN)/python docs/screenshots.py
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --select I --fix .

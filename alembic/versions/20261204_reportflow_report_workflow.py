@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "078c7e13733c"
 down_revision: str | None = "06713eb75092"
 branch_labels: str | Sequence[str] | None = None
