@@ -13,9 +13,9 @@ from tests.web.moderation_scene import StaffScene, staff_scene
 WORKSPACE = ("", "/audit", "/appeals", "/unmask", "/members", "/codebook")
 # Who may open each page of the workspace (the contract's "Pages" table and the policy).
 MAY_OPEN = {
-    "moderator": {"", "/audit", "/appeals", "/unmask", "/codebook"},
+    "moderator": {"", "/audit", "/appeals", "/unmask", "/members", "/codebook"},
     "organizer": set(WORKSPACE),
-    "advisor": {"/audit", "/appeals"},
+    "advisor": {"/audit", "/appeals", "/members"},
     "participant": set(),
 }
 

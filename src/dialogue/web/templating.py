@@ -98,6 +98,9 @@ def render(
         "lang": i18n.current_language(),
         "timezone": user.timezone if user else "UTC",
         "unread_notices": getattr(request.state, "unread_notices", 0),
+        # An error page's language switcher returns to the path alone: it echoes nothing
+        # of what was asked (a refused search's words) back into the page.
+        "return_query": request.url.query if status_code < 400 else "",
         **(context or {}),
     }
     response: HTMLResponse = templates.TemplateResponse(
