@@ -124,11 +124,19 @@ async def _route(route: Route, watch: PageWatch) -> None:
 
 
 async def open_page(
-    browser: Browser, server: LiveServer, *, width: int = 1280, height: int = 800
+    browser: Browser,
+    server: LiveServer,
+    *,
+    width: int = 1280,
+    height: int = 800,
+    locale: str | None = None,
 ) -> tuple[Page, PageWatch]:
-    """A fresh context (own cookies) with one page, watched; the caller closes its context."""
+    """A fresh context (own cookies) with one page, watched; the caller closes its context.
+
+    `locale` is the browser's language (its `Accept-Language`), as a person's own would be.
+    """
     context = await browser.new_context(
-        base_url=server.url, viewport={"width": width, "height": height}
+        base_url=server.url, viewport={"width": width, "height": height}, locale=locale
     )
     watch = PageWatch(origin=server.url)
 

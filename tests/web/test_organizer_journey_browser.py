@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from dialogue.accounts import service as accounts
+from dialogue.state import app_state
 from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.factories import Factory
 
@@ -80,15 +82,32 @@ async def test_an_organizer_sets_up_and_opens_a_dialogue_in_pages(
     await page.goto(f"/d/{SLUG}")
     await expect(checklist).to_have_count(0)  # open: the checklist is gone
 
-    guest, watch = await open_page(chromium, live_server)
+    # The invitee reads French better than English: her browser says so, and she stays in
+    # French from the invitation to her first post.
+    guest, watch = await open_page(chromium, live_server, locale="fr-FR")
     try:
         await guest.goto(urlsplit(link).path)  # the link is built on DIALOGUE_BASE_URL
+        await expect(guest.locator("html")).to_have_attribute("lang", "fr")
         await assert_accessible(guest)
         await guest.fill("#display_name", "Amina")
         await guest.fill("#password", "a long enough passphrase")
+        await guest.check("#quote-consent-anonymous")
         await submit(guest, "main form button[type=submit]")
         await guest.goto(f"/d/{SLUG}")
-        await expect(guest.locator("main")).to_contain_text("What does accountability mean?")
+        await expect(guest.locator("html")).to_have_attribute("lang", "fr")
+        await submit(guest, "main a:has-text('What does accountability mean?')")
+        # A new member accepts the code of conduct first, then comes back to the theme.
+        await submit(guest, f'main a[href^="/d/{SLUG}/conduct?next="]')
+        await submit(guest, f'form[action="/d/{SLUG}/conduct"] button')
+        await guest.fill("#new-thread-title", "Redevabilité envers qui ?")
+        await guest.fill("#new-thread-body", "Envers les organisations de femmes, d'abord.")
+        await submit(guest, "form.post-form button[type=submit]")
+        await expect(guest.locator("main")).to_contain_text("organisations de femmes")
+        await expect(guest.locator("html")).to_have_attribute("lang", "fr")
         assert not watch.problems(), watch.problems()
     finally:
         await guest.context.close()
+    async with app_state(factory.app).database.session() as session:
+        amina = await accounts.get_user_by_email(session=session, email="amina@example.org")
+    assert amina is not None
+    assert (amina.language, amina.quote_consent) == ("fr", "anonymous")
