@@ -35,6 +35,15 @@ class TestInvitationPage:
         assert "nothing in the report will identify you" in text(body)
         assert 'value="none" checked' in body  # quoting is never assumed
 
+    async def test_the_role_is_named_in_the_reader_s_language(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        dialogue = await factory.dialogue()
+        token = await invite(app, dialogue, email="expert@example.org", role="expert")
+        async with browser(app, headers={"Accept-Language": "fr"}) as client:
+            page = await client.get(f"/invitations/{token}")
+        assert "Rôle : Expert·e" in text(main(page.text))  # not the stored value "expert"
+
     async def test_a_new_account_keeps_the_consent_and_the_page_language(
         self, app: FastAPI, factory: Factory
     ) -> None:
