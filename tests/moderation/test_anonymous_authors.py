@@ -22,6 +22,10 @@ from tests.moderation.scene import ROLES, Scene, assert_error, build_scene
 
 READERS = (*ROLES, "moderator2", "admin", "outsider")
 CSRF = re.compile(r'(name="csrf_token" value=|name="csrf-token" content=)"[^"]*"')
+# The header's unread count is the reader's own: the sanctioned author is told of it (a notice).
+UNREAD = re.compile(
+    r' <span class="badge count"[^>]*>\d+</span><span class="visually-hidden">[^<]*</span>'
+)
 
 
 @pytest.fixture
@@ -73,8 +77,16 @@ async def staff_view(scene: Scene) -> dict[str, Any]:
     for reader in READERS:
         for path in paths:
             response = await scene.client.get(path, headers=scene.headers[reader])
-            view[f"{reader} {path}"] = (response.status_code, CSRF.sub("", response.text))
+            view[f"{reader} {path}"] = (
+                response.status_code,
+                own_count(reader, CSRF.sub("", response.text)),
+            )
     return view
+
+
+def own_count(reader: str, page: str) -> str:
+    """The author's page without their unread count; everyone else's exactly as served."""
+    return UNREAD.sub("", page) if reader == "participant" else page
 
 
 async def audit_log(scene: Scene, who: str = "advisor") -> list[dict[str, Any]]:
@@ -145,7 +157,8 @@ class TestMembersShowNothing:
         page = await scene.client.get(
             f"/d/{scene.slug}/threads/{thread['id']}", headers=scene.headers["participant"]
         )
-        assert "You are muted in this dialogue for now." in page.text
+        # The author alone is told when it ends, as for a mute on the member.
+        assert "You are muted in this dialogue until" in page.text
 
 
 class TestAnswersDoNotDependOnTheAuthor:
