@@ -16,7 +16,7 @@ PORT ?= 8000
 DIALOGUE_BASE_URL ?= http://$(HOST):$(PORT)
 CREDENTIALS := demo-credentials.txt
 # Two workers: the suite runs on both databases and waits on real servers; 2 cores here.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=30
 
 TRANSLATIONS := src/dialogue/translations
 LANGUAGES := fr es pt
