@@ -195,7 +195,9 @@ async def moderate(mod: Page, link: str, thread_path: str) -> None:
     await submit(mod, f'form[action="{BASE}/moderation/codebook"] button')
     await expect(mod.locator("ul.codebook")).to_contain_text("Accountability to women")
 
-    await mod.goto(thread_path)
+    await submit(mod, "nav a.dialogue-name")  # back home, then down to the thread
+    await submit(mod, f"main a:has-text('{THEMES[0][0]}')")
+    await submit(mod, f'main a[href="{thread_path}"]')
     reply = mod.locator("article.post", has_text="Jeanne D.")
     await reply.locator("details.moderate summary").click()
     await mod.locator("#thread-tools summary").click()
