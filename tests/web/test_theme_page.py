@@ -78,6 +78,22 @@ class TestContent:
         assert "Queued" in author.text
         assert "Awaiting moderation" in text(section(author.text, "threads-heading"))
 
+    async def test_staff_reach_the_theme_edit_page_from_the_theme(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        """Moderators write the theme's summary on its edit page; the theme page links there."""
+        s = await scenes.scene(factory)
+        moderator = await factory.member(s.dialogue, "moderator")
+        edit = f'href="/d/{s.dialogue.slug}/themes/{s.theme.id}/edit"'
+        for reader, linked in ((moderator, True), (s.organizer, True), (s.alice, False)):
+            async with visitor(app, reader) as browser:
+                page = await browser.get(f"/d/{s.dialogue.slug}/themes/{s.theme.id}")
+                assert (edit in page.text) is linked, reader.display_name
+                if linked:
+                    target = await browser.get(f"/d/{s.dialogue.slug}/themes/{s.theme.id}/edit")
+                    assert target.status_code == 200
+                    assert 'id="summary"' in target.text
+
 
 class TestPagination:
     async def test_older_threads_follow_the_cursor_without_repeats(
