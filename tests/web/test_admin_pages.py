@@ -6,9 +6,13 @@ import re
 
 import httpx
 from fastapi import FastAPI
+from sqlmodel import select
 
 from dialogue.access import SESSION_COOKIE
+from dialogue.accounts.commands import reset_password
 from dialogue.accounts.models import User
+from dialogue.config import Settings
+from dialogue.moderation.models import AuditEntry
 from dialogue.policy import Role
 from tests.factories import PASSWORD, Factory
 from tests.helpers import session_token, user_by_email
@@ -145,3 +149,49 @@ class TestDisabling:
             forged = await submit(web, "/admin", f"/admin/people/{admin.id}/disable", {})
         assert f'action="/admin/people/{admin.id}/disable"' not in page.text
         assert forged.status_code == 403
+
+
+class TestSiteLog:
+    async def test_every_site_wide_act_is_logged_with_who_and_whom(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        admin = await factory.user(is_admin=True, display_name="Site Keeper")
+        person = await factory.user(display_name="Rosa Parra", email="rosa@example.org")
+        async with visitor(app, admin) as web:
+            for path in ("disable", "enable", "reset"):
+                await submit(web, "/admin", f"/admin/people/{person.id}/{path}", {})
+            await submit(web, "/admin", "/admin/admins", {"email": person.email})
+            page = await web.get("/admin")
+        log = page.text.split('id="site-log-heading"', 1)[1]
+        rows = re.findall(r"<tr>\s*<td>.*?</tr>", log, re.S)
+        acts = ["Made an admin", "Made a password link", "Enabled the account again"]
+        acts.append("Disabled the account")
+        assert [next(a for a in acts if a in row) for row in rows] == acts  # newest first
+        assert all(
+            "Site Keeper" in row and "Rosa Parra &lt;rosa@example.org&gt;" in row for row in rows
+        )
+        async with factory.session() as session:
+            entries = (await session.exec(select(AuditEntry))).all()
+        assert {(e.dialogue_id, e.actor_id, e.target_id) for e in entries} == {
+            (None, admin.id, person.id)
+        }
+
+    async def test_the_command_line_is_named_as_the_actor(
+        self, app: FastAPI, factory: Factory, settings: Settings
+    ) -> None:
+        admin = await factory.user(is_admin=True)
+        person = await factory.user(email="cli@example.org")
+        assert await reset_password(settings, email=person.email, password=None)
+        await reset_password(settings, email=person.email, password="a new long passphrase")
+        async with visitor(app, admin) as web:
+            log = (await web.get("/admin")).text.split('id="site-log-heading"', 1)[1]
+        assert log.count("The command line") == 2
+        assert "Set the password" in log and "Made a password link" in log
+
+    async def test_it_is_translated(self, app: FastAPI, factory: Factory) -> None:
+        admin = await factory.user(is_admin=True, language="fr")
+        person = await factory.user()
+        async with visitor(app, admin) as web:
+            await submit(web, "/admin", f"/admin/people/{person.id}/disable", {})
+            page = await web.get("/admin")
+        assert "Journal du site" in page.text and "A désactivé le compte" in page.text

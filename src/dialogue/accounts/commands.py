@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogue.accounts import resets
+from dialogue.accounts import admin, resets
 from dialogue.accounts import service as accounts
 from dialogue.config import Settings
 from dialogue.db import Database
@@ -21,11 +21,10 @@ async def reset_password(settings: Settings, *, email: str, password: str | None
                 raise ValueError(f"no account with the email {email}")
             link = None
             if password is None:
-                token = await resets.create_reset(session=session, user=user, created_by=None)
+                token = await admin.issue_reset(session=session, actor=None, user=user)
                 link = resets.reset_url(settings.base_url, token)
             else:
-                await accounts.set_password(session=session, user=user, password=password)
-                await accounts.revoke_all_tokens(session=session, user_id=user.id)
+                await admin.set_password(session=session, actor=None, user=user, password=password)
             await session.commit()
             return link
     finally:

@@ -18,6 +18,7 @@ from dialogue.accounts import admin, resets
 from dialogue.bounds import DbId
 from dialogue.dialogues import overview
 from dialogue.errors import DialogueError
+from dialogue.i18n import gettext as _
 from dialogue.policy import Action
 from dialogue.transaction import attempt
 from dialogue.web.templating import render
@@ -32,6 +33,17 @@ def _found(email: str) -> str:
 
 
 SecretPage = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def site_acts() -> dict[str, str]:
+    """The site log's actions in the reader's language."""
+    return {
+        "admin.grant": _("Made an admin"),
+        "account.disable": _("Disabled the account"),
+        "account.enable": _("Enabled the account again"),
+        "account.reset_link": _("Made a password link"),
+        "account.password_set": _("Set the password"),
+    }
 
 
 async def admin_page(
@@ -51,6 +63,8 @@ async def admin_page(
             "q": q,
             "people": await admin.search_people(session=session, query=q),
             "dialogues": await overview.all_dialogues(session=session),
+            "site_log": await admin.site_log(session=session),
+            "site_acts": site_acts(),
             "me": access.require_user(),
             "error": error,
             "link": link,
@@ -82,12 +96,13 @@ async def invite_admin_form(
     """An existing account becomes admin; a new one is made, with a link to set its password."""
     try:
         async with attempt(session):
-            user = await admin.invite_admin(session=session, email=email, display_name=display_name)
+            actor = access.require_user()
+            user = await admin.invite_admin(
+                session=session, actor=actor, email=email, display_name=display_name
+            )
             token = None
             if user.password_hash is None:
-                token = await resets.create_reset(
-                    session=session, user=user, created_by=access.user
-                )
+                token = await admin.issue_reset(session=session, actor=actor, user=user)
     except DialogueError as exc:
         return await admin_page(request, session, access, error=exc.message, status_code=exc.status)
     if token is None:
@@ -107,7 +122,7 @@ async def reset_link_form(
     try:
         async with attempt(session):
             user = await admin.get_person(session=session, user_id=user_id)
-            token = await resets.create_reset(session=session, user=user, created_by=access.user)
+            token = await admin.issue_reset(session=session, actor=access.require_user(), user=user)
     except DialogueError as exc:
         return await admin_page(request, session, access, error=exc.message, status_code=exc.status)
     link = {"email": user.email, "url": resets.reset_url(settings.base_url, token)}
