@@ -24,7 +24,13 @@ from dialogue.demo.loader import load_demo
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.moderation.audit import record_action
 from dialogue.moderation.models import Appeal, AuthorSanction, Notice, UnmaskRequest
-from dialogue.synthesis.models import Report, ReportApproval, ReportComment, ReportSnapshot
+from dialogue.synthesis.models import (
+    Report,
+    ReportApproval,
+    ReportComment,
+    ReportRevision,
+    ReportSnapshot,
+)
 from dialogue.threads.models import Post, PostRevision, Thread
 from tests.demo_support import SLUG
 from tests.services import WORKER, PostgresServer
@@ -199,6 +205,7 @@ async def _enrich(session: Any) -> Facts:
         dialogue_id=d,
         state="published",
         executive_summary="SUMMARY",
+        introduction="INTRODUCTION",
         theme_summaries={str(themes[1].id): "THEME SUMMARY"},
         updated_by=organizer,
     )
@@ -207,7 +214,19 @@ async def _enrich(session: Any) -> Facts:
     session.add_all(
         [
             ReportComment(
-                report_id=report.id or 0, author_id=organizer, theme_id=themes[0].id, body="COMMENT"
+                report_id=report.id or 0,
+                author_id=organizer,
+                theme_id=themes[0].id,
+                section="theme",
+                body="COMMENT",
+            ),
+            ReportRevision(
+                report_id=report.id or 0,
+                version=1,
+                review_round=1,
+                executive_summary="SUMMARY",
+                introduction="INTRODUCTION",
+                created_by=organizer,
             ),
             ReportApproval(
                 report_id=report.id or 0, user_id=organizer, role="organizer", review_round=1

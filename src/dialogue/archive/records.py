@@ -43,6 +43,7 @@ from dialogue.synthesis.models import (
     ReportApproval,
     ReportAudience,
     ReportComment,
+    ReportRevision,
     ReportSnapshot,
     ReportState,
 )
@@ -245,6 +246,7 @@ KINDS: tuple[Kind, ...] = (
             "review_round",
             "audience",
             "executive_summary",
+            "introduction",
             "recommendations",
             "theme_summaries",
             "created_at",
@@ -258,7 +260,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "report_comment",
         _table(ReportComment),
-        ("body", "created_at"),
+        ("section", "body", "created_at"),
         {"report_id": "report", "author_id": "person", "theme_id": "theme"},
         key=("created_at",),
         via=("report_id", "report"),
@@ -270,6 +272,22 @@ KINDS: tuple[Kind, ...] = (
         {"report_id": "report", "user_id": "person"},
         key=("user_id", "review_round"),
         choices={"role": _values(Role)},
+        via=("report_id", "report"),
+    ),
+    Kind(
+        "report_revision",
+        _table(ReportRevision),
+        (
+            "version",
+            "review_round",
+            "executive_summary",
+            "introduction",
+            "recommendations",
+            "theme_summaries",
+            "created_at",
+        ),
+        {"report_id": "report", "created_by": "person"},
+        key=("version",),
         via=("report_id", "report"),
     ),
     Kind(
