@@ -11,7 +11,8 @@ from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
+from jinja2 import BytecodeCache, pass_context
+from jinja2.bccache import Bucket
 from jinja2.runtime import Context
 from starlette.responses import Response
 
@@ -24,9 +25,34 @@ from dialogue.state import app_state
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
 
+class ProcessBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the process, shared by every app made in it.
+
+    Each app has its own environment (its settings' globals), and an environment compiles a
+    template on first use; the tests make an app per test, so without this they would
+    compile `base.html` and its friends thousands of times. Jinja checks each entry against
+    the template source's checksum, so an edited template is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = ProcessBytecodeCache()
+
+
 def create_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
+    env.bytecode_cache = COMPILED
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
