@@ -13,13 +13,16 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 
+from dialogue.accounts import passwords
 from dialogue.app import create_app
 from dialogue.config import Settings
 from dialogue.migrations import upgrade
-from tests.factories import Factory
+from tests.factories import TEST_HASHER, Factory
 from tests.services import WORKER, PostgresServer, in_ci, start_postgres
 
 pytest_plugins = ["tests.browser"]
+
+passwords._hasher = TEST_HASHER  # see tests/factories.py
 
 _counter = itertools.count()
 TEMPLATE = f"dialogue_template_{WORKER}"

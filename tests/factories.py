@@ -28,10 +28,17 @@ CONDUCT = (
 _seq = itertools.count(1)
 
 
+# argon2 at its production cost (64 MiB, three passes) makes each sign-in cost tens of
+# milliseconds of CPU, thousands of times over; the tests check who may sign in, not argon2.
+# The app under test hashes new passwords at this cost too (set in tests/conftest.py), and a
+# hash carries its own parameters, so verifying is as cheap.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 @lru_cache(maxsize=1)
 def password_hash() -> str:
-    """Hashed once: argon2 is slow on purpose, and most tests need many accounts."""
-    return PasswordHasher().hash(PASSWORD)
+    """Hashed once: most tests need many accounts."""
+    return TEST_HASHER.hash(PASSWORD)
 
 
 class Factory:
