@@ -25,7 +25,7 @@ from dialogue.moderation import (
 )
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
-from dialogue.policy import Action
+from dialogue.policy import Action, hidden_audit_targets
 from dialogue.web import (
     codebook_pages,
     invitation_pages,
@@ -125,6 +125,7 @@ async def audit_page(
         actor_id=actor_id,
         target_type=target_type or None,
         target_id=target_id,
+        hidden_targets=hidden_audit_targets(access.can),
     )
     entries = await audit.list_entries(
         session=session, dialogue_id=dialogue.id or 0, filters=filters, limit=audit.MAX_PAGE
