@@ -29,6 +29,8 @@ from dialogue.moderation.models import NoticeKind
 from dialogue.moderation.notices import notify
 from dialogue.moderation.oversight_models import Concern
 from dialogue.policy import ConcernStatus, enforce, may_move_concern
+from dialogue.threads import queries as threads
+from dialogue.threads.models import PostStatus
 
 MAX_BODY = 5000
 MAX_LISTED = 500
@@ -67,6 +69,27 @@ async def raise_concern(
         after={"status": concern.status, "about_user_id": about_user_id},
     )
     return concern
+
+
+async def named_author(
+    *, session: AsyncSession, dialogue_id: int, post_id: int
+) -> tuple[int, str] | None:
+    """The author of a published, named post of this dialogue: whom "raise a concern" from
+    that post is about. An anonymous post answers None, as a post of another dialogue does:
+    a concern never learns, nor lets anyone learn, who wrote anonymously."""
+    found = await threads.post_with_author(session=session, post_id=post_id)
+    if found is None:
+        return None
+    post, author = found
+    if (
+        post.dialogue_id != dialogue_id
+        or post.anonymous
+        or post.status != PostStatus.PUBLISHED
+        or author is None
+        or author.id is None
+    ):
+        return None
+    return author.id, author.display_name
 
 
 async def get_concern(*, session: AsyncSession, dialogue_id: int, concern_id: int) -> Concern:

@@ -276,6 +276,7 @@ class NoticePublic(Public):
     until: IsoTime | None
     created_at: IsoTime
     read: bool
+    appealable: bool  # a decision about the person, not news (a concern's step, a question)
     appeal: NoticeAppeal | None
 
 

@@ -28,6 +28,7 @@ from dialogue.moderation.models import AppealStatus, FlagStatus
 from dialogue.policy import Action, hidden_audit_targets
 from dialogue.web import (
     codebook_pages,
+    concern_pages,
     invitation_pages,
     member_pages,
     moderation_tools,
@@ -211,10 +212,11 @@ async def appeal_decision_form(
     return _back(f"/d/{dialogue.slug}/moderation/appeals")
 
 
-# The unmask, member and invitation pages, the thread page's tools and the codebook live in
-# their own modules, among the moderation pages.
+# The unmask, member and invitation pages, the thread page's tools, the codebook and the
+# concerns page live in their own modules, among the moderation pages.
 router.include_router(unmask_pages.router)
 router.include_router(member_pages.router)
 router.include_router(invitation_pages.router)
 router.include_router(moderation_tools.router)
 router.include_router(codebook_pages.router)
+router.include_router(concern_pages.router)
