@@ -9,13 +9,16 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
 from dialogue.archive.export import export_archive
+from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue
+from dialogue.moderation.oversight_models import Concern
 from dialogue.synthesis.loader import load_source
 from tests.factories import Factory
 from tests.moderation.scene import Scene, assert_error, build_scene
@@ -123,7 +126,7 @@ class TestRaiseAndFollow:
 class TestHandling:
     async def test_acknowledge_then_resolve_tells_the_raiser(self, scene: Scene) -> None:
         concern = await raise_one(scene, about_user_id=scene.users["expert"].id)
-        for who in NOT_HANDLERS + ("participant",):
+        for who in (*NOT_HANDLERS, "participant"):
             assert_error(
                 await move(scene, concern["id"], who, status="acknowledged"), 403, "forbidden"
             )
@@ -266,16 +269,9 @@ class TestPages:
             page = await browser.get(f"/d/{scene.slug}/concerns")
             assert SECRET not in page.text
 
-    async def test_handlers_move_it_on_and_are_reminded(
-        self, scene: Scene, factory: Factory
-    ) -> None:
+    async def test_handlers_move_it_on_and_are_reminded(self, scene: Scene) -> None:
         concern = await raise_one(scene)
         async with scene.factory.session() as session:
-            from datetime import timedelta
-
-            from dialogue.db import utcnow
-            from dialogue.moderation.oversight_models import Concern
-
             stored = await session.get(Concern, concern["id"])
             assert stored is not None
             stored.created_at = utcnow() - timedelta(days=5)
