@@ -331,4 +331,5 @@ TARGETS = {
     "code": "code",
     "appeal": "appeal",
     "report": "report",
+    "audit_entry": "audit",  # an advisor's comment on a moderation decision
 }

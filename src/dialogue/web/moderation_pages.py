@@ -27,6 +27,7 @@ from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
 from dialogue.policy import Action, hidden_audit_targets
 from dialogue.web import (
+    advisory_pages,
     codebook_pages,
     concern_pages,
     invitation_pages,
@@ -220,3 +221,4 @@ router.include_router(invitation_pages.router)
 router.include_router(moderation_tools.router)
 router.include_router(codebook_pages.router)
 router.include_router(concern_pages.router)
+router.include_router(advisory_pages.router)
