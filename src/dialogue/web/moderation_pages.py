@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.bounds import DbId, DbInt
 from dialogue.moderation import (
     actions,
@@ -20,6 +20,7 @@ from dialogue.moderation import (
     audit,
     audit_view,
     flags,
+    handover,
     queue,
     transparency,
 )
@@ -33,6 +34,7 @@ from dialogue.web import (
     invitation_pages,
     member_pages,
     moderation_tools,
+    note_pages,
     unmask_pages,
 )
 from dialogue.web.templating import render
@@ -48,7 +50,10 @@ def _back(url: str) -> RedirectResponse:
 
 @router.get("/d/{slug}/moderation")
 async def queue_page(
-    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.QUEUE_READ)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: Annotated[Access, allow(Action.QUEUE_READ)],
 ) -> Response:
     dialogue = access.require_dialogue()
     seq = dialogue.last_seq  # read first: events after it are news to this page
@@ -56,10 +61,18 @@ async def queue_page(
     for item in items:  # shown in the moderator's own zone and language
         item["queued_at_time"] = datetime.fromisoformat(item["queued_at"])
     clauses = await current_clauses(session=session, dialogue=dialogue)
+    waiting = handover.waited_too_long(items, minutes=settings.queue_alert_minutes)
     return render(
         request,
         "moderation/queue.html",
-        {"dialogue": dialogue, "items": items, "clauses": clauses, "seq": seq},
+        {
+            "dialogue": dialogue,
+            "items": items,
+            "clauses": clauses,
+            "seq": seq,
+            "waiting": waiting,
+            "alert_minutes": settings.queue_alert_minutes,
+        },
     )
 
 
@@ -222,3 +235,4 @@ router.include_router(moderation_tools.router)
 router.include_router(codebook_pages.router)
 router.include_router(concern_pages.router)
 router.include_router(advisory_pages.router)
+router.include_router(note_pages.router)
