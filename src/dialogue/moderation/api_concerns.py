@@ -10,7 +10,7 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.moderation import concerns
 from dialogue.moderation.oversight_models import Concern
 from dialogue.moderation.schemas import ConcernIn, ConcernList, ConcernPublic, ConcernUpdateIn
-from dialogue.paths import DialogueDep
+from dialogue.paths import ConcernDep, DialogueDep
 from dialogue.policy import Action, ConcernStatus
 
 router = APIRouter()
@@ -55,13 +55,14 @@ async def list_concerns(
 async def update_concern(
     body: ConcernUpdateIn,
     session: SessionDep,
+    concern: ConcernDep,
     access: Annotated[Access, allow(Action.CONCERN_HANDLE)],
 ) -> dict[str, Any]:
     """Acknowledge or resolve (with an outcome its raiser is told)."""
     concern = await concerns.move_concern(
         session=session,
         dialogue=access.require_dialogue(),
-        concern=access.require_concern(),
+        concern=concern,
         actor=access.require_user(),
         status=ConcernStatus(body.status),
         outcome=body.outcome,
