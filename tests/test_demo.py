@@ -6,6 +6,7 @@ a template; every test gets its own copy of it (its `database_url`), so tests st
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -488,3 +489,41 @@ class TestTakenEmails:
         with pytest.raises(ValueError, match="exist already"):
             await load_demo(settings, admin_email=ADMIN, admin_password="a new password")
         assert await row_counts(app) == before
+
+
+# --- the transparency page over the demo's moderation history ---------------------------------
+
+EXACT_SMALL = re.compile(r"<(dd|td)>\s*[0-4]\s*</\1>|: [0-4]</li>")
+
+
+class TestTransparencyNamesNobody:
+    async def test_no_name_of_the_fixture_and_no_count_under_five(
+        self, client: httpx.AsyncClient, loaded: Loaded
+    ) -> None:
+        headers = await sign_in(client, email_of("amara"), loaded.password)
+        api = await client.get(f"{API}/dialogues/{SLUG}/transparency", headers=headers)
+        assert api.status_code == 200, api.text
+        page = await client.get(f"/d/{SLUG}/transparency", headers=headers)
+        assert page.status_code == 200, page.text
+        assert "Week by week" in page.text
+        for text in (page.text, api.text):
+            for person in CONTENT_DATA.people:
+                for value in (person.email, person.profile["display_name"]):
+                    assert str(value) not in text, value
+                organization = str(person.profile.get("organization") or "")
+                assert not organization or organization not in text, organization
+            assert ADMIN not in text
+        assert not EXACT_SMALL.search(page.text), EXACT_SMALL.search(page.text)
+        figures = api.json()
+        counts = [v for k, v in figures.items() if isinstance(v, int) and k != "slug"]
+        counts += [
+            n
+            for week in figures["weeks"]
+            for n in (
+                week["appeals_upheld"],
+                week["appeals_overturned"],
+                *(c["applied"] for c in week["clauses"]),
+            )
+            if n is not None
+        ]
+        assert all(n >= 5 for n in counts), counts

@@ -26,7 +26,7 @@ from dialogue.db import utcnow
 from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.events.publish import commit
-from dialogue.moderation import invitation_batches, invitation_lists
+from dialogue.moderation import concerns, invitation_batches, invitation_lists
 from dialogue.policy import (
     ROLE_ACTIONS,
     SITE_ACTIONS,
@@ -173,6 +173,21 @@ async def _batch(world: World) -> int:
         await session.commit()
         assert batch.id is not None
         return batch.id
+
+
+async def _fresh_concern(world: World) -> int:
+    """A concern of its own for each caller of a row that moves one on."""
+    async with app_state(world.app).database.session() as session:
+        concern = await concerns.raise_concern(
+            session=session,
+            dialogue=world.dialogue,
+            raiser=world.users["participant"],
+            body="A concern about conduct.",
+            about_user_id=world.target.id,
+        )
+        await session.commit()
+        assert concern.id is not None
+        return concern.id
 
 
 def _dialogue_body(world: World, caller: str) -> dict[str, Any]:
@@ -814,6 +829,8 @@ async def call(world: World, row: Row, caller: str) -> int:
         values["token"] = await _reset_token(app)
     if "{batch_id}" in row.path:
         values["batch_id"] = await _batch(world)
+    if "{fresh_concern}" in row.path:
+        values["fresh_concern"] = await _fresh_concern(world)
     url = row.path.format(**values)
     body = row.body(world, caller) if row.body else None
     if row.reset and not row.page and body is not None:
@@ -1198,6 +1215,97 @@ STAFF_PAGE_ROWS: list[Row] = [
     ],
 )
 async def test_staff_page_matrix(world: World, row: Row, visibility: str) -> None:
+    expected = row.expected_for(visibility)
+    actual = {caller: await call(world, row, caller) for caller in CALLERS}
+    assert actual == expected, f"{row.method} {row.path} in a {visibility} dialogue"
+
+
+# Concerns, the advisory council's dashboard, moderators' notes and the handover (issue 17):
+# a concern is for its raiser, the organizers and the advisors; notes for staff only.
+HANDLERS = ("organizer", "advisor", "admin")
+STAFF_AND_ADMIN = ("moderator", "organizer", "admin")
+OVERSIGHT_ROWS: list[Row] = [
+    Row(
+        "concern raise",
+        "POST",
+        "/api/v1/dialogues/{slug}/concerns",
+        only(201, *MEMBERS, "admin"),
+        body=lambda w, c: {"body": f"Concern by {c}", "about_user_id": w.target.id},
+    ),
+    Row("concern list", "GET", "/api/v1/dialogues/{slug}/concerns", only(200, *MEMBERS, "admin")),
+    Row(
+        "concern update",
+        "PATCH",
+        "/api/v1/concerns/{fresh_concern}",
+        only(200, *HANDLERS),
+        body=lambda w, c: {"status": "acknowledged"},
+    ),
+    Row("concerns page", "GET", "/d/{slug}/concerns", only(200, *MEMBERS, "admin"), page=True),
+    Row(
+        "concern form",
+        "POST",
+        "/d/{slug}/concerns",
+        only(303, *MEMBERS, "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"body": f"Concern by {c}"},
+    ),
+    Row(
+        "concern move form",
+        "POST",
+        "/d/{slug}/concerns/{fresh_concern}",
+        only(303, *HANDLERS),
+        page=True,
+        form=True,
+        body=lambda w, c: {"status": "resolved", "outcome": "Handled."},
+    ),
+    Row("advisory page", "GET", "/d/{slug}/advisory", only(200, *HANDLERS), page=True),
+    Row(
+        "advisory question form",
+        "POST",
+        "/d/{slug}/advisory/questions",
+        only(303, "advisor"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"question": f"Question by {c}"},
+    ),
+    Row("notes page", "GET", "/d/{slug}/moderation/notes", only(200, *STAFF_AND_ADMIN), page=True),
+    Row(
+        "member notes form",
+        "POST",
+        "/d/{slug}/moderation/notes/members/{target}",
+        only(303, *STAFF_AND_ADMIN),
+        page=True,
+        form=True,
+        body=lambda w, c: {"body": f"Note by {c}"},
+    ),
+    Row(
+        "handover page",
+        "GET",
+        "/d/{slug}/moderation/handover",
+        only(200, *STAFF_AND_ADMIN),
+        page=True,
+    ),
+    Row(
+        "handover read form",
+        "POST",
+        "/d/{slug}/moderation/handover",
+        only(303, *STAFF_AND_ADMIN),
+        page=True,
+        form=True,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "visibility"),
+    [
+        pytest.param(row, visibility, id=f"{row.name}-{visibility}")
+        for row in OVERSIGHT_ROWS
+        for visibility in ("public", "invite")
+    ],
+)
+async def test_oversight_matrix(world: World, row: Row, visibility: str) -> None:
     expected = row.expected_for(visibility)
     actual = {caller: await call(world, row, caller) for caller in CALLERS}
     assert actual == expected, f"{row.method} {row.path} in a {visibility} dialogue"

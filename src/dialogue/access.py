@@ -31,6 +31,7 @@ from dialogue.errors import DialogueError, NotFound
 from dialogue.events.publish import commit, discard_pending
 from dialogue.i18n import gettext as _
 from dialogue.moderation import notices
+from dialogue.moderation.oversight_models import Concern
 from dialogue.policy import (
     SITE_ACTIONS,
     Action,
@@ -172,11 +173,20 @@ class Access:
     theme: Theme | None = None
     thread: Thread | None = None
     post: Post | None = None
+    concern: Concern | None = None
 
     @property
     def loaded(self) -> list[Any]:
         """Every row the check loaded (a page that rolls back reloads them)."""
-        rows = [self.dialogue, self.membership, self.user, self.theme, self.thread, self.post]
+        rows = [
+            self.dialogue,
+            self.membership,
+            self.user,
+            self.theme,
+            self.thread,
+            self.post,
+            self.concern,
+        ]
         return [row for row in rows if row is not None]
 
     @property
@@ -214,6 +224,10 @@ class Access:
         assert self.post is not None, "the route's path has no post_id"
         return self.post
 
+    def require_concern(self) -> Concern:
+        assert self.concern is not None, "the route's path has no concern_id"
+        return self.concern
+
 
 # Each path parameter that names a resource inside a dialogue, and how to load it.
 # The loader returns the resource and the id of the dialogue it belongs to.
@@ -235,7 +249,17 @@ async def _post(session: AsyncSession, post_id: int) -> tuple[Any, int] | None:
     return (post, post.dialogue_id) if post else None
 
 
-RESOLVERS: dict[str, Resolver] = {"theme_id": _theme, "thread_id": _thread, "post_id": _post}
+async def _concern(session: AsyncSession, concern_id: int) -> tuple[Any, int] | None:
+    concern = await session.get(Concern, concern_id)
+    return (concern, concern.dialogue_id) if concern else None
+
+
+RESOLVERS: dict[str, Resolver] = {
+    "theme_id": _theme,
+    "thread_id": _thread,
+    "post_id": _post,
+    "concern_id": _concern,
+}
 
 
 async def resolve_access(
@@ -278,6 +302,7 @@ async def resolve_access(
         theme=resources.get("theme_id"),
         thread=resources.get("thread_id"),
         post=resources.get("post_id"),
+        concern=resources.get("concern_id"),
     )
 
 

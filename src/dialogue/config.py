@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     login_per_account: int = 5
     login_window_seconds: int = 300
     posts_per_minute: int = 20
+    # The dashboards' reminders: a concern open this long, a queue item waiting this long.
+    concern_reminder_hours: int = 72
+    queue_alert_minutes: int = 240
     ws_send_queue: int = 1000  # frames queued for one slow socket before it is closed (4008)
 
     @model_validator(mode="after")

@@ -14,6 +14,7 @@ from dialogue.moderation.models import (
     PostCode,
     UnmaskRequest,
 )
+from dialogue.moderation.oversight_models import Concern, ModeratorNote, ModeratorVisit
 from dialogue.synthesis.models import (
     Report,
     ReportApproval,
@@ -29,6 +30,7 @@ __all__ = [
     "AuthToken",
     "AuthorSanction",
     "Code",
+    "Concern",
     "ConductVersion",
     "Dialogue",
     "Event",
@@ -36,6 +38,8 @@ __all__ = [
     "Invitation",
     "InvitationBatch",
     "Membership",
+    "ModeratorNote",
+    "ModeratorVisit",
     "Notice",
     "PasswordReset",
     "Post",

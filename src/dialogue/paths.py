@@ -16,6 +16,7 @@ from fastapi import Depends, Path
 from dialogue.access import ResolvedDep
 from dialogue.bounds import DbId
 from dialogue.dialogues.models import Dialogue, Theme
+from dialogue.moderation.oversight_models import Concern
 from dialogue.threads.models import Post, Thread
 
 # The check parses these before they are validated here: an id that is not a stored id's
@@ -24,6 +25,7 @@ Slug = Annotated[str, Path(description="The dialogue's slug.")]
 ThemeId = Annotated[DbId, Path(description="A theme's id.")]
 ThreadId = Annotated[DbId, Path(description="A thread's id.")]
 PostId = Annotated[DbId, Path(description="A post's id.")]
+ConcernId = Annotated[DbId, Path(description="A concern's id.")]
 
 
 async def path_dialogue(slug: Slug, access: ResolvedDep) -> Dialogue:
@@ -42,7 +44,12 @@ async def path_post(post_id: PostId, access: ResolvedDep) -> Post:
     return access.require_post()
 
 
+async def path_concern(concern_id: ConcernId, access: ResolvedDep) -> Concern:
+    return access.require_concern()
+
+
 DialogueDep = Annotated[Dialogue, Depends(path_dialogue)]
 ThemeDep = Annotated[Theme, Depends(path_theme)]
 ThreadDep = Annotated[Thread, Depends(path_thread)]
 PostDep = Annotated[Post, Depends(path_post)]
+ConcernDep = Annotated[Concern, Depends(path_concern)]

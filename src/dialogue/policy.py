@@ -79,6 +79,12 @@ class Action(StrEnum):
     APPEAL_DECIDE = "appeal.decide"
     AUTHOR_UNMASK = "author.unmask"  # request or approve revealing an anonymous author
     THEME_DELETE = "theme.delete"
+    CONCERN_RAISE = "concern.raise"  # raise one, and follow one's own
+    CONCERN_HANDLE = "concern.handle"  # read every concern of the dialogue and move them on
+    NOTE_MANAGE = "note.manage"  # moderators' private notes on members and threads
+    ADVISORY_READ = "advisory.read"  # the advisory council's dashboard
+    DECISION_COMMENT = "decision.comment"  # an advisor's comment on a moderation decision
+    ADVISORY_ASK = "advisory.ask"  # an advisor's logged question to the organizers
 
 
 SITE_ACTIONS = frozenset(
@@ -100,6 +106,7 @@ STAFF_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR})
 REVIEWER_ROLES = frozenset({Role.ORGANIZER, Role.MODERATOR, Role.ADVISOR})
 REPORT_READER_ROLES = frozenset({Role.ORGANIZER, Role.ADVISOR})
 _ORGANIZER = frozenset({Role.ORGANIZER})
+_ADVISOR = frozenset({Role.ADVISOR})
 
 # Which member roles may take each dialogue action. Reading is special: in a public
 # dialogue anyone may read (see `can`), in an invite dialogue only members.
@@ -138,6 +145,12 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.APPEAL_DECIDE: STAFF_ROLES,
     Action.AUTHOR_UNMASK: STAFF_ROLES,
     Action.THEME_DELETE: _ORGANIZER,
+    Action.CONCERN_RAISE: _ALL,
+    Action.CONCERN_HANDLE: REPORT_READER_ROLES,
+    Action.NOTE_MANAGE: STAFF_ROLES,
+    Action.ADVISORY_READ: REPORT_READER_ROLES,
+    Action.DECISION_COMMENT: _ADVISOR,
+    Action.ADVISORY_ASK: _ADVISOR,
 }
 
 _PUBLIC_READ = frozenset(
@@ -425,3 +438,36 @@ def may_delete_theme(thread_count: int) -> Refusal | None:
             409,
         )
     return None
+
+
+class ConcernStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+_C = ConcernStatus
+CONCERN_STEPS = frozenset(
+    {(_C.OPEN, _C.ACKNOWLEDGED), (_C.OPEN, _C.RESOLVED), (_C.ACKNOWLEDGED, _C.RESOLVED)}
+)
+
+
+def may_move_concern(current: ConcernStatus, to: ConcernStatus) -> Refusal | None:
+    """A concern only moves forward: open, then acknowledged, then resolved."""
+    if (current, to) not in CONCERN_STEPS:
+        return Refusal(
+            ErrorCode.INVALID_TRANSITION,
+            _("A concern cannot go from {current} to {to}.").format(current=current, to=to),
+            409,
+        )
+    return None
+
+
+# Audit entries whose target only some readers of the log may know of: a concern's steps
+# are for those who handle concerns (organizers, advisors), not for every moderator.
+CONFIDENTIAL_TARGETS: dict[str, Action] = {"concern": Action.CONCERN_HANDLE}
+
+
+def hidden_audit_targets(allowed: Callable[[Action], bool]) -> frozenset[str]:
+    """The audit targets a reader of the log may not see, asked through their `can`."""
+    return frozenset(t for t, action in CONFIDENTIAL_TARGETS.items() if not allowed(action))

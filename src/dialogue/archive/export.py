@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.archive import jsonlines, people
 from dialogue.archive.anonymity import Anonymity, withheld
+from dialogue.archive.confidential import confidential
 from dialogue.archive.links import translate, translate_keys
 from dialogue.archive.records import KINDS, TARGETS, Kind
 from dialogue.archive.scope import scoped
@@ -80,9 +81,9 @@ def _query(kind: Kind, dialogue_id: int, identities: bool) -> Select[Any]:
             select(users).where(users.c.id.in_(people.person_ids(dialogue_id))).order_by(users.c.id)
         )
     query = scoped(kind, dialogue_id)
-    left_out = withheld(kind.name, dialogue_id)
-    if left_out is not None:
-        query = query.where(kind.table.c.id.not_in(left_out))
+    for left_out in (withheld(kind.name, dialogue_id), confidential(kind.name, dialogue_id)):
+        if left_out is not None:
+            query = query.where(kind.table.c.id.not_in(left_out))
     if kind.name == "report_snapshot" and not identities:
         # A published report names the people who consented to be named: it travels only
         # in an archive that names them too.

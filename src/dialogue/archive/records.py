@@ -349,4 +349,5 @@ TARGETS = {
     "code": "code",
     "appeal": "appeal",
     "report": "report",
+    "audit_entry": "audit",  # an advisor's comment on a moderation decision
 }

@@ -15,6 +15,7 @@ from dialogue.bounds import DbInt
 from dialogue.errors import NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation import actions, codebook, flags, queue
+from dialogue.moderation.api_concerns import router as concerns_router
 from dialogue.moderation.api_people import router as people_router
 from dialogue.moderation.api_records import router as records_router
 from dialogue.moderation.api_threads import router as threads_router
@@ -225,3 +226,4 @@ async def set_post_codes(
 router.include_router(threads_router)
 router.include_router(people_router)
 router.include_router(records_router)
+router.include_router(concerns_router)

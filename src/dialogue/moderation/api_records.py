@@ -26,7 +26,7 @@ from dialogue.moderation.schemas import (
     UnmaskRequestPublic,
 )
 from dialogue.paths import DialogueDep, PostDep
-from dialogue.policy import Action
+from dialogue.policy import Action, hidden_audit_targets
 
 router = APIRouter()
 Id = Annotated[DbId, Path()]
@@ -56,6 +56,7 @@ async def audit_log(
         target_type=target_type,
         target_id=target_id,
         before_id=before_id,
+        hidden_targets=hidden_audit_targets(access.can),
     )
     entries = await audit.list_entries(
         session=session, dialogue_id=dialogue.id or 0, filters=filters, limit=limit

@@ -24,6 +24,7 @@ from dialogue.i18n import gettext as _
 from dialogue.moderation import sanctions
 from dialogue.moderation.audit import record_action
 from dialogue.moderation.models import Appeal, AppealStatus, Notice, NoticeKind
+from dialogue.moderation.notices import APPEALABLE
 from dialogue.moderation.transitions import move_status
 from dialogue.threads import queries as threads
 from dialogue.threads.models import PostStatus
@@ -38,6 +39,8 @@ async def create_appeal(*, session: AsyncSession, notice_id: int, user: User, no
     notice = await session.get(Notice, notice_id)
     if notice is None or notice.user_id != user.id:
         raise NotFound(_("Not found."))
+    if notice.kind not in APPEALABLE:
+        raise Conflict(_("This notice is not a decision to appeal."), code=ErrorCode.CONFLICT)
     existing = (await session.exec(select(Appeal.id).where(Appeal.notice_id == notice_id))).first()
     if existing is not None:
         raise _already()

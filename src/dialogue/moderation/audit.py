@@ -61,6 +61,8 @@ class AuditFilter:
     target_type: str | None = None
     target_id: int | None = None
     before_id: int | None = None
+    # Targets this reader may not know of (`policy.hidden_audit_targets`): left out whole.
+    hidden_targets: frozenset[str] = frozenset()
 
 
 async def list_entries(
@@ -79,6 +81,8 @@ async def list_entries(
         query = query.where(AuditEntry.target_type == filters.target_type)
     if filters.target_id is not None:
         query = query.where(AuditEntry.target_id == filters.target_id)
+    if filters.hidden_targets:
+        query = query.where(col(AuditEntry.target_type).not_in(filters.hidden_targets))
     if filters.before_id is not None:
         query = query.where(col(AuditEntry.id) < filters.before_id)
     query = query.order_by(col(AuditEntry.id).desc()).limit(min(limit, MAX_PAGE))

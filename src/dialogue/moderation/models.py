@@ -92,6 +92,10 @@ class NoticeKind(StrEnum):
     HIDDEN = "hidden"
     MUTED = "muted"
     BANNED = "banned"
+    # The steps of a concern the person raised: news, not decisions about them to appeal.
+    CONCERN_ACKNOWLEDGED = "concern_seen"
+    CONCERN_RESOLVED = "concern_resolved"
+    QUESTION = "question"  # an advisor's question to the organizers
 
 
 class Notice(SQLModel, table=True):

@@ -51,8 +51,20 @@ async def notify(
     return notice
 
 
+# The notices that tell of a decision about the person, which they may appeal once.
+APPEALABLE = frozenset(
+    {NoticeKind.REJECTED, NoticeKind.HIDDEN, NoticeKind.MUTED, NoticeKind.BANNED}
+)
+
+
 def notice_message(notice: Notice) -> str:
     """The sentence an author reads, in the language active for this request."""
+    if notice.kind == NoticeKind.CONCERN_ACKNOWLEDGED:
+        return _("The concern you raised was acknowledged: it is being looked into.")
+    if notice.kind == NoticeKind.CONCERN_RESOLVED:
+        return _("The concern you raised was resolved.")
+    if notice.kind == NoticeKind.QUESTION:
+        return _("An advisor asked the organizers a question.")
     if notice.kind == NoticeKind.REJECTED:
         text = _("Your post was not published.")
     elif notice.kind == NoticeKind.HIDDEN:
@@ -161,6 +173,7 @@ def notice_data(notice: Notice, appeal: Appeal | None) -> dict[str, Any]:
         "until": notice.until.isoformat() if notice.until else None,
         "created_at": notice.created_at.isoformat(),
         "read": notice.read_at is not None,
+        "appealable": notice.kind in APPEALABLE,
         "appeal": (
             {
                 "id": appeal.id,

@@ -276,6 +276,7 @@ class NoticePublic(Public):
     until: IsoTime | None
     created_at: IsoTime
     read: bool
+    appealable: bool  # a decision about the person, not news (a concern's step, a question)
     appeal: NoticeAppeal | None
 
 
@@ -339,3 +340,35 @@ class UnmaskRequestPublic(Public):
 
 class UnmaskList(Public):
     items: list[UnmaskRequestPublic]
+
+
+class ConcernIn(Strict):
+    body: Annotated[str, Field(min_length=1, max_length=5000)]
+    about_user_id: Id | None = None
+
+
+class ConcernUpdateIn(Strict):
+    status: Literal["acknowledged", "resolved"]
+    outcome: Annotated[str, Field(max_length=5000)] = ""
+
+
+class ConcernPublic(Public):
+    """A concern; `raised_by` only for those who handle concerns, `mine` for its raiser."""
+
+    id: int
+    dialogue_id: int
+    body: str
+    about_user_id: int | None
+    about_name: str | None
+    raised_by: int | None
+    raised_by_name: str | None
+    mine: bool
+    status: Literal["open", "acknowledged", "resolved"]
+    outcome: str
+    created_at: IsoTime
+    acknowledged_at: IsoTime | None
+    resolved_at: IsoTime | None
+
+
+class ConcernList(Public):
+    items: list[ConcernPublic]

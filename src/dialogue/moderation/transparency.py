@@ -1,7 +1,16 @@
-"""The public transparency figures of a dialogue: how moderation was done, with no names."""
+"""The public transparency figures of a dialogue: how moderation was done, with no names.
+
+Counts come from the audit log, flags and appeals; names never enter them. A small count
+can still point to a person in a small dialogue ("one member was removed in week 3"), so
+every count under `SMALL` is published as None, read "fewer than 5", and a median is given
+only over at least `SMALL` waits. The exact `Tally` stays inside the server.
+"""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from statistics import median
 
 from sqlalchemy import func
@@ -9,58 +18,85 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.moderation.models import Appeal, AppealStatus, AuditEntry, Flag, FlagStatus
+from dialogue.policy import CONFIDENTIAL_TARGETS
 from dialogue.responses import Public
 from dialogue.threads.models import Post
 
 QUEUE_DECISIONS = ("post.approve", "post.reject")
+SMALL = 5
+
+
+def shown(count: int) -> int | None:
+    """A count as published: exact from `SMALL` up, else None ("fewer than 5")."""
+    return count if count >= SMALL else None
+
+
+def median_of(seconds: list[float]) -> float | None:
+    return round(median(seconds), 1) if len(seconds) >= SMALL else None
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday of the moment's week (UTC): the weeks the figures are grouped by."""
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+class ClauseCount(Public):
+    clause: str
+    applied: int | None
+
+
+class Week(Public):
+    """One week of moderation, from its Monday; None counts are "fewer than 5"."""
+
+    week: str
+    clauses: list[ClauseCount]
+    median_queue_seconds: float | None
+    appeals_upheld: int | None
+    appeals_overturned: int | None
 
 
 class Figures(Public):
     """The figures themselves; the API's `TransparencyFigures` adds the dialogue's slug."""
 
-    approved: int
-    rejected: int
-    hidden: int
-    hidden_by_flags: int
-    flags: int
-    flags_upheld: int
-    flags_dismissed: int
-    mutes: int
-    bans: int
-    appeals: int
-    appeals_overturned: int
+    approved: int | None
+    rejected: int | None
+    hidden: int | None
+    hidden_by_flags: int | None
+    flags: int | None
+    flags_upheld: int | None
+    flags_dismissed: int | None
+    mutes: int | None
+    bans: int | None
+    appeals: int | None
+    appeals_overturned: int | None
     median_queue_seconds: float | None
+    weeks: list[Week]
 
 
-async def figures(*, session: AsyncSession, dialogue_id: int) -> Figures:
-    """Aggregate counts from the audit log and flags; the median time a post waited."""
-    actions = dict(
-        (
-            await session.exec(
-                select(AuditEntry.action, func.count())
-                .where(AuditEntry.dialogue_id == dialogue_id)
-                .group_by(col(AuditEntry.action))
-            )
-        ).all()
-    )
-    flag_counts = dict(
-        (
-            await session.exec(
-                select(Flag.status, func.count())
-                .where(Flag.dialogue_id == dialogue_id)
-                .group_by(col(Flag.status))
-            )
-        ).all()
-    )
-    appeal_counts = dict(
-        (
-            await session.exec(
-                select(Appeal.status, func.count())
-                .where(Appeal.dialogue_id == dialogue_id)
-                .group_by(col(Appeal.status))
-            )
-        ).all()
-    )
+@dataclass(slots=True)
+class Tally:
+    """The exact counts, before anything small is withheld."""
+
+    actions: dict[str, int]
+    flags: dict[str, int]
+    appeals: dict[str, int]
+    waits: list[tuple[date, float]]
+    clauses: Counter[tuple[date, str]] = field(default_factory=Counter)
+    decided: Counter[tuple[date, str]] = field(default_factory=Counter)
+
+    @property
+    def seconds(self) -> list[float]:
+        return [s for _week, s in self.waits]
+
+
+async def _grouped(session: AsyncSession, column: object, *where: object) -> dict[str, int]:
+    rows = (await session.exec(select(column, func.count()).where(*where).group_by(column))).all()  # type: ignore[call-overload]
+    return {str(key): int(n) for key, n in rows}
+
+
+async def tally(*, session: AsyncSession, dialogue_id: int) -> Tally:
+    """Count everything the page shows, exactly (this does not leave the server)."""
     waits = (
         await session.exec(
             select(AuditEntry.created_at, Post.created_at)
@@ -72,19 +108,86 @@ async def figures(*, session: AsyncSession, dialogue_id: int) -> Figures:
             )
         )
     ).all()
-    seconds = [max(0.0, (decided - created).total_seconds()) for decided, created in waits]
+    result = Tally(
+        actions=await _grouped(
+            session,
+            AuditEntry.action,
+            AuditEntry.dialogue_id == dialogue_id,
+            col(AuditEntry.target_type).not_in(CONFIDENTIAL_TARGETS),
+        ),
+        flags=await _grouped(session, Flag.status, Flag.dialogue_id == dialogue_id),
+        appeals=await _grouped(session, Appeal.status, Appeal.dialogue_id == dialogue_id),
+        waits=[
+            (week_of(decided), max(0.0, (decided - created).total_seconds()))
+            for decided, created in waits
+        ],
+    )
+    cited = await session.exec(
+        select(AuditEntry.created_at, AuditEntry.clause).where(
+            AuditEntry.dialogue_id == dialogue_id,
+            col(AuditEntry.clause).is_not(None),
+            AuditEntry.clause != "other",
+            col(AuditEntry.target_type).not_in(CONFIDENTIAL_TARGETS),
+        )
+    )
+    for moment, clause in cited.all():
+        result.clauses[(week_of(moment), str(clause))] += 1
+    decided = await session.exec(
+        select(Appeal.decided_at, Appeal.status).where(
+            Appeal.dialogue_id == dialogue_id, col(Appeal.decided_at).is_not(None)
+        )
+    )
+    for decided_at, status in decided.all():
+        if decided_at is not None:
+            result.decided[(week_of(decided_at), status)] += 1
+    return result
+
+
+def _clause_key(clause: str) -> tuple[int, str]:
+    return (int(clause), clause) if clause.isdigit() else (10**6, clause)
+
+
+def weeks(counted: Tally) -> list[Week]:
+    """Each week with any moderation in it, oldest first."""
+    waits: dict[date, list[float]] = defaultdict(list)
+    for week, seconds in counted.waits:
+        waits[week].append(seconds)
+    days = sorted({w for w, _c in counted.clauses} | {w for w, _s in counted.decided} | set(waits))
+    return [
+        Week(
+            week=day.isoformat(),
+            clauses=[
+                ClauseCount(clause=clause, applied=shown(n))
+                for (w, clause), n in sorted(
+                    counted.clauses.items(), key=lambda item: _clause_key(item[0][1])
+                )
+                if w == day
+            ],
+            median_queue_seconds=median_of(waits.get(day, [])),
+            appeals_upheld=shown(counted.decided[(day, AppealStatus.UPHELD.value)]),
+            appeals_overturned=shown(counted.decided[(day, AppealStatus.OVERTURNED.value)]),
+        )
+        for day in days
+    ]
+
+
+async def figures(*, session: AsyncSession, dialogue_id: int) -> Figures:
+    """The published figures: totals and weeks, with every small count withheld."""
+    counted = await tally(session=session, dialogue_id=dialogue_id)
+    actions, flag_counts, appeal_counts = counted.actions, counted.flags, counted.appeals
     return Figures(
-        approved=actions.get("post.approve", 0),
-        rejected=actions.get("post.reject", 0),
-        hidden=actions.get("post.hide", 0) + actions.get("post.auto_hide", 0),
-        hidden_by_flags=actions.get("post.auto_hide", 0),
-        flags=sum(flag_counts.values()),
-        flags_upheld=flag_counts.get(FlagStatus.UPHELD.value, 0),
-        flags_dismissed=flag_counts.get(FlagStatus.DISMISSED.value, 0),
+        approved=shown(actions.get("post.approve", 0)),
+        rejected=shown(actions.get("post.reject", 0)),
+        hidden=shown(actions.get("post.hide", 0) + actions.get("post.auto_hide", 0)),
+        hidden_by_flags=shown(actions.get("post.auto_hide", 0)),
+        flags=shown(sum(flag_counts.values())),
+        flags_upheld=shown(flag_counts.get(FlagStatus.UPHELD.value, 0)),
+        flags_dismissed=shown(flag_counts.get(FlagStatus.DISMISSED.value, 0)),
         # Sanctions through anonymous posts count too: a number names nobody.
-        mutes=actions.get("member.mute", 0) + actions.get("author.mute", 0),
-        bans=actions.get("member.ban", 0) + actions.get("author.ban", 0),
-        appeals=sum(appeal_counts.values()),
-        appeals_overturned=appeal_counts.get(AppealStatus.OVERTURNED.value, 0),
-        median_queue_seconds=round(median(seconds), 1) if seconds else None,
+        mutes=shown(actions.get("member.mute", 0) + actions.get("author.mute", 0)),
+        bans=shown(actions.get("member.ban", 0) + actions.get("author.ban", 0)),
+        appeals=shown(sum(appeal_counts.values())),
+        appeals_overturned=shown(appeal_counts.get(AppealStatus.OVERTURNED.value, 0)),
+        median_queue_seconds=median_of(counted.seconds),
+        weeks=weeks(counted),
     )

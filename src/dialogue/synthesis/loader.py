@@ -21,6 +21,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.moderation import codebook
 from dialogue.moderation.models import AuditEntry, Flag
+from dialogue.policy import CONFIDENTIAL_TARGETS
 from dialogue.synthesis.consent import NAMED
 from dialogue.synthesis.models import Report
 from dialogue.synthesis.source import (
@@ -174,7 +175,13 @@ async def load_source(
     published = set(post_ids)
     themes = await dialogues.list_themes(session=session, dialogue_id=dialogue.id)
     report = (await session.exec(select(Report).where(Report.dialogue_id == dialogue.id))).first()
-    actions = await _counts(session, AuditEntry.action, AuditEntry.dialogue_id == dialogue.id)
+    actions = await _counts(
+        session,
+        AuditEntry.action,
+        AuditEntry.dialogue_id == dialogue.id,
+        # A report is read far beyond those who handle concerns: not even their number.
+        col(AuditEntry.target_type).not_in(CONFIDENTIAL_TARGETS),
+    )
     flags = await _counts(session, Flag.status, Flag.dialogue_id == dialogue.id)
     return ReportSource(
         slug=dialogue.slug,

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.bounds import DbId, DbInt
 from dialogue.moderation import (
     actions,
@@ -20,17 +20,21 @@ from dialogue.moderation import (
     audit,
     audit_view,
     flags,
+    handover,
     queue,
     transparency,
 )
 from dialogue.moderation.clauses import current_clauses
 from dialogue.moderation.models import AppealStatus, FlagStatus
-from dialogue.policy import Action
+from dialogue.policy import Action, hidden_audit_targets
 from dialogue.web import (
+    advisory_pages,
     codebook_pages,
+    concern_pages,
     invitation_pages,
     member_pages,
     moderation_tools,
+    note_pages,
     unmask_pages,
 )
 from dialogue.web.templating import render
@@ -46,7 +50,10 @@ def _back(url: str) -> RedirectResponse:
 
 @router.get("/d/{slug}/moderation")
 async def queue_page(
-    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.QUEUE_READ)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: Annotated[Access, allow(Action.QUEUE_READ)],
 ) -> Response:
     dialogue = access.require_dialogue()
     seq = dialogue.last_seq  # read first: events after it are news to this page
@@ -54,10 +61,18 @@ async def queue_page(
     for item in items:  # shown in the moderator's own zone and language
         item["queued_at_time"] = datetime.fromisoformat(item["queued_at"])
     clauses = await current_clauses(session=session, dialogue=dialogue)
+    waiting = handover.waited_too_long(items, minutes=settings.queue_alert_minutes)
     return render(
         request,
         "moderation/queue.html",
-        {"dialogue": dialogue, "items": items, "clauses": clauses, "seq": seq},
+        {
+            "dialogue": dialogue,
+            "items": items,
+            "clauses": clauses,
+            "seq": seq,
+            "waiting": waiting,
+            "alert_minutes": settings.queue_alert_minutes,
+        },
     )
 
 
@@ -125,6 +140,7 @@ async def audit_page(
         actor_id=actor_id,
         target_type=target_type or None,
         target_id=target_id,
+        hidden_targets=hidden_audit_targets(access.can),
     )
     entries = await audit.list_entries(
         session=session, dialogue_id=dialogue.id or 0, filters=filters, limit=audit.MAX_PAGE
@@ -210,10 +226,13 @@ async def appeal_decision_form(
     return _back(f"/d/{dialogue.slug}/moderation/appeals")
 
 
-# The unmask, member and invitation pages, the thread page's tools and the codebook live in
-# their own modules, among the moderation pages.
+# The unmask, member and invitation pages, the thread page's tools, the codebook and the
+# concerns page live in their own modules, among the moderation pages.
 router.include_router(unmask_pages.router)
 router.include_router(member_pages.router)
 router.include_router(invitation_pages.router)
 router.include_router(moderation_tools.router)
 router.include_router(codebook_pages.router)
+router.include_router(concern_pages.router)
+router.include_router(advisory_pages.router)
+router.include_router(note_pages.router)
