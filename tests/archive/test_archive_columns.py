@@ -32,6 +32,9 @@ TABLES_LEFT_OUT = {
     "event": "the live log restarts; the records are the truth",
     "report_job": "generated files are made again from the records",
     "author_sanction": "a time-bound sanction through an anonymous post; it ends with the server",
+    "concern": "confidential to organizers, advisors and its author: never exported",
+    "moderator_note": "moderators' private notes: never through another route or export",
+    "moderator_visit": "when each moderator last looked, for their handover view",
 }
 
 
