@@ -230,12 +230,15 @@ class TestConfidential:
         assert not any(k.startswith("concern.") for k in source.moderation_actions)
         assert SECRET not in str(source)
 
-    async def test_the_data_export_of_the_person_it_is_about_says_nothing(
-        self, scene: Scene
-    ) -> None:
+    async def test_only_the_raisers_own_data_export_holds_it(self, scene: Scene) -> None:
         await raise_one(scene, about_user_id=scene.users["participant2"].id)
         export = await scene.client.get(f"{API}/me/export", headers=scene.headers["participant2"])
         assert export.status_code == 200 and SECRET not in export.text
+        assert export.json()["concerns"] == []
+        own = await scene.client.get(f"{API}/me/export", headers=scene.headers["participant"])
+        [concern] = own.json()["concerns"]
+        assert (concern["body"], concern["status"]) == (SECRET, "open")
+        assert "about_user_id" not in concern  # the raiser's words, not data about another
 
 
 class TestPages:

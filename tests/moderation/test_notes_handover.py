@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -198,3 +199,21 @@ class TestHandover:
             page = (await get(scene, "moderator", path)).text
             assert 'id="waiting-alert"' in page, path
             assert "1 item has waited in the queue for more than 4.0 hours." in page, path
+
+
+class TestAnonymousAuthorsStayUnknown:
+    async def test_the_handover_and_notes_never_name_an_anonymous_author(
+        self, factory: Factory, client: httpx.AsyncClient, db_kind: str
+    ) -> None:
+        scene = await build_scene(factory, client, moderation="pre", allow_anonymous=True)
+        thread = await scene.thread("moderator")
+        hidden = await scene.post(thread["id"], "participant", anonymous=True, body="Unsigned.")
+        assert hidden["status"] == "pending"
+        author = scene.users["participant"]
+        for who in STAFF:
+            for path in ("/moderation/handover", "/moderation/notes"):
+                page = (await get(scene, who, path)).text
+                named = re.search(rf"\b{re.escape(author.display_name)}\b", page)
+                assert not named and author.email not in page, (who, path)
+        handover = (await get(scene, "moderator", "/moderation/handover")).text
+        assert "Anonymous participant" in handover and "New in the queue (1)" in handover

@@ -10,10 +10,19 @@ from fastapi import FastAPI
 from tests.factories import Factory
 from tests.web.moderation_scene import StaffScene, staff_scene
 
-WORKSPACE = ("", "/audit", "/appeals", "/unmask", "/members", "/codebook")
+WORKSPACE = (
+    "",
+    "/handover",
+    "/notes",
+    "/audit",
+    "/appeals",
+    "/unmask",
+    "/members",
+    "/codebook",
+)
 # Who may open each page of the workspace (the contract's "Pages" table and the policy).
 MAY_OPEN = {
-    "moderator": {"", "/audit", "/appeals", "/unmask", "/members", "/codebook"},
+    "moderator": set(WORKSPACE),
     "organizer": set(WORKSPACE),
     "advisor": {"/audit", "/appeals", "/members"},
     "participant": set(),

@@ -20,6 +20,7 @@ from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.moderation.models import Appeal, Flag, Notice
 from dialogue.moderation.notices import notice_message
+from dialogue.moderation.oversight_models import Concern
 from dialogue.threads.models import Post, PostRevision, Reaction
 
 
@@ -109,6 +110,19 @@ class AppealExport(BaseModel):
     decided_at: datetime | None
 
 
+class ConcernExport(BaseModel):
+    """A concern the caller raised: their words and what came of it, not whom it is about."""
+
+    id: int
+    dialogue_id: int
+    body: str
+    status: str
+    outcome: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+
+
 class MyDataExport(BaseModel):
     exported_at: datetime
     profile: ProfileExport
@@ -118,6 +132,7 @@ class MyDataExport(BaseModel):
     flags: list[FlagExport]
     notices: list[NoticeExport]
     appeals: list[AppealExport]
+    concerns: list[ConcernExport]
 
 
 async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
@@ -158,6 +173,9 @@ async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
     ).all()
     appeals = (
         await session.exec(select(Appeal).where(Appeal.user_id == me).order_by(col(Appeal.id)))
+    ).all()
+    concerns = (
+        await session.exec(select(Concern).where(Concern.raised_by == me).order_by(col(Concern.id)))
     ).all()
     return MyDataExport(
         exported_at=utcnow(),
@@ -213,4 +231,5 @@ async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
             for n in notices
         ],
         appeals=[AppealExport.model_validate(a, from_attributes=True) for a in appeals],
+        concerns=[ConcernExport.model_validate(c, from_attributes=True) for c in concerns],
     )
