@@ -46,6 +46,19 @@ class Settings(BaseSettings):
     posts_per_minute: int = 20
     ws_send_queue: int = 1000  # frames queued for one slow socket before it is closed (4008)
 
+    # Replies by e-mail (`dialogue mail-receive`, docs/operators.md "Inbound mail").
+    # Notifications offer `reply+TOKEN@` this domain; unset, they offer no reply address.
+    mail_reply_domain: str | None = None
+    # How long a notification's reply address works: long enough for a theme's weeks.
+    mail_reply_days: int = 60
+    # Secret keys that signed reply addresses before DIALOGUE_SECRET_KEY changed: their
+    # addresses keep working until they expire. Empty, a new key ends every old address.
+    mail_reply_old_keys: tuple[str, ...] = ()
+    # Set, `dialogue serve` also receives replies on this port (else only mail-receive does).
+    mail_receive_port: int | None = None
+    mail_receive_host: str = "127.0.0.1"
+    mail_receive_max_bytes: int = 10 * 1024 * 1024  # larger messages are refused (552)
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
