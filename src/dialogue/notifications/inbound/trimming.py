@@ -122,7 +122,8 @@ def _reply_end(lines: list[str], kinds: list[Kind]) -> int:
         elif kind == Kind.ATTRIBUTION and not _answered_between(kinds[index:]):
             return index
         elif kind == Kind.HEADER and _SENDER_HEADER.match(lines[index]):
-            if index + 1 < len(kinds) and kinds[index + 1] == Kind.HEADER:
+            following = [k for k in kinds[index + 1 : index + 3] if k != Kind.EMPTY]
+            if following[:1] == [Kind.HEADER]:  # HTML mail made Markdown spaces them out
                 return index
     return len(kinds)
 
