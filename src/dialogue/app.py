@@ -23,6 +23,7 @@ from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
+from dialogue.notifications.sender import MailSender
 from dialogue.ratelimit import RateLimits
 from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api
@@ -76,16 +77,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             post_writer=PostWriter(database, broker),
             limits=RateLimits.from_settings(settings),
             report_worker=ReportWorker(database=database, settings=settings, owner=instance_id),
+            mail_sender=(
+                MailSender(database=database, settings=settings, owner=instance_id)
+                if settings.smtp_url
+                else None
+            ),
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
+        stop_ringing_mail = (
+            broker.subscribe(state.mail_sender.ring) if state.mail_sender else lambda: None
+        )
         await broker.start()
         await state.hub.start()
         state.post_writer.start()
         state.report_worker.start()
+        if state.mail_sender:
+            state.mail_sender.start()
         try:
             yield
         finally:
+            if state.mail_sender:  # after the requests: it sends what they queued, then stops
+                stop_ringing_mail()
+                await state.mail_sender.stop()
             await state.report_worker.stop()
             await state.post_writer.stop()
             await state.hub.stop()

@@ -289,6 +289,22 @@ def import_archive(
     run_import(Settings(), path=file, slug=slug, merge=merge)
 
 
+@app.command("mail-send")
+def mail_send(
+    once: Annotated[bool, typer.Option(help="Send what is due now, then exit.")] = False,
+) -> None:
+    """Send queued mail through DIALOGUE_SMTP_URL, retrying; until stopped (SIGTERM drains)."""
+    settings = Settings()
+    if not settings.smtp_url:
+        typer.echo("error: DIALOGUE_SMTP_URL is not set", err=True)
+        raise typer.Exit(2)
+    from dialogue.notifications.commands import run_sender
+
+    tried = asyncio.run(run_sender(settings, once=once))
+    if once:
+        typer.echo(f"{tried} message(s) tried")
+
+
 @app.command("backup")
 def backup_command(
     file: Annotated[Path, typer.Argument(help="Where to write the backup.")],

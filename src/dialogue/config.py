@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./dialogue.db"
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET
+    # Keys retired from `secret_key`: what they signed (unsubscribe links in mail already
+    # sent) still verifies, nothing new is signed with them. A JSON list in the environment.
+    old_secret_keys: tuple[str, ...] = ()
     base_url: str = "http://127.0.0.1:8000"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
@@ -38,6 +41,19 @@ class Settings(BaseSettings):
     # Check each appended event's data against its kind's model (`events.payloads`): the
     # tests turn it on; the post writer's path is measured without it (docs/performance.md).
     check_events: bool = False
+
+    # Outgoing mail: smtp://[user:password@]host:port, smtps:// for TLS from the start,
+    # ?starttls=true to upgrade. Unset: mail waits in the outbox and nothing sends it.
+    smtp_url: str | None = None
+    mail_from: str = "dialogue <noreply@localhost>"
+    # The domain of per-recipient reply addresses (reply+TOKEN@domain); unset: no Reply-To.
+    reply_domain: str | None = None
+    # DKIM signing, when a private key (PEM) is given; the domain defaults to mail_from's.
+    dkim_key_file: Path | None = None
+    dkim_selector: str = "dialogue"
+    dkim_domain: str | None = None
+    mail_max_attempts: int = 8  # tries before a message becomes a dead letter on /admin
+    mail_retry_seconds: float = 30.0  # the first retry's delay; each next one doubles
 
     max_body_bytes: int = 1024 * 1024
     login_per_address: int = 20

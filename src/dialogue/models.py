@@ -14,6 +14,7 @@ from dialogue.moderation.models import (
     PostCode,
     UnmaskRequest,
 )
+from dialogue.notifications.models import MailCursor, MailOptOut, OutboxAttempt, OutboxMessage
 from dialogue.synthesis.models import (
     Report,
     ReportApproval,
@@ -35,8 +36,12 @@ __all__ = [
     "Flag",
     "Invitation",
     "InvitationBatch",
+    "MailCursor",
+    "MailOptOut",
     "Membership",
     "Notice",
+    "OutboxAttempt",
+    "OutboxMessage",
     "PasswordReset",
     "Post",
     "PostCode",

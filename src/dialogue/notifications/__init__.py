@@ -1,1 +1,1 @@
-"""E-mail to and from the people of a dialogue: notifications, the outbox, replies."""
+"""E-mail: the outbox written with its cause, the sender that works it, what is sent."""
