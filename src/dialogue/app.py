@@ -24,6 +24,8 @@ from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
 from dialogue.notifications.sender import MailSender
+from dialogue.notifications.inbound.receiver import Inbox
+from dialogue.notifications.inbound.server import ReplyServer
 from dialogue.ratelimit import RateLimits
 from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api
@@ -51,6 +53,21 @@ def create_broker(settings: Settings) -> Broker:
     if settings.redis_url:
         return RedisBroker(settings.redis_url)
     return MemoryBroker()
+
+
+def reply_server(state: AppState) -> ReplyServer | None:
+    """The reply-by-e-mail server inside `serve`, when a port and a reply domain are set."""
+    settings = state.settings
+    if settings.mail_receive_port is None or not settings.mail_reply_domain:
+        return None
+    inbox = Inbox(
+        settings=settings,
+        database=state.database,
+        broker=state.broker,
+        post_writer=state.post_writer,
+        limits=state.limits,
+    )
+    return ReplyServer(inbox, host=settings.mail_receive_host, port=settings.mail_receive_port)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -94,9 +111,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state.report_worker.start()
         if state.mail_sender:
             state.mail_sender.start()
+        replies = reply_server(state)
+        if replies is not None:
+            await replies.start()
         try:
             yield
         finally:
+            if replies is not None:  # first: what it accepted is posted (and refusals queued)
+                await replies.stop()
             if state.mail_sender:  # after the requests: it sends what they queued, then stops
                 stop_ringing_mail()
                 await state.mail_sender.stop()
