@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,20 @@ def test_reply_is_trimmed_to_what_is_new(name: str) -> None:
 def test_windows_line_endings_are_read_alike() -> None:
     raw = (REPLIES / "outlook_en.txt").read_text(encoding="utf-8").replace("\n", "\r\n")
     assert trim_reply(raw) == (REPLIES / "outlook_en.trimmed.txt").read_text().strip()
+
+
+def test_long_and_many_lines_take_little_time() -> None:
+    """A sender writes the lines: none may make the patterns work for seconds."""
+    hostile = [
+        "x" * 200_000,
+        "a" * 100_000 + " wrote:",
+        "On " + "1" * 100_000,
+        ("> " * 50_000) + "text",
+        "\n".join(["From: x", "word"] * 20_000),
+        "-" * 100_000 + "x",
+    ]
+    started = time.perf_counter()
+    for text in hostile:
+        trim_reply("Reply.\n" + text)
+    # Linear work takes well under a second; a pattern that backtracked would take minutes.
+    assert time.perf_counter() - started < 10.0

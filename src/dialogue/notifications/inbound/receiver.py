@@ -13,6 +13,7 @@ is explained by e-mail to the account's own address (`refusals`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ async def take_reply(inbox: Inbox, *, recipient: str, sender: str, data: bytes) 
     target = read_reply_address(inbox.settings, recipient)
     if target is None or not sender:  # not ours, forged, expired; or a bounce (MAIL FROM:<>)
         return Outcome.DROPPED
-    reply = read_reply(data)
+    reply = await asyncio.to_thread(read_reply, data)  # parsing megabytes: not on the loop
     if reply.automatic:
         return Outcome.DROPPED
     async with inbox.database.reader() as session:

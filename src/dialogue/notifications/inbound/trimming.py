@@ -30,8 +30,12 @@ class Kind(StrEnum):
     SIGNATURE = "s"  # the "-- " line: everything after it is the signature
 
 
+# Longer lines are never a client's marker. It also bounds the work of the patterns below,
+# some of which backtrack in proportion to the square of a line's length.
+MAX_MARKER_LENGTH = 400
 _QUOTE = re.compile(r"^\s*>")
 _OPENERS = r"(?:On|At|Le|El|Em|Am|Op|Il)"
+_ATTRIBUTION_START = re.compile(rf"^[\s>]*-*\s*{_OPENERS}\s", re.I)
 _WROTE = r"(?:wrote|writes|said|a\s+écrit|escribió|escreveu|schrieb|geschrieben|schreef|scritto)"
 # "On Fri, Dec 4, 2026 at 6:42 PM Ana <ana@example.org> wrote:" and its translations, after
 # any quoting; the date's digit keeps "On Monday she wrote:" in someone's text.
@@ -84,11 +88,11 @@ def _classify(lines: list[str]) -> list[Kind]:
     # Clients wrap a long attribution ("On ..., Ana <\nana@example.org> wrote:"): its
     # lines are read together, up to three of them.
     for start, line in enumerate(lines):
-        if kinds[start] != Kind.TEXT or not re.match(rf"^[\s>]*-*\s*{_OPENERS}\s", line, re.I):
+        if kinds[start] not in (Kind.TEXT, Kind.QUOTE) or not _ATTRIBUTION_START.match(line):
             continue
         for size in (2, 3):
             joined = " ".join(part.strip(" >") for part in lines[start : start + size])
-            if _ATTRIBUTION.match(joined):
+            if len(joined) <= MAX_MARKER_LENGTH and _ATTRIBUTION.match(joined):
                 kinds[start : start + size] = [Kind.ATTRIBUTION] * size
                 break
     return kinds
@@ -99,6 +103,10 @@ def _kind(line: str) -> Kind:
         return Kind.EMPTY
     if _SIGNATURE_DASHES.match(line):
         return Kind.SIGNATURE
+    if _QUOTE.match(line) and not _ATTRIBUTION_START.match(line):
+        return Kind.QUOTE
+    if len(line) > MAX_MARKER_LENGTH:  # what a client writes is short; a sender's line is not
+        return Kind.TEXT
     if _ATTRIBUTION.match(line) or _NAME_WROTE.match(line) or _FORWARDED.match(line):
         return Kind.ATTRIBUTION
     if _QUOTE.match(line):
