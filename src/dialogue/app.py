@@ -23,9 +23,9 @@ from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
-from dialogue.notifications.sender import MailSender
 from dialogue.notifications.inbound.receiver import Inbox
 from dialogue.notifications.inbound.server import ReplyServer
+from dialogue.notifications.sender import MailSender
 from dialogue.ratelimit import RateLimits
 from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api

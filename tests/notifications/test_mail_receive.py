@@ -17,9 +17,9 @@ from dialogue.accounts.models import User
 from dialogue.config import Settings
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
+from dialogue.dialogues.models import Theme
 from dialogue.notifications.models import MailKind, OutboxMessage
 from dialogue.notifications.reply_tokens import reply_address, reply_token
-from dialogue.dialogues.models import Theme
 from dialogue.threads.models import Post, Thread
 from tests.dialogues.cast import API, Cast, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
@@ -137,7 +137,9 @@ class TestQuotingStyles:
             await server.handler.drain()
         post = (await posts_in(app, thread_id))[-1]
         assert (post.body, post.status) == ("Waits for a moderator.", "pending")
-        listed = await client.get(f"{API}/threads/{thread_id}/posts", headers=cast.h("participant2"))
+        listed = await client.get(
+            f"{API}/threads/{thread_id}/posts", headers=cast.h("participant2")
+        )
         assert "Waits for a moderator." not in listed.text
 
 
@@ -229,8 +231,12 @@ class TestAddressesThatCreateNothing:
         sender = cast.users["participant"].email
         async with reply_server(app) as server:
             await deliver(
-                server.port, reply_mail(sender=cast.users["participant2"].email, to=to_disabled,
-                                        text="From a removed account.")
+                server.port,
+                reply_mail(
+                    sender=cast.users["participant2"].email,
+                    to=to_disabled,
+                    text="From a removed account.",
+                ),
             )
             for headers in ({"Auto-Submitted": "auto-replied"}, {"Precedence": "bulk"}):
                 mail = reply_mail(sender=sender, to=to_member, text="I am away.", headers=headers)

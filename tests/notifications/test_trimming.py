@@ -11,12 +11,14 @@ import pytest
 from dialogue.notifications.inbound.trimming import trim_reply
 
 REPLIES = Path(__file__).parent / "replies"
-NAMES = sorted(p.name.removesuffix(".txt") for p in REPLIES.glob("*.txt") if ".trimmed" not in p.name)
+NAMES = sorted(
+    p.name.removesuffix(".txt") for p in REPLIES.glob("*.txt") if ".trimmed" not in p.name
+)
 
 
 def test_every_reply_has_its_trimmed_text() -> None:
     trimmed = sorted(p.name.removesuffix(".trimmed.txt") for p in REPLIES.glob("*.trimmed.txt"))
-    assert NAMES == trimmed
+    assert trimmed == NAMES
     assert len(NAMES) >= 20
 
 

@@ -166,7 +166,9 @@ class _Converter(HTMLParser):
         elif inner.tag in ("ul", "ol"):
             inner.end_block()
             items = [*inner.items, *inner.blocks]
-            outer.blocks.append("\n".join(_item(n, text, inner.tag) for n, text in enumerate(items)))
+            outer.blocks.append(
+                "\n".join(_item(n, text, inner.tag) for n, text in enumerate(items))
+            )
         else:  # a quote the writer made themselves (not a client's citation)
             quoted = inner.text()
             if quoted:

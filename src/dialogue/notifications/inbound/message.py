@@ -14,7 +14,7 @@ import email
 import re
 from dataclasses import dataclass
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import parseaddr
 
 from dialogue.notifications.inbound.html_text import html_to_markdown
@@ -69,8 +69,8 @@ def reply_text(message: EmailMessage) -> str:
     plain = message.get_body(preferencelist=("plain",))
     if plain is not None:
         text = _content(plain)
-        if plain.get_param("format", "").lower() == "flowed":
-            text = unflow(text, delsp=plain.get_param("delsp", "").lower() == "yes")
+        if _param(plain, "format") == "flowed":
+            text = unflow(text, delsp=_param(plain, "delsp") == "yes")
         if text.strip():
             return trim_reply(text)
     html = message.get_body(preferencelist=("html",))
@@ -79,7 +79,12 @@ def reply_text(message: EmailMessage) -> str:
     return ""
 
 
-def _content(part: EmailMessage) -> str:
+def _param(part: MIMEPart, name: str) -> str:
+    value = part.get_param(name, "")
+    return value.lower() if isinstance(value, str) else ""
+
+
+def _content(part: MIMEPart) -> str:
     """A text part's words; an unknown charset or a broken encoding costs only the
     characters it garbles."""
     try:

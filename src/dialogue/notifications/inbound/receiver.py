@@ -42,6 +42,7 @@ from dialogue.threads.writer import NewReply, PostWriter
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True, slots=True)
 class Inbox:
     """What receiving needs: the app's own resources inside `serve`, or the command's."""

@@ -44,8 +44,12 @@ class Place:
 def reason(code: str, *, max_length: int) -> str:
     """Why, in a sentence or two, in the language active now."""
     reasons = {
-        ErrorCode.THEME_CLOSED: _("The theme of this conversation is closed: it takes no more replies."),
-        ErrorCode.DIALOGUE_NOT_OPEN: _("This dialogue is not open for contributions at the moment."),
+        ErrorCode.THEME_CLOSED: _(
+            "The theme of this conversation is closed: it takes no more replies."
+        ),
+        ErrorCode.DIALOGUE_NOT_OPEN: _(
+            "This dialogue is not open for contributions at the moment."
+        ),
         ErrorCode.THREAD_LOCKED: _("The moderators have locked this conversation."),
         ErrorCode.THREAD_NOT_PUBLISHED: _("This conversation is not open for replies."),
         ErrorCode.MUTED: _("You are muted in this dialogue for now."),

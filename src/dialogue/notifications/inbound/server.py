@@ -31,7 +31,7 @@ class ReplyHandler:
         self.domain = (inbox.settings.mail_reply_domain or "").lower()
         self.tasks: set[asyncio.Task[None]] = set()
 
-    async def handle_RCPT(
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self,
         server: SMTP,
         session: Session,
@@ -46,7 +46,9 @@ class ReplyHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
         if len(self.tasks) >= MAX_WAITING:
             return "451 4.3.2 Too busy, try again later"
         data = envelope.original_content or envelope.content
