@@ -3,7 +3,12 @@ web's rules; forged, expired and unknown addresses create nothing and reveal not
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
+import signal
+import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +19,7 @@ from httpx import AsyncClient
 from sqlmodel import select
 
 from dialogue.accounts.models import User
+from dialogue.app import create_app
 from dialogue.config import Settings
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
@@ -25,7 +31,9 @@ from tests.dialogues.cast import API, Cast, db, make_cast, new_post, new_thread,
 from tests.factories import Factory
 from tests.notifications.mail_replies import DOMAIN, deliver, posts_in, reply_mail, reply_server
 from tests.notifications.smtp_sink import SmtpSink
+from tests.services import free_port
 
+DIALOGUE = Path(sys.executable).with_name("dialogue")
 REPLIES = Path(__file__).parent / "replies"
 HTML_REPLIES = Path(__file__).parent / "html_replies"
 
@@ -435,3 +443,71 @@ class TestRefusals:
         assert "« Lieux sûrs »" in text
         link = f"http://testserver/d/{cast.slug}/threads/{thread_id}"
         assert f'<a href="{link}">' in sent.part("html")
+
+
+async def wait_for_post(app: FastAPI, thread_id: int, body: str, timeout: float = 20.0) -> Post:
+    """A reply taken by another process or lifespan arrives on its own time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [p for p in await posts_in(app, thread_id) if p.body == body]
+        if found:
+            return found[0]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no post {body!r} after {timeout} s")
+
+
+class TestRunning:
+    async def test_serve_receives_replies_when_a_port_is_set(
+        self, app: FastAPI, factory: Factory, client: AsyncClient, settings: Settings
+    ) -> None:
+        cast = await make_cast(factory, roles=("participant",))
+        thread_id = await opened(client, cast)
+        port = free_port()
+        served = create_app(settings.model_copy(update={"mail_receive_port": port}))
+        async with served.router.lifespan_context(served):
+            mail = reply_mail(
+                sender=cast.users["participant2"].email,
+                to=address_of(settings, cast, "participant2", thread_id),
+                text="Through serve's own receiver.",
+            )
+            await deliver(port, mail)
+            post = await wait_for_post(app, thread_id, "Through serve's own receiver.")
+        assert post.author_id == cast.uid("participant2")
+
+    @pytest.mark.sqlite_only
+    async def test_the_mail_receive_command_posts_replies(
+        self,
+        app: FastAPI,
+        factory: Factory,
+        client: AsyncClient,
+        settings: Settings,
+        database_url: str,
+    ) -> None:
+        cast = await make_cast(factory, roles=("participant",))
+        thread_id = await opened(client, cast)
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DIALOGUE_")}
+        env |= {
+            "DIALOGUE_DATABASE_URL": database_url,
+            "DIALOGUE_SECRET_KEY": settings.secret_key,
+            "DIALOGUE_MAIL_REPLY_DOMAIN": DOMAIN,
+        }
+        command = [str(DIALOGUE), "mail-receive", "--host", "127.0.0.1", "--port", str(port)]
+        process = await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=asyncio.subprocess.PIPE
+        )
+        assert process.stdout is not None
+        try:
+            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+            assert f"127.0.0.1:{port}" in line
+            mail = reply_mail(
+                sender=cast.users["participant2"].email,
+                to=address_of(settings, cast, "participant2", thread_id),
+                text="Through the mail-receive command.",
+            )
+            await deliver(port, mail)
+            await wait_for_post(app, thread_id, "Through the mail-receive command.")
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 30)
+        assert code == 0  # SIGTERM: the messages accepted are finished, then it exits
