@@ -329,13 +329,16 @@ async def lock(app: FastAPI, thread_id: int) -> None:
         await session.commit()
 
 
-async def mute(app: FastAPI, cast: Cast, who: str) -> None:
+async def mute(app: FastAPI, cast: Cast, who: str, *, ban: bool = False) -> None:
     async with db(app).session() as session:
         membership = await dialogues.get_membership(
             session=session, dialogue_id=cast.dialogue.id or 0, user_id=cast.uid(who)
         )
         assert membership is not None
-        membership.muted_until = utcnow() + timedelta(hours=1)
+        if ban:
+            membership.banned_at = utcnow()
+        else:
+            membership.muted_until = utcnow() + timedelta(hours=1)
         session.add(membership)
         await session.commit()
 
@@ -366,6 +369,7 @@ class TestRefusals:
             ("thread locked", "participant2", "The moderators have locked this conversation."),
             ("muted", "participant2", "You are muted in this dialogue for now."),
             ("not a member", "outsider", "You can no longer post in this conversation."),
+            ("banned", "participant2", "You can no longer post in this conversation."),
             ("too long", "participant2", "longer than 20000 characters"),
             ("nothing new", "participant2", "We found no words of your own"),
             ("conduct not accepted", "newcomer", "code of conduct has changed"),
@@ -396,6 +400,8 @@ class TestRefusals:
             await lock(app, thread_id)
         elif case == "muted":
             await mute(app, cast, who)
+        elif case == "banned":
+            await mute(app, cast, who, ban=True)
         before = await rows(app, Post)
         mail = reply_mail(sender=sender, to=address_of(settings, cast, who, thread_id), text=text)
         async with reply_server(app) as server:

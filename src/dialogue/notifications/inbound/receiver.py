@@ -90,7 +90,7 @@ async def take_reply(inbox: Inbox, *, recipient: str, sender: str, data: bytes) 
                 user_id=target.user_id,
                 thread_id=target.thread_id,
                 body=reply.text,
-                client_id=_client_id(reply, data),
+                client_id=_client_id(reply, data, target),
                 anonymous=anonymous,
             )
         )
@@ -101,9 +101,11 @@ async def take_reply(inbox: Inbox, *, recipient: str, sender: str, data: bytes) 
     return Outcome.POSTED if written.created else Outcome.REPEATED
 
 
-def _client_id(reply: ReceivedReply, data: bytes) -> str:
-    """The same message, delivered again, is the same post (a `client_id` is 64 at most)."""
-    source = reply.message_id.encode("utf-8", "replace") if reply.message_id else data
+def _client_id(reply: ReceivedReply, data: bytes, target: ReplyTarget) -> str:
+    """The same message, delivered again, is the same post; sent to two threads' reply
+    addresses at once, it is a post in each (a `client_id` is 64 characters at most)."""
+    message = reply.message_id.encode("utf-8", "replace") if reply.message_id else data
+    source = b"%d\0%s" % (target.thread_id, message)
     return "mail-" + hashlib.sha256(source).hexdigest()[:40]
 
 
