@@ -24,6 +24,7 @@ from dialogue.config import Settings
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Theme
+from dialogue.notifications.inbound.receiver import REFUSALS_PER_HOUR
 from dialogue.notifications.models import MailKind, OutboxMessage
 from dialogue.notifications.reply_tokens import reply_address, reply_token
 from dialogue.threads.models import Post, Thread
@@ -421,6 +422,21 @@ class TestRefusals:
         names_thread = case in ("theme closed", "thread locked", "muted", "conduct not accepted")
         assert ("Safe venues" in text) is names_thread
         assert "someone.else@example.org" not in sent.raw.decode()
+
+    async def test_a_leaked_address_cannot_flood_its_owner_with_explanations(
+        self, app: FastAPI, factory: Factory, client: AsyncClient, settings: Settings
+    ) -> None:
+        cast = await make_cast(factory, roles=("participant",))
+        thread_id = await opened(client, cast)
+        to = address_of(settings, cast, "participant2", thread_id)
+        async with reply_server(app) as server:
+            for n in range(REFUSALS_PER_HOUR + 3):
+                mail = reply_mail(sender="holder@example.org", to=to, text=f"Try {n}.")
+                await deliver(server.port, mail)
+            await server.handler.drain()
+        refusals = await refusals_to(app, cast.users["participant2"].email)
+        assert len(refusals) == REFUSALS_PER_HOUR
+        assert await rows(app, Post) == 1
 
     async def test_the_explanation_is_in_the_persons_language(
         self,

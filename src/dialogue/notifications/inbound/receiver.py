@@ -34,13 +34,17 @@ from dialogue.notifications.inbound.message import ReceivedReply, read_reply
 from dialogue.notifications.models import MailKind
 from dialogue.notifications.reply_tokens import ReplyTarget, read_reply_address
 from dialogue.policy import mail_reply_is_anonymous
-from dialogue.ratelimit import RateLimits
+from dialogue.ratelimit import RateLimit, RateLimits
 from dialogue.threads import queries
 from dialogue.threads.guards import guard_post_rate
 from dialogue.threads.service import MAX_BODY
 from dialogue.threads.writer import NewReply, PostWriter
 
 log = logging.getLogger(__name__)
+
+# Explanations per person and hour: whoever holds a leaked reply address cannot flood its
+# owner's inbox with them. Past it, refused replies are only logged.
+REFUSALS_PER_HOUR = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +126,12 @@ def _language(settings: Settings, user: User) -> str:
 async def _refuse(
     inbox: Inbox, user: User, target: ReplyTarget, code: str, reply: ReceivedReply
 ) -> None:
+    limit = RateLimit(
+        "mail-refusals", limit=REFUSALS_PER_HOUR, window=3600, counters=inbox.limits.counters
+    )
+    if await limit.hit(str(user.id)) is not None:
+        log.info("reply by e-mail refused: %s (no explanation: too many this hour)", code)
+        return
     async with inbox.database.writing() as session:
         session.info["broker"] = inbox.broker
         thread = await queries.get_thread(session=session, thread_id=target.thread_id)
