@@ -34,6 +34,7 @@ from dialogue.web import (
     dialogue_pages,
     dialogue_setup_pages,
     flag_pages,
+    mail_pages,
     moderation_pages,
     notification_pages,
     pages,
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(password_router)
     app.include_router(profile_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(mail_pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     install_error_handlers(app)
