@@ -23,6 +23,7 @@ from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
+from dialogue.notifications.scheduler import MailScheduler
 from dialogue.notifications.sender import MailSender
 from dialogue.ratelimit import RateLimits
 from dialogue.state import AppState, install
@@ -83,23 +84,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if settings.smtp_url
                 else None
             ),
+            mail_scheduler=(
+                MailScheduler(database=database, settings=settings) if settings.smtp_url else None
+            ),
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
-        stop_ringing_mail = (
-            broker.subscribe(state.mail_sender.ring) if state.mail_sender else lambda: None
-        )
+        stop_ringing = [
+            broker.subscribe(worker.ring)
+            for worker in (state.mail_sender, state.mail_scheduler)
+            if worker is not None
+        ]
         await broker.start()
         await state.hub.start()
         state.post_writer.start()
         state.report_worker.start()
-        if state.mail_sender:
-            state.mail_sender.start()
+        for worker in (state.mail_sender, state.mail_scheduler):
+            if worker is not None:
+                worker.start()
         try:
             yield
         finally:
+            for stop_ringing_one in stop_ringing:
+                stop_ringing_one()
+            if state.mail_scheduler:
+                await state.mail_scheduler.stop()
             if state.mail_sender:  # after the requests: it sends what they queued, then stops
-                stop_ringing_mail()
                 await state.mail_sender.stop()
             await state.report_worker.stop()
             await state.post_writer.stop()
