@@ -99,7 +99,34 @@ def upgrade() -> None:
         )
 
 
+    op.create_table(
+        "mail_feed",
+        sa.Column("dialogue_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["dialogue_id"],
+            ["dialogue.id"],
+            name=op.f("fk_mail_feed_dialogue_id_dialogue"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("dialogue_id", name=op.f("pk_mail_feed")),
+    )
+    op.create_table(
+        "mail_once",
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_mail_once")),
+    )
+    # Themes that exist already were news before there was mail: none is announced now.
+    op.execute(
+        "INSERT INTO mail_once (key, created_at) "
+        "SELECT 'theme:' || CAST(id AS VARCHAR), CURRENT_TIMESTAMP FROM theme"
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("mail_once")
+    op.drop_table("mail_feed")
     with op.batch_alter_table("outbox_attempt", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_attempt_message_id"))
 

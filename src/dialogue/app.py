@@ -25,6 +25,7 @@ from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, Sec
 from dialogue.moderation import api as moderation_api
 from dialogue.notifications.inbound.receiver import Inbox
 from dialogue.notifications.inbound.server import ReplyServer
+from dialogue.notifications.scheduler import MailScheduler
 from dialogue.notifications.sender import MailSender
 from dialogue.ratelimit import RateLimits
 from dialogue.state import AppState, install
@@ -36,6 +37,7 @@ from dialogue.web import (
     dialogue_pages,
     dialogue_setup_pages,
     flag_pages,
+    mail_pages,
     moderation_pages,
     notification_pages,
     pages,
@@ -99,18 +101,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if settings.smtp_url
                 else None
             ),
+            mail_scheduler=(
+                MailScheduler(database=database, settings=settings) if settings.smtp_url else None
+            ),
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
-        stop_ringing_mail = (
-            broker.subscribe(state.mail_sender.ring) if state.mail_sender else lambda: None
-        )
+        stop_ringing = [
+            broker.subscribe(worker.ring)
+            for worker in (state.mail_sender, state.mail_scheduler)
+            if worker is not None
+        ]
         await broker.start()
         await state.hub.start()
         state.post_writer.start()
         state.report_worker.start()
-        if state.mail_sender:
-            state.mail_sender.start()
+        for worker in (state.mail_sender, state.mail_scheduler):
+            if worker is not None:
+                worker.start()
         replies = reply_server(state)
         if replies is not None:
             await replies.start()
@@ -119,8 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if replies is not None:  # first: what it accepted is posted (and refusals queued)
                 await replies.stop()
+            for stop_ringing_one in stop_ringing:
+                stop_ringing_one()
+            if state.mail_scheduler:
+                await state.mail_scheduler.stop()
             if state.mail_sender:  # after the requests: it sends what they queued, then stops
-                stop_ringing_mail()
                 await state.mail_sender.stop()
             await state.report_worker.stop()
             await state.post_writer.stop()
@@ -161,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(password_router)
     app.include_router(profile_pages.router)
     app.include_router(notification_pages.router)
+    app.include_router(mail_pages.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
 
     install_error_handlers(app)

@@ -46,8 +46,6 @@ class Settings(BaseSettings):
     # ?starttls=true to upgrade. Unset: mail waits in the outbox and nothing sends it.
     smtp_url: str | None = None
     mail_from: str = "dialogue <noreply@localhost>"
-    # The domain of per-recipient reply addresses (reply+TOKEN@domain); unset: no Reply-To.
-    reply_domain: str | None = None
     # DKIM signing, when a private key (PEM) is given; the domain defaults to mail_from's.
     dkim_key_file: Path | None = None
     dkim_selector: str = "dialogue"

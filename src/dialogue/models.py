@@ -14,7 +14,14 @@ from dialogue.moderation.models import (
     PostCode,
     UnmaskRequest,
 )
-from dialogue.notifications.models import MailCursor, MailOptOut, OutboxAttempt, OutboxMessage
+from dialogue.notifications.models import (
+    MailCursor,
+    MailFeed,
+    MailOnce,
+    MailOptOut,
+    OutboxAttempt,
+    OutboxMessage,
+)
 from dialogue.synthesis.models import (
     Report,
     ReportApproval,
@@ -37,6 +44,8 @@ __all__ = [
     "Invitation",
     "InvitationBatch",
     "MailCursor",
+    "MailFeed",
+    "MailOnce",
     "MailOptOut",
     "Membership",
     "Notice",

@@ -27,10 +27,12 @@ from dialogue.dialogues.models import Theme
 from dialogue.notifications.inbound.receiver import REFUSALS_PER_HOUR
 from dialogue.notifications.models import MailKind, OutboxMessage
 from dialogue.notifications.reply_tokens import reply_address, reply_token
+from dialogue.state import app_state
 from dialogue.threads.models import Post, Thread
 from tests.dialogues.cast import API, Cast, db, make_cast, new_post, new_thread, rows
 from tests.factories import Factory
 from tests.notifications.mail_replies import DOMAIN, deliver, posts_in, reply_mail, reply_server
+from tests.notifications.scene import hold_scheduler, run_mail
 from tests.notifications.smtp_sink import SmtpSink
 from tests.services import free_port
 
@@ -533,3 +535,39 @@ class TestRunning:
             process.send_signal(signal.SIGTERM)
             code = await asyncio.wait_for(process.wait(), 30)
         assert code == 0  # SIGTERM: the messages accepted are finished, then it exits
+
+
+class TestJourney:
+    async def test_answering_a_reply_notification_posts_in_its_thread(
+        self, app: FastAPI, factory: Factory, client: AsyncClient, smtp: SmtpSink
+    ) -> None:
+        await hold_scheduler(app)
+        cast = await make_cast(factory, roles=("participant", "expert"))
+        scheduler = app_state(app).mail_scheduler
+        assert scheduler is not None
+        await scheduler.tick()  # nothing before this is news
+        thread = await new_thread(client, cast, "participant", title="Safe shelters")
+        await new_post(
+            client,
+            cast,
+            "expert",
+            thread["id"],
+            body="What do shelters need most?",
+            parent_id=thread["post"]["id"],
+        )
+        await run_mail(app, smtp, expect=1)
+        [notice] = smtp.to(cast.users["participant"].email)
+        reply_to = str(notice.message["Reply-To"])
+        assert reply_to.startswith("reply+") and reply_to.endswith(f"@{DOMAIN}")
+        quoted = "\n".join(f"> {line}" for line in notice.part("plain").splitlines())
+        answer = reply_mail(
+            sender=cast.users["participant"].email,
+            to=reply_to,
+            text=f"Beds and legal advice.\n\nOn Fri, Dec 4, 2026 at 6:42 PM Dialogue "
+            f"<noreply@dialogue.example> wrote:\n{quoted}\n",
+        )
+        async with reply_server(app) as server:
+            await deliver(server.port, answer)
+            await server.handler.drain()
+        post = (await posts_in(app, thread["id"]))[-1]
+        assert (post.body, post.author_id) == ("Beds and legal advice.", cast.uid("participant"))

@@ -8,6 +8,7 @@ import uuid
 
 from dialogue.config import Settings
 from dialogue.db import Database
+from dialogue.notifications.scheduler import MailScheduler
 from dialogue.notifications.sender import MailSender
 
 
@@ -21,20 +22,25 @@ async def run_sender(settings: Settings, *, once: bool) -> int:
     database = Database(settings)
     sender = MailSender(database=database, settings=settings, owner=uuid.uuid4().hex)
     try:
+        scheduler = MailScheduler(database=database, settings=settings)
         if once:
+            await scheduler.tick()
             tried = await sender.send_due()
             await sender.mailer.close()
             return tried
         broker = create_broker(settings)
-        unsubscribe = broker.subscribe(sender.ring)
+        unsubscribes = [broker.subscribe(sender.ring), broker.subscribe(scheduler.ring)]
         await broker.start()
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopping.set)
         sender.start()
+        scheduler.start()
         await stopping.wait()
-        unsubscribe()
+        for unsubscribe in unsubscribes:
+            unsubscribe()
+        await scheduler.stop()
         await sender.stop()
         await broker.stop()
         return 0

@@ -88,3 +88,26 @@ class MailCursor(SQLModel, table=True):
     kind: str = Field(sa_type=String(32))
     covered_until: datetime
     sent_at: datetime = Field(default_factory=utcnow)
+
+
+class MailFeed(SQLModel, table=True):
+    """How far into a dialogue's event log the mail of posts and reports has been written.
+
+    The messages and the move of this cursor share a transaction: each event is mailed
+    once, whichever instance gets there first.
+    """
+
+    __tablename__ = "mail_feed"
+
+    dialogue_id: int = Field(foreign_key="dialogue.id", primary_key=True, ondelete="CASCADE")
+    seq: int = 0
+
+
+class MailOnce(SQLModel, table=True):
+    """Something announced once only (`post:ID`, `theme:ID`), however often its event repeats
+    (a post hidden and shown again is not news)."""
+
+    __tablename__ = "mail_once"
+
+    key: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
