@@ -72,7 +72,7 @@ async def throughput(database: Database, settings: Settings, n: int, sink: Count
     sender = MailSender(database=database, settings=settings, owner="bench")
     start = time.perf_counter()
     sent = await sender.send_due()
-    await sender.mailer.close()
+    await sender.close()
     elapsed = time.perf_counter() - start
     assert sent == n == sink.count, (sent, n, sink.count)
     print(f"queued: {n} messages in {queued:.2f} s = {n / queued:,.0f}/s")

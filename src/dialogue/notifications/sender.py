@@ -37,7 +37,11 @@ DRAIN_SECONDS = 10.0  # on shutdown, how long to keep sending what is due
 # Messages claimed (and their outcomes recorded) per transaction: two commits a message made
 # the database the bottleneck. A sender that dies mid-batch leaves at most this many sent
 # but unrecorded, to be sent again once their lease runs out.
-CLAIM_BATCH = 10
+CLAIM_BATCH = 20
+CONNECTIONS = 4
+
+
+Outcomes = dict[str, tuple[OutboxMessage, BaseException | None]]
 
 
 def retry_delay(settings: Settings, attempts: int) -> timedelta:
@@ -60,7 +64,9 @@ class MailSender:
         self.database = database
         self.settings = settings
         self.owner = owner
-        self.mailer = Mailer(settings)
+        # A few SMTP connections used side by side: each exchange waits on the server's
+        # answers, and one connection left the sender idle most of the time.
+        self.mailers = [Mailer(settings) for _ in range(CONNECTIONS)]
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
         self._last_sweep = utcnow()
@@ -93,29 +99,44 @@ class MailSender:
             if self._loop is not None:
                 self._loop.cancel()
                 await asyncio.gather(self._loop, return_exceptions=True)
-        await self.mailer.close()
+        await self.close()
 
     async def send_due(self) -> int:
         """Send every message that is due now, a few claims at a time; how many were tried."""
         tried = 0
         while rows := await self._claim():
-            outcomes: list[tuple[OutboxMessage, BaseException | None]] = []
+            outcomes: Outcomes = {}
+            lanes = [rows[n :: len(self.mailers)] for n in range(len(self.mailers))]
             try:
-                for row in rows:
-                    outcomes.append((row, await self._try(row)))
+                await asyncio.gather(
+                    *(
+                        self._lane(mailer, part, outcomes)
+                        for mailer, part in zip(self.mailers, lanes, strict=True)
+                    )
+                )
             except asyncio.CancelledError:
-                await asyncio.shield(self._hand_back(rows[len(outcomes) :]))
-                await asyncio.shield(self._record(outcomes))
+                untried = [row for row in rows if row.id not in outcomes]
+                await asyncio.shield(self._hand_back(untried))
+                await asyncio.shield(self._record(list(outcomes.values())))
                 raise
-            await self._record(outcomes)
+            await self._record(list(outcomes.values()))
             tried += len(rows)
         return tried
+
+    async def _lane(self, mailer: Mailer, rows: list[OutboxMessage], into: Outcomes) -> None:
+        for row in rows:
+            into[row.id] = (row, await self._try(mailer, row))
+
+    async def close(self) -> None:
+        """Close the SMTP connections (they open again on the next message)."""
+        for mailer in self.mailers:
+            await mailer.close()
 
     async def _send_forever(self) -> None:
         while True:
             try:
                 if await self.send_due():
-                    await self.mailer.close()  # the queue is empty: no idle connection held
+                    await self.close()  # the queue is empty: no idle connection held
                 if utcnow() - self._last_sweep > timedelta(hours=1):
                     self._last_sweep = utcnow()
                     await self._forget_sent()
@@ -148,27 +169,23 @@ class MailSender:
 
     async def _claim(self) -> list[OutboxMessage]:
         now = utcnow()
-        rows: list[OutboxMessage] = []
         async with self.database.writing() as session:
-            while len(rows) < CLAIM_BATCH:
-                row = await leases.claim(
-                    session=session,
-                    model=OutboxMessage,
-                    owner=self.owner,
-                    lease=LEASE,
-                    max_attempts=self.settings.mail_max_attempts,
-                    now=now,
-                    ready=col(OutboxMessage.next_attempt_at) <= now,
-                )
-                if row is None:
-                    break
-                rows.append(row)
+            rows = await leases.claim_many(
+                session=session,
+                model=OutboxMessage,
+                owner=self.owner,
+                lease=LEASE,
+                max_attempts=self.settings.mail_max_attempts,
+                limit=CLAIM_BATCH,
+                now=now,
+                ready=col(OutboxMessage.next_attempt_at) <= now,
+            )
             await session.commit()
         return rows
 
-    async def _try(self, row: OutboxMessage) -> BaseException | None:
+    async def _try(self, mailer: Mailer, row: OutboxMessage) -> BaseException | None:
         try:
-            await self.mailer.send(row)
+            await mailer.send(row)
         except Exception as exc:  # whatever went wrong is logged with the attempt
             log.warning("mail %s to the SMTP server failed: %s", row.id, exc)
             return exc
