@@ -40,7 +40,7 @@ from dialogue.migrations import upgrade  # noqa: E402
 from dialogue.notifications import outbox  # noqa: E402
 from dialogue.notifications.models import MailCursor, MailKind, OutboxMessage  # noqa: E402
 from dialogue.notifications.scheduler import MailScheduler  # noqa: E402
-from dialogue.notifications.sender import MailSender  # noqa: E402
+from dialogue.notifications.sender import CONNECTIONS, MailSender  # noqa: E402
 from dialogue.threads.models import Post, Thread  # noqa: E402
 
 
@@ -78,7 +78,7 @@ async def throughput(database: Database, settings: Settings, n: int, sink: Count
     print(f"queued: {n} messages in {queued:.2f} s = {n / queued:,.0f}/s")
     print(
         f"sent:   {n} messages in {elapsed:.2f} s = {n / elapsed:,.0f}/s"
-        " (one sender, one connection)"
+        f" (one sender, {CONNECTIONS} connections)"
     )
 
 
