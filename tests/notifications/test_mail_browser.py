@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.async_api import Page, expect
 
@@ -59,3 +60,33 @@ class TestUnsubscribePage:
         await sign_in(page, email=user.email, next="/me")
         await expect(page.get_by_label("A new theme opens in my dialogues")).not_to_be_checked()
         await expect(page.get_by_label("Someone mentions me (@name)")).to_be_checked()
+
+
+class TestLiveUnreadCount:
+    async def test_the_header_count_rises_when_a_moderator_hides_my_post(
+        self, browser_page: Page, live_server: LiveServer, factory: Factory
+    ) -> None:
+        page = browser_page
+        dialogue = await factory.dialogue()
+        theme = await factory.theme(dialogue)
+        author = await factory.member(dialogue, "participant")
+        moderator = await factory.member(dialogue, "moderator")
+        opened = await factory.client.post(
+            f"/api/v1/themes/{theme.id}/threads",
+            json={"title": "Mine", "body": "My words"},
+            headers=await factory.auth(author),
+        )
+        assert opened.status_code == 201, opened.text
+        thread_id = opened.json()["id"]
+        await sign_in(page, email=author.email, next=f"/d/{dialogue.slug}/threads/{thread_id}")
+        await expect(page.locator("#notifications-link .badge")).to_have_count(0)
+        await page.wait_for_timeout(1000)  # the socket says hello
+        async with httpx.AsyncClient(base_url=live_server.url) as http:  # the page's server
+            hidden = await http.post(
+                f"/api/v1/posts/{opened.json()['post']['id']}/moderation",
+                json={"action": "hide", "reason": "Off topic"},
+                headers=await factory.auth(moderator),
+            )
+        assert hidden.status_code == 200, hidden.text
+        await expect(page.locator("#notifications-link .badge")).to_have_text("1")
+        await expect(page.locator("#notifications-link .visually-hidden")).to_have_text("1 unread")
