@@ -208,7 +208,7 @@ class TestTwoSenders:
             ]
             tried = await asyncio.gather(*(s.send_due() for s in senders))
             for s in senders:
-                await s.mailer.close()
+                await s.close()
             assert sum(tried) == 60 and all(tried)  # both took part
             recipients = [r.recipients[0] for r in smtp.received]
             assert len(recipients) == len(set(recipients)) == 60

@@ -26,7 +26,7 @@ async def run_sender(settings: Settings, *, once: bool) -> int:
         if once:
             await scheduler.tick()
             tried = await sender.send_due()
-            await sender.mailer.close()
+            await sender.close()
             return tried
         broker = create_broker(settings)
         unsubscribes = [broker.subscribe(sender.ring), broker.subscribe(scheduler.ring)]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +25,7 @@ from dialogue.dialogues.models import Dialogue, DialogueStatus, Membership, Them
 from dialogue.i18n import gettext as _
 from dialogue.notifications import audience
 from dialogue.notifications.compose import Recipient, send
-from dialogue.notifications.models import MailKind
+from dialogue.notifications.models import MailCursor, MailKind
 from dialogue.notifications.post_mail import excerpt
 from dialogue.notifications.staff_mail import cursor_of, move
 from dialogue.threads.models import Post, PostStatus, Thread
@@ -127,14 +127,31 @@ def grouped(posts: Sequence[DigestPost]) -> list[dict[str, Any]]:
     return out
 
 
-async def due_people(*, session: AsyncSession) -> list[int]:
-    """Accounts that want a digest and belong to an open dialogue."""
+async def due_people(*, session: AsyncSession, now: datetime | None = None) -> list[int]:
+    """Accounts in an open dialogue whose digest is due (or who have no cursor yet)."""
+    now = now or utcnow()
+    due = or_(
+        col(MailCursor.id).is_(None),
+        and_(
+            col(User.digest) == Digest.DAILY,
+            col(MailCursor.covered_until) <= now - PERIOD[Digest.DAILY],
+        ),
+        and_(
+            col(User.digest) == Digest.WEEKLY,
+            col(MailCursor.covered_until) <= now - PERIOD[Digest.WEEKLY],
+        ),
+    )
     rows = await session.exec(
         select(User.id)
         .join(Membership, col(Membership.user_id) == col(User.id))
         .join(Dialogue, col(Dialogue.id) == col(Membership.dialogue_id))
+        .outerjoin(
+            MailCursor,
+            and_(col(MailCursor.user_id) == col(User.id), col(MailCursor.kind) == MailKind.DIGEST),
+        )
         .where(col(User.digest) != Digest.OFF, col(User.disabled_at).is_(None))
         .where(Dialogue.status == DialogueStatus.OPEN)
+        .where(due)
         .distinct()
         .order_by(col(User.id))
     )

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.db import utcnow
 from dialogue.events.publish import PENDING_MESSAGES
 from dialogue.leases import WorkState
+from dialogue.moderation.audit import record_action
 from dialogue.notifications.models import OutboxAttempt, OutboxMessage
 
 MAIL_RING = {"type": "mail"}  # on the broker's channel 0: "the outbox has new rows"
@@ -89,8 +90,12 @@ async def attempts_of(*, session: AsyncSession, message_id: str) -> Sequence[Out
     return rows.all()
 
 
-async def retry(*, session: AsyncSession, message_id: str) -> bool:
-    """Queue a dead letter again with a fresh set of attempts; False if it is not one."""
+async def retry(*, session: AsyncSession, message_id: str, actor_id: int | None = None) -> bool:
+    """Queue a dead letter again with a fresh set of attempts (audited, site-wide, when an
+    operator asks); False if it is not one."""
+    message = await session.get(OutboxMessage, message_id)
+    if message is None or message.state != WorkState.FAILED:
+        return False
     result = await session.exec(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == WorkState.FAILED)
@@ -104,5 +109,16 @@ async def retry(*, session: AsyncSession, message_id: str) -> bool:
     )
     if result.rowcount != 1:
         return False
+    if actor_id is not None:
+        await record_action(
+            session=session,
+            dialogue_id=None,
+            actor_id=actor_id,
+            action="mail.retry",
+            target_type="outbox_message",
+            target_id=None,  # the message's id is a string: it is in `after`
+            before={"state": WorkState.FAILED.value, "error": message.error},
+            after={"message": message_id, "kind": message.kind, "to": message.to_address},
+        )
     session.info.setdefault(PENDING_MESSAGES, []).append((0, MAIL_RING))
     return True
