@@ -270,6 +270,15 @@ TABLE: list[Row] = [
         in_dialogue=False,  # whoever holds the token, whatever the dialogue's visibility
     ),
     Row(
+        "api password forgot",
+        "POST",
+        "/api/v1/auth/password/forgot",
+        everyone(202),  # never says whether an account has the address
+        body=lambda w, c: {"email": f"nobody-{next(_unique)}@example.org"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
         "api password reset",
         "POST",
         "/api/v1/auth/password/reset",
@@ -424,6 +433,26 @@ TABLE: list[Row] = [
     ),
     # web/password_pages.py
     Row(
+        "password forgot page",
+        "GET",
+        "/password/forgot",
+        everyone(200),
+        page=True,
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "password forgot form",
+        "POST",
+        "/password/forgot",
+        everyone(303),
+        page=True,
+        form=True,
+        body=lambda w, c: {"email": f"nobody-{next(_unique)}@example.org"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
         "password reset page",
         "GET",
         "/password/reset/{token}",
@@ -463,6 +492,16 @@ TABLE: list[Row] = [
         page=True,
         form=True,
         body=lambda w, c: {"email": f"admin-by-{c}-{next(_unique)}@example.org"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "admin mail retry form",
+        "POST",
+        "/admin/mail/{message_id}/retry",
+        only(303, "admin"),  # no such dead letter: nothing to send again, no error
+        page=True,
+        form=True,
         in_dialogue=False,
         visibility_matters=False,
     ),
@@ -818,6 +857,7 @@ async def call(world: World, row: Row, caller: str) -> int:
         "target": world.target.id,
         "staff_target": world.staff_target.id,
         "job_id": "no-such-job",
+        "message_id": "no-such-message",
     }
     if "{fresh_theme}" in row.path:
         values["fresh_theme"] = await _fresh_theme(world)

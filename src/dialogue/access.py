@@ -67,6 +67,19 @@ def writes_when_read(endpoint: Endpoint) -> Endpoint:
     return endpoint
 
 
+SIGNED_LINK = "signed_link"
+
+
+def signed_link(endpoint: Endpoint) -> Endpoint:
+    """Mark a POST whose path carries a signature of ours (one-click unsubscribe, RFC 8058).
+
+    A mail client posts it without our cookies, so it cannot repeat a CSRF token; the
+    signature is the proof instead, and such a route may only do what its link names.
+    """
+    setattr(endpoint, SIGNED_LINK, True)
+    return endpoint
+
+
 QUEUED_WRITE = "queued_write"
 
 
@@ -310,7 +323,8 @@ async def get_resolved(request: Request, session: SessionDep, principal: Princip
     """The path resolved once per request, for the policy check and the typed path
     dependencies alike (FastAPI caches a dependency per request): the CSRF check first,
     then 404 for anything missing, so the order of a route's parameters changes nothing."""
-    if csrf.needs_check(request, session_cookie=SESSION_COOKIE):
+    signed = getattr(request.scope.get("endpoint"), SIGNED_LINK, False)
+    if not signed and csrf.needs_check(request, session_cookie=SESSION_COOKIE):
         await csrf.verify(request)
     return await resolve_access(request=request, session=session, principal=principal)
 

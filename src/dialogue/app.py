@@ -25,6 +25,10 @@ from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
+from dialogue.notifications.inbound.receiver import Inbox
+from dialogue.notifications.inbound.server import ReplyServer
+from dialogue.notifications.scheduler import MailScheduler
+from dialogue.notifications.sender import MailSender
 from dialogue.ratelimit import RateLimits
 from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api
@@ -35,6 +39,7 @@ from dialogue.web import (
     dialogue_pages,
     dialogue_setup_pages,
     flag_pages,
+    mail_pages,
     moderation_pages,
     notification_pages,
     pages,
@@ -86,7 +91,23 @@ def site_routes() -> tuple[BaseRoute, ...]:
     site.include_router(password_router)
     site.include_router(profile_pages.router)
     site.include_router(notification_pages.router)
+    site.include_router(mail_pages.router)
     return tuple(site.routes)
+
+
+def reply_server(state: AppState) -> ReplyServer | None:
+    """The reply-by-e-mail server inside `serve`, when a port and a reply domain are set."""
+    settings = state.settings
+    if settings.mail_receive_port is None or not settings.mail_reply_domain:
+        return None
+    inbox = Inbox(
+        settings=settings,
+        database=state.database,
+        broker=state.broker,
+        post_writer=state.post_writer,
+        limits=state.limits,
+    )
+    return ReplyServer(inbox, host=settings.mail_receive_host, port=settings.mail_receive_port)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,16 +134,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             post_writer=PostWriter(database, broker),
             limits=RateLimits.from_settings(settings),
             report_worker=ReportWorker(database=database, settings=settings, owner=instance_id),
+            mail_sender=(
+                MailSender(database=database, settings=settings, owner=instance_id)
+                if settings.smtp_url
+                else None
+            ),
+            mail_scheduler=(
+                MailScheduler(database=database, settings=settings) if settings.smtp_url else None
+            ),
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
+        stop_ringing = [
+            broker.subscribe(worker.ring)
+            for worker in (state.mail_sender, state.mail_scheduler)
+            if worker is not None
+        ]
         await broker.start()
         await state.hub.start()
         state.post_writer.start()
         state.report_worker.start()
+        for worker in (state.mail_sender, state.mail_scheduler):
+            if worker is not None:
+                worker.start()
+        replies = reply_server(state)
+        if replies is not None:
+            await replies.start()
         try:
             yield
         finally:
+            if replies is not None:  # first: what it accepted is posted (and refusals queued)
+                await replies.stop()
+            for stop_ringing_one in stop_ringing:
+                stop_ringing_one()
+            if state.mail_scheduler:
+                await state.mail_scheduler.stop()
+            if state.mail_sender:  # after the requests: it sends what they queued, then stops
+                await state.mail_sender.stop()
             await state.report_worker.stop()
             await state.post_writer.stop()
             await state.hub.stop()

@@ -289,6 +289,37 @@ def import_archive(
     run_import(Settings(), path=file, slug=slug, merge=merge)
 
 
+@app.command("mail-send")
+def mail_send(
+    once: Annotated[bool, typer.Option(help="Send what is due now, then exit.")] = False,
+) -> None:
+    """Send queued mail through DIALOGUE_SMTP_URL, retrying; until stopped (SIGTERM drains)."""
+    settings = Settings()
+    if not settings.smtp_url:
+        typer.echo("error: DIALOGUE_SMTP_URL is not set", err=True)
+        raise typer.Exit(2)
+    from dialogue.notifications.commands import run_sender
+
+    tried = asyncio.run(run_sender(settings, once=once))
+    if once:
+        typer.echo(f"{tried} message(s) tried")
+
+
+@app.command("mail-receive")
+def mail_receive(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (SMTP).")] = 2525,
+) -> None:
+    """Receive replies by e-mail (SMTP) and post them in their threads."""
+    from dialogue.notifications.inbound.command import run_mail_receive
+
+    settings = Settings()
+    if not settings.mail_reply_domain:
+        typer.echo("error: set DIALOGUE_MAIL_REPLY_DOMAIN to the domain replies go to", err=True)
+        raise typer.Exit(2)
+    asyncio.run(run_mail_receive(settings, host=host, port=port))
+
+
 @app.command("backup")
 def backup_command(
     file: Annotated[Path, typer.Argument(help="Where to write the backup.")],

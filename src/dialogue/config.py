@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./dialogue.db"
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET
+    # Keys retired from `secret_key`: what they signed (unsubscribe links in mail already
+    # sent) still verifies, nothing new is signed with them. A JSON list in the environment.
+    old_secret_keys: tuple[str, ...] = ()
     base_url: str = "http://127.0.0.1:8000"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
@@ -39,6 +42,17 @@ class Settings(BaseSettings):
     # tests turn it on; the post writer's path is measured without it (docs/performance.md).
     check_events: bool = False
 
+    # Outgoing mail: smtp://[user:password@]host:port, smtps:// for TLS from the start,
+    # ?starttls=true to upgrade. Unset: mail waits in the outbox and nothing sends it.
+    smtp_url: str | None = None
+    mail_from: str = "dialogue <noreply@localhost>"
+    # DKIM signing, when a private key (PEM) is given; the domain defaults to mail_from's.
+    dkim_key_file: Path | None = None
+    dkim_selector: str = "dialogue"
+    dkim_domain: str | None = None
+    mail_max_attempts: int = 8  # tries before a message becomes a dead letter on /admin
+    mail_retry_seconds: float = 30.0  # the first retry's delay; each next one doubles
+
     max_body_bytes: int = 1024 * 1024
     login_per_address: int = 20
     login_per_account: int = 5
@@ -48,6 +62,19 @@ class Settings(BaseSettings):
     concern_reminder_hours: int = 72
     queue_alert_minutes: int = 240
     ws_send_queue: int = 1000  # frames queued for one slow socket before it is closed (4008)
+
+    # Replies by e-mail (`dialogue mail-receive`, docs/operators.md "Inbound mail").
+    # Notifications offer `reply+TOKEN@` this domain; unset, they offer no reply address.
+    mail_reply_domain: str | None = None
+    # How long a notification's reply address works: long enough for a theme's weeks.
+    mail_reply_days: int = 60
+    # Secret keys that signed reply addresses before DIALOGUE_SECRET_KEY changed: their
+    # addresses keep working until they expire. Empty, a new key ends every old address.
+    mail_reply_old_keys: tuple[str, ...] = ()
+    # Set, `dialogue serve` also receives replies on this port (else only mail-receive does).
+    mail_receive_port: int | None = None
+    mail_receive_host: str = "127.0.0.1"
+    mail_receive_max_bytes: int = 10 * 1024 * 1024  # larger messages are refused (552)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -70,11 +70,13 @@ async def claim(
     lease: timedelta,
     max_attempts: int,
     now: datetime | None = None,
+    ready: ColumnElement[bool] | None = None,
 ) -> L | None:
     """Take the oldest claimable row for `owner`, or None when there is none to take.
 
     A row whose holders died `max_attempts` times is failed rather than tried again: work
-    that kills its instance must not go on to kill the others.
+    that kills its instance must not go on to kill the others. `ready` narrows the rows
+    that may be taken now (a message waiting out its retry delay is not).
     """
     now = now or utcnow()
     await session.exec(
@@ -86,7 +88,7 @@ async def claim(
     )
     candidate = await session.exec(
         select(model.id)
-        .where(claimable(model, now))
+        .where(claimable(model, now), *(() if ready is None else (ready,)))
         .order_by(col(model.created_at))
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -108,6 +110,59 @@ async def claim(
     if taken.rowcount != 1:
         return None
     return await session.get(model, row_id, populate_existing=True)
+
+
+async def claim_many(
+    *,
+    session: AsyncSession,
+    model: type[L],
+    owner: str,
+    lease: timedelta,
+    max_attempts: int,
+    limit: int,
+    now: datetime | None = None,
+    ready: ColumnElement[bool] | None = None,
+) -> list[L]:
+    """Up to `limit` of the oldest claimable rows for `owner`, as `claim` takes one: in one
+    statement each, for work so small that claiming one by one would cost more than it."""
+    now = now or utcnow()
+    await session.exec(
+        update(model)
+        .where(claimable(model, now), col(model.attempts) >= max_attempts)
+        .values(state=WorkState.FAILED, lease_owner=None, lease_until=None, finished_at=now)
+        .values(error=ABANDONED)
+        .execution_options(synchronize_session=False)
+    )
+    candidates = await session.exec(
+        select(model.id)
+        .where(claimable(model, now), *(() if ready is None else (ready,)))
+        .order_by(col(model.created_at))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(candidates.all())
+    if not ids:
+        return []
+    until = now + lease
+    await session.exec(
+        update(model)
+        .where(col(model.id).in_(ids), claimable(model, now))
+        .values(
+            state=WorkState.RUNNING,
+            lease_owner=owner,
+            lease_until=until,
+            attempts=col(model.attempts) + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    taken = await session.exec(
+        select(model)
+        .where(col(model.id).in_(ids), col(model.lease_owner) == owner)
+        .where(col(model.state) == WorkState.RUNNING, col(model.lease_until) == until)
+        .order_by(col(model.created_at))
+        .execution_options(populate_existing=True)
+    )
+    return list(taken.all())
 
 
 async def renew(
@@ -148,12 +203,14 @@ async def finish(
     return bool(result.rowcount == 1)
 
 
-async def release(*, session: AsyncSession, model: type[Leased], row_id: str, owner: str) -> bool:
-    """Hand a row back to the queue (its holder is stopping) for another to claim at once."""
+async def release(
+    *, session: AsyncSession, model: type[Leased], row_id: str, owner: str, **values: Any
+) -> bool:
+    """Hand a row back to the queue (its holder is stopping, or will try again later)."""
     result = await session.exec(
         update(model)
         .where(*_held(model, row_id, owner))
-        .values(state=WorkState.QUEUED, lease_owner=None, lease_until=None)
+        .values(state=WorkState.QUEUED, lease_owner=None, lease_until=None, **values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)

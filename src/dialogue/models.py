@@ -15,6 +15,14 @@ from dialogue.moderation.models import (
     UnmaskRequest,
 )
 from dialogue.moderation.oversight_models import Concern, ModeratorNote, ModeratorVisit
+from dialogue.notifications.models import (
+    MailCursor,
+    MailFeed,
+    MailOnce,
+    MailOptOut,
+    OutboxAttempt,
+    OutboxMessage,
+)
 from dialogue.synthesis.models import (
     Report,
     ReportApproval,
@@ -37,10 +45,16 @@ __all__ = [
     "Flag",
     "Invitation",
     "InvitationBatch",
+    "MailCursor",
+    "MailFeed",
+    "MailOnce",
+    "MailOptOut",
     "Membership",
     "ModeratorNote",
     "ModeratorVisit",
     "Notice",
+    "OutboxAttempt",
+    "OutboxMessage",
     "PasswordReset",
     "Post",
     "PostCode",

@@ -272,6 +272,22 @@ def may_reply(role: Role | None, thread: ThreadState) -> Refusal | None:
     return None
 
 
+def mail_reply_is_anonymous(
+    *, allowed: bool, latest_in_thread: bool | None, latest_in_dialogue: bool | None
+) -> bool:
+    """Whether a reply by e-mail, which has no "post anonymously" box, is anonymous.
+
+    It keeps the person's choice of their latest post in the thread, else in the dialogue:
+    a named reply under one's own anonymous post would tie the two together. With no post
+    yet it is anonymous, the choice that exposes nobody. Never where the dialogue allows
+    no anonymous posts (the web refuses those too).
+    """
+    if not allowed:
+        return False
+    latest = latest_in_thread if latest_in_thread is not None else latest_in_dialogue
+    return True if latest is None else latest
+
+
 def skips_queue(role: Role | None, *, trusted: bool) -> bool:
     """Whether a post is published at once in a pre-moderated dialogue: staff, trusted members."""
     return role in STAFF_ROLES or trusted

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from dialogue.events.broker import Broker
     from dialogue.events.doorbell import Doorbell
     from dialogue.live.hub import Hub
+    from dialogue.notifications.scheduler import MailScheduler
+    from dialogue.notifications.sender import MailSender
     from dialogue.ratelimit import RateLimits
     from dialogue.synthesis.worker import ReportWorker
     from dialogue.threads.writer import PostWriter
@@ -39,6 +41,8 @@ class AppState:
     post_writer: PostWriter
     limits: RateLimits
     report_worker: ReportWorker
+    mail_sender: MailSender | None = None  # only when SMTP is configured
+    mail_scheduler: MailScheduler | None = None  # likewise
 
 
 def install(app: Starlette, state: AppState) -> None:

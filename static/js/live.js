@@ -87,11 +87,30 @@ function start(root) {
     } else if (frame.type === "presence" && presence) {
       presence.textContent = frame.online.length
         ? `${root.dataset.textOnline} ${frame.online.join(", ")}` : "";
+    } else if (frame.type === "notification") {
+      showUnread(frame.unread);
     } else if (frame.type === "typing" && typing && frame.thread_id === threadId) {
       typing.textContent = `${frame.user || ""} ${root.dataset.textTyping}`;
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => { typing.textContent = ""; }, TYPING_SHOWN_MS);
     }
+  }
+
+  // The header's Notifications count, as the server renders it (base.html).
+  function showUnread(count) {
+    const link = document.getElementById("notifications-link");
+    if (!link || !Number.isInteger(count)) return;
+    link.querySelectorAll(".badge, .visually-hidden").forEach((node) => node.remove());
+    if (count <= 0) return;
+    const badge = document.createElement("span");
+    badge.className = "badge count";
+    badge.setAttribute("aria-hidden", "true");
+    badge.textContent = String(count);
+    const spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    const sample = count === 1 ? link.dataset.unreadOne : link.dataset.unreadTwo;
+    spoken.textContent = (sample || "").replace(count === 1 ? "1" : "2", String(count));
+    link.append(" ", badge, spoken);
   }
 
   function apply(kind, data) {

@@ -52,7 +52,7 @@ class TestShowing:
         assert 'name="organization" value="Council"' in body
         assert '<option value="KE" selected>Kenya</option>' in body
         assert '<option value="Africa/Nairobi" selected>Africa/Nairobi</option>' in body
-        assert 'value="off" checked' in body  # digest: nothing chosen yet
+        assert 'value="daily" checked' in body  # digest: the default of a new account
         assert 'id="quote-consent-none" name="quote_consent" value="none" checked' in body
         assert 'href="/api/v1/me/export"' in body
         # An unset zone (UTC) is left for the browser script to suggest; a chosen one is not.

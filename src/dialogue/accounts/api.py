@@ -18,12 +18,14 @@ from dialogue.accounts.schemas import (
     InvitationAcceptOut,
     LoginIn,
     MeUpdate,
+    PasswordForgotIn,
     PasswordResetIn,
     TokenOut,
     UserPublic,
 )
 from dialogue.events.publish import announce_revocation
 from dialogue.i18n import current_language
+from dialogue.notifications import account_mail
 from dialogue.policy import Action
 
 router = APIRouter(tags=["accounts"])
@@ -62,6 +64,18 @@ async def logout(
     await accounts.revoke_token(session=session, token_id=access.principal.token.id)
     announce_revocation(session, access.principal.token.id)
     return Response(status_code=204)
+
+
+@router.post("/auth/password/forgot", status_code=202)
+async def forgot_password(
+    body: PasswordForgotIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    _access: Annotated[Access, allow(Action.PUBLIC)],
+) -> Response:
+    """E-mail a one-time reset link if an account has this address; the answer never says."""
+    await account_mail.forgot_password(session, settings=settings, email=body.email)
+    return Response(status_code=202)
 
 
 @router.post("/auth/password/reset", status_code=204)

@@ -11,6 +11,7 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import Invitation, QuoteConsent, User
 from dialogue.accounts.tokens import digest, new_token
 from dialogue.bounds import refuse_control
+from dialogue.config import Settings
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
@@ -18,6 +19,7 @@ from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Forbidden, Invalid, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.moderation import audit
+from dialogue.notifications import account_mail
 from dialogue.policy import Role
 
 
@@ -31,11 +33,13 @@ async def create_invitation(
     lifetime: timedelta,
     token: str | None = None,
     display_name: str | None = None,
+    mail: Settings | None = None,
 ) -> tuple[Invitation, str]:
     """Store the invitation with its token's digest; the token itself goes out once.
 
     A bulk invitation passes its own `token` (derived from a secret, so that its result page
-    can show the link again without the link being stored).
+    can show the link again without the link being stored). With `mail` (the settings), the
+    invitee is e-mailed in the same transaction.
     """
     assert dialogue.id is not None
     refuse_control(email, "email", single_line=True)
@@ -51,6 +55,15 @@ async def create_invitation(
     )
     session.add(invitation)
     await session.flush()
+    if mail is not None:
+        await account_mail.invitation(
+            session,
+            settings=mail,
+            dialogue=dialogue,
+            invitation=invitation,
+            inviter=inviter,
+            token=token,
+        )
     return invitation, token
 
 

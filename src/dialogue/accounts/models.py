@@ -38,7 +38,9 @@ class UserBase(SQLModel):
     timezone: str = Field(default="UTC", max_length=64)
     quote_consent: QuoteConsent | None = Field(default=None, sa_type=String(16))
     constituency: str | None = Field(default=None, max_length=64)
-    digest: Digest = Field(default=Digest.OFF, sa_type=String(8))
+    # New accounts get a daily digest (of open dialogues only: a closed one sends none);
+    # accounts older than mail keep `off` (the column's server default) until they choose.
+    digest: Digest = Field(default=Digest.DAILY, sa_type=String(8))
 
 
 class User(UserBase, table=True):

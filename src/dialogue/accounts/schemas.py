@@ -121,6 +121,11 @@ class InvitationAcceptOut(TokenOut):
     role: str
 
 
+class PasswordForgotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+
+
 class PasswordResetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: Annotated[str, Field(min_length=1, max_length=100)]

@@ -185,6 +185,7 @@ async def create_invitation(
         email=body.email,
         role=body.role,
         lifetime=timedelta(days=settings.invitation_days),
+        mail=settings,
     )
     assert invitation.id is not None
     return InvitationOut(

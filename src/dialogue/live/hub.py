@@ -361,6 +361,8 @@ class Hub:
             self._close_token(int(message["token_id"]))
         elif kind == "typing":
             self._relay_typing(dialogue_id, message)
+        elif kind == "notification":
+            self._tell_person(int(message["user_id"]), int(message.get("unread", 0)))
         elif kind == "presence":
             # Our own announcement comes back through the broker and changes nothing; a
             # repeated one (see `presence`) only renews the list.
@@ -373,6 +375,14 @@ class Hub:
             for connection in list(channel.connections):
                 if connection.token_id == token_id:
                     connection.close(WS_4401_SIGNED_OUT)
+
+    def _tell_person(self, user_id: int, unread: int) -> None:
+        """A new notice: that person's sockets only, in every dialogue they have open."""
+        frame = json.dumps({"type": "notification", "unread": unread})
+        for channel in self.channels.values():
+            for connection in list(channel.connections):
+                if connection.user_id == user_id and connection.live:
+                    connection.push(frame)
 
     def _relay_typing(self, dialogue_id: int, message: dict[str, Any]) -> None:
         channel = self.channels.get(dialogue_id)

@@ -138,6 +138,7 @@ async def bulk_invite(
         role=Role(body.role),
         lifetime=timedelta(days=settings.invitation_days),
         secret=settings.secret_key,
+        mail=settings,
     )
     rows = invitation_batches.batch_rows(
         batch, base_url=settings.base_url, secret=settings.secret_key

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import invitations
 from dialogue.accounts.models import User
+from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
 from dialogue.errors import Invalid, NotFound
@@ -52,8 +53,10 @@ async def invite_list(
     role: Role,
     lifetime: timedelta,
     secret: str,
+    mail: Settings | None = None,
 ) -> InvitationBatch:
-    """Invite every valid line who is not a member yet, each audited; keep the outcome."""
+    """Invite every valid line who is not a member yet, each audited (and e-mailed, with
+    `mail`); keep the outcome."""
     assert dialogue.id is not None and actor.id is not None
     if not any(entry.problem is None for entry in entries):
         raise Invalid(
@@ -85,6 +88,7 @@ async def invite_list(
                 lifetime=lifetime,
                 token=token_of(secret, seed),
                 display_name=entry.display_name,
+                mail=mail,
             )
             await record_action(
                 session=session,

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import invitations
 from dialogue.accounts.models import Invitation, User
+from dialogue.config import Settings
 from dialogue.db import as_utc, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue, Membership
@@ -259,10 +260,18 @@ async def invite(
     email: str,
     role: Role,
     lifetime: timedelta,
+    mail: Settings | None = None,
 ) -> tuple[Invitation, str]:
-    """One invitation and its audit entry: the invitation and its one-time token."""
+    """One invitation and its audit entry: the invitation and its one-time token (e-mailed
+    to the invitee when `mail` has the settings)."""
     invitation, token = await invitations.create_invitation(
-        session=session, dialogue=dialogue, inviter=actor, email=email, role=role, lifetime=lifetime
+        session=session,
+        dialogue=dialogue,
+        inviter=actor,
+        email=email,
+        role=role,
+        lifetime=lifetime,
+        mail=mail,
     )
     await record_action(
         session=session,

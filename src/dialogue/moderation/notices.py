@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Dialogue
+from dialogue.events.publish import PENDING_MESSAGES
 from dialogue.i18n import gettext as _
 from dialogue.moderation.models import Appeal, AuditEntry, Notice, NoticeKind
 from dialogue.threads.models import Post, Thread
@@ -48,6 +49,11 @@ async def notify(
     )
     session.add(notice)
     await session.flush()
+    # Once this commits, the person's open pages update their unread count (a `notification`
+    # frame to their sockets only, on whichever dialogue's page they are).
+    unread = await unread_count(session=session, user_id=user_id)
+    message = {"type": "notification", "user_id": user_id, "unread": unread}
+    session.info.setdefault(PENDING_MESSAGES, []).append((dialogue_id, message))
     return notice
 
 

@@ -279,6 +279,37 @@ async def restriction_end(
     return max(ends, default=None)
 
 
+async def latest_anonymity(
+    *, session: AsyncSession, user_id: int, thread_id: int
+) -> tuple[bool, bool | None, bool | None]:
+    """For `policy.mail_reply_is_anonymous`: whether the thread's dialogue allows anonymous
+    posts, and whether the person's latest post in the thread, else in the dialogue, was
+    anonymous (None: they have none there)."""
+    place = (
+        await session.exec(
+            select(Thread.dialogue_id, Dialogue.allow_anonymous)
+            .join(Dialogue, col(Dialogue.id) == col(Thread.dialogue_id))
+            .where(col(Thread.id) == thread_id)
+        )
+    ).first()
+    if place is None:
+        return False, None, None
+    dialogue_id, allowed = place
+    latest = (
+        await session.exec(
+            select(Post.thread_id, Post.anonymous)
+            .where(col(Post.author_id) == user_id, col(Post.dialogue_id) == dialogue_id)
+            .where(col(Post.status) != PostStatus.DELETED)
+            .order_by((col(Post.thread_id) == thread_id).desc(), col(Post.id).desc())
+            .limit(1)
+        )
+    ).first()
+    if latest is None:
+        return bool(allowed), None, None
+    here = bool(latest[1]) if latest[0] == thread_id else None
+    return bool(allowed), here, bool(latest[1])
+
+
 async def posting_contexts(
     *, session: AsyncSession, pairs: Sequence[tuple[int, int]]
 ) -> dict[tuple[int, int], PostingContext]:

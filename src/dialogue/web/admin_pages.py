@@ -19,6 +19,7 @@ from dialogue.bounds import DbId
 from dialogue.dialogues import overview
 from dialogue.errors import DialogueError
 from dialogue.i18n import gettext as _
+from dialogue.notifications import outbox
 from dialogue.policy import Action
 from dialogue.transaction import attempt
 from dialogue.web.templating import render
@@ -68,6 +69,8 @@ async def admin_page(
             "me": access.require_user(),
             "error": error,
             "link": link,
+            "dead_letters": await outbox.dead_letters(session=session),
+            "mail_counts": await outbox.count_by_state(session=session),
         },
         status_code=status_code,
         headers=SecretPage if link else None,
@@ -127,6 +130,17 @@ async def reset_link_form(
         return await admin_page(request, session, access, error=exc.message, status_code=exc.status)
     link = {"email": user.email, "url": resets.reset_url(settings.base_url, token)}
     return await admin_page(request, session, access, q=user.email, link=link, status_code=201)
+
+
+@router.post("/admin/mail/{message_id}/retry")
+async def retry_mail_form(
+    message_id: Annotated[str, Path(max_length=32)],
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SITE_ADMIN)],
+) -> Response:
+    """Send a dead letter again, with a fresh set of attempts (a second click changes nothing)."""
+    await outbox.retry(session=session, message_id=message_id, actor_id=access.require_user().id)
+    return RedirectResponse("/admin#mail-heading", status_code=303)
 
 
 async def _set_disabled(

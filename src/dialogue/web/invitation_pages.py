@@ -56,6 +56,7 @@ async def invite_form(
                 role=role,
                 lifetime=timedelta(days=settings.invitation_days),
                 secret=settings.secret_key,
+                mail=settings,
             )
     except DialogueError as exc:
         return await members_page_response(

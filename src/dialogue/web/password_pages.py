@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow
@@ -16,6 +16,7 @@ from dialogue.accounts import resets
 from dialogue.accounts.passwords import MIN_LENGTH
 from dialogue.errors import DialogueError, Invalid
 from dialogue.i18n import gettext as _
+from dialogue.notifications import account_mail
 from dialogue.policy import Action
 from dialogue.transaction import attempt
 from dialogue.web.pages import start_browser_session
@@ -31,6 +32,28 @@ def check_password(password: str) -> None:
             _("Choose a password of at least %(n)s characters.") % {"n": MIN_LENGTH},
             fields=[{"field": "password", "message": f"at least {MIN_LENGTH} characters"}],
         )
+
+
+@router.get("/password/forgot")
+async def forgot_page(
+    request: Request,
+    _access: Annotated[Access, allow(Action.PUBLIC)],
+    sent: Annotated[bool, Query()] = False,
+) -> Response:
+    return render(request, "accounts/password_forgot.html", {"sent": sent})
+
+
+@router.post("/password/forgot")
+async def forgot_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _access: Annotated[Access, allow(Action.PUBLIC)],
+    email: Annotated[str, Form(max_length=254)],
+) -> Response:
+    """The same answer whether or not an account has this address."""
+    await account_mail.forgot_password(session, settings=settings, email=email)
+    return RedirectResponse("/password/forgot?sent=1", status_code=303)
 
 
 @router.get("/password/reset/{token}")

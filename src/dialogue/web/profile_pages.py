@@ -20,6 +20,7 @@ from dialogue.accounts.models import Digest, User
 from dialogue.accounts.schemas import MeUpdate
 from dialogue.i18n import current_language
 from dialogue.i18n import gettext as _
+from dialogue.notifications import preferences
 from dialogue.policy import Action
 from dialogue.web.pages import safe_next
 from dialogue.web.templating import render
@@ -56,10 +57,18 @@ def _profile_form(user: User) -> dict[str, str]:
     }
 
 
+def _mail_choices(stopped: set[str]) -> list[dict[str, Any]]:
+    return [
+        {"kind": kind.value, "label": preferences.kind_label(kind), "on": kind not in stopped}
+        for kind in preferences.CHOOSABLE
+    ]
+
+
 def _profile_page(
     request: Request,
     form: dict[str, str],
     *,
+    mail: list[dict[str, Any]],
     errors: dict[str, str] | None = None,
     saved: bool = False,
     status_code: int = 200,
@@ -73,6 +82,7 @@ def _profile_page(
         # A person who never chose a zone has the default: the page offers the browser's.
         "zone_unset": form["timezone"] == "UTC",
         "digests": list(Digest),
+        "mail": mail,
     }
     return render(request, "accounts/profile.html", context, status_code=status_code)
 
@@ -80,10 +90,13 @@ def _profile_page(
 @router.get("/me")
 async def profile_page(
     request: Request,
+    session: SessionDep,
     access: Annotated[Access, allow_signed_in_page(Action.SIGNED_IN)],
     saved: bool = False,
 ) -> Response:
-    return _profile_page(request, _profile_form(access.require_user()), saved=saved)
+    user = access.require_user()
+    stopped = await preferences.stopped_kinds(session=session, email=user.email)
+    return _profile_page(request, _profile_form(user), mail=_mail_choices(stopped), saved=saved)
 
 
 @router.post("/me")
@@ -98,7 +111,11 @@ async def profile_submit(
     timezone: Annotated[str, Form(max_length=64)] = "",
     quote_consent: Annotated[str, Form(max_length=16)] = "",
     digest: Annotated[str, Form(max_length=16)] = "",
+    mail: Annotated[list[str] | None, Form(max_length=32)] = None,
+    mail_choices: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
+    """`mail_choices` says the form carried the mail checkboxes (none ticked sends none)."""
+    wanted = set(mail or [])
     form = {
         "display_name": display_name,
         "organization": organization,
@@ -120,8 +137,16 @@ async def profile_submit(
             for err in exc.errors()
             if err.get("loc")
         }
-        return _profile_page(request, form, errors=errors, status_code=422)
-    await accounts.change_profile(session=session, user=access.require_user(), update=update)
+        stopped = {
+            choice["kind"] for choice in _mail_choices(set()) if choice["kind"] not in wanted
+        }
+        return _profile_page(
+            request, form, mail=_mail_choices(stopped), errors=errors, status_code=422
+        )
+    user = access.require_user()
+    await accounts.change_profile(session=session, user=user, update=update)
+    if mail_choices:
+        await preferences.choose(session=session, email=user.email, wanted=wanted)
     return RedirectResponse("/me?saved=true", status_code=303)
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -58,7 +55,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
     env.filters["markdown"] = render_markdown
-    env.filters["localtime"] = localtime
+    env.filters["localtime"] = i18n.localtime
     env.globals["csrf_field"] = csrf.CSRF_FIELD
     env.globals["quick_exit_url"] = settings.quick_exit_url
     env.globals["role_may"] = role_may
@@ -92,18 +89,6 @@ def language_names(codes: tuple[str, ...]) -> dict[str, str]:
         name = Locale.parse(code).get_display_name(code) or code
         names[code] = name[:1].upper() + name[1:]
     return names
-
-
-def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:
-    """A stored UTC time shown in the reader's zone and language."""
-    if value is None:
-        return ""
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    aware = (value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))).astimezone(zone)
-    return format_datetime(aware, format=fmt, locale=i18n.current_language())
 
 
 def render(

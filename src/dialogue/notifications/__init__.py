@@ -1,0 +1,1 @@
+"""E-mail: the outbox written with its cause, the sender that works it, what is sent."""

@@ -1,0 +1,100 @@
+"""Mail about one newly published post: to the author it answers, and to whom it mentions.
+
+Mentions are plain `@Name` in the text (a member's display name, any case), so they work
+from any client, with or without JavaScript. An anonymous post names its author to nobody;
+the person answered hears of it once, even when also mentioned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from dialogue.accounts.models import User
+from dialogue.config import Settings
+from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.i18n import gettext as _
+from dialogue.notifications import audience
+from dialogue.notifications.compose import Recipient, send
+from dialogue.notifications.models import MailKind
+from dialogue.notifications.reply_tokens import reply_address
+from dialogue.threads.models import Post, Thread
+from dialogue.threads.views import post_url
+
+EXCERPT = 600  # characters of the post in the mail; the rest is one click away
+
+
+def excerpt(body: str) -> str:
+    text = body.strip()
+    return text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + "…"
+
+
+def mentioned(body: str, members: list[tuple[User, Membership]]) -> list[User]:
+    """The members whose name follows an `@` in the text, as a word of its own."""
+    text = body.casefold()
+    found = []
+    for user, _membership in members:
+        name = user.display_name.strip().casefold()
+        if name and re.search(r"(?<![\w@])@" + re.escape(name) + r"(?!\w)", text):
+            found.append(user)
+    return found
+
+
+async def mail_post(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    dialogue: Dialogue,
+    thread: Thread,
+    post: Post,
+    author: User | None,
+    parent: Post | None,
+) -> int:
+    """Queue the reply and mention mail of a post that is published now; how many."""
+    if not (audience.is_published(post.status) and audience.is_published(thread.status)):
+        return 0
+    members = await audience.readers(session=session, dialogue=dialogue)
+    by_id = {user.id: user for user, _m in members}
+    kinds: dict[int, MailKind] = {}
+    if parent is not None and parent.author_id is not None and parent.author_id in by_id:
+        kinds[parent.author_id] = MailKind.REPLY
+    for user in mentioned(post.body, members):
+        if user.id is not None:
+            kinds.setdefault(user.id, MailKind.MENTION)
+    kinds.pop(post.author_id or 0, None)  # nobody hears of their own post
+    sent = 0
+    for user_id, kind in kinds.items():
+        recipient = by_id[user_id]
+        message = await send(
+            session,
+            settings=settings,
+            recipient=Recipient.of(recipient),
+            kind=kind,
+            template="post",
+            subject=_subject(kind, thread),
+            context={
+                "kind": kind.value,
+                "dialogue": dialogue,
+                "thread": thread,
+                "author_name": None if post.anonymous or author is None else author.display_name,
+                "anonymous": post.anonymous,
+                "excerpt": excerpt(post.body),
+                "created_at": post.created_at,
+                "post_url": settings.base_url.rstrip("/")
+                + post_url(dialogue.slug, thread.id or 0, post.id or 0),
+            },
+            reply_to=reply_address(settings, user_id=user_id, thread_id=thread.id or 0),
+        )
+        sent += message is not None
+    return sent
+
+
+def _subject(kind: MailKind, thread: Thread) -> Callable[[], str]:
+    def subject() -> str:
+        if kind == MailKind.REPLY:
+            return _("New reply in “%(title)s”") % {"title": thread.title}
+        return _("You were mentioned in “%(title)s”") % {"title": thread.title}
+
+    return subject

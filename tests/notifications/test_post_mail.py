@@ -1,0 +1,125 @@
+"""Replies and @mentions by e-mail: to whom, saying what, and never more than the page."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import delete
+
+from dialogue.dialogues.models import Membership
+from dialogue.state import app_state
+from tests.dialogues.cast import API, make_cast, new_post, new_thread
+from tests.factories import Factory
+from tests.notifications.scene import hold_scheduler, run_mail
+from tests.notifications.smtp_sink import SmtpSink
+
+
+@pytest.fixture
+async def cast(app: FastAPI, factory: Factory):  # type: ignore[no-untyped-def]
+    await hold_scheduler(app)
+    made = await make_cast(factory, allow_anonymous=True)
+    scheduler = app_state(app).mail_scheduler
+    assert scheduler is not None
+    await scheduler.tick()  # the feed's cursors start here: nothing before is news
+    return made
+
+
+class TestReplies:
+    async def test_the_author_answered_hears_who_said_what_with_a_link(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        client = factory.client
+        thread = await new_thread(client, cast, "participant", title="Safe shelters")
+        first = thread["post"]["id"]
+        reply = await new_post(
+            client, cast, "expert", thread["id"], body="I agree, *and* more.", parent_id=first
+        )
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.to(cast.users["participant"].email)
+        assert got.message["Subject"] == "New reply in “Safe shelters”"
+        text = got.part("plain")
+        assert cast.users["expert"].display_name in text
+        assert "> I agree, *and* more." in text
+        assert f"/d/{cast.slug}/threads/{thread['id']}" in text and f"#post-{reply['id']}" in text
+        assert got.message["Reply-To"] is None  # no reply domain configured
+        assert "someone replied to your post" in text
+        await run_mail(app, smtp, expect=0)  # once only
+
+    async def test_an_anonymous_reply_names_nobody(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        client = factory.client
+        thread = await new_thread(client, cast, "participant")
+        first = thread["post"]["id"]
+        await new_post(client, cast, "expert", thread["id"], parent_id=first, anonymous=True)
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        name = cast.users["expert"].display_name
+        assert "Anonymous participant" in got.part("plain")
+        assert name not in got.raw.decode(errors="replace")
+
+    async def test_a_pending_reply_is_mailed_once_approved(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink
+    ) -> None:
+        await hold_scheduler(app)
+        cast = await make_cast(factory, moderation="pre")
+        await app_state(app).mail_scheduler.tick()  # type: ignore[union-attr]
+        client = factory.client
+        thread = await new_thread(client, cast, "moderator")
+        first = thread["post"]["id"]
+        reply = await new_post(client, cast, "participant", thread["id"], parent_id=first)
+        assert reply["status"] == "pending"
+        await run_mail(app, smtp, expect=0)
+        approved = await client.post(
+            f"{API}/posts/{reply['id']}/moderation",
+            json={"action": "approve", "reason": ""},
+            headers=cast.h("moderator"),
+        )
+        assert approved.status_code == 200, approved.text
+        await run_mail(app, smtp, expect=1)
+        assert smtp.to(cast.users["moderator"].email)
+
+
+class TestMentions:
+    async def test_a_plain_at_name_mails_that_member_and_nobody_else(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        advisor = cast.users["advisor"]
+        gone = cast.users["participant2"]
+        async with app_state(app).database.session() as session:
+            await session.exec(delete(Membership).where(Membership.user_id == gone.id))
+            await session.commit()
+        body = f"Thanks @{advisor.display_name.upper()}, and @{gone.display_name} and @Nobody."
+        await new_thread(factory.client, cast, "participant", body=body, title="Names")
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        assert got.recipients == [advisor.email]
+        assert got.message["Subject"] == "You were mentioned in “Names”"
+
+    async def test_a_reply_kind_turned_off_on_the_profile_is_not_sent(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        from tests.web.clients import submit, visitor
+
+        me = cast.users["participant"]
+        async with visitor(app, me) as client:
+            answer = await submit(
+                client,
+                "/me",
+                "/me",
+                {
+                    "display_name": me.display_name,
+                    "organization": "",
+                    "language": "en",
+                    "timezone": "UTC",
+                    "quote_consent": "none",
+                    "digest": "off",
+                    "mail": ["mention", "theme_opened"],
+                    "mail_choices": "1",
+                },
+            )
+            assert answer.status_code == 303, answer.text
+        thread = await new_thread(factory.client, cast, "participant")
+        first = thread["post"]["id"]
+        await new_post(factory.client, cast, "expert", thread["id"], parent_id=first)
+        await run_mail(app, smtp, expect=0)

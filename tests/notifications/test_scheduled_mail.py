@@ -1,0 +1,160 @@
+"""Theme openings, moderators' batches and digests: what each holds, and never more."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlmodel import col, delete, select, update
+
+from dialogue.accounts.models import User
+from dialogue.db import utcnow
+from dialogue.dialogues.models import Membership
+from dialogue.events.publish import commit
+from dialogue.state import app_state
+from tests.dialogues.cast import API, make_cast, new_post, new_thread
+from tests.factories import Factory
+from tests.notifications.scene import age_cursors, hold_scheduler, run_mail
+from tests.notifications.smtp_sink import SmtpSink
+
+
+async def set_digest(app: FastAPI, users: list[User] | None, value: str) -> None:
+    """Set the digest of these people (None: everyone)."""
+    async with app_state(app).database.session() as session:
+        change = update(User).values(digest=value)
+        if users is not None:
+            change = change.where(col(User.id).in_([u.id for u in users]))
+        await session.exec(change)
+        await session.commit()
+
+
+class TestThemeOpening:
+    async def test_each_member_hears_once_with_the_guiding_questions(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink
+    ) -> None:
+        await hold_scheduler(app)
+        cast = await make_cast(factory, roles=("organizer", "participant"))
+        await set_digest(app, None, "off")
+        smtp.received.clear()
+        later = await factory.theme(
+            cast.dialogue, open_now=False, title="Week 2", guiding_questions="1. What changed?"
+        )
+        async with app_state(app).database.session() as session:
+            later.opens_at = utcnow() - timedelta(minutes=1)
+            session.add(later)
+            await commit(session)
+        async with app_state(app).database.session() as session:
+            found = await session.exec(
+                select(Membership).where(Membership.dialogue_id == cast.dialogue.id)
+            )
+            members = len(found.all())  # the cast and the dialogue's creator
+        # The cast's first theme opened a day ago: no longer news.
+        await run_mail(app, smtp, expect=members)
+        week2 = [r for r in smtp.received if "Week 2" in r.message["Subject"]]
+        assert len(week2) == members == len(smtp.received)
+        assert week2[0].message["Subject"] == "“Week 2” is open: its guiding questions"
+        assert "What changed?" in week2[0].part("plain")
+        assert f"/d/{cast.slug}/themes/{later.id}" in week2[0].part("html")
+        assert cast.users["outsider"].email not in {r.recipients[0] for r in smtp.received}
+        await run_mail(app, smtp, expect=0)
+
+
+class TestModeratorBatch:
+    async def test_new_queue_items_come_in_one_mail_at_most_every_15_minutes(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink
+    ) -> None:
+        await hold_scheduler(app)
+        cast = await make_cast(factory, moderation="pre", roles=("moderator", "participant"))
+        await set_digest(app, None, "off")
+        scheduler = app_state(app).mail_scheduler
+        assert scheduler is not None
+        assert await scheduler.tick() == 0  # the cursors start now
+        await age_cursors(app, "moderation", timedelta(minutes=20))
+        thread = await new_thread(factory.client, cast, "moderator", title="Open to all")
+        for who in ("participant", "participant2"):
+            held = await new_post(factory.client, cast, who, thread["id"])
+            assert held["status"] == "pending"
+        await run_mail(app, smtp, expect=2)  # the moderator, and the organizer who made it
+        [got] = smtp.to(cast.users["moderator"].email)
+        assert not smtp.to(cast.users["participant"].email)
+        assert "2 posts wait for approval" in got.part("plain")
+        assert f"/d/{cast.slug}/moderation" in got.part("html")
+        await new_post(factory.client, cast, "participant", thread["id"])
+        await run_mail(app, smtp, expect=0)  # less than 15 minutes since the last one
+
+
+class TestDigest:
+    async def test_it_holds_only_what_the_reader_may_see_now_grouped_by_theme_and_thread(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink
+    ) -> None:
+        await hold_scheduler(app)
+        cast = await make_cast(factory, allow_anonymous=True, title="Men and boys")
+        other = await make_cast(factory, title="Another dialogue")
+        await set_digest(app, None, "off")
+        reader, removed = cast.users["observer"], cast.users["participant2"]
+        await set_digest(app, [reader, removed], "daily")
+        scheduler = app_state(app).mail_scheduler
+        assert scheduler is not None
+        assert await scheduler.tick() == 0
+        await age_cursors(app, "digest", timedelta(hours=25))
+
+        client = factory.client
+        thread = await new_thread(client, cast, "participant", title="Shelters", body="Open words.")
+        await new_post(client, cast, "expert", thread["id"], body="Named words.")
+        await new_post(client, cast, "expert", thread["id"], body="Masked words.", anonymous=True)
+        hidden = await new_post(client, cast, "expert", thread["id"], body="Hidden words.")
+        answer = await client.post(
+            f"{API}/posts/{hidden['id']}/moderation",
+            json={"action": "hide", "reason": "off topic"},
+            headers=cast.h("moderator"),
+        )
+        assert answer.status_code == 200, answer.text
+        await new_thread(client, other, "participant", body="Elsewhere words.")
+        async with app_state(app).database.session() as session:
+            await session.exec(delete(Membership).where(Membership.user_id == removed.id))
+            await session.commit()
+
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        assert got.recipients == [reader.email]
+        assert got.message["Subject"] == "Your daily digest · Men and boys"
+        for part in (got.part("plain"), got.part("html")):
+            assert "Open words." in part and "Named words." in part and "Masked words." in part
+            assert "Hidden words." not in part and "Elsewhere words." not in part
+            assert cast.theme.title in part and "Shelters" in part
+            assert cast.users["expert"].display_name in part  # the named post
+            assert "Anonymous participant" in part
+        text = got.part("plain")
+        masked = text.index("Masked words.")
+        assert cast.users["expert"].display_name not in text[masked - 120 : masked]
+        assert "3 new posts since" in text
+        await run_mail(app, smtp, expect=0)  # the next one is due in a day
+
+    async def test_the_unsubscribe_link_stops_the_digest_without_signing_in(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink
+    ) -> None:
+        from tests.helpers import browser
+        from tests.web.clients import page_csrf
+
+        await hold_scheduler(app)
+        cast = await make_cast(factory, roles=("participant",))
+        await set_digest(app, None, "off")
+        reader = cast.users["participant2"]
+        await set_digest(app, [reader], "weekly")
+        assert await app_state(app).mail_scheduler.tick() == 0  # type: ignore[union-attr]
+        await age_cursors(app, "digest", timedelta(days=8))
+        await new_thread(factory.client, cast, "participant", body="Something new.")
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        assert got.message["Subject"].startswith("Your weekly digest")
+        path = got.message["List-Unsubscribe"].strip("<>").removeprefix("http://testserver")
+        async with browser(app) as visitor:
+            page = await visitor.get(path)
+            assert page.status_code == 200 and reader.email in page.text
+            done = await visitor.post(path, data={"csrf_token": page_csrf(page.text)})
+            assert done.status_code == 200
+            forged = await visitor.post(path[:-3] + "abc", data={})
+            assert forged.status_code == 404
+        async with app_state(app).database.session() as session:
+            row = await session.get(User, reader.id)
+            assert row is not None and row.digest == "off"
