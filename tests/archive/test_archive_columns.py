@@ -35,6 +35,12 @@ TABLES_LEFT_OUT = {
     "concern": "confidential to organizers, advisors and its author: never exported",
     "moderator_note": "moderators' private notes: never through another route or export",
     "moderator_visit": "when each moderator last looked, for their handover view",
+    "outbox_message": "mail this server sends or sent: delivery state, not the dialogue's record",
+    "outbox_attempt": "this server's delivery attempts",
+    "mail_once": "which one-off mails this server already sent",
+    "mail_cursor": "how far this server's digests and batches have read",
+    "mail_feed": "this server's pending notification batches",
+    "mail_opt_out": "an account's mail choices on this server",
 }
 
 
