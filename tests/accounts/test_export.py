@@ -47,7 +47,7 @@ class TestExport:
             assert flagged.status_code == 303
         data = await export(app, s.alice)
         assert data["profile"]["email"] == s.alice.email
-        assert data["profile"]["digest"] == "off"
+        assert data["profile"]["digest"] == "daily"  # the default of a new account
         assert [m["dialogue_slug"] for m in data["memberships"]] == [s.dialogue.slug]
         assert data["memberships"][0]["role"] == "participant"
         posts = {p["id"]: p for p in data["posts"]}

@@ -14,6 +14,7 @@ from dialogue.accounts.export import MyDataExport, export_my_data
 from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import TokenKind, User
 from dialogue.accounts.schemas import (
+    ForgotAccepted,
     InvitationAcceptIn,
     InvitationAcceptOut,
     LoginIn,
@@ -66,16 +67,16 @@ async def logout(
     return Response(status_code=204)
 
 
-@router.post("/auth/password/forgot", status_code=202)
+@router.post("/auth/password/forgot", status_code=202, response_model=ForgotAccepted)
 async def forgot_password(
     body: PasswordForgotIn,
     session: SessionDep,
     settings: SettingsDep,
     _access: Annotated[Access, allow(Action.PUBLIC)],
-) -> Response:
+) -> ForgotAccepted:
     """E-mail a one-time reset link if an account has this address; the answer never says."""
     await account_mail.forgot_password(session, settings=settings, email=body.email)
-    return Response(status_code=202)
+    return ForgotAccepted()
 
 
 @router.post("/auth/password/reset", status_code=204)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -124,6 +124,12 @@ class InvitationAcceptOut(TokenOut):
 class PasswordForgotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: Annotated[str, Field(min_length=1, max_length=254)]
+
+
+class ForgotAccepted(BaseModel):
+    """The same answer whether or not an account has the address."""
+
+    status: Literal["accepted"] = "accepted"
 
 
 class PasswordResetIn(BaseModel):

@@ -14,6 +14,7 @@ from dialogue.config import Settings
 from dialogue.db import as_utc, utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
+from dialogue.i18n import current_language
 from dialogue.i18n import gettext as _
 from dialogue.markup import render_markdown
 from dialogue.notifications.compose import Recipient, send
@@ -37,10 +38,15 @@ async def invitation(
 ) -> OutboxMessage | None:
     """Tell the invitee who invites them, to what, as what, under which rules, and how to accept."""
     existing = await accounts.get_user_by_email(session=session, email=invitation.email)
+    # Someone without an account yet reads the language the organizer works in.
     recipient = (
         Recipient.of(existing)
         if existing is not None
-        else Recipient(email=invitation.email, name=invitation.display_name or "")
+        else Recipient(
+            email=invitation.email,
+            name=invitation.display_name or "",
+            language=current_language(),
+        )
     )
     conduct = await dialogues.current_conduct(session=session, dialogue=dialogue)
     base = settings.base_url.rstrip("/")
