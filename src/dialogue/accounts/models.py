@@ -39,6 +39,9 @@ class UserBase(SQLModel):
     quote_consent: QuoteConsent | None = Field(default=None, sa_type=String(16))
     constituency: str | None = Field(default=None, max_length=64)
     digest: Digest = Field(default=Digest.OFF, sa_type=String(8))
+    # "Don't show me as online": left out of every presence list and count, and typing
+    # notices go out without the name.
+    hide_presence: bool = False
 
 
 class User(UserBase, table=True):
