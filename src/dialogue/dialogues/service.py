@@ -332,6 +332,16 @@ async def list_members(
     return [(row[0], row[1]) for row in rows]
 
 
+async def member_names(*, session: AsyncSession, dialogue_id: int) -> list[str]:
+    """The display names of a dialogue's members (the disclosure detector looks for them)."""
+    rows = await session.exec(
+        select(User.display_name)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(Membership.dialogue_id == dialogue_id)
+    )
+    return [name for name in rows.all() if name]
+
+
 def theme_is_open(theme: Theme, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return theme.opens_at <= now < theme.closes_at

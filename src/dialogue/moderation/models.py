@@ -92,6 +92,7 @@ class NoticeKind(StrEnum):
     HIDDEN = "hidden"
     MUTED = "muted"
     BANNED = "banned"
+    EDIT_REQUESTED = "edit_requested"  # a held post waits for its author's edit: no appeal
 
 
 class Notice(SQLModel, table=True):
