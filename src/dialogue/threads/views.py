@@ -47,6 +47,9 @@ class PostView:
     # Live fragments only: the event carries no body (the post left public view), yet this
     # reader sees it on the page (staff, its author), so the client keeps the body it shows.
     body_kept: bool = False
+    content_warning: str | None = None
+    # Why the disclosure detector held it: only in the author's and staff's views.
+    hold_reasons: list[dict[str, Any]] | None = None
     level: int = 0
     children: list[PostView] = field(default_factory=list)
 
@@ -91,6 +94,8 @@ def post_view(data: Mapping[str, Any], *, my_reaction: str | None = None) -> Pos
         reactions=dict(data.get("reactions") or {}),
         my_reaction=my_reaction,
         is_mine=bool(data.get("is_mine")),
+        content_warning=data.get("content_warning"),
+        hold_reasons=data.get("hold_reasons"),
     )
 
 
