@@ -53,6 +53,7 @@ def _profile_form(user: User) -> dict[str, str]:
         "timezone": user.timezone,
         "quote_consent": user.quote_consent or "",
         "digest": user.digest,
+        "hide_presence": "on" if user.hide_presence else "",
     }
 
 
@@ -98,6 +99,7 @@ async def profile_submit(
     timezone: Annotated[str, Form(max_length=64)] = "",
     quote_consent: Annotated[str, Form(max_length=16)] = "",
     digest: Annotated[str, Form(max_length=16)] = "",
+    hide_presence: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     form = {
         "display_name": display_name,
@@ -107,10 +109,14 @@ async def profile_submit(
         "timezone": timezone,
         "quote_consent": quote_consent,
         "digest": digest,
+        "hide_presence": hide_presence,
     }
     # An unchosen radio group sends nothing: that choice stays as it was.
     always = ("display_name", "organization", "country")
-    sent = {name: value for name, value in form.items() if value or name in always}
+    sent: dict[str, object] = {
+        name: value for name, value in form.items() if value or name in always
+    }
+    sent["hide_presence"] = bool(hide_presence)  # an unticked box sends nothing: off
     try:
         update = MeUpdate.model_validate(sent)
     except ValidationError as exc:
