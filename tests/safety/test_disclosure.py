@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from dialogue.safety.disclosure import Reason, Rule, Rules, detect, entries, excerpts, fold
-from dialogue.safety.disclosure import needs_member_names
+from dialogue.safety.disclosure import (
+    Reason,
+    Rule,
+    Rules,
+    detect,
+    entries,
+    excerpts,
+    fold,
+    needs_member_names,
+)
 
 RULES = Rules(
     watch_list=("Carlos Mendes", "Jean-Pierre Lefèvre"),
@@ -138,7 +146,7 @@ class TestHelpers:
 
     def test_excerpts_mark_the_span_and_skip_stale_ones(self) -> None:
         text = "Call her on +44 20 7946 0958 tonight."
-        reasons = detect(text) + [Reason(100, 120, Rule.PHONE)]
+        reasons = [*detect(text), Reason(100, 120, Rule.PHONE)]
         (excerpt,) = excerpts(text, reasons, context=8)
         assert (excerpt.before, excerpt.span, excerpt.after) == (
             "… her on ",
