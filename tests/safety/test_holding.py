@@ -225,3 +225,32 @@ class TestNotOnOtherPaths:
         assert "<strong>0800 123 456</strong>" in mine.text  # the support text, as Markdown
         page = await client.get(f"/d/{cast.slug}/threads/{thread['id']}", headers=cast.h("expert"))
         assert page.status_code == 200 and "7946" not in page.text
+
+
+class TestEditedIn:
+    async def test_an_edit_that_adds_an_address_goes_back_to_the_queue(
+        self, client: AsyncClient, factory: Factory
+    ) -> None:
+        cast = await held_cast(factory)
+        thread = await opened(client, cast)
+        post = await new_post(client, cast, "participant", thread["id"], body="She is safe now.")
+        assert post["status"] == "published"
+        before = len(await events_of(client, cast, "participant2"))
+        edited = await client.patch(
+            f"{API}/posts/{post['id']}",
+            json={"body": "She is safe now, at 14 Elm Road."},
+            headers=cast.h("participant"),
+        )
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["status"] == "pending"
+        assert [r["rule"] for r in edited.json()["hold_reasons"]] == ["address"]
+        gone = await client.get(f"{API}/posts/{post['id']}", headers=cast.h("participant2"))
+        assert gone.status_code == 404
+        events = await events_of(client, cast, "participant2")
+        assert "Elm Road" not in str(events) and "She is safe now" not in str(events)
+        assert [(e["kind"], e["data"]["status"]) for e in events[before:]] == [
+            ("post.status", "pending")
+        ]
+        log = await client.get(f"{API}/dialogues/{cast.slug}/audit-log", headers=cast.h("advisor"))
+        held = [e for e in log.json()["items"] if e["action"] == "post.hold"]
+        assert held and held[0].get("actor_id") is None

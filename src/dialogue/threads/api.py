@@ -11,7 +11,7 @@ from dialogue.access import Access, SessionDep, allow, end_read, queued_write
 from dialogue.bounds import DbInt, parse_thread_cursor, thread_cursor
 from dialogue.errors import Forbidden, Invalid
 from dialogue.i18n import gettext as _
-from dialogue.moderation import actions
+from dialogue.moderation import actions, holds
 from dialogue.moderation.dependencies import CodeParam, code_filter
 from dialogue.paths import DialogueDep, PostDep, ThemeDep, ThreadDep
 from dialogue.policy import Action
@@ -223,10 +223,10 @@ async def edit_post(
             content_warning=warning,
         )
     else:
-        post = await threads.edit_post(
+        post = await holds.author_edit(
             session=session,
             post=post,
-            editor=user,
+            author=user,
             body=body.body,
             note=body.note,
             content_warning=warning,

@@ -62,7 +62,7 @@ class PostView:
         """`deleted` or `moderated` when only the post's place is shown, else None."""
         if self.status == PostStatus.DELETED:
             return "deleted"
-        if not self.shows_content and self.status in MODERATED:
+        if not self.shows_content and self.status in (*MODERATED, PostStatus.PENDING):
             return "moderated"
         return None
 

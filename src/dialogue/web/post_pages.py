@@ -11,6 +11,7 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbInt
 from dialogue.errors import DialogueError, Forbidden
 from dialogue.i18n import gettext as _
+from dialogue.moderation import holds
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
@@ -95,10 +96,10 @@ async def edit_submit(
     post = _own_post(access)
     try:
         async with attempt(session):
-            await threads.edit_post(
+            await holds.author_edit(
                 session=session,
                 post=post,
-                editor=access.require_user(),
+                author=access.require_user(),
                 body=body,
                 content_warning=content_warning,
             )
