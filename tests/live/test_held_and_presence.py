@@ -3,14 +3,19 @@ moderator releases it; presence names nobody in a count dialogue, nor who chose 
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import httpx
+import pytest
 
 from dialogue.dialogues.models import Dialogue, PresenceMode
 from dialogue.events.publish import commit
+from dialogue.live import hub as hub_module
 from tests.factories import Factory
 from tests.live.conftest import Client
+from tests.live.test_presence import INTERVAL, person, started_hubs
 from tests.live.test_socket_basics import post_frame
 from tests.servers import ThreadServer
 
@@ -120,3 +125,34 @@ class TestDiscreetPresence:
         frame = await presence_of(watcher)
         assert frame["online"] == [people["participant"].display_name]
         assert frame["count"] == 1
+
+
+class TestCountAcrossInstances:
+    async def test_two_instances_count_each_person_once_and_name_nobody(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(hub_module, "PRESENCE_SECONDS", INTERVAL)
+        hubs = await started_hubs(2)
+        people = []
+        for hub, name in ((hubs[0], "Amina"), (hubs[1], "Bo"), (hubs[1], "Amina")):
+            conn, out = person(name)
+            conn.count_presence = True
+            await hub.join(conn)
+            people.append(out)
+        await asyncio.sleep(INTERVAL * 3)
+        for out in people:
+            frames = [json.loads(p) for w in out.written for p in w.split(b"|")]
+            shown = [f for f in frames if f["type"] == "presence"]
+            assert all(f["online"] == [] for f in shown)
+            assert shown[-1]["count"] == 2  # Amina on both instances is one person
+
+    async def test_typing_names_nobody_in_a_count_dialogue(self) -> None:
+        (hub,) = await started_hubs(1)
+        reader, out = person("Amina")
+        reader.count_presence = True
+        await hub.join(reader)
+        hub._relay_typing(1, {"type": "typing", "user": "Bo", "user_id": 7, "thread_id": 3})
+        frames = [json.loads(p) for w in out.written for p in w.split(b"|")]
+        assert [f for f in frames if f["type"] == "typing"] == [
+            {"type": "typing", "user": None, "thread_id": 3}
+        ]
