@@ -106,6 +106,8 @@ SAMPLES: list[tuple[str, str, tuple[Rule, str] | None]] = [
     ("pt", "A lei 11.340 de 2006, a Lei Maria da Penha, mudou muita coisa.", None),
     ("pt", "Ana Souza, concordo com o que você disse.", None),
     ("en", "See section 4.2 of the report, pages 10-12.", None),
+    ("fr", "La réunion du 04/12/2024 a été reportée au 2025-01-15.", None),
+    ("es", "El 25.11.2024 marchamos más de 10.000 personas.", None),
 ]
 
 

@@ -88,6 +88,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?![\w-
 _PHONE_RUN = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{5,}\d(?![\w])")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
 _YEARS = re.compile(r"(?:19|20)\d\d(?:\s*[-/]\s*(?:19|20)\d\d)+")
+_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})")
 MIN_PHONE_DIGITS = 8
 MAX_PHONE_DIGITS = 15
 
@@ -97,8 +98,8 @@ def _is_phone(candidate: str) -> bool:
     if not MIN_PHONE_DIGITS <= digits <= MAX_PHONE_DIGITS:
         return False
     plain = candidate.strip()
-    if _THOUSANDS.fullmatch(plain) or _YEARS.fullmatch(plain):
-        return False  # 1.250.000 people; 2019-2023
+    if any(p.fullmatch(plain) for p in (_THOUSANDS, _YEARS, _DATE)):
+        return False  # 1.250.000 people; 2019-2023; 2024-12-04, 04/12/2024
     if plain.startswith(("+", "00", "(", "0")):
         return True
     # Without a prefix, eight digits pass only written the way phones are (4-4, 2-2-2-2).
