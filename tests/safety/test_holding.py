@@ -251,6 +251,7 @@ class TestEditedIn:
         assert [(e["kind"], e["data"]["status"]) for e in events[before:]] == [
             ("post.status", "pending")
         ]
+        assert 'class="post placeholder"' in events[-1]["data"]["html"]  # live: only its place
         log = await client.get(f"{API}/dialogues/{cast.slug}/audit-log", headers=cast.h("advisor"))
         held = [e for e in log.json()["items"] if e["action"] == "post.hold"]
         assert held and held[0].get("actor_id") is None
