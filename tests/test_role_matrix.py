@@ -23,6 +23,7 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import TokenKind, User
 from dialogue.csrf import CSRF_COOKIE, CSRF_FIELD
 from dialogue.db import utcnow
+from dialogue.dialogues import service as dialogues
 from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, Theme
 from dialogue.events.publish import commit
@@ -50,6 +51,7 @@ from dialogue.policy import (
     skips_queue,
 )
 from dialogue.state import app_state
+from dialogue.threads import service as threads
 from tests.factories import PASSWORD, Factory
 from tests.helpers import browser, invite, session_token
 from tests.test_route_policy import routes_of
@@ -188,6 +190,29 @@ async def _fresh_concern(world: World) -> int:
         await session.commit()
         assert concern.id is not None
         return concern.id
+
+
+async def _post(world: World) -> int:
+    """A participant's published post, to act on."""
+    author = world.users["participant"]
+    async with app_state(world.app).database.session() as session:
+        membership = await dialogues.get_membership(
+            session=session, dialogue_id=world.dialogue.id or 0, user_id=author.id or 0
+        )
+        _thread, post, _created = await threads.create_thread(
+            session=session,
+            dialogue=world.dialogue,
+            theme=world.theme,
+            user=author,
+            membership=membership,
+            title="A thread",
+            body="A post to warn about.",
+            client_id=None,
+            restricted=False,
+        )
+        await commit(session)
+        assert post.id is not None
+        return post.id
 
 
 def _dialogue_body(world: World, caller: str) -> dict[str, Any]:
@@ -688,6 +713,15 @@ TABLE += [
         body=_settings_form,
     ),
     Row(
+        "safety settings form",
+        "POST",
+        "/d/{slug}/settings/safety",
+        only(303, "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"presence": "count", "watch_list": f"Name of {c}"},
+    ),
+    Row(
         "status confirmation page",
         "GET",
         "/d/{slug}/settings/status/closed",
@@ -871,6 +905,8 @@ async def call(world: World, row: Row, caller: str) -> int:
         values["batch_id"] = await _batch(world)
     if "{fresh_concern}" in row.path:
         values["fresh_concern"] = await _fresh_concern(world)
+    if "{post_id}" in row.path:
+        values["post_id"] = await _post(world)
     url = row.path.format(**values)
     body = row.body(world, caller) if row.body else None
     if row.reset and not row.page and body is not None:
@@ -1242,6 +1278,16 @@ STAFF_PAGE_ROWS: list[Row] = [
         page=True,
         form=True,
         body=lambda w, c: {"name": f"Code by {c}", "description": ""},
+    ),
+    # web/moderation_tools.py: a content warning from the queue.
+    Row(
+        "content warning form",
+        "POST",
+        "/d/{slug}/moderation/posts/{post_id}/warning",
+        only(303, "moderator", "organizer", "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"content_warning": f"Warned by {c}"},
     ),
 ]
 

@@ -24,7 +24,7 @@ from dialogue.bounds import parse_id
 from dialogue.config import Settings
 from dialogue.db import READ_ONLY, Database
 from dialogue.dialogues import service as dialogues
-from dialogue.dialogues.models import Dialogue, Membership, Theme
+from dialogue.dialogues.models import Dialogue, Membership, PresenceMode, Theme
 from dialogue.dialogues.standing import standing_of
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, NotFound
@@ -401,6 +401,7 @@ class SocketAccess:
     role: Role | None = None
     language: str = "en"  # what live fragments are rendered in, as the pages are
     timezone: str = "UTC"
+    count_presence: bool = False  # the dialogue shows how many are online, naming nobody
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -450,10 +451,12 @@ class SocketPolicyCheck:
             dialogue_id=dialogue.id,
             last_seq=dialogue.last_seq,
             user_id=user.id if user else None,
-            display_name=user.display_name if user else None,
+            # "Don't show me as online": no name in presence or typing, and not counted.
+            display_name=user.display_name if user and not user.hide_presence else None,
             is_admin=bool(user and user.is_admin),
             token_id=token_id,
             role=standing.effective_role,
             language=i18n.current_language(),
             timezone=user.timezone if user else "UTC",
+            count_presence=dialogue.presence == PresenceMode.COUNT,
         )

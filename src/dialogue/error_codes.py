@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     NOT_ANONYMOUS = "not_anonymous"
     NOT_AN_IMPORT = "not_an_import"
     NOT_FOUND = "not_found"
+    NOT_APPEALABLE = "not_appealable"
     NOT_MEMBER = "not_member"
     NOT_READY = "not_ready"
     NO_CONDUCT = "no_conduct"

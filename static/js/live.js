@@ -71,7 +71,7 @@ function start(root) {
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
         body: JSON.stringify({ body: frame.body, parent_id: frame.parent_id, client_id: clientId,
-                               anonymous: frame.anonymous }),
+                               anonymous: frame.anonymous, content_warning: frame.content_warning }),
       });
       const data = await response.json();
       if (response.ok) acked(clientId, data.status);
@@ -85,12 +85,14 @@ function start(root) {
     } else if (frame.type === "error" && frame.client_id) {
       refused(frame.client_id, frame.message);
     } else if (frame.type === "presence" && presence) {
-      presence.textContent = frame.online.length
-        ? `${root.dataset.textOnline} ${frame.online.join(", ")}` : "";
+      // A dialogue that shows presence as a count sends no names (and neither does anyone
+      // who chose not to be shown as online).
+      if (frame.online.length) presence.textContent = `${root.dataset.textOnline} ${frame.online.join(", ")}`;
+      else presence.textContent = frame.count ? `${root.dataset.textCount} ${frame.count}` : "";
     } else if (frame.type === "notification") {
       showUnread(frame.unread);
     } else if (frame.type === "typing" && typing && frame.thread_id === threadId) {
-      typing.textContent = `${frame.user || ""} ${root.dataset.textTyping}`;
+      typing.textContent = `${frame.user || root.dataset.textSomeone} ${root.dataset.textTyping}`;
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => { typing.textContent = ""; }, TYPING_SHOWN_MS);
     }
@@ -284,6 +286,8 @@ function start(root) {
     pending.delete(clientId);
     const { form } = entry;
     form.querySelector("textarea").value = "";
+    const warning = form.querySelector('input[name="content_warning"]');
+    if (warning) warning.value = "";
     form.querySelector('input[name="client_id"]').value = newClientId();
     form.querySelector(".live-error")?.remove();
     const details = form.closest("details");
@@ -317,6 +321,7 @@ function start(root) {
       type: "post.create", client_id: clientId, thread_id: threadId, body,
       parent_id: parent ? Number(parent) : null,
       anonymous: Boolean(form.querySelector('input[name="anonymous"]')?.checked),
+      content_warning: form.querySelector('input[name="content_warning"]')?.value || null,
     };
     pending.set(clientId, { frame, form });
     if (live.socket && !live.polling) live.socket.send(JSON.stringify(frame));

@@ -133,7 +133,9 @@ if (root && list) {
   list.addEventListener("submit", (event) => {
     const form = event.target;
     const item = form.closest("li.queue-item");
-    if (!item) return;
+    // Approve and reject settle the item here; the others (ask for an edit, a content
+    // warning) leave it waiting, so they go as plain forms and the page comes back.
+    if (!item || !["approve", "reject"].includes(form.dataset.action)) return;
     event.preventDefault();
     send(item, form);
   });

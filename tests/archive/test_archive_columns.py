@@ -13,15 +13,27 @@ from dialogue.archive.records import KINDS
 
 # Columns an archive never carries, and why.
 LEFT_OUT: dict[str, dict[str, str]] = {
-    "dialogue": {"last_seq": "the event log is not archived: it restarts on the new server"},
+    "dialogue": {
+        "last_seq": "the event log is not archived: it restarts on the new server",
+        # Format 1 of the archive has exact fields; these wait for its next version.
+        "presence": "not yet in the archive format: the organizer sets it again",
+        "support_text": "not yet in the archive format: the organizer sets it again",
+        "watch_list": "names people: the organizer enters it again on the new server",
+        "hold_phrases": "the organizer's safety rules: entered again on the new server",
+    },
     "person": {
         "password_hash": "credentials stay on the server they were made on",
         "is_admin": "site roles belong to a server, not to a dialogue",
         "disabled_at": "an account's standing on one server",
         "created_at": "the account's, not the dialogue's; memberships carry joined_at",
         "digest": "a delivery preference of that server's account",
+        "hide_presence": "a preference of that server's account",
     },
-    "post": {"client_id": "a sender's retry key, meaningful only to its connection"},
+    "post": {
+        "client_id": "a sender's retry key, meaningful only to its connection",
+        "content_warning": "not yet in the archive format (its next version carries it)",
+        "hold_reasons": "why a post waits for review: found again when it is edited",
+    },
 }
 # Tables an archive never carries, and why.
 TABLES_LEFT_OUT = {

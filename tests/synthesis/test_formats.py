@@ -16,6 +16,7 @@ from dialogue.config import PROJECT_ROOT
 from dialogue.synthesis.render.common import RenderOptions
 from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.schemas import Format
+from dialogue.threads.models import Post
 from tests.conftest import error_of
 from tests.factories import Factory
 from tests.synthesis.builders import World
@@ -199,3 +200,29 @@ class TestRegistry:
     def test_every_format_the_api_accepts_has_a_renderer(self) -> None:
         assert tuple(REPORT_FORMATS) == get_args(Format)
         assert all(report.name == name for name, report in REPORT_FORMATS.items())
+
+
+class TestContentWarnings:
+    async def test_a_quoted_posts_warning_comes_first_and_folds_where_it_can(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        async with factory.session() as session:
+            post = await session.get(Post, scene.posts["amina"].id)
+            assert post is not None
+            post.content_warning = "describes violence"
+            session.add(post)
+            await session.commit()
+        document = json.loads(await fetch(client, factory, scene, "json"))
+        jsonschema.validate(document, SCHEMA)
+        page = (await fetch(client, factory, scene, "html")).decode()
+        assert re.search(
+            r'<details class="content-warning"><summary>Content warning: describes violence'
+            r"</summary>\s*<blockquote>\s*<p>NAMEDQUOTE",
+            page,
+        )
+        md = (await fetch(client, factory, scene, "md")).decode()
+        assert "> **Content warning: describes violence**\n>\n> NAMEDQUOTE" in md
+        for fmt in ("pdf", "docx"):
+            text = text_of(fmt, await fetch(client, factory, scene, fmt))
+            assert text.index("Content warning: describes violence") < text.index("NAMEDQUOTE")

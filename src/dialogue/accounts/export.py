@@ -10,6 +10,7 @@ about other people's posts beyond the id a reaction or flag points at.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import col, select
@@ -34,6 +35,7 @@ class ProfileExport(BaseModel):
     timezone: str
     quote_consent: str | None
     digest: str
+    hide_presence: bool
     constituency: str | None
     is_admin: bool
     created_at: datetime
@@ -64,6 +66,8 @@ class PostExport(BaseModel):
     quote_consent: str | None
     status: str
     body: str
+    content_warning: str | None
+    hold_reasons: list[dict[str, Any]] | None  # why the rules held it for review
     created_at: datetime
     edited_at: datetime | None
     earlier_versions: list[RevisionExport]
@@ -203,6 +207,8 @@ async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
                 quote_consent=post.quote_consent,
                 status=post.status,
                 body=post.body,
+                content_warning=post.content_warning,
+                hold_reasons=post.hold_reasons,
                 created_at=post.created_at,
                 edited_at=post.edited_at,
                 earlier_versions=[

@@ -41,6 +41,9 @@ class UserBase(SQLModel):
     # New accounts get a daily digest (of open dialogues only: a closed one sends none);
     # accounts older than mail keep `off` (the column's server default) until they choose.
     digest: Digest = Field(default=Digest.DAILY, sa_type=String(8))
+    # "Don't show me as online": left out of every presence list and count, and typing
+    # notices go out without the name.
+    hide_presence: bool = False
 
 
 class User(UserBase, table=True):

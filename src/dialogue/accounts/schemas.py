@@ -91,6 +91,7 @@ class UserPublic(BaseModel):
     timezone: str
     quote_consent: QuoteConsent | None
     digest: Digest
+    hide_presence: bool = False
     is_admin: bool
 
 
@@ -103,6 +104,7 @@ class MeUpdate(BaseModel):
     timezone: Timezone | None = None
     quote_consent: QuoteConsent | None = None
     digest: Digest | None = None
+    hide_presence: bool | None = None
 
 
 class TokenOut(BaseModel):

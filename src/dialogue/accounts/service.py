@@ -138,7 +138,14 @@ async def revoke_all_tokens(*, session: AsyncSession, user_id: int) -> None:
 
 
 # Fields an account always has: a null sent for one of them leaves it as it was.
-_REQUIRED_PROFILE = ("display_name", "organization", "language", "timezone", "digest")
+_REQUIRED_PROFILE = (
+    "display_name",
+    "organization",
+    "language",
+    "timezone",
+    "digest",
+    "hide_presence",
+)
 
 
 async def change_profile(*, session: AsyncSession, user: User, update: MeUpdate) -> User:

@@ -23,6 +23,13 @@ class ModerationMode(StrEnum):
     POST = "post"
 
 
+class PresenceMode(StrEnum):
+    """Who is online, as others see it: by name, or only how many (nobody named)."""
+
+    NAMES = "names"
+    COUNT = "count"
+
+
 class Dialogue(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=63, unique=True)
@@ -37,6 +44,14 @@ class Dialogue(SQLModel, table=True):
     # the row lock orders commits, and `seq` is gap-free and in commit order.
     last_seq: int = 0
     flag_threshold: int = 3
+    presence: str = Field(default=PresenceMode.NAMES.value, sa_type=String(8))
+    # Disclosure holding (`dialogue.safety.disclosure`): names and phrases, one a line, that
+    # hold a post for review; seen and edited by organizers only.
+    watch_list: str = Field(default="", sa_type=Text)
+    hold_phrases: str = Field(default="", sa_type=Text)
+    # Markdown by the organizers (helplines, the safeguarding contact), shown to an author
+    # whose post is held and on the thread pages.
+    support_text: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

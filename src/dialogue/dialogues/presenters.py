@@ -69,6 +69,11 @@ async def dialogue_out(
         conduct_version=dialogue.conduct_version,
         code_of_conduct=text,
         flag_threshold=dialogue.flag_threshold,
+        presence=dialogue.presence,
+        support_text=dialogue.support_text,
+        # Names an organizer asked moderators to watch for: never shown to the people named.
+        watch_list=dialogue.watch_list if role == Role.ORGANIZER else None,
+        hold_phrases=dialogue.hold_phrases if role == Role.ORGANIZER else None,
         clauses=[ClauseOut(number=c.number, text=c.text) for c in parse_clauses(text)],
         last_seq=dialogue.last_seq,
         created_at=dialogue.created_at,

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dialogue.bounds import ClauseRef, DbId, DbInt, Reason, SafeDatetime, SafeLine, SafeText
-from dialogue.dialogues.models import DialogueStatus, ModerationMode
+from dialogue.dialogues.models import DialogueStatus, ModerationMode, PresenceMode
 from dialogue.policy import Role, Visibility
 from dialogue.responses import IsoTime, Public
 
@@ -28,6 +28,11 @@ class DialogueCreate(BaseModel):
     moderation: ModerationMode = ModerationMode.POST
     allow_anonymous: bool = False
     code_of_conduct: LongText = ""
+    presence: PresenceMode = PresenceMode.NAMES
+
+
+# The organizers' lists for disclosure holding: one entry a line.
+SafetyList = Annotated[SafeText, Field(max_length=20_000)]
 
 
 class DialogueUpdate(BaseModel):
@@ -41,6 +46,10 @@ class DialogueUpdate(BaseModel):
     code_of_conduct: LongText | None = None
     status: DialogueStatus | None = None
     flag_threshold: Annotated[DbInt, Field(ge=1, le=100)] | None = None
+    presence: PresenceMode | None = None
+    watch_list: SafetyList | None = None
+    hold_phrases: SafetyList | None = None
+    support_text: LongText | None = None
     # Why: kept in the audit log with the change (a switch of moderation mode asks for one).
     reason: Reason | None = None
 
@@ -107,6 +116,10 @@ class DialogueOut(BaseModel):
     code_of_conduct: str
     clauses: list[ClauseOut]
     flag_threshold: int = 3
+    presence: str = PresenceMode.NAMES.value
+    support_text: str = ""
+    watch_list: str | None = Field(default=None, description="Organizers only.")
+    hold_phrases: str | None = Field(default=None, description="Organizers only.")
     last_seq: int
     created_at: datetime
     role: Role | None = None
@@ -184,6 +197,7 @@ class DialogueSummary(Public):
     moderation: str
     allow_anonymous: bool
     conduct_version: int
+    presence: str = PresenceMode.NAMES.value
 
 
 class ThemeSummary(Public):

@@ -28,6 +28,7 @@ from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
 from dialogue.policy import Role, Visibility
+from dialogue.safety.disclosure import entries
 
 # Which status may follow which: a closed dialogue may reopen; an archived one is final.
 TRANSITIONS: dict[str, set[str]] = {
@@ -47,6 +48,7 @@ def dialogue_summary(dialogue: Dialogue) -> dict[str, Any]:
         "visibility": dialogue.visibility,
         "moderation": dialogue.moderation,
         "allow_anonymous": dialogue.allow_anonymous,
+        "presence": dialogue.presence,
         "conduct_version": dialogue.conduct_version,
     }
 
@@ -145,11 +147,19 @@ AUDITED_FIELDS = (
     "allow_anonymous",
     "flag_threshold",
     "conduct_version",
+    "presence",
 )
+# The safety lists name people: advisors read the audit log, so it keeps how many entries
+# each list has, never the entries.
+COUNTED_FIELDS = ("watch_list", "hold_phrases")
 
 
 def _audited(dialogue: Dialogue) -> dict[str, Any]:
-    return {name: getattr(dialogue, name) for name in AUDITED_FIELDS}
+    kept = {name: getattr(dialogue, name) for name in AUDITED_FIELDS}
+    for name in COUNTED_FIELDS:
+        kept[name] = len(entries(getattr(dialogue, name)))
+    kept["support_text"] = len(dialogue.support_text)
+    return kept
 
 
 async def update_dialogue(
@@ -330,6 +340,16 @@ async def list_members(
         )
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+async def member_names(*, session: AsyncSession, dialogue_id: int) -> list[str]:
+    """The display names of a dialogue's members (the disclosure detector looks for them)."""
+    rows = await session.exec(
+        select(User.display_name)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(Membership.dialogue_id == dialogue_id)
+    )
+    return [name for name in rows.all() if name]
 
 
 def theme_is_open(theme: Theme, now: datetime | None = None) -> bool:

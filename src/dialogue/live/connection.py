@@ -51,8 +51,10 @@ class Connection:
         queue_limit: int = SEND_QUEUE_LIMIT,
         language: str = "en",
         timezone: str = "UTC",
+        count_presence: bool = False,
     ) -> None:
         self.websocket = websocket
+        self.count_presence = count_presence  # the dialogue's setting when this socket joined
         self.dialogue_id = dialogue_id
         self.user_id = user_id
         self.language = language

@@ -59,6 +59,7 @@ async def dialogue_socket(
         queue_limit=app_state(websocket).settings.ws_send_queue,
         language=access.language,
         timezone=access.timezone,
+        count_presence=access.count_presence,
     )
     connection.start()
     connection.push(dumps({"type": "hello", "seq": access.last_seq, "role": access.role}))

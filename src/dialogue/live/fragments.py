@@ -66,6 +66,7 @@ class DialogueContext:
     slug: str
     allow_anonymous: bool
     clauses: tuple[Clause, ...] = field(default_factory=tuple)
+    support_text: str = ""  # shown to the author of a held post
 
 
 async def load_context(session: AsyncSession, dialogue: Dialogue) -> DialogueContext:
@@ -74,6 +75,7 @@ async def load_context(session: AsyncSession, dialogue: Dialogue) -> DialogueCon
         slug=dialogue.slug,
         allow_anonymous=dialogue.allow_anonymous,
         clauses=tuple(parse_clauses(conduct.text)) if conduct else (),
+        support_text=dialogue.support_text,
     )
 
 

@@ -23,9 +23,9 @@ from sqlmodel import col, select
 
 from dialogue.adapters.websocket_protocol import OutFrame
 from dialogue.db import Database
-from dialogue.dialogues.models import Dialogue
+from dialogue.dialogues.models import Dialogue, PresenceMode
 from dialogue.events.broker import Broker
-from dialogue.events.kinds import POST_KINDS
+from dialogue.events.kinds import POST_KINDS, EventKind
 from dialogue.events.models import Audience, Event
 from dialogue.events.service import may_see
 from dialogue.live import presence as presence_timing
@@ -69,6 +69,9 @@ class Channel:
     pumper: asyncio.Task[None] | None = None
     names: Counter[str] = field(default_factory=Counter)  # display names of live connections
     context: DialogueContext | None = None  # what post fragments read of the dialogue
+    # The dialogue shows presence as a count: names never leave the server (but between
+    # instances, which merge their lists by name so one person on two is counted once).
+    count_only: bool = False
 
 
 class Hub:
@@ -151,6 +154,8 @@ class Hub:
                     context = await self._context(dialogue_id, channel, events)
                     self._fan_out(channel, events, context)
                     channel.cursor = events[-1].seq
+                    if self._presence_mode_changed(channel, events):
+                        self._push_presence(dialogue_id)
                 if len(events) < PUMP_CHUNK:
                     return
                 # A backlog goes out in chunks, with the senders running in between: queued
@@ -196,6 +201,15 @@ class Hub:
                 if dialogue is not None:
                     channel.context = await load_context(session, dialogue)
         return channel.context
+
+    @staticmethod
+    def _presence_mode_changed(channel: Channel, events: Sequence[Event]) -> bool:
+        """Follow the dialogue's presence setting as its organizers change it."""
+        before = channel.count_only
+        for event in events:
+            if event.kind == EventKind.DIALOGUE_UPDATED and "presence" in event.data:
+                channel.count_only = event.data["presence"] == PresenceMode.COUNT
+        return channel.count_only != before
 
     def _post_frames(self, event: Event, context: DialogueContext | None) -> EventFrames | None:
         if self.fragments is None or context is None or event.kind not in POST_KINDS:
@@ -287,6 +301,7 @@ class Hub:
                 dialogue_id, Channel(cursor=heads.get(dialogue_id, 0))
             )
         channel.connections.add(connection)
+        channel.count_only = connection.count_presence  # read just now: the current setting
         # Replay without the lock, in pages, at this client's pace. A client that missed
         # nothing (most joins: a page opened just now) reads nothing: a crowd reconnecting
         # after a restart would otherwise cost two log reads per socket.
@@ -388,9 +403,8 @@ class Hub:
         channel = self.channels.get(dialogue_id)
         if channel is None:
             return
-        frame = json.dumps(
-            {"type": "typing", "user": message.get("user"), "thread_id": message.get("thread_id")}
-        )
+        user = None if channel.count_only else message.get("user")
+        frame = json.dumps({"type": "typing", "user": user, "thread_id": message.get("thread_id")})
         for connection in channel.connections:
             if connection.live and connection.user_id != message.get("user_id"):
                 connection.push(frame)
@@ -423,7 +437,9 @@ class Hub:
 
     def _presence_frame(self, dialogue_id: int) -> str:
         online = self.presence.online(dialogue_id, self._local_names(dialogue_id))
-        return json.dumps({"type": "presence", "online": online})
+        channel = self.channels.get(dialogue_id)
+        named = [] if channel is not None and channel.count_only else online
+        return json.dumps({"type": "presence", "online": named, "count": len(online)})
 
     async def _announce(self, dialogue_id: int, delay: float) -> None:
         try:

@@ -41,6 +41,8 @@ class PostAction(StrEnum):
     UNHIDE = "unhide"
     HIGHLIGHT = "highlight"
     UNHIGHLIGHT = "unhighlight"
+    # A held post stays waiting; its author is told what to change (`reason`).
+    REQUEST_EDIT = "request_edit"
 
 
 P = PostStatus
@@ -52,14 +54,20 @@ MOVES: dict[PostAction, tuple[tuple[PostStatus, ...], PostStatus]] = {
     PostAction.HIDE: ((P.PUBLISHED, P.PENDING), P.HIDDEN),
     PostAction.UNHIDE: ((P.HIDDEN,), P.PUBLISHED),
 }
-NOTICES = {PostAction.REJECT: NoticeKind.REJECTED, PostAction.HIDE: NoticeKind.HIDDEN}
+NOTICES = {
+    PostAction.REJECT: NoticeKind.REJECTED,
+    PostAction.HIDE: NoticeKind.HIDDEN,
+    PostAction.REQUEST_EDIT: NoticeKind.EDIT_REQUESTED,
+}
 FLAG_OUTCOMES = {
     PostAction.APPROVE: FlagStatus.DISMISSED,
     PostAction.UNHIDE: FlagStatus.DISMISSED,
     PostAction.REJECT: FlagStatus.UPHELD,
     PostAction.HIDE: FlagStatus.UPHELD,
 }
-NEEDS_REASON = frozenset({PostAction.REJECT, PostAction.HIDE, PostAction.UNHIDE})
+NEEDS_REASON = frozenset(
+    {PostAction.REJECT, PostAction.HIDE, PostAction.UNHIDE, PostAction.REQUEST_EDIT}
+)
 
 
 def _require_reason(action: PostAction, reason: str) -> None:
@@ -88,7 +96,11 @@ async def moderate_post(
         raise Conflict(_("This post was deleted by its author."), code=ErrorCode.POST_DELETED)
     before: dict[str, Any]
     after: dict[str, Any]
-    if action in (PostAction.HIGHLIGHT, PostAction.UNHIGHLIGHT):
+    if action == PostAction.REQUEST_EDIT:
+        if post.status != PostStatus.PENDING:
+            raise already_handled()
+        before, after = {"status": post.status}, {"status": post.status}
+    elif action in (PostAction.HIGHLIGHT, PostAction.UNHIGHLIGHT):
         before, after = await _set_highlight(
             session=session, post=post, on=action == PostAction.HIGHLIGHT
         )
@@ -197,8 +209,35 @@ async def bulk_approve(
     return result
 
 
+async def set_content_warning(
+    *, session: AsyncSession, post: Post, actor: User, warning: str | None
+) -> Post:
+    """A moderator puts someone's post behind a content warning (or changes or removes it)."""
+    before = post.content_warning
+    await threads.set_content_warning(session=session, post=post, warning=warning)
+    if before != post.content_warning:
+        await record_action(
+            session=session,
+            dialogue_id=post.dialogue_id,
+            actor_id=actor.id,
+            action="post.content_warning",
+            target_type="post",
+            target_id=post.id,
+            before={"content_warning": before},
+            after={"content_warning": post.content_warning},
+        )
+    return post
+
+
 async def moderator_edit(
-    *, session: AsyncSession, dialogue: Dialogue, post: Post, actor: User, body: str, note: str
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    post: Post,
+    actor: User,
+    body: str,
+    note: str,
+    content_warning: str | threads.Keep | None = threads.KEEP,
 ) -> Post:
     """Edit someone's post from the moderation tools, where a note is required."""
     if not note.strip():
@@ -207,19 +246,39 @@ async def moderator_edit(
             code=ErrorCode.NOTE_REQUIRED,
             fields=[{"field": "note", "message": "required"}],
         )
-    return await staff_edit(session=session, post=post, actor=actor, body=body, note=note)
+    return await staff_edit(
+        session=session,
+        post=post,
+        actor=actor,
+        body=body,
+        note=note,
+        content_warning=content_warning,
+    )
 
 
 async def staff_edit(
-    *, session: AsyncSession, post: Post, actor: User, body: str, note: str
+    *,
+    session: AsyncSession,
+    post: Post,
+    actor: User,
+    body: str,
+    note: str,
+    content_warning: str | threads.Keep | None = threads.KEEP,
 ) -> Post:
     """Edit someone's post; the old text stays in the revision history, for staff only.
 
     The audit log, which advisors read too, keeps the lengths and the note, never the text:
     an edit often removes a name or a detail that must not stay readable anywhere else.
     """
-    chars = len(post.body)
-    await threads.edit_post(session=session, post=post, editor=actor, body=body, note=note)
+    chars, warning = len(post.body), post.content_warning
+    await threads.edit_post(
+        session=session,
+        post=post,
+        editor=actor,
+        body=body,
+        note=note,
+        content_warning=content_warning,
+    )
     await record_action(
         session=session,
         dialogue_id=post.dialogue_id,
@@ -228,7 +287,12 @@ async def staff_edit(
         target_type="post",
         target_id=post.id,
         reason=note,
-        before={"chars": chars},
-        after={"chars": len(post.body)},
+        before={"chars": chars, **_warning_change(warning, post.content_warning, 0)},
+        after={"chars": len(post.body), **_warning_change(warning, post.content_warning, 1)},
     )
     return post
+
+
+def _warning_change(before: str | None, after: str | None, side: int) -> dict[str, Any]:
+    """A changed content warning in the audit entry (a label, never the post's words)."""
+    return {} if before == after else {"content_warning": (before, after)[side]}

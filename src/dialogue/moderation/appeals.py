@@ -39,6 +39,11 @@ async def create_appeal(*, session: AsyncSession, notice_id: int, user: User, no
     notice = await session.get(Notice, notice_id)
     if notice is None or notice.user_id != user.id:
         raise NotFound(_("Not found."))
+    if notice.kind == NoticeKind.EDIT_REQUESTED:  # a request, not a decision
+        raise Conflict(
+            _("A request to edit is not a decision: edit the post instead."),
+            code=ErrorCode.NOT_APPEALABLE,
+        )
     if notice.kind not in APPEALABLE:
         raise Conflict(_("This notice is not a decision to appeal."), code=ErrorCode.CONFLICT)
     existing = (await session.exec(select(Appeal.id).where(Appeal.notice_id == notice_id))).first()

@@ -96,6 +96,7 @@ class NoticeKind(StrEnum):
     CONCERN_ACKNOWLEDGED = "concern_seen"
     CONCERN_RESOLVED = "concern_resolved"
     QUESTION = "question"  # an advisor's question to the organizers
+    EDIT_REQUESTED = "edit_requested"  # a held post waits for its author's edit: no appeal
 
 
 class Notice(SQLModel, table=True):

@@ -75,6 +75,11 @@ def notice_message(notice: Notice) -> str:
         text = _("Your post was not published.")
     elif notice.kind == NoticeKind.HIDDEN:
         text = _("Your post was hidden.")
+    elif notice.kind == NoticeKind.EDIT_REQUESTED:
+        text = _(
+            "A moderator asks you to edit your post before it is published. "
+            "It stays waiting until then."
+        )
     elif notice.kind == NoticeKind.MUTED:
         text = _("You cannot post in this dialogue for now.")
     elif notice.post_id is not None:  # barred through an anonymous post: still a reader

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts.models import User
 from dialogue.moderation.models import Flag, FlagStatus
 from dialogue.policy import Role, Viewer
+from dialogue.safety.disclosure import Reason, excerpts
 from dialogue.threads.models import Post, PostStatus, Thread
 from dialogue.threads.presenters import iso, post_data
 
@@ -96,6 +97,7 @@ async def list_queue(
                 },
                 "parent": context.get(post.parent_id or 0),
                 "opening": _opening(context, post),
+                "held": _held(post),
                 "flags": [
                     {
                         "id": f.id,
@@ -108,6 +110,15 @@ async def list_queue(
             }
         )
     return items
+
+
+def _held(post: Post) -> list[dict[str, Any]]:
+    """What held the post, each span in its context, for the moderator to see at once."""
+    reasons = [Reason.from_dict(r) for r in post.hold_reasons or []]
+    return [
+        {"rule": e.rule.value, "before": e.before, "span": e.span, "after": e.after}
+        for e in excerpts(post.body, reasons)
+    ]
 
 
 def _opening(context: dict[int, dict[str, Any]], post: Post) -> dict[str, Any] | None:

@@ -126,6 +126,15 @@ class QueueFlag(Public):
     created_at: IsoTime | None
 
 
+class HeldSpan(Public):
+    """What the disclosure detector found, in its context (`span` is what it points at)."""
+
+    rule: str
+    before: str
+    span: str
+    after: str
+
+
 class QueueItem(Public):
     """A post waiting for a moderator, shown as staff see it, with its thread and context."""
 
@@ -136,6 +145,7 @@ class QueueItem(Public):
     parent: PostPublic | None
     opening: PostPublic | None
     flags: list[QueueFlag]
+    held: list[HeldSpan] = Field(default_factory=list)
 
 
 class QueuePage(Public):

@@ -68,13 +68,16 @@ class Builder:
             return None
         post = self.by_id[post_id]
         text = post.text if len(post.text) <= limit else post.text[: limit - 1].rstrip() + "…"
-        return {
+        quote: dict[str, Any] = {
             "post_id": post.id,
             "thread_id": post.thread_id,
             "text": text,
             "attribution": self.attributions[post_id].label,
             "date": post.created_at.date().isoformat(),
         }
+        if post.content_warning:
+            quote["content_warning"] = post.content_warning
+        return quote
 
     def quotes(self, post_ids: list[int] | tuple[int, ...], limit: int) -> list[dict[str, Any]]:
         return [q for q in (self.quote(pid, limit) for pid in post_ids) if q is not None]

@@ -53,7 +53,7 @@ def narrative_of(report: Report | None) -> Narrative:
 
 
 async def _posts(session: AsyncSession, dialogue_id: int) -> list[Any]:
-    # SQLModel's `select` types at most four columns; this one reads eleven.
+    # SQLModel's `select` types at most four columns; this one reads twelve.
     query = (
         select_columns(
             col(Post.id),
@@ -67,6 +67,7 @@ async def _posts(session: AsyncSession, dialogue_id: int) -> list[Any]:
             col(Post.body_html),
             col(Post.created_at),
             col(Post.highlighted),
+            col(Post.content_warning),
         )
         .join(Thread, col(Thread.id) == col(Post.thread_id))
         .where(
@@ -160,6 +161,7 @@ async def load_source(
             text=plain(r[8]),
             created_at=r[9],
             highlighted=bool(r[10]),
+            content_warning=r[11],
             codes=codes.get(r[0], ()),
         )
         for r in rows

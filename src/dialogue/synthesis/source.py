@@ -39,6 +39,7 @@ class SourcePost:
     created_at: datetime
     highlighted: bool
     codes: tuple[str, ...] = ()
+    content_warning: str | None = None  # quoted behind it, as the post is shown
 
 
 @dataclass(frozen=True, slots=True)

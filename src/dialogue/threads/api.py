@@ -11,7 +11,7 @@ from dialogue.access import Access, SessionDep, allow, end_read, queued_write
 from dialogue.bounds import DbInt, parse_thread_cursor, thread_cursor
 from dialogue.errors import Forbidden, Invalid
 from dialogue.i18n import gettext as _
-from dialogue.moderation import actions
+from dialogue.moderation import actions, holds
 from dialogue.moderation.dependencies import CodeParam, code_filter
 from dialogue.paths import DialogueDep, PostDep, ThemeDep, ThreadDep
 from dialogue.policy import Action
@@ -34,6 +34,7 @@ from dialogue.threads.schemas import (
     ThreadPage,
     ThreadPublic,
 )
+from dialogue.threads.service import KEEP
 from dialogue.threads.writer import NewReply, PostWriter
 
 router = APIRouter(tags=["threads"])
@@ -75,6 +76,7 @@ async def create_thread(
         ),
         anonymous=body.anonymous,
         quote_consent=body.quote_consent,
+        content_warning=body.content_warning,
     )
     data = thread_data(thread, user, anonymous=post.anonymous)
     data["post"] = await _post_out(access, session, post)
@@ -178,6 +180,7 @@ async def create_post(
             client_id=body.client_id,
             anonymous=body.anonymous,
             quote_consent=body.quote_consent,
+            content_warning=body.content_warning,
         )
     )
     post = written.post
@@ -209,13 +212,24 @@ async def edit_post(
     by_staff = post.author_id != user.id
     if by_staff and not access.can(Action.POST_EDIT_ANY):
         raise Forbidden(_("You can only edit your own posts."))
+    warning = body.content_warning if "content_warning" in body.model_fields_set else KEEP
     if by_staff:
         post = await actions.staff_edit(
-            session=session, post=post, actor=user, body=body.body, note=body.note
+            session=session,
+            post=post,
+            actor=user,
+            body=body.body,
+            note=body.note,
+            content_warning=warning,
         )
     else:
-        post = await threads.edit_post(
-            session=session, post=post, editor=user, body=body.body, note=body.note
+        post = await holds.author_edit(
+            session=session,
+            post=post,
+            author=user,
+            body=body.body,
+            note=body.note,
+            content_warning=warning,
         )
     return await _post_out(access, session, post)
 

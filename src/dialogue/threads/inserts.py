@@ -47,6 +47,8 @@ class PostRow:
     created_at: datetime
     reply_count: int = 0
     highlighted: bool = False
+    content_warning: str | None = None
+    hold_reasons: list[dict[str, Any]] | None = None
     edited_at: datetime | None = None
     moderated_at: datetime | None = None
 
@@ -93,6 +95,8 @@ def new_row(
     anonymous: bool,
     quote_consent: str | None,
     client_id: str | None,
+    content_warning: str | None = None,
+    hold_reasons: list[dict[str, Any]] | None = None,
 ) -> PostRow:
     """The row to insert, its HTML rendered: before any write, so a bad body fails alone."""
     return PostRow(
@@ -109,6 +113,8 @@ def new_row(
         status=status.value,
         client_id=client_id,
         created_at=utcnow(),
+        content_warning=content_warning,
+        hold_reasons=hold_reasons,
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dialogue.db import utcnow
@@ -65,6 +66,11 @@ class Post(SQLModel, table=True):
     client_id: str | None = Field(default=None, max_length=64)
     reply_count: int = 0
     highlighted: bool = False
+    # Shown collapsed behind this text, wherever the post is shown.
+    content_warning: str | None = Field(default=None, max_length=200)
+    # Why the disclosure detector held the post (`safety.disclosure.Reason` as dicts):
+    # shown to its author and to staff only.
+    hold_reasons: list[dict[str, Any]] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     moderated_at: datetime | None = None

@@ -48,6 +48,10 @@ class PostFields(Protocol):
     def edited_at(self) -> datetime | None: ...
     @property
     def moderated_at(self) -> datetime | None: ...
+    @property
+    def content_warning(self) -> str | None: ...
+    @property
+    def hold_reasons(self) -> list[dict[str, Any]] | None: ...
 
 
 ANONYMOUS_NAME = "Anonymous participant"
@@ -106,12 +110,24 @@ def post_data(
         "reactions": dict(counts or EMPTY_COUNTS),
     }
     if shows_content(post, viewer):
-        data.update(author_fields(post, author), body=post.body, body_html=post.body_html)
+        data.update(
+            author_fields(post, author),
+            body=post.body,
+            body_html=post.body_html,
+            content_warning=post.content_warning,
+        )
+        if viewer is not None and _sees_hold(post, viewer):
+            data["hold_reasons"] = list(post.hold_reasons or [])
     else:
-        data.update(author=None, author_name=None, body="", body_html="")
+        data.update(author=None, author_name=None, body="", body_html="", content_warning=None)
     if viewer is not None and viewer.user_id is not None:
         data["is_mine"] = viewer.user_id == post.author_id
     return data
+
+
+def _sees_hold(post: PostFields, viewer: Viewer) -> bool:
+    """Why a post was held names what it disclosed: for its author and staff only."""
+    return viewer.is_staff or (viewer.user_id is not None and viewer.user_id == post.author_id)
 
 
 def thread_data(thread: Thread, author: User | None, *, anonymous: bool) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,8 @@ from dialogue.bounds import DbId, SafeLine, SafeText
 from dialogue.responses import IsoTime, Public
 from dialogue.threads.models import ReactionKind
 
+# Stripped and checked by the service (`validate_warning`), as for the body.
+Warning = Annotated[str | None, Field(max_length=1000)]
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 # Length is checked by the service (20,000 characters) so that API, websocket and form
 # answer the same; this cap only keeps absurd bodies out of the validator.
@@ -24,6 +26,7 @@ class ThreadCreate(BaseModel):
     client_id: ClientId | None = None
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None
+    content_warning: Warning = None
 
 
 class PostCreate(BaseModel):
@@ -33,12 +36,16 @@ class PostCreate(BaseModel):
     client_id: ClientId | None = None
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None
+    content_warning: Warning = None
 
 
 class PostUpdate(BaseModel):
+    """Leaving `content_warning` out keeps it; null or "" removes it."""
+
     model_config = ConfigDict(extra="forbid")
     body: Body
     note: Annotated[SafeText, Field(max_length=1000)] = ""
+    content_warning: Warning = None
 
 
 class ReactionIn(BaseModel):
@@ -53,6 +60,14 @@ class PostAuthor(Public):
     display_name: str
     organization: str
     country: str | None
+
+
+class HoldReason(Public):
+    """Why the disclosure detector held a post: `body[start:end]` seemed to disclose it."""
+
+    rule: Literal["email", "phone", "address", "watch_list", "member_detail", "phrase"]
+    start: int
+    end: int
 
 
 class PostPublic(Public):
@@ -76,6 +91,13 @@ class PostPublic(Public):
     body: str
     body_html: str
     is_mine: bool | None = Field(default=None, description="Only for a signed-in viewer.")
+    content_warning: str | None = Field(
+        default=None, description="Shown before the post, which stays collapsed until opened."
+    )
+    hold_reasons: list[HoldReason] | None = Field(
+        default=None,
+        description="Why the post was held for review; only for its author and moderators.",
+    )
 
 
 class PostItem(PostPublic):

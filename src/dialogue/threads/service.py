@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +30,7 @@ from dialogue.policy import (
     role_in_dialogue,
     skips_queue,
 )
+from dialogue.safety.holding import hold_reasons
 from dialogue.threads import inserts, queries, search
 from dialogue.threads.inserts import PostRow
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
@@ -35,6 +38,16 @@ from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.redaction import redact_events
 
 MAX_BODY = 20_000
+MAX_WARNING = 200
+
+
+class Keep(Enum):
+    """An edit that leaves the content warning as it was."""
+
+    WARNING = "keep"
+
+
+KEEP = Keep.WARNING
 
 
 def _role(user: User, membership: Membership | None) -> Role | None:
@@ -105,7 +118,13 @@ def reply_place(found: queries.PostingContext | None, *, dialogue_id: int) -> Re
     )
 
 
-def _initial_status(dialogue: Dialogue, user: User, membership: Membership | None) -> PostStatus:
+def _initial_status(
+    dialogue: Dialogue, user: User, membership: Membership | None, *, held: bool
+) -> PostStatus:
+    """Pending in a pre-moderated dialogue (but for staff and trusted members), and in any
+    dialogue when the disclosure detector holds the post: for everyone, staff included."""
+    if held:
+        return PostStatus.PENDING
     role = _role(user, membership)
     trusted = membership is not None and membership.trusted
     if dialogue.moderation == ModerationMode.PRE and not skips_queue(role, trusted=trusted):
@@ -126,11 +145,26 @@ def validate_body(body: str) -> str:
     return body
 
 
-async def _check_writable(session: AsyncSession, dialogue_id: int) -> None:
+def validate_warning(text: str | None) -> str | None:
+    """A content warning is one short line; an empty one is none."""
+    if text is None or not text.strip():
+        return None
+    refuse_control(text, "content_warning", single_line=True)
+    warning = " ".join(text.split())
+    if len(warning) > MAX_WARNING:
+        raise Invalid(
+            _("A content warning can have at most %(n)s characters.") % {"n": MAX_WARNING},
+            fields=[{"field": "content_warning", "message": f"longer than {MAX_WARNING}"}],
+        )
+    return warning
+
+
+async def _check_writable(session: AsyncSession, dialogue_id: int) -> Dialogue | None:
     """An archived dialogue is the record of what was said: nothing in it changes any more."""
     dialogue = await session.get(Dialogue, dialogue_id)
     if dialogue is not None and dialogue.status == DialogueStatus.ARCHIVED:
         raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
+    return dialogue
 
 
 async def _existing(*, session: AsyncSession, user: User, client_id: str | None) -> Post | None:
@@ -146,7 +180,7 @@ STAFF_VIEW = Viewer(user_id=None, role=Role.MODERATOR)
 
 
 async def _emit_post(
-    session: AsyncSession, post: PostFields, author: User, kind: EventKind
+    session: AsyncSession, post: PostFields, author: User | None, kind: EventKind
 ) -> None:
     counts = (
         None  # a post just written has no reactions yet: no query on the hot path
@@ -190,6 +224,7 @@ async def create_thread(
     restricted: bool,
     anonymous: bool = False,
     quote_consent: str | None = None,
+    content_warning: str | None = None,
 ) -> tuple[Thread, PostFields, bool]:
     """Open a thread with its first post; a repeated `client_id` returns the first result."""
     existing = await _existing(session=session, user=user, client_id=client_id)
@@ -206,7 +241,9 @@ async def create_thread(
         raise Forbidden(
             _("This dialogue does not allow anonymous posts."), code=ErrorCode.ANONYMOUS_NOT_ALLOWED
         )
-    status = _initial_status(dialogue, user, membership)
+    warning = validate_warning(content_warning)
+    held = await hold_reasons(session=session, dialogue=dialogue, body=body)
+    status = _initial_status(dialogue, user, membership, held=held is not None)
     assert dialogue.id is not None and theme.id is not None
     thread = Thread(
         dialogue_id=dialogue.id, theme_id=theme.id, title=title, author_id=user.id, status=status
@@ -224,6 +261,8 @@ async def create_thread(
                 anonymous=anonymous,
                 quote_consent=quote_consent,
                 client_id=client_id,
+                content_warning=warning,
+                hold_reasons=held,
             )
             post = await inserts.insert_post(session, row)
             if post is None:
@@ -272,6 +311,7 @@ async def create_post(
     restricted: bool,
     anonymous: bool = False,
     quote_consent: str | None = None,
+    content_warning: str | None = None,
 ) -> tuple[PostFields, bool]:
     """Add a post or reply; a repeated `client_id` returns the first post instead.
 
@@ -294,6 +334,7 @@ async def create_post(
             restricted=restricted,
             anonymous=anonymous,
             quote_consent=quote_consent,
+            content_warning=content_warning,
         )
     except DialogueError:
         existing = await _existing(session=session, user=user, client_id=client_id)
@@ -327,6 +368,7 @@ async def _checked_reply(
     restricted: bool,
     anonymous: bool,
     quote_consent: str | None,
+    content_warning: str | None,
 ) -> PostRow:
     """The reply's row if nothing stops it; reads only."""
     check_can_post(
@@ -335,6 +377,7 @@ async def _checked_reply(
     role = _role(user, membership)
     enforce(may_reply(role, thread_state(thread)))
     validate_body(body)
+    warning = validate_warning(content_warning)
     if anonymous and not dialogue.allow_anonymous:
         raise Forbidden(
             _("This dialogue does not allow anonymous posts."), code=ErrorCode.ANONYMOUS_NOT_ALLOWED
@@ -349,15 +392,18 @@ async def _checked_reply(
                 code=ErrorCode.INVALID_PARENT,
                 fields=[{"field": "parent_id", "message": "not a post of this thread"}],
             )
+    held = await hold_reasons(session=session, dialogue=dialogue, body=body)
     return inserts.new_row(
         thread=thread,
         author_id=user.id,
         body=body,
-        status=_initial_status(dialogue, user, membership),
+        status=_initial_status(dialogue, user, membership, held=held is not None),
         parent=parent,
         anonymous=anonymous,
         quote_consent=quote_consent,
         client_id=client_id,
+        content_warning=warning,
+        hold_reasons=held,
     )
 
 
@@ -368,13 +414,27 @@ def _may_reply_to(parent: Post, viewer: Viewer) -> bool:
 
 
 async def edit_post(
-    *, session: AsyncSession, post: Post, editor: User, body: str, note: str = ""
+    *,
+    session: AsyncSession,
+    post: Post,
+    editor: User,
+    body: str,
+    note: str = "",
+    content_warning: str | Keep | None = KEEP,
 ) -> Post:
-    """Change a post's text, keeping the previous text as a revision."""
+    """Change a post's text (and its content warning), keeping the previous text as a revision.
+
+    A post still waiting is looked at again: its hold reasons are those of the new text, so
+    the moderator sees what it says now (an edit never publishes it: a moderator does).
+    """
     if post.status == PostStatus.DELETED:
         raise Conflict(_("A deleted post cannot be edited."), code=ErrorCode.POST_DELETED)
-    await _check_writable(session, post.dialogue_id)
+    dialogue = await _check_writable(session, post.dialogue_id)
     validate_body(body)
+    if not isinstance(content_warning, Keep):
+        post.content_warning = validate_warning(content_warning)
+    if post.status == PostStatus.PENDING and dialogue is not None:
+        post.hold_reasons = await hold_reasons(session=session, dialogue=dialogue, body=body)
     session.add(PostRevision(post_id=post.id or 0, body=post.body, editor_id=editor.id, note=note))
     post.body = body
     post.body_html = render_markdown(body)
@@ -384,6 +444,19 @@ async def edit_post(
     await session.flush()
     author = await session.get(User, post.author_id) if post.author_id else None
     await _emit_post(session, post, author or editor, EventKind.POST_UPDATED)
+    return post
+
+
+async def set_content_warning(*, session: AsyncSession, post: Post, warning: str | None) -> Post:
+    """Put the post behind a warning, or take it away; its text stays as it was."""
+    if post.status == PostStatus.DELETED:
+        raise Conflict(_("A deleted post cannot be edited."), code=ErrorCode.POST_DELETED)
+    await _check_writable(session, post.dialogue_id)
+    post.content_warning = validate_warning(warning)
+    session.add(post)
+    await session.flush()
+    author = await session.get(User, post.author_id) if post.author_id else None
+    await _emit_post(session, post, author, EventKind.POST_UPDATED)
     return post
 
 

@@ -47,6 +47,12 @@ class PostView:
     # Live fragments only: the event carries no body (the post left public view), yet this
     # reader sees it on the page (staff, its author), so the client keeps the body it shows.
     body_kept: bool = False
+    # A post gone back to the queue (its author's edit was held), as its former readers see
+    # it in the live update that takes it away: only its place.
+    withheld: bool = False
+    content_warning: str | None = None
+    # Why the disclosure detector held it: only in the author's and staff's views.
+    hold_reasons: list[dict[str, Any]] | None = None
     level: int = 0
     children: list[PostView] = field(default_factory=list)
 
@@ -59,7 +65,7 @@ class PostView:
         """`deleted` or `moderated` when only the post's place is shown, else None."""
         if self.status == PostStatus.DELETED:
             return "deleted"
-        if not self.shows_content and self.status in MODERATED:
+        if self.withheld or (not self.shows_content and self.status in MODERATED):
             return "moderated"
         return None
 
@@ -91,6 +97,9 @@ def post_view(data: Mapping[str, Any], *, my_reaction: str | None = None) -> Pos
         reactions=dict(data.get("reactions") or {}),
         my_reaction=my_reaction,
         is_mine=bool(data.get("is_mine")),
+        content_warning=data.get("content_warning"),
+        hold_reasons=data.get("hold_reasons"),
+        withheld=data["status"] == PostStatus.PENDING and not data.get("body_html"),
     )
 
 

@@ -53,6 +53,7 @@ class NewReply:
     client_id: str | None = None
     anonymous: bool = False
     quote_consent: str | None = None
+    content_warning: str | None = None
     dialogue_id: int | None = None  # a socket's dialogue: its replies may go nowhere else
 
 
@@ -211,5 +212,6 @@ async def write_reply(
         restricted=found.restricted,
         anonymous=reply.anonymous,
         quote_consent=reply.quote_consent,
+        content_warning=reply.content_warning,
     )
     return Written(post=post, author=user, viewer=viewer, created=created)

@@ -17,7 +17,7 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.dialogues import presenters
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.conduct import parse_clauses
-from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode
+from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode, PresenceMode
 from dialogue.dialogues.schemas import DialogueCreate, DialogueUpdate
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, Invalid, NotFound
@@ -62,7 +62,9 @@ async def new_dialogue_page(
     request: Request, _access: Annotated[Access, allow(Action.DIALOGUE_CREATE)]
 ) -> Response:
     defaults = {name: field.default for name, field in DialogueCreate.model_fields.items()}
-    return _new_page(request, {**defaults, "slug": "", "title": ""}, {})
+    # The safer choice is offered first: on this subject, naming who reads can endanger them.
+    form = {**defaults, "slug": "", "title": "", "presence": PresenceMode.COUNT.value}
+    return _new_page(request, form, {})
 
 
 @router.post("/dialogues/new")
@@ -77,6 +79,7 @@ async def new_dialogue_submit(
     moderation: Line = ModerationMode.POST.value,
     allow_anonymous: Checkbox = None,
     code_of_conduct: Text = "",
+    presence: Line = PresenceMode.COUNT.value,
 ) -> Response:
     form: dict[str, Any] = {
         "slug": slug.strip(),
@@ -86,6 +89,7 @@ async def new_dialogue_submit(
         "moderation": moderation,
         "allow_anonymous": _checked(allow_anonymous),
         "code_of_conduct": code_of_conduct,
+        "presence": presence,
     }
     try:
         body = validated(DialogueCreate, form)
@@ -110,6 +114,7 @@ async def _settings_page(
     errors: dict[str, str] | None = None,
     preview: bool = False,
     status_code: int = 200,
+    safety: dict[str, Any] | None = None,
 ) -> Response:
     dialogue = access.require_dialogue()
     out = await presenters.dialogue_out(
@@ -138,6 +143,8 @@ async def _settings_page(
         "next_statuses": sorted(dialogues.TRANSITIONS[DialogueStatus(dialogue.status)]),
         "saved": request.query_params.get("saved") == "1",
         "created": request.query_params.get("created") == "1",
+        "safety": safety or _safety_form(dialogue),
+        "safety_saved": request.query_params.get("saved") == "safety",
     }
     return render(request, "dialogues/settings.html", context, status_code=status_code)
 
@@ -211,6 +218,49 @@ async def settings_submit(
             status_code=exc.status,
         )
     return RedirectResponse(f"/d/{dialogue.slug}/settings?saved=1", status_code=303)
+
+
+# /d/{slug}/settings/safety ----------------------------------------------------------------
+
+SAFETY_FIELDS = ("presence", "watch_list", "hold_phrases", "support_text")
+
+
+def _safety_form(dialogue: Dialogue) -> dict[str, Any]:
+    return {name: getattr(dialogue, name) for name in SAFETY_FIELDS} | {"errors": {}}
+
+
+@router.post("/d/{slug}/settings/safety")
+async def safety_submit(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_UPDATE)],
+    presence: Line = "",
+    watch_list: Text = "",
+    hold_phrases: Text = "",
+    support_text: Text = "",
+) -> Response:
+    """Presence, and what holds a post for review (the watch list and phrases), and the
+    support text a held post's author reads: the same `PATCH /dialogues/{slug}` fields."""
+    dialogue = access.require_dialogue()
+    form: dict[str, Any] = {
+        "presence": presence,
+        "watch_list": watch_list.replace("\r\n", "\n"),
+        "hold_phrases": hold_phrases.replace("\r\n", "\n"),
+        "support_text": support_text.replace("\r\n", "\n"),
+    }
+    try:
+        body = validated(DialogueUpdate, form)
+        async with attempt(session):
+            await dialogues.update_dialogue(
+                session=session,
+                dialogue=dialogue,
+                changes=body.model_dump(exclude_unset=True),
+                actor=access.require_user(),
+            )
+    except DialogueError as exc:
+        safety = form | {"errors": form_errors(exc)}
+        return await _settings_page(request, session, access, safety=safety, status_code=exc.status)
+    return RedirectResponse(f"/d/{dialogue.slug}/settings?saved=safety#safety-heading", 303)
 
 
 # /d/{slug}/settings/status/{to} -----------------------------------------------------------

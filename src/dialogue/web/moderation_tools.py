@@ -154,12 +154,14 @@ async def _edit_page(
     *,
     body: str,
     note: str = "",
+    content_warning: str | None = None,
     after_id: int | None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     post = access.require_post()
     context: dict[str, Any] = {
+        "content_warning": content_warning or "",
         "dialogue": access.require_dialogue(),
         "thread": await _thread_of(session, post),
         "post": post,
@@ -179,8 +181,15 @@ async def edit_page(
     after_id: Annotated[DbInt | None, Query()] = None,
 ) -> Response:
     """Someone's post, to edit with a moderator's note (the earlier text stays in its history)."""
-    body = access.require_post().body
-    return await _edit_page(request, session, access, body=body, after_id=after_id)
+    post = access.require_post()
+    return await _edit_page(
+        request,
+        session,
+        access,
+        body=post.body,
+        content_warning=post.content_warning,
+        after_id=after_id,
+    )
 
 
 @router.post("/d/{slug}/moderation/posts/{post_id}/edit")
@@ -191,6 +200,7 @@ async def edit_submit(
     body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
     note: Reason = "",
     after_id: AfterId = None,
+    content_warning: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     post = access.require_post()
     try:
@@ -202,6 +212,7 @@ async def edit_submit(
                 actor=access.require_user(),
                 body=body,
                 note=note,
+                content_warning=content_warning,
             )
     except DialogueError as exc:
         return await _edit_page(
@@ -210,6 +221,7 @@ async def edit_submit(
             access,
             body=body,
             note=note,
+            content_warning=content_warning,
             after_id=after_id,
             error=exc.message,
             status_code=exc.status,
@@ -217,3 +229,20 @@ async def edit_submit(
     slug = access.require_dialogue().slug
     url = thread_url(slug, post.thread_id, after_id=after_id, post_id=post.id or 0)
     return RedirectResponse(url, status_code=303)
+
+
+@router.post("/d/{slug}/moderation/posts/{post_id}/warning")
+async def warning_submit(
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.POST_EDIT_ANY)],
+    content_warning: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Put a post behind a content warning from the queue (empty: take the warning away)."""
+    await actions.set_content_warning(
+        session=session,
+        post=access.require_post(),
+        actor=access.require_user(),
+        warning=content_warning,
+    )
+    slug = access.require_dialogue().slug
+    return RedirectResponse(f"/d/{slug}/moderation#item-{access.require_post().id}", 303)

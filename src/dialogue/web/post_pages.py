@@ -11,6 +11,7 @@ from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbInt
 from dialogue.errors import DialogueError, Forbidden
 from dialogue.i18n import gettext as _
+from dialogue.moderation import holds
 from dialogue.policy import Action
 from dialogue.threads import queries
 from dialogue.threads import service as threads
@@ -48,10 +49,12 @@ async def _edit_page(
     *,
     body: str,
     after_id: int | None,
+    content_warning: str | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     context: dict[str, Any] = {
+        "content_warning": content_warning or "",
         "dialogue": access.require_dialogue(),
         "thread": await queries.get_thread(session=session, thread_id=post.thread_id),
         "post": post,
@@ -70,7 +73,15 @@ async def edit_page(
     after_id: Annotated[DbInt | None, Query()] = None,
 ) -> Response:
     post = _own_post(access)  # a deleted post is gone for everyone: 404
-    return await _edit_page(request, session, access, post, body=post.body, after_id=after_id)
+    return await _edit_page(
+        request,
+        session,
+        access,
+        post,
+        body=post.body,
+        content_warning=post.content_warning,
+        after_id=after_id,
+    )
 
 
 @router.post("/posts/{post_id}/edit")
@@ -80,12 +91,17 @@ async def edit_submit(
     access: Annotated[Access, allow(Action.POST_EDIT_OWN)],
     body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
     after_id: Annotated[DbInt | None, Form()] = None,
+    content_warning: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     post = _own_post(access)
     try:
         async with attempt(session):
-            await threads.edit_post(
-                session=session, post=post, editor=access.require_user(), body=body
+            await holds.author_edit(
+                session=session,
+                post=post,
+                author=access.require_user(),
+                body=body,
+                content_warning=content_warning,
             )
     except DialogueError as exc:
         return await _edit_page(
@@ -94,6 +110,7 @@ async def edit_submit(
             access,
             post,
             body=body,
+            content_warning=content_warning,
             after_id=after_id,
             error=exc.message,
             status_code=exc.status,

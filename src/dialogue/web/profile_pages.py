@@ -54,6 +54,7 @@ def _profile_form(user: User) -> dict[str, str]:
         "timezone": user.timezone,
         "quote_consent": user.quote_consent or "",
         "digest": user.digest,
+        "hide_presence": "on" if user.hide_presence else "",
     }
 
 
@@ -113,6 +114,7 @@ async def profile_submit(
     digest: Annotated[str, Form(max_length=16)] = "",
     mail: Annotated[list[str] | None, Form(max_length=32)] = None,
     mail_choices: Annotated[str, Form(max_length=1)] = "",
+    hide_presence: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """`mail_choices` says the form carried the mail checkboxes (none ticked sends none)."""
     wanted = set(mail or [])
@@ -124,10 +126,14 @@ async def profile_submit(
         "timezone": timezone,
         "quote_consent": quote_consent,
         "digest": digest,
+        "hide_presence": hide_presence,
     }
     # An unchosen radio group sends nothing: that choice stays as it was.
     always = ("display_name", "organization", "country")
-    sent = {name: value for name, value in form.items() if value or name in always}
+    sent: dict[str, object] = {
+        name: value for name, value in form.items() if value or name in always
+    }
+    sent["hide_presence"] = bool(hide_presence)  # an unticked box sends nothing: off
     try:
         update = MeUpdate.model_validate(sent)
     except ValidationError as exc:

@@ -43,6 +43,7 @@ router = APIRouter()
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 50
 FORM_BODY_CAP = 200_000  # the service says 20,000; this only keeps absurd forms out
+Warning = Annotated[str, Form(max_length=1000)]  # the service says 200
 
 
 @dataclass(slots=True)
@@ -54,6 +55,7 @@ class FormState:
     title: str = ""
     anonymous: bool = False
     parent_id: int | None = None
+    content_warning: str = ""
 
 
 async def _theme_page(
@@ -119,6 +121,7 @@ async def new_thread(
     body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     anonymous: Annotated[bool, Form()] = False,
+    content_warning: Warning = "",
 ) -> Response:
     dialogue = access.require_dialogue()
     theme: Theme = access.require_theme()
@@ -137,11 +140,18 @@ async def new_thread(
                 client_id=checked_client_id(client_id),
                 restricted=await restricted(session, access),
                 anonymous=anonymous,
+                content_warning=content_warning,
             )
     except DialogueError as exc:
         if exc.code == "conduct_not_accepted":
             return conduct_redirect(dialogue.slug, f"/d/{dialogue.slug}/themes/{theme.id}")
-        form = FormState(error=exc.message, title=title, body=body, anonymous=anonymous)
+        form = FormState(
+            error=exc.message,
+            title=title,
+            body=body,
+            anonymous=anonymous,
+            content_warning=content_warning,
+        )
         return await _theme_page(request, session, access, theme, form=form, status_code=exc.status)
     return RedirectResponse(
         thread_url(dialogue.slug, thread.id or 0, post_id=post.id or 0), status_code=303
@@ -246,6 +256,7 @@ async def reply(
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     anonymous: Annotated[bool, Form()] = False,
     after_id: Annotated[DbInt | None, Form()] = None,
+    content_warning: Warning = "",
 ) -> Response:
     dialogue = access.require_dialogue()
     thread = visible_thread(access.require_thread(), access.viewer)
@@ -267,12 +278,19 @@ async def reply(
                 client_id=checked_client_id(client_id),
                 restricted=await restricted(session, access),
                 anonymous=anonymous,
+                content_warning=content_warning,
             )
     except DialogueError as exc:
         here = thread_url(dialogue.slug, thread.id or 0, after_id=after_id)
         if exc.code == "conduct_not_accepted":
             return conduct_redirect(dialogue.slug, here)
-        form = FormState(error=exc.message, body=body, anonymous=anonymous, parent_id=parent_id)
+        form = FormState(
+            error=exc.message,
+            body=body,
+            anonymous=anonymous,
+            parent_id=parent_id,
+            content_warning=content_warning,
+        )
         return await thread_view(
             request, session, access, thread, after_id=after_id, form=form, status_code=exc.status
         )

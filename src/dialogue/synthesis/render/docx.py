@@ -114,6 +114,9 @@ class DocxWriter:
         return hyperlink(paragraph, url, text) if url else paragraph.add_run(text)
 
     def quote(self, q: dict[str, Any]) -> None:
+        if q.get("content_warning"):  # a document cannot fold: the warning comes first
+            warning = self.doc.add_paragraph(style="Quote")
+            warning.add_run(f"Content warning: {q['content_warning']}").bold = True
         for paragraph in (p for p in q["text"].split("\n\n") if p.strip()):
             self.doc.add_paragraph(paragraph.strip(), style="Quote")
         line = self.doc.add_paragraph(f"— {q['attribution']}, {q['date']} (", style="Intense Quote")

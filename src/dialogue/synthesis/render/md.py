@@ -42,6 +42,8 @@ class MarkdownWriter:
         return f"*Posts: {text}{f' and {more} more' if more else ''}*" if shown else ""
 
     def quote(self, quote: dict[str, Any]) -> None:
+        if quote.get("content_warning"):  # Markdown cannot fold: the warning comes first
+            self.add(f"> **Content warning: {text(quote['content_warning'])}**", ">")
         self.add(*(f"> {line}".rstrip() for line in lines(quote["text"])))
         self.add(">", f"> — {text(quote['attribution'])} ({self.ref(quote['post_id'])})", "")
 
