@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dialogue.bounds import DbId
-from dialogue.threads.schemas import Body, ClientId
+from dialogue.threads.schemas import Body, ClientId, LangTag
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -28,6 +28,7 @@ class PostCreateFrame(BaseModel):
     body: Body
     parent_id: DbId | None = None
     anonymous: bool = False
+    lang: LangTag | None = None
 
 
 class TypingFrame(BaseModel):

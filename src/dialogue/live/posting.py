@@ -33,6 +33,7 @@ async def create_post_from_frame(
             parent_id=frame.parent_id,
             client_id=frame.client_id,
             anonymous=frame.anonymous,
+            lang=frame.lang,
             dialogue_id=connection.dialogue_id,
         )
     )

@@ -75,6 +75,7 @@ async def create_thread(
         ),
         anonymous=body.anonymous,
         quote_consent=body.quote_consent,
+        lang=body.lang,
     )
     data = thread_data(thread, user, anonymous=post.anonymous)
     data["post"] = await _post_out(access, session, post)
@@ -178,6 +179,7 @@ async def create_post(
             client_id=body.client_id,
             anonymous=body.anonymous,
             quote_consent=body.quote_consent,
+            lang=body.lang,
         )
     )
     post = written.post

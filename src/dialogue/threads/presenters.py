@@ -37,6 +37,8 @@ class PostFields(Protocol):
     @property
     def body_html(self) -> str: ...
     @property
+    def lang(self) -> str | None: ...
+    @property
     def status(self) -> str: ...
     @property
     def reply_count(self) -> int: ...
@@ -106,9 +108,11 @@ def post_data(
         "reactions": dict(counts or EMPTY_COUNTS),
     }
     if shows_content(post, viewer):
-        data.update(author_fields(post, author), body=post.body, body_html=post.body_html)
+        data.update(
+            author_fields(post, author), body=post.body, body_html=post.body_html, lang=post.lang
+        )
     else:
-        data.update(author=None, author_name=None, body="", body_html="")
+        data.update(author=None, author_name=None, body="", body_html="", lang=None)
     if viewer is not None and viewer.user_id is not None:
         data["is_mine"] = viewer.user_id == post.author_id
     return data

@@ -9,8 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialogue.accounts.models import QuoteConsent
 from dialogue.bounds import DbId, SafeLine, SafeText
 from dialogue.responses import IsoTime, Public
+from dialogue.threads.languages import LANG_TAG
 from dialogue.threads.models import ReactionKind
 
+# A language tag (`en`, `pt-BR`); left out, the server guesses it from the body.
+LangTag = Annotated[str, Field(max_length=16, pattern=LANG_TAG.pattern)]
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 # Length is checked by the service (20,000 characters) so that API, websocket and form
 # answer the same; this cap only keeps absurd bodies out of the validator.
@@ -24,6 +27,7 @@ class ThreadCreate(BaseModel):
     client_id: ClientId | None = None
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None
+    lang: LangTag | None = None
 
 
 class PostCreate(BaseModel):
@@ -33,6 +37,7 @@ class PostCreate(BaseModel):
     client_id: ClientId | None = None
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None
+    lang: LangTag | None = None
 
 
 class PostUpdate(BaseModel):
@@ -75,6 +80,7 @@ class PostPublic(Public):
     author_name: str | None
     body: str
     body_html: str
+    lang: str | None = Field(description="The language the post is written in, as a tag.")
     is_mine: bool | None = Field(default=None, description="Only for a signed-in viewer.")
 
 

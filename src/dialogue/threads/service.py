@@ -30,6 +30,7 @@ from dialogue.policy import (
 )
 from dialogue.threads import inserts, queries, search
 from dialogue.threads.inserts import PostRow
+from dialogue.threads.languages import post_language
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
 from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.redaction import redact_events
@@ -190,6 +191,7 @@ async def create_thread(
     restricted: bool,
     anonymous: bool = False,
     quote_consent: str | None = None,
+    lang: str | None = None,
 ) -> tuple[Thread, PostFields, bool]:
     """Open a thread with its first post; a repeated `client_id` returns the first result."""
     existing = await _existing(session=session, user=user, client_id=client_id)
@@ -223,6 +225,7 @@ async def create_thread(
                 parent=None,
                 anonymous=anonymous,
                 quote_consent=quote_consent,
+                lang=post_language(body, lang, author_language=user.language),
                 client_id=client_id,
             )
             post = await inserts.insert_post(session, row)
@@ -272,6 +275,7 @@ async def create_post(
     restricted: bool,
     anonymous: bool = False,
     quote_consent: str | None = None,
+    lang: str | None = None,
 ) -> tuple[PostFields, bool]:
     """Add a post or reply; a repeated `client_id` returns the first post instead.
 
@@ -294,6 +298,7 @@ async def create_post(
             restricted=restricted,
             anonymous=anonymous,
             quote_consent=quote_consent,
+            lang=lang,
         )
     except DialogueError:
         existing = await _existing(session=session, user=user, client_id=client_id)
@@ -327,6 +332,7 @@ async def _checked_reply(
     restricted: bool,
     anonymous: bool,
     quote_consent: str | None,
+    lang: str | None,
 ) -> PostRow:
     """The reply's row if nothing stops it; reads only."""
     check_can_post(
@@ -357,6 +363,7 @@ async def _checked_reply(
         parent=parent,
         anonymous=anonymous,
         quote_consent=quote_consent,
+        lang=post_language(body, lang, author_language=user.language),
         client_id=client_id,
     )
 

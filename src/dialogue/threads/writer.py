@@ -53,6 +53,7 @@ class NewReply:
     client_id: str | None = None
     anonymous: bool = False
     quote_consent: str | None = None
+    lang: str | None = None  # None: guessed from the body
     dialogue_id: int | None = None  # a socket's dialogue: its replies may go nowhere else
 
 
@@ -211,5 +212,6 @@ async def write_reply(
         restricted=found.restricted,
         anonymous=reply.anonymous,
         quote_consent=reply.quote_consent,
+        lang=reply.lang,
     )
     return Written(post=post, author=user, viewer=viewer, created=created)
