@@ -29,6 +29,8 @@ from dialogue.synthesis import api as synthesis_api
 from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
+from dialogue.translation import api as translation_api
+from dialogue.translation.translator import Translator
 from dialogue.web import (
     dialogue_pages,
     dialogue_setup_pages,
@@ -60,7 +62,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instance_id = uuid.uuid4().hex
         database = Database(settings)
         broker = create_broker(settings)
-        templates = create_templates(settings)
+        translator = await Translator.start(settings)
+        templates = create_templates(settings, translator)
         state = AppState(
             settings=settings,
             templates=templates,
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             post_writer=PostWriter(database, broker),
             limits=RateLimits.from_settings(settings),
             report_worker=ReportWorker(database=database, settings=settings, owner=instance_id),
+            translator=translator,
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
@@ -110,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(events_api.router)
     api.include_router(synthesis_api.router)
     api.include_router(moderation_api.router)
+    api.include_router(translation_api.router)
     app.include_router(api)
     app.include_router(health_router)
     app.include_router(live_endpoint.router)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dialogue.ratelimit import RateLimits
     from dialogue.synthesis.worker import ReportWorker
     from dialogue.threads.writer import PostWriter
+    from dialogue.translation.translator import Translator
 
 _ATTRIBUTE = "dialogue"  # the one attribute of Starlette's untyped `app.state` we use
 
@@ -39,6 +40,7 @@ class AppState:
     post_writer: PostWriter
     limits: RateLimits
     report_worker: ReportWorker
+    translator: Translator
 
 
 def install(app: Starlette, state: AppState) -> None:

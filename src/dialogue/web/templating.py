@@ -20,11 +20,12 @@ from dialogue.config import Settings
 from dialogue.markup import render_markdown
 from dialogue.policy import ROLE_ACTIONS, Action, Role
 from dialogue.state import app_state
+from dialogue.translation.translator import Translator
 
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
 
-def create_templates(settings: Settings) -> Jinja2Templates:
+def create_templates(settings: Settings, translator: Translator | None = None) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
     env.add_extension("jinja2.ext.i18n")
@@ -38,7 +39,14 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.globals["role_may"] = role_may
     env.globals["may"] = may
     env.globals["languages"] = language_names(settings.languages)
+    # Whether a post in one language can be machine-translated into another (else no button).
+    env.globals["translatable"] = translator.can_translate if translator else _untranslatable
+    env.globals["language_name"] = language_name
     return templates
+
+
+def _untranslatable(source: str | None, target: str) -> bool:
+    return False
 
 
 def role_may(action: str, role: str | None) -> bool:
@@ -66,6 +74,16 @@ def language_names(codes: tuple[str, ...]) -> dict[str, str]:
         name = Locale.parse(code).get_display_name(code) or code
         names[code] = name[:1].upper() + name[1:]
     return names
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language (`fr` is "French" to an English reader)."""
+    try:
+        return (
+            Locale.parse(code.replace("-", "_")).get_display_name(i18n.current_language()) or code
+        )
+    except (ValueError, LookupError):
+        return code
 
 
 def localtime(value: datetime | None, timezone: str = "UTC", fmt: str = "medium") -> str:

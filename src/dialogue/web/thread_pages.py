@@ -54,6 +54,7 @@ class FormState:
     title: str = ""
     anonymous: bool = False
     parent_id: int | None = None
+    lang: str = ""
 
 
 async def _theme_page(
@@ -119,6 +120,7 @@ async def new_thread(
     body: Annotated[str, Form(max_length=FORM_BODY_CAP)] = "",
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     anonymous: Annotated[bool, Form()] = False,
+    lang: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     dialogue = access.require_dialogue()
     theme: Theme = access.require_theme()
@@ -137,11 +139,12 @@ async def new_thread(
                 client_id=checked_client_id(client_id),
                 restricted=await restricted(session, access),
                 anonymous=anonymous,
+                lang=lang or None,
             )
     except DialogueError as exc:
         if exc.code == "conduct_not_accepted":
             return conduct_redirect(dialogue.slug, f"/d/{dialogue.slug}/themes/{theme.id}")
-        form = FormState(error=exc.message, title=title, body=body, anonymous=anonymous)
+        form = FormState(error=exc.message, title=title, body=body, anonymous=anonymous, lang=lang)
         return await _theme_page(request, session, access, theme, form=form, status_code=exc.status)
     return RedirectResponse(
         thread_url(dialogue.slug, thread.id or 0, post_id=post.id or 0), status_code=303
@@ -246,6 +249,7 @@ async def reply(
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     anonymous: Annotated[bool, Form()] = False,
     after_id: Annotated[DbInt | None, Form()] = None,
+    lang: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     dialogue = access.require_dialogue()
     thread = visible_thread(access.require_thread(), access.viewer)
@@ -267,12 +271,15 @@ async def reply(
                 client_id=checked_client_id(client_id),
                 restricted=await restricted(session, access),
                 anonymous=anonymous,
+                lang=lang or None,
             )
     except DialogueError as exc:
         here = thread_url(dialogue.slug, thread.id or 0, after_id=after_id)
         if exc.code == "conduct_not_accepted":
             return conduct_redirect(dialogue.slug, here)
-        form = FormState(error=exc.message, body=body, anonymous=anonymous, parent_id=parent_id)
+        form = FormState(
+            error=exc.message, body=body, anonymous=anonymous, parent_id=parent_id, lang=lang
+        )
         return await thread_view(
             request, session, access, thread, after_id=after_id, form=form, status_code=exc.status
         )
