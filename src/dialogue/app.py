@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from dialogue.accounts import api as accounts_api
 from dialogue.config import Settings
@@ -43,6 +42,7 @@ from dialogue.web import (
     theme_setup_pages,
 )
 from dialogue.web.admin_pages import router as admin_router
+from dialogue.web.assets import HashedStaticFiles
 from dialogue.web.error_handlers import install_error_handlers
 from dialogue.web.password_pages import router as password_router
 from dialogue.web.templating import create_templates
@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(password_router)
     app.include_router(profile_pages.router)
     app.include_router(notification_pages.router)
-    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.mount("/static", HashedStaticFiles(settings.static_dir), name="static")
 
     install_error_handlers(app)
     app.add_middleware(

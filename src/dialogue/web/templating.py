@@ -21,6 +21,7 @@ from dialogue.markup import render_markdown
 from dialogue.policy import ROLE_ACTIONS, Action, Role
 from dialogue.state import app_state
 from dialogue.translation.translator import Translator
+from dialogue.web.assets import static_assets
 
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
@@ -42,6 +43,7 @@ def create_templates(settings: Settings, translator: Translator | None = None) -
     # Whether a post in one language can be machine-translated into another (else no button).
     env.globals["translatable"] = translator.can_translate if translator else _untranslatable
     env.globals["language_name"] = language_name
+    env.globals["static_url"] = static_assets(settings.static_dir).url
     return templates
 
 
