@@ -8,6 +8,7 @@ Create Date: 2026-12-04 19:20:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision: str = "7a3c9e51b2d4"
@@ -28,7 +29,7 @@ def upgrade() -> None:
         sa.Column("engine", sa.String(length=32), nullable=False),
         sa.Column("source_hash", sa.String(length=64), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["post_id"],
             ["post.id"],
