@@ -80,7 +80,8 @@ class PostPublic(Public):
     author_name: str | None
     body: str
     body_html: str
-    lang: str | None = Field(description="The language the post is written in, as a tag.")
+    # A default: events logged before posts had a language are read back without one.
+    lang: str | None = Field(None, description="The language the post is written in, as a tag.")
     is_mine: bool | None = Field(default=None, description="Only for a signed-in viewer.")
 
 
