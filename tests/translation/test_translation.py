@@ -141,9 +141,28 @@ class TestCache:
                 headers={"Authorization": f"Bearer {token}"},
             )
         assert edited.status_code == 200, edited.text
+        assert await scenes.rows(app, PostTranslation) == 0  # the old words are not kept
         fresh = await translated(app, None, post.id or 0, "es")
         assert fresh["cached"] is False and "escuelas" in fresh["body_html"]
         assert await scenes.rows(app, PostTranslation) == 1
+
+    async def test_a_deleted_post_leaves_no_translation(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        s = await scenes.scene(factory)
+        _thread, post = await scenes.start_thread(
+            app, s.dialogue, s.theme, s.alice, body="Something I regret writing here."
+        )
+        await translated(app, None, post.id or 0, "es")
+        token = await session_token(app, s.alice, kind=TokenKind.API)
+        async with visitor(app) as browser:
+            gone = await browser.delete(
+                f"/api/v1/posts/{post.id}", headers={"Authorization": f"Bearer {token}"}
+            )
+            answer = await browser.get(f"/api/v1/posts/{post.id}/translation?to=es")
+        assert gone.status_code == 204
+        assert await scenes.rows(app, PostTranslation) == 0
+        assert answer.status_code == 404
 
 
 class TestWhoSees:

@@ -34,6 +34,7 @@ from dialogue.threads.languages import post_language
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
 from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.redaction import redact_events
+from dialogue.translation import service as translations
 
 MAX_BODY = 20_000
 
@@ -387,6 +388,7 @@ async def edit_post(
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
     session.add(post)
+    await translations.forget_translations(session=session, post_id=post.id or 0)
     await search.index_post(session=session, post=post)
     await session.flush()
     author = await session.get(User, post.author_id) if post.author_id else None
@@ -410,6 +412,7 @@ async def delete_post(*, session: AsyncSession, post: Post, actor: User) -> Post
     if was_published:
         await _adjust_count(session, post.thread_id, -1)
     await search.unindex_post(session=session, post=post)
+    await translations.forget_translations(session=session, post_id=post.id or 0)
     await session.flush()
     await redact_events(session=session, post=post)
     await append_event(

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.db import Database, utcnow
@@ -111,3 +112,9 @@ def _upsert(dialect_name: str, row: dict[str, Any]) -> Executable:
     lite = sqlite.insert(table).values(**row)
     changed = {k: lite.excluded[k] for k in row if k not in keys}
     return lite.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+async def forget_translations(*, session: AsyncSession, post_id: int) -> None:
+    """The post's text changed or went: so do its translations, which would otherwise keep
+    words an author deleted or a moderator took out."""
+    await session.exec(delete(PostTranslation).where(col(PostTranslation.post_id) == post_id))
