@@ -80,7 +80,7 @@ function start(root) {
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
         body: JSON.stringify({ body: frame.body, parent_id: frame.parent_id, client_id: clientId,
-                               anonymous: frame.anonymous }),
+                               anonymous: frame.anonymous, lang: frame.lang }),
       });
       const data = await response.json();
       if (response.ok) acked(clientId, data.status, data.id);
@@ -323,6 +323,8 @@ function start(root) {
       type: "post.create", client_id: clientId, thread_id: threadId, body,
       parent_id: parent ? Number(parent) : null,
       anonymous: Boolean(form.querySelector('input[name="anonymous"]')?.checked),
+      // The composer's choice; "" (detect it) is left to the server.
+      lang: form.querySelector('select[name="lang"]')?.value || null,
     };
     pending.set(clientId, { frame, form });
     if (live.socket && !live.polling) live.socket.send(JSON.stringify(frame));

@@ -174,6 +174,7 @@ class TestComposer:
             await expect(area).to_have_value("Half of what I wanted to say")
             await expect(page.locator("#live")).to_have_attribute("data-transport", "websocket")
             await area.fill("All of what I wanted to say, about the budget for shelters.")
+            await page.select_option("#reply-thread-lang", "pt")  # sent over the websocket too
             await page.click("#reply-thread-body >> xpath=ancestor::form//button[@type='submit']")
             mine = page.locator("ol.posts > li.post-item").last
             await expect(mine).to_contain_text("All of what I wanted to say")
@@ -181,6 +182,8 @@ class TestComposer:
             await expect(area).to_have_value("")
             await page.reload()
             await expect(page.locator("#reply-thread-body")).to_have_value("")
+            posts = await scenes.posts_of(factory.app, thread.id or 0)
+            assert [p.lang for p in posts] == ["en", "pt"]
         finally:
             await page.context.close()
         assert not watch.problems(), watch.problems()
