@@ -4,7 +4,6 @@ an expression, so that no page is left half in English in another language."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

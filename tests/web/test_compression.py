@@ -133,7 +133,7 @@ async def test_a_200_post_threads_first_load_stays_small(app: FastAPI, factory: 
     await scenes.many_replies(app, s.dialogue, s.theme, thread, s.bob, 199)
     url = f"/d/{s.dialogue.slug}/threads/{thread.id}"
     async with visitor(app, s.alice) as browser:
-        page, body = await raw_get(browser, url, "gzip")
+        _page, body = await raw_get(browser, url, "gzip")
     html = gzip.decompress(body)
     assert html.count(b'class="post-item"') == 50
     assert b'class="more"' in html  # the next fifty, one link away
