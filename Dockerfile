@@ -10,12 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # The PDF report (WeasyPrint) needs Pango and HarfBuzz, its charts (CairoSVG) need Cairo;
 # the report's fonts are DejaVu, with Noto CJK for names and quotes in Chinese, Japanese
-# or Korean.
+# or Korean. Apertium and its language pairs translate posts on this machine.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libcairo2 \
         fonts-dejavu-core fonts-noto-cjk \
+        apertium apertium-eng-spa apertium-fr-es apertium-es-pt \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 dialogue \

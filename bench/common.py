@@ -34,6 +34,7 @@ from dialogue.accounts.models import TokenKind, User  # noqa: E402
 from dialogue.config import Settings  # noqa: E402
 from dialogue.db import Database, utcnow  # noqa: E402
 from dialogue.dialogues import service as dialogues  # noqa: E402
+from dialogue.dialogues import theme_service  # noqa: E402
 from dialogue.migrations import upgrade  # noqa: E402
 from dialogue.policy import Role  # noqa: E402
 
@@ -105,7 +106,7 @@ async def seed(
             dialogue.status = "open"
             session.add(dialogue)
             now = utcnow()
-            theme = await dialogues.create_theme(
+            theme = await theme_service.create_theme(
                 session=session,
                 dialogue=dialogue,
                 fields={

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from functools import cache
 
 from fastapi import APIRouter, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 
 from dialogue.accounts import api as accounts_api
@@ -35,6 +34,8 @@ from dialogue.synthesis import api as synthesis_api
 from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.writer import PostWriter
+from dialogue.translation import api as translation_api
+from dialogue.translation.translator import Translator
 from dialogue.web import (
     dialogue_pages,
     dialogue_setup_pages,
@@ -48,6 +49,7 @@ from dialogue.web import (
     theme_setup_pages,
 )
 from dialogue.web.admin_pages import router as admin_router
+from dialogue.web.assets import HashedStaticFiles
 from dialogue.web.error_handlers import install_error_handlers
 from dialogue.web.password_pages import router as password_router
 from dialogue.web.templating import create_templates
@@ -76,6 +78,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
     api.include_router(events_api.router)
     api.include_router(synthesis_api.router)
     api.include_router(moderation_api.router)
+    api.include_router(translation_api.router)
     site.include_router(api)
     site.include_router(health_router)
     site.include_router(live_endpoint.router)
@@ -118,7 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instance_id = uuid.uuid4().hex
         database = Database(settings)
         broker = create_broker(settings)
-        templates = create_templates(settings)
+        translator = await Translator.start(settings)
+        templates = create_templates(settings, translator)
         state = AppState(
             settings=settings,
             templates=templates,
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             mail_scheduler=(
                 MailScheduler(database=database, settings=settings) if settings.smtp_url else None
             ),
+            translator=translator,
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
@@ -189,7 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.router.routes.extend(site_routes())
-    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.mount("/static", HashedStaticFiles(settings.static_dir), name="static")
 
     install_error_handlers(app)
     app.add_middleware(

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Where the quick-exit link on every page leads: a neutral site that says nothing about
     # this one. Only the reader's browser goes there; the server never requests it.
     quick_exit_url: str = "https://www.wikipedia.org/"
+    # Machine translation of posts: a LibreTranslate server of the operator's own, else the
+    # Apertium command on this machine ("" for none: no post offers "Translate").
+    translate_url: str | None = None
+    apertium_command: str = "apertium"
+    translate_timeout: float = 20.0  # seconds for one engine step
 
     session_days: int = 14
     api_token_days: int = 90

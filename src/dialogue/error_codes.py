@@ -74,6 +74,8 @@ class ErrorCode(StrEnum):
     THEME_HAS_THREADS = "theme_has_threads"
     THREAD_LOCKED = "thread_locked"
     THREAD_NOT_PUBLISHED = "thread_not_published"
+    TRANSLATION_FAILED = "translation_failed"
+    TRANSLATION_UNAVAILABLE = "translation_unavailable"
     UNAUTHENTICATED = "unauthenticated"
     UNKNOWN_CLAUSE = "unknown_clause"
     UNKNOWN_CODE = "unknown_code"

@@ -20,7 +20,12 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, 
 
 
 def render_markdown(text: str) -> str:
-    html = _md.render(text)
+    return sanitise_html(_md.render(text))
+
+
+def sanitise_html(html: str) -> str:
+    """Only the tags and attributes a post may have; also run on what a translation engine
+    returns from a post's HTML, which passed through a program we do not control."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

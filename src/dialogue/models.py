@@ -31,6 +31,7 @@ from dialogue.synthesis.models import (
     ReportSnapshot,
 )
 from dialogue.threads.models import Post, PostRevision, Reaction, Thread
+from dialogue.translation.models import PostTranslation
 
 __all__ = [
     "Appeal",
@@ -59,6 +60,7 @@ __all__ = [
     "Post",
     "PostCode",
     "PostRevision",
+    "PostTranslation",
     "Reaction",
     "Report",
     "ReportApproval",

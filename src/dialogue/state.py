@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from dialogue.ratelimit import RateLimits
     from dialogue.synthesis.worker import ReportWorker
     from dialogue.threads.writer import PostWriter
+    from dialogue.translation.translator import Translator
 
 _ATTRIBUTE = "dialogue"  # the one attribute of Starlette's untyped `app.state` we use
 
@@ -43,6 +44,7 @@ class AppState:
     report_worker: ReportWorker
     mail_sender: MailSender | None = None  # only when SMTP is configured
     mail_scheduler: MailScheduler | None = None  # likewise
+    translator: Translator
 
 
 def install(app: Starlette, state: AppState) -> None:

@@ -2,10 +2,16 @@
 // moderation queue (moderation-queue.js): a websocket that resumes from the last seq, retried
 // with backoff and jitter, and long-polling where websockets are blocked. Each event reaches
 // `onEvent` once, in seq order, whichever way it came.
+//
+// On a slow or metered link retrying costs the reader money: offline, nothing is tried; with
+// Save-Data on (navigator.connection.saveData), or while the page is hidden, a lost
+// connection is not retried past a few attempts. It resumes when the page is visible again
+// or the device is back online, and catches up from the last seq.
 
 const RETRY_MIN = 1000;
 const RETRY_MAX = 30000;
 const FAILURES_BEFORE_POLLING = 3;
+const RETRIES_WHEN_SAVING = 2; // then wait for the reader to come back
 const CLOSED_FOR_GOOD = new Set([4401, 4403, 4404]); // signed out, removed, not found
 
 export function openLive({ slug, seq, onEvent, onFrame, onStatus, onOpen, afterPoll }) {
@@ -14,7 +20,35 @@ export function openLive({ slug, seq, onEvent, onFrame, onStatus, onOpen, afterP
   let polling = false;
   let failures = 0;
   let retryTimer = null;
+  let paused = false;
+  let resumePolling = null; // set while the polling loop waits to come back
   const status = onStatus || (() => {});
+
+  const savingData = () => Boolean(navigator.connection?.saveData);
+  // Whether to stop retrying until the page is visible or online again.
+  function holdOff() {
+    if (!navigator.onLine) return "offline";
+    if ((document.hidden || savingData()) && failures > RETRIES_WHEN_SAVING) return "paused";
+    return null;
+  }
+
+  function pause(reason) {
+    paused = true;
+    clearTimeout(retryTimer);
+    status(reason);
+  }
+
+  // Online again, or the page is back in view: try again at once, from the last seq.
+  function comeBack() {
+    if (!paused || !navigator.onLine || document.hidden) return;
+    paused = false;
+    failures = 0;
+    if (resumePolling) {
+      const go = resumePolling;
+      resumePolling = null;
+      go();
+    } else if (!polling) connect();
+  }
 
   function handle(frame) {
     if (frame.type === "event") {
@@ -28,7 +62,7 @@ export function openLive({ slug, seq, onEvent, onFrame, onStatus, onOpen, afterP
 
   function connect() {
     clearTimeout(retryTimer);
-    if (!navigator.onLine) return status("offline");
+    if (!navigator.onLine) return pause("offline");
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${location.host}/ws/dialogues/${slug}?after=${lastSeq}`);
     // Only the server's hello proves the connection works: some proxies accept the
@@ -49,6 +83,8 @@ export function openLive({ slug, seq, onEvent, onFrame, onStatus, onOpen, afterP
       if (socket === ws) socket = null;
       if (CLOSED_FOR_GOOD.has(event.code)) return status("closed");
       failures = opened ? 1 : failures + 1;
+      const wait = holdOff();
+      if (wait) return pause(wait);
       if (!opened && failures >= FAILURES_BEFORE_POLLING) return startPolling();
       status("reconnecting");
       const base = Math.min(RETRY_MAX, RETRY_MIN * 2 ** Math.max(0, failures - 1));
@@ -61,9 +97,10 @@ export function openLive({ slug, seq, onEvent, onFrame, onStatus, onOpen, afterP
     polling = true;
     status("polling");
     while (polling) {
-      if (!navigator.onLine) {
-        status("offline");
-        await new Promise((resolve) => window.addEventListener("online", resolve, { once: true }));
+      const wait = holdOff();
+      if (wait) {
+        pause(wait);
+        await new Promise((resolve) => { resumePolling = resolve; });
       }
       try {
         const response = await fetch(
@@ -75,8 +112,10 @@ export function openLive({ slug, seq, onEvent, onFrame, onStatus, onOpen, afterP
         status("polling");
         for (const event of page.events) handle({ type: "event", ...event });
         lastSeq = Math.max(lastSeq, page.last_seq);
+        failures = 0;
         await afterPoll?.();
       } catch {
+        failures += 1;
         status("reconnecting");
         await new Promise((resolve) => setTimeout(resolve, RETRY_MIN + Math.random() * RETRY_MIN));
       }
@@ -87,9 +126,8 @@ export function openLive({ slug, seq, onEvent, onFrame, onStatus, onOpen, afterP
     status("offline");
     socket?.close();
   });
-  window.addEventListener("online", () => {
-    if (!polling) { failures = 0; connect(); }
-  });
+  window.addEventListener("online", comeBack);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) comeBack(); });
 
   connect();
   return {

@@ -21,6 +21,13 @@ function newClientId() {
 }
 
 function start(root) {
+  // The page a form's POST led to names the new post in its address: start there.
+  const named = /^#post-(\d+)$/.exec(location.hash);
+  const landed = named && document.querySelector(`#post-${named[1]} > article`);
+  if (landed) {
+    landed.tabIndex = -1;
+    landed.focus();
+  }
   const slug = root.dataset.dialogue;
   const threadId = Number(root.dataset.thread || 0);
   const afterId = root.dataset.afterId;
@@ -30,11 +37,13 @@ function start(root) {
   const presence = document.getElementById("live-presence");
   const typing = document.getElementById("live-typing");
   const pending = new Map(); // client_id -> {frame, form}
+  let focusOnArrival = null; // the id of the post this reader just sent, until it is shown
   let typingTimer = null;
   let lastTypingSent = 0;
 
   const STATUS_TEXT = {
     offline: root.dataset.textOffline,
+    paused: root.dataset.textPaused,
     reconnecting: root.dataset.textReconnecting,
     closed: root.dataset.textClosed,
   };
@@ -71,17 +80,18 @@ function start(root) {
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
         body: JSON.stringify({ body: frame.body, parent_id: frame.parent_id, client_id: clientId,
-                               anonymous: frame.anonymous, content_warning: frame.content_warning }),
+                               anonymous: frame.anonymous, content_warning: frame.content_warning,
+                               lang: frame.lang }),
       });
       const data = await response.json();
-      if (response.ok) acked(clientId, data.status);
+      if (response.ok) acked(clientId, data.status, data.id);
       else refused(clientId, data.error?.message || String(response.status));
     }
   }
 
   function handle(frame) {
     if (frame.type === "ack") {
-      acked(frame.client_id, frame.status);
+      acked(frame.client_id, frame.status, frame.post_id);
     } else if (frame.type === "error" && frame.client_id) {
       refused(frame.client_id, frame.message);
     } else if (frame.type === "presence" && presence) {
@@ -176,6 +186,10 @@ function start(root) {
     if (parent) item.querySelector(":scope > article .in-reply-to")?.remove();
     item.classList.add("live-new");
     (parent ? replyList(parent) : mainList()).append(item);
+    if (data.id === focusOnArrival) {
+      focusOnArrival = null;
+      return focusPost(data.id); // the reader's own: focused, so not announced as well
+    }
     const author = item.querySelector(".post-author")?.textContent || "";
     announce(`${root.dataset.textNewPost} ${author}`);
   }
@@ -280,11 +294,23 @@ function start(root) {
 
   // --- posting from this page ---------------------------------------------------------
 
-  function acked(clientId, postStatus) {
+  // After sending, the reader lands on their new post (as the page after a form's POST does):
+  // a screen reader reads it, and the next Tab continues from there.
+  function focusPost(postId) {
+    const article = document.querySelector(`#post-${postId} > article`);
+    if (!article) return false;
+    article.tabIndex = -1;
+    article.focus();
+    return true;
+  }
+
+  function acked(clientId, postStatus, postId) {
     const entry = pending.get(clientId);
     if (!entry) return;
     pending.delete(clientId);
     const { form } = entry;
+    form.dispatchEvent(new CustomEvent("post-sent", { bubbles: true })); // drafts.js forgets it
+    if (postId && !focusPost(postId)) focusOnArrival = postId;
     form.querySelector("textarea").value = "";
     const warning = form.querySelector('input[name="content_warning"]');
     if (warning) warning.value = "";
@@ -322,6 +348,8 @@ function start(root) {
       parent_id: parent ? Number(parent) : null,
       anonymous: Boolean(form.querySelector('input[name="anonymous"]')?.checked),
       content_warning: form.querySelector('input[name="content_warning"]')?.value || null,
+      // The composer's choice; "" (detect it) is left to the server.
+      lang: form.querySelector('select[name="lang"]')?.value || null,
     };
     pending.set(clientId, { frame, form });
     if (live.socket && !live.polling) live.socket.send(JSON.stringify(frame));

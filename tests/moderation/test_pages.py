@@ -9,7 +9,9 @@ import httpx
 import pytest
 
 from dialogue.access import SESSION_COOKIE
+from dialogue.config import Settings
 from dialogue.csrf import CSRF_FIELD
+from dialogue.web.assets import static_assets
 from tests.factories import Factory
 from tests.helpers import browser, csrf_from, session_token
 from tests.moderation.scene import Scene, build_scene
@@ -38,7 +40,8 @@ class TestQueuePage:
             page = await page_client.get(f"/d/{scene.slug}/moderation")
         assert page.status_code == 200
         assert f'data-post-id="{post["id"]}"' in page.text
-        assert '<script type="module" src="/static/js/moderation-queue.js"></script>' in page.text
+        script = static_assets(Settings().static_dir).url("js/moderation-queue.js")
+        assert f'<script type="module" src="{script}"></script>' in page.text
         assert "<script>" not in page.text
         assert "<b>queued</b>" not in page.text  # sanitised HTML, escaped source
 

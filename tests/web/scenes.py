@@ -56,6 +56,7 @@ async def start_thread(
     title: str = "A thread",
     body: str = "Opening post",
     anonymous: bool = False,
+    lang: str | None = None,
 ) -> tuple[Thread, Post]:
     async with app_state(app).database.session() as session:
         member = await dialogues.get_membership(
@@ -72,6 +73,7 @@ async def start_thread(
             client_id=client_id(),
             restricted=False,
             anonymous=anonymous,
+            lang=lang,
         )
         await commit(session)
         return thread, post
@@ -87,6 +89,7 @@ async def reply(
     body: str = "A reply",
     parent: Post | None = None,
     anonymous: bool = False,
+    lang: str | None = None,
 ) -> Post:
     async with app_state(app).database.session() as session:
         member = await dialogues.get_membership(
@@ -106,6 +109,7 @@ async def reply(
             client_id=client_id(),
             restricted=False,
             anonymous=anonymous,
+            lang=lang,
         )
         await commit(session)
         return post

@@ -123,3 +123,19 @@ async def test_report_formats_already_compressed_pass_through(fmt: str) -> None:
     else:
         assert response.headers["content-encoding"] == "gzip"
         assert gzip.decompress(sent) == body
+
+
+async def test_a_200_post_threads_first_load_stays_small(app: FastAPI, factory: Factory) -> None:
+    """Fifty posts a page: the first load of a long thread is the first fifty and a link on,
+    whatever the thread's length."""
+    s = await scenes.scene(factory)
+    thread, _ = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
+    await scenes.many_replies(app, s.dialogue, s.theme, thread, s.bob, 199)
+    url = f"/d/{s.dialogue.slug}/threads/{thread.id}"
+    async with visitor(app, s.alice) as browser:
+        _page, body = await raw_get(browser, url, "gzip")
+    html = gzip.decompress(body)
+    assert html.count(b'class="post-item"') == 50
+    assert b'class="more"' in html  # the next fifty, one link away
+    print(f"200-post thread, first page: {len(html)} B plain, {len(body)} B gzipped")
+    assert len(body) < 16 * 1024, len(body)

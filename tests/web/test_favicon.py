@@ -5,14 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from dialogue.config import Settings
+from dialogue.web.assets import static_assets
 from tests.web.clients import visitor
 
 
 async def test_every_page_links_the_icon_and_the_link_resolves(app: FastAPI) -> None:
     async with visitor(app) as browser:
         page = await browser.get("/login")
-        assert '<link rel="icon" href="/static/img/icon.svg" type="image/svg+xml">' in page.text
-        icon = await browser.get("/static/img/icon.svg")
+        href = static_assets(Settings().static_dir).url("img/icon.svg")
+        assert href.startswith("/static/img/icon.") and href.endswith(".svg")
+        assert f'<link rel="icon" href="{href}" type="image/svg+xml">' in page.text
+        icon = await browser.get(href)
     assert icon.status_code == 200
     assert icon.headers["content-type"] == "image/svg+xml"
     assert icon.content.startswith(b"<svg")

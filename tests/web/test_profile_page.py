@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from dialogue.accounts.models import User
+from dialogue.config import Settings
 from dialogue.csrf import CSRF_FIELD
 from dialogue.state import app_state
+from dialogue.web.assets import static_assets
 from tests.factories import Factory
 from tests.web.clients import submit, visitor
 from tests.web.html import main, text
@@ -57,7 +59,7 @@ class TestShowing:
         assert 'href="/api/v1/me/export"' in body
         # An unset zone (UTC) is left for the browser script to suggest; a chosen one is not.
         assert "data-preselect-browser-zone" not in body
-        assert "/static/js/timezone-default.js" in page.text
+        assert static_assets(Settings().static_dir).url("js/timezone-default.js") in page.text
 
     async def test_a_default_zone_is_offered_to_the_browser_script(
         self, app: FastAPI, factory: Factory

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from playwright.async_api import Page, expect
 
 from dialogue.config import Settings
+from dialogue.web.assets import static_assets
 from tests.browser import LiveServer, assert_accessible
 from tests.factories import Factory
 from tests.web import scenes
@@ -50,7 +51,8 @@ class TestEveryPage:
                 assert 'id="quick-exit"' in exit_link, path
                 assert f'href="{EXIT_PATH}"' in exit_link, path
                 assert ">Quick exit</a>" in page.text, path
-                assert '<script src="/static/js/quick-exit.js" defer></script>' in page.text
+                script = static_assets(Settings().static_dir).url("js/quick-exit.js")
+                assert f'<script src="{script}" defer></script>' in page.text
 
     async def test_translated(self, app: FastAPI) -> None:
         async with visitor(app) as browser:

@@ -117,6 +117,7 @@ class PostFragments:
                 dialogue=context,
                 thread={"id": node.thread_id, "theme_id": None},
                 timezone=reader.timezone,
+                lang=reader.language,
                 after_id=None,
                 can_react=_allowed(Action.POST_REACT, reader.role),
                 can_flag=_allowed(Action.POST_FLAG, reader.role),

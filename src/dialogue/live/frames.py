@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dialogue.bounds import DbId
-from dialogue.threads.schemas import Body, ClientId, Warning
+from dialogue.threads.schemas import Body, ClientId, LangTag, Warning
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -29,6 +29,7 @@ class PostCreateFrame(BaseModel):
     parent_id: DbId | None = None
     anonymous: bool = False
     content_warning: Warning = None
+    lang: LangTag | None = None
 
 
 class TypingFrame(BaseModel):

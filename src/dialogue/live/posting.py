@@ -34,6 +34,7 @@ async def create_post_from_frame(
             client_id=frame.client_id,
             anonymous=frame.anonymous,
             content_warning=frame.content_warning,
+            lang=frame.lang,
             dialogue_id=connection.dialogue_id,
         )
     )

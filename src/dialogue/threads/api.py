@@ -77,6 +77,7 @@ async def create_thread(
         anonymous=body.anonymous,
         quote_consent=body.quote_consent,
         content_warning=body.content_warning,
+        lang=body.lang,
     )
     data = thread_data(thread, user, anonymous=post.anonymous)
     data["post"] = await _post_out(access, session, post)
@@ -181,6 +182,7 @@ async def create_post(
             anonymous=body.anonymous,
             quote_consent=body.quote_consent,
             content_warning=body.content_warning,
+            lang=body.lang,
         )
     )
     post = written.post

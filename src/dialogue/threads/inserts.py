@@ -42,6 +42,7 @@ class PostRow:
     quote_consent: str | None
     body: str
     body_html: str
+    lang: str | None
     status: str
     client_id: str | None
     created_at: datetime
@@ -97,6 +98,7 @@ def new_row(
     client_id: str | None,
     content_warning: str | None = None,
     hold_reasons: list[dict[str, Any]] | None = None,
+    lang: str | None,
 ) -> PostRow:
     """The row to insert, its HTML rendered: before any write, so a bad body fails alone."""
     return PostRow(
@@ -110,6 +112,7 @@ def new_row(
         quote_consent=quote_consent,
         body=body,
         body_html=render_markdown(body),
+        lang=lang,
         status=status.value,
         client_id=client_id,
         created_at=utcnow(),

@@ -62,6 +62,8 @@ class Post(SQLModel, table=True):
     quote_consent: str | None = Field(default=None, sa_type=String(16))
     body: str = Field(sa_type=Text)
     body_html: str = Field(sa_type=Text)
+    # The language it is written in (a BCP 47 tag): the author's choice, else a guess.
+    lang: str | None = Field(default=None, sa_type=String(16))
     status: str = Field(default=PostStatus.PUBLISHED.value, sa_type=String(16))
     client_id: str | None = Field(default=None, max_length=64)
     reply_count: int = 0

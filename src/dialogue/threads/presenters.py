@@ -37,6 +37,8 @@ class PostFields(Protocol):
     @property
     def body_html(self) -> str: ...
     @property
+    def lang(self) -> str | None: ...
+    @property
     def status(self) -> str: ...
     @property
     def reply_count(self) -> int: ...
@@ -115,11 +117,14 @@ def post_data(
             body=post.body,
             body_html=post.body_html,
             content_warning=post.content_warning,
+            lang=post.lang,
         )
         if viewer is not None and _sees_hold(post, viewer):
             data["hold_reasons"] = list(post.hold_reasons or [])
     else:
-        data.update(author=None, author_name=None, body="", body_html="", content_warning=None)
+        data.update(
+            author=None, author_name=None, body="", body_html="", content_warning=None, lang=None
+        )
     if viewer is not None and viewer.user_id is not None:
         data["is_mine"] = viewer.user_id == post.author_id
     return data

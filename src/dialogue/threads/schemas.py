@@ -9,10 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialogue.accounts.models import QuoteConsent
 from dialogue.bounds import DbId, SafeLine, SafeText
 from dialogue.responses import IsoTime, Public
+from dialogue.threads.languages import LANG_TAG
 from dialogue.threads.models import ReactionKind
 
 # Stripped and checked by the service (`validate_warning`), as for the body.
 Warning = Annotated[str | None, Field(max_length=1000)]
+# A language tag (`en`, `pt-BR`); left out, the server guesses it from the body.
+LangTag = Annotated[str, Field(max_length=16, pattern=LANG_TAG.pattern)]
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 # Length is checked by the service (20,000 characters) so that API, websocket and form
 # answer the same; this cap only keeps absurd bodies out of the validator.
@@ -27,6 +30,7 @@ class ThreadCreate(BaseModel):
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None
     content_warning: Warning = None
+    lang: LangTag | None = None
 
 
 class PostCreate(BaseModel):
@@ -37,6 +41,7 @@ class PostCreate(BaseModel):
     anonymous: bool = False
     quote_consent: QuoteConsent | None = None
     content_warning: Warning = None
+    lang: LangTag | None = None
 
 
 class PostUpdate(BaseModel):
@@ -90,6 +95,8 @@ class PostPublic(Public):
     author_name: str | None
     body: str
     body_html: str
+    # A default: events logged before posts had a language are read back without one.
+    lang: str | None = Field(None, description="The language the post is written in, as a tag.")
     is_mine: bool | None = Field(default=None, description="Only for a signed-in viewer.")
     content_warning: str | None = Field(
         default=None, description="Shown before the post, which stays collapsed until opened."

@@ -33,9 +33,11 @@ from dialogue.policy import (
 from dialogue.safety.holding import hold_reasons
 from dialogue.threads import inserts, queries, search
 from dialogue.threads.inserts import PostRow
+from dialogue.threads.languages import post_language
 from dialogue.threads.models import Post, PostRevision, PostStatus, Reaction, ReactionKind, Thread
 from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.redaction import redact_events
+from dialogue.translation import service as translations
 
 MAX_BODY = 20_000
 MAX_WARNING = 200
@@ -225,6 +227,7 @@ async def create_thread(
     anonymous: bool = False,
     quote_consent: str | None = None,
     content_warning: str | None = None,
+    lang: str | None = None,
 ) -> tuple[Thread, PostFields, bool]:
     """Open a thread with its first post; a repeated `client_id` returns the first result."""
     existing = await _existing(session=session, user=user, client_id=client_id)
@@ -260,6 +263,7 @@ async def create_thread(
                 parent=None,
                 anonymous=anonymous,
                 quote_consent=quote_consent,
+                lang=post_language(body, lang, author_language=user.language),
                 client_id=client_id,
                 content_warning=warning,
                 hold_reasons=held,
@@ -312,6 +316,7 @@ async def create_post(
     anonymous: bool = False,
     quote_consent: str | None = None,
     content_warning: str | None = None,
+    lang: str | None = None,
 ) -> tuple[PostFields, bool]:
     """Add a post or reply; a repeated `client_id` returns the first post instead.
 
@@ -335,6 +340,7 @@ async def create_post(
             anonymous=anonymous,
             quote_consent=quote_consent,
             content_warning=content_warning,
+            lang=lang,
         )
     except DialogueError:
         existing = await _existing(session=session, user=user, client_id=client_id)
@@ -369,6 +375,7 @@ async def _checked_reply(
     anonymous: bool,
     quote_consent: str | None,
     content_warning: str | None,
+    lang: str | None,
 ) -> PostRow:
     """The reply's row if nothing stops it; reads only."""
     check_can_post(
@@ -401,6 +408,7 @@ async def _checked_reply(
         parent=parent,
         anonymous=anonymous,
         quote_consent=quote_consent,
+        lang=post_language(body, lang, author_language=user.language),
         client_id=client_id,
         content_warning=warning,
         hold_reasons=held,
@@ -440,6 +448,7 @@ async def edit_post(
     post.body_html = render_markdown(body)
     post.edited_at = utcnow()
     session.add(post)
+    await translations.forget_translations(session=session, post_id=post.id or 0)
     await search.index_post(session=session, post=post)
     await session.flush()
     author = await session.get(User, post.author_id) if post.author_id else None
@@ -476,6 +485,7 @@ async def delete_post(*, session: AsyncSession, post: Post, actor: User) -> Post
     if was_published:
         await _adjust_count(session, post.thread_id, -1)
     await search.unindex_post(session=session, post=post)
+    await translations.forget_translations(session=session, post_id=post.id or 0)
     await session.flush()
     await redact_events(session=session, post=post)
     await append_event(

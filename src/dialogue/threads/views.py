@@ -35,6 +35,7 @@ class PostView:
     author_name: str | None
     organization: str
     body_html: str
+    lang: str | None
     created_at: datetime | None
     edited_at: datetime | None
     moderated_at: datetime | None
@@ -90,6 +91,7 @@ def post_view(data: Mapping[str, Any], *, my_reaction: str | None = None) -> Pos
         author_name=data.get("author_name"),
         organization=str(author.get("organization") or ""),
         body_html=str(data.get("body_html") or ""),
+        lang=data.get("lang"),
         created_at=parse_time(data.get("created_at")),
         edited_at=parse_time(data.get("edited_at")),
         moderated_at=parse_time(data.get("moderated_at")),

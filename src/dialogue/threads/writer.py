@@ -54,6 +54,7 @@ class NewReply:
     anonymous: bool = False
     quote_consent: str | None = None
     content_warning: str | None = None
+    lang: str | None = None  # None: guessed from the body
     dialogue_id: int | None = None  # a socket's dialogue: its replies may go nowhere else
 
 
@@ -213,5 +214,6 @@ async def write_reply(
         anonymous=reply.anonymous,
         quote_consent=reply.quote_consent,
         content_warning=reply.content_warning,
+        lang=reply.lang,
     )
     return Written(post=post, author=user, viewer=viewer, created=created)

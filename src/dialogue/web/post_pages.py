@@ -1,4 +1,5 @@
-"""One post's forms: the author's edit and delete, and everyone's agree / disagree / pass."""
+"""One post's forms: the author's edit and delete, and everyone's agree / disagree / pass;
+and its machine translation, the page that "Translate" opens without JavaScript."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from dialogue.threads import queries
 from dialogue.threads import service as threads
 from dialogue.threads.guards import visible_post
 from dialogue.threads.models import Post, ReactionKind
+from dialogue.threads.schemas import LangTag
 from dialogue.threads.views import thread_url
 from dialogue.transaction import attempt
-from dialogue.web.templating import render
+from dialogue.translation.dependencies import translation_of
+from dialogue.web.templating import language_name, render
 from dialogue.web.thread_pages import FORM_BODY_CAP
 
 # Mounted under /d/{slug} by `dialogue_pages.router`.
@@ -139,3 +142,25 @@ async def react_submit(
     post = visible_post(access.require_post(), access.viewer)
     await threads.set_reaction(session=session, post=post, user=access.require_user(), kind=kind)
     return _back(access, post, after_id)
+
+
+@router.get("/posts/{post_id}/translation")
+async def translation_page(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.DIALOGUE_READ)],
+    to: Annotated[LangTag, Query()],
+    after_id: Annotated[DbInt | None, Query()] = None,
+) -> Response:
+    post = visible_post(access.require_post(), access.viewer)
+    found = await translation_of(request, session, post, to)
+    slug = access.require_dialogue().slug
+    context: dict[str, Any] = {
+        "dialogue": access.require_dialogue(),
+        "thread": await queries.get_thread(session=session, thread_id=post.thread_id),
+        "translation": found,
+        "source_name": language_name(found.source),
+        "target_name": language_name(found.target),
+        "original": thread_url(slug, post.thread_id, after_id=after_id, post_id=post.id or 0),
+    }
+    return render(request, "threads/translation.html", context)

@@ -18,6 +18,8 @@ from dialogue.config import Settings
 from dialogue.markup import render_markdown
 from dialogue.policy import ROLE_ACTIONS, Action, Role
 from dialogue.state import app_state
+from dialogue.translation.translator import Translator
+from dialogue.web.assets import static_assets
 
 CSRF_COOKIE_MAX_AGE = 60 * 60 * 24 * 30
 
@@ -46,7 +48,7 @@ class ProcessBytecodeCache(BytecodeCache):
 COMPILED = ProcessBytecodeCache()
 
 
-def create_templates(settings: Settings) -> Jinja2Templates:
+def create_templates(settings: Settings, translator: Translator | None = None) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
     env.bytecode_cache = COMPILED
@@ -61,7 +63,15 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     env.globals["role_may"] = role_may
     env.globals["may"] = may
     env.globals["languages"] = language_names(settings.languages)
+    # Whether a post in one language can be machine-translated into another (else no button).
+    env.globals["translatable"] = translator.can_translate if translator else _untranslatable
+    env.globals["language_name"] = language_name
+    env.globals["static_url"] = static_assets(settings.static_dir).url
     return templates
+
+
+def _untranslatable(source: str | None, target: str) -> bool:
+    return False
 
 
 def role_may(action: str, role: str | None) -> bool:
@@ -89,6 +99,16 @@ def language_names(codes: tuple[str, ...]) -> dict[str, str]:
         name = Locale.parse(code).get_display_name(code) or code
         names[code] = name[:1].upper() + name[1:]
     return names
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language (`fr` is "French" to an English reader)."""
+    try:
+        return (
+            Locale.parse(code.replace("-", "_")).get_display_name(i18n.current_language()) or code
+        )
+    except (ValueError, LookupError):
+        return code
 
 
 def render(

@@ -56,6 +56,7 @@ class FormState:
     anonymous: bool = False
     parent_id: int | None = None
     content_warning: str = ""
+    lang: str = ""
 
 
 async def _theme_page(
@@ -122,6 +123,7 @@ async def new_thread(
     client_id: Annotated[str | None, Form(max_length=200)] = None,
     anonymous: Annotated[bool, Form()] = False,
     content_warning: Warning = "",
+    lang: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     dialogue = access.require_dialogue()
     theme: Theme = access.require_theme()
@@ -141,6 +143,7 @@ async def new_thread(
                 restricted=await restricted(session, access),
                 anonymous=anonymous,
                 content_warning=content_warning,
+                lang=lang or None,
             )
     except DialogueError as exc:
         if exc.code == "conduct_not_accepted":
@@ -151,6 +154,7 @@ async def new_thread(
             body=body,
             anonymous=anonymous,
             content_warning=content_warning,
+            lang=lang,
         )
         return await _theme_page(request, session, access, theme, form=form, status_code=exc.status)
     return RedirectResponse(
@@ -257,6 +261,7 @@ async def reply(
     anonymous: Annotated[bool, Form()] = False,
     after_id: Annotated[DbInt | None, Form()] = None,
     content_warning: Warning = "",
+    lang: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     dialogue = access.require_dialogue()
     thread = visible_thread(access.require_thread(), access.viewer)
@@ -279,6 +284,7 @@ async def reply(
                 restricted=await restricted(session, access),
                 anonymous=anonymous,
                 content_warning=content_warning,
+                lang=lang or None,
             )
     except DialogueError as exc:
         here = thread_url(dialogue.slug, thread.id or 0, after_id=after_id)
@@ -290,6 +296,7 @@ async def reply(
             anonymous=anonymous,
             parent_id=parent_id,
             content_warning=content_warning,
+            lang=lang,
         )
         return await thread_view(
             request, session, access, thread, after_id=after_id, form=form, status_code=exc.status
