@@ -45,7 +45,7 @@ def fuzzed_server(settings: Settings) -> Iterator[ThreadServer]:
     running.stop()
 
 
-@pytest.mark.sqlite_only
+@pytest.mark.sqlite_only  # the faster (the frame fuzz and tests/test_bounds.py run on PostgreSQL)
 async def test_every_operation_answers_hostile_input_as_declared(
     db_kind: str, client: httpx.AsyncClient, factory: Factory, fuzzed_server: ThreadServer
 ) -> None:
@@ -75,6 +75,9 @@ async def test_every_operation_answers_hostile_input_as_declared(
         examples=EXAMPLES,
         derandomize=not RANDOM,
     )
-    print(f"fuzz: {report.calls} calls in {report.seconds:.0f} s, statuses {report.statuses}")
+    print(
+        f"fuzz: {report.calls} calls in {report.seconds:.0f} s"
+        f" ({report.waiting:.0f} s waiting for answers), statuses {report.statuses}"
+    )
     assert report.calls > 0
     assert not report.failures, "\n\n".join(report.failures)
