@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from babel import Locale
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
@@ -73,6 +73,14 @@ DisplayName = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
     AfterValidator(one_line),
 ]
+
+
+class AccountDeleteIn(BaseModel):
+    """Deleting one's account takes the password again, and a choice about one's posts."""
+
+    model_config = ConfigDict(extra="forbid")
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    posts: Literal["keep", "remove"]
 
 
 class LoginIn(BaseModel):
