@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./dialogue.db"
     redis_url: str | None = None
     secret_key: str = DEFAULT_SECRET
+    # Earlier secret keys, newest first (`DIALOGUE_SECRET_KEY_OLD='["k2","k1"]'`): what was
+    # signed with one of them (unsubscribe and reply links) still verifies after a rotation;
+    # everything new is signed with `secret_key`.
+    secret_key_old: tuple[str, ...] = ()
     base_url: str = "http://127.0.0.1:8000"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
