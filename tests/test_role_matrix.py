@@ -236,6 +236,7 @@ TABLE: list[Row] = [
         in_dialogue=False,
         visibility_matters=False,
     ),
+    Row("metrics", "GET", "/metrics", everyone(200), in_dialogue=False, visibility_matters=False),
     Row("me", "GET", "/api/v1/me", signed_in(200), in_dialogue=False, visibility_matters=False),
     Row(
         "me update",

@@ -21,6 +21,7 @@ from dialogue.health import router as health_router
 from dialogue.live import endpoint as live_endpoint
 from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
+from dialogue.metrics import Metrics, RequestMetrics
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
 from dialogue.ratelimit import RateLimits
@@ -61,21 +62,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         database = Database(settings)
         broker = create_broker(settings)
         templates = create_templates(settings)
+        hub = Hub(
+            database=database,
+            broker=broker,
+            instance_id=instance_id,
+            fragments=PostFragments(templates.env),
+        )
         state = AppState(
             settings=settings,
             templates=templates,
             database=database,
             broker=broker,
             doorbell=Doorbell(),
-            hub=Hub(
-                database=database,
-                broker=broker,
-                instance_id=instance_id,
-                fragments=PostFragments(templates.env),
-            ),
+            hub=hub,
             post_writer=PostWriter(database, broker),
             limits=RateLimits.from_settings(settings),
             report_worker=ReportWorker(database=database, settings=settings, owner=instance_id),
+            metrics=Metrics(hub),
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
@@ -135,8 +138,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalogues=settings.translations_dir,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=lambda: _metrics_of(app))
     # Outside everything but the security headers, so that it compresses every HTTP answer:
     # pages, static files, JSON, error pages, the 413.
     app.add_middleware(Compression)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _metrics_of(app: FastAPI) -> Metrics | None:
+    """The running app's metrics; None before its lifespan has started."""
+    state = getattr(app.state, "dialogue", None)
+    return state.metrics if isinstance(state, AppState) else None

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     login_per_account: int = 5
     login_window_seconds: int = 300
     posts_per_minute: int = 20
+    # Who may read /metrics: these address ranges, or a request bearing this token.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    metrics_token: str | None = None
     ws_send_queue: int = 1000  # frames queued for one slow socket before it is closed (4008)
 
     @model_validator(mode="after")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from dialogue.events.broker import Broker
     from dialogue.events.doorbell import Doorbell
     from dialogue.live.hub import Hub
+    from dialogue.metrics import Metrics
     from dialogue.ratelimit import RateLimits
     from dialogue.synthesis.worker import ReportWorker
     from dialogue.threads.writer import PostWriter
@@ -39,6 +40,7 @@ class AppState:
     post_writer: PostWriter
     limits: RateLimits
     report_worker: ReportWorker
+    metrics: Metrics
 
 
 def install(app: Starlette, state: AppState) -> None:
