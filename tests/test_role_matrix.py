@@ -473,6 +473,17 @@ TABLE: list[Row] = [
         visibility_matters=False,
     ),
     Row(
+        "admin delete account form",
+        "POST",
+        "/admin/people/{target}/delete",
+        only(303, "admin"),
+        page=True,
+        form=True,
+        body=lambda w, c: {"posts": "keep"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
         "admin enable form",
         "POST",
         "/admin/people/{target}/enable",

@@ -131,3 +131,25 @@ class TestProfilePage:
             assert done.status_code == 303
             assert (await web.get("/me")).status_code in (303, 401)
         assert (await client.get(f"{API}/me", headers=cast.h("participant"))).status_code == 401
+
+
+class TestOnRequest:
+    async def test_an_admin_deletes_an_account_and_the_log_names_the_admin(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        cast = await make_cast(factory)
+        thread_id, mine, _theirs = await written(client, cast)
+        async with visitor(app, cast.users["admin"]) as web:
+            path = f"/admin/people/{cast.uid('participant')}/delete"
+            refused = await submit(web, "/admin", path, {"posts": "perhaps"})
+            assert refused.status_code == 422
+            done = await submit(web, "/admin", path, {"posts": "remove"})
+            assert done.status_code == 303
+        posts = await posts_of(client, cast, thread_id)
+        assert posts[mine]["status"] == "deleted"
+        assert (await client.get(f"{API}/me", headers=cast.h("participant"))).status_code == 401
+        log = await client.get(
+            f"{API}/dialogues/{cast.slug}/audit-log", headers=cast.h("moderator")
+        )
+        entry = next(e for e in log.json()["items"] if e["action"] == "account.delete")
+        assert entry["reason"] == "on request" and entry["after"] == {"posts": "remove"}
