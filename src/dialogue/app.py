@@ -22,6 +22,7 @@ from dialogue.health import router as health_router
 from dialogue.live import endpoint as live_endpoint
 from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
+from dialogue.metrics import Metrics, RequestMetrics
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
 from dialogue.notifications.inbound.receiver import Inbox
@@ -123,18 +124,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         broker = create_broker(settings)
         translator = await Translator.start(settings)
         templates = create_templates(settings, translator)
+        hub = Hub(
+            database=database,
+            broker=broker,
+            instance_id=instance_id,
+            fragments=PostFragments(templates.env),
+        )
         state = AppState(
             settings=settings,
             templates=templates,
             database=database,
             broker=broker,
             doorbell=Doorbell(),
-            hub=Hub(
-                database=database,
-                broker=broker,
-                instance_id=instance_id,
-                fragments=PostFragments(templates.env),
-            ),
+            hub=hub,
             post_writer=PostWriter(database, broker),
             limits=RateLimits.from_settings(settings),
             report_worker=ReportWorker(database=database, settings=settings, owner=instance_id),
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 MailScheduler(database=database, settings=settings) if settings.smtp_url else None
             ),
             translator=translator,
+            metrics=Metrics(hub),
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
@@ -204,8 +207,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalogues=settings.translations_dir,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=lambda: _metrics_of(app))
     # Outside everything but the security headers, so that it compresses every HTTP answer:
     # pages, static files, JSON, error pages, the 413.
     app.add_middleware(Compression)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _metrics_of(app: FastAPI) -> Metrics | None:
+    """The running app's metrics; None before its lifespan has started."""
+    state = getattr(app.state, "dialogue", None)
+    return state.metrics if isinstance(state, AppState) else None

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # The dashboards' reminders: a concern open this long, a queue item waiting this long.
     concern_reminder_hours: int = 72
     queue_alert_minutes: int = 240
+    # Who may read /metrics: these address ranges, or a request bearing this token.
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    metrics_token: str | None = None
     ws_send_queue: int = 1000  # frames queued for one slow socket before it is closed (4008)
 
     # Replies by e-mail (`dialogue mail-receive`, docs/operators.md "Inbound mail").

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from dialogue.access import Access, SessionDep, allow
 from dialogue.error_codes import ErrorCode
+from dialogue.errors import NotFound
+from dialogue.i18n import gettext as _
+from dialogue.metrics import may_scrape
 from dialogue.policy import Action
 from dialogue.responses import Public
+from dialogue.state import app_state
 
 router = APIRouter(tags=["health"])
 
@@ -48,3 +53,16 @@ async def readyz(
             status_code=503,
         )
     return {"status": "ready"}
+
+
+@router.get("/metrics", response_class=Response, include_in_schema=False)
+async def metrics(
+    request: Request, session: SessionDep, _access: Annotated[Access, allow(Action.PUBLIC)]
+) -> Response:
+    """Prometheus' text format, for the configured addresses or token only (else a 404)."""
+    state = app_state(request)
+    client = request.client.host if request.client else None
+    if not may_scrape(state.settings, client, request.headers.get("authorization", "")):
+        raise NotFound(_("Not found."))
+    body = await state.metrics.render(session)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

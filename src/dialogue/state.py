@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from dialogue.events.broker import Broker
     from dialogue.events.doorbell import Doorbell
     from dialogue.live.hub import Hub
+    from dialogue.metrics import Metrics
     from dialogue.notifications.scheduler import MailScheduler
     from dialogue.notifications.sender import MailSender
     from dialogue.ratelimit import RateLimits
@@ -45,6 +46,7 @@ class AppState:
     mail_sender: MailSender | None = None  # only when SMTP is configured
     mail_scheduler: MailScheduler | None = None  # likewise
     translator: Translator
+    metrics: Metrics
 
 
 def install(app: Starlette, state: AppState) -> None:

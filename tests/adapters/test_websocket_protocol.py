@@ -4,6 +4,7 @@ and the parts of uvicorn and websockets it relies on."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -69,6 +70,16 @@ class TestOnAServer:
             await stopping
         assert code == 1001
 
+    async def test_a_text_frame_that_is_not_utf8_closes_1007_without_a_traceback(
+        self, server: ThreadServer, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        async with connect(server.ws_url) as ws:
+            await asyncio.wait_for(ws.recv(), 10)
+            await ws.send(b"\xff\xfe not text", text=True)
+            code = await closing_code(ws.recv, 10)
+        assert code == 1007
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
 
 class TestWhatItReliesOn:
     async def test_uvicorn_serves_websockets_with_the_protocol_class_it_is_given(self) -> None:
@@ -119,6 +130,9 @@ class TestWhatItReliesOn:
         )
         UVICORN.parameters(WebSocketsSansIOProtocol.handle_connect, "self", "event")
         UVICORN.parameters(WebSocketsSansIOProtocol.shutdown, "self")
+        UVICORN.parameters(WebSocketsSansIOProtocol.send_receive_event_to_app, "self")
+        UVICORN.parameters(WebSocketsSansIOProtocol.handle_parser_exception, "self")
+        UVICORN.attributes(protocol, "frames", "curr_msg_data_type", "logger")
 
     def test_websockets_server_protocol_state(self) -> None:
         conn = ServerProtocol()

@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow
-from dialogue.accounts import invitations, resets
+from dialogue.accounts import erasure, invitations, resets
 from dialogue.accounts import service as accounts
 from dialogue.accounts.export import MyDataExport, export_my_data
 from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import TokenKind, User
 from dialogue.accounts.schemas import (
+    AccountDeleteIn,
     ForgotAccepted,
     InvitationAcceptIn,
     InvitationAcceptOut,
@@ -109,6 +110,21 @@ async def export_me(
     response.headers["Content-Disposition"] = 'attachment; filename="my-dialogue-data.json"'
     response.headers["Cache-Control"] = "no-store"
     return await export_my_data(session=session, user=access.require_user())
+
+
+@router.delete("/me", status_code=204)
+async def delete_me(
+    body: AccountDeleteIn, session: SessionDep, access: Annotated[Access, allow(Action.SIGNED_IN)]
+) -> Response:
+    """Delete the caller's account: kept posts show "Former participant", removed ones keep
+    their place as deleted; every session and token ends."""
+    await erasure.delete_own_account(
+        session=session,
+        user=access.require_user(),
+        password=body.password,
+        posts=erasure.PostsChoice(body.posts),
+    )
+    return Response(status_code=204)
 
 
 @router.post("/invitations/{token}/accept")

@@ -75,6 +75,14 @@ DisplayName = Annotated[
 ]
 
 
+class AccountDeleteIn(BaseModel):
+    """Deleting one's account takes the password again, and a choice about one's posts."""
+
+    model_config = ConfigDict(extra="forbid")
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    posts: Literal["keep", "remove"]
+
+
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: Annotated[SafeLine, Field(min_length=1, max_length=254)]

@@ -15,6 +15,9 @@
    not masked, so they are identical for all of them. That holds even for a peer that
    negotiated compression: permessage-deflate lets either side send any message
    uncompressed (RFC 7692, section 6), and compressing small frames costs more than it saves.
+3. Closing on a text frame that is not UTF-8 (1007, as uvicorn does) without logging a
+   traceback at ERROR: it is a client's bad input, not the server's failure, and a
+   traceback in the log is what operators (and the fuzz test) watch for.
 
 What this takes from uvicorn's and websockets' private parts:
 tests/adapters/test_websocket_protocol.py.
@@ -30,6 +33,7 @@ from websockets.http11 import Request
 from websockets.protocol import State
 
 WS_1001_GOING_AWAY = 1001
+WS_1007_INVALID_DATA = 1007
 SEND_FRAMES_NOW = "dialogue.send_frames_now"
 
 
@@ -70,6 +74,19 @@ class GoingAwayProtocol(WebSocketsSansIOProtocol):
         else:
             self.transport.write(b"".join([frame.wire for frame in frames]))
         return True
+
+    def send_receive_event_to_app(self) -> None:
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            try:
+                b"".join(self.frames).decode()
+            except UnicodeDecodeError:
+                self.frames = []
+                if self.conn.state is State.OPEN:  # else a close is under way already
+                    self.logger.info("websocket: a text frame that is not UTF-8; closing (1007)")
+                    self.conn.send_close(WS_1007_INVALID_DATA, "text frames must be UTF-8")
+                    self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
 
     def shutdown(self) -> None:
         if self.handshake_complete and not self.close_sent:

@@ -40,13 +40,23 @@ from dialogue.synthesis.schemas import (
 router = APIRouter(
     prefix="/dialogues/{slug}/report", tags=["reports"], dependencies=[Depends(path_dialogue)]
 )
-# A report file in one of the six formats (`Format`), downloaded as an attachment.
+# A report file in one of the six formats (`Format`), downloaded as an attachment. The JSON
+# format is the report document itself, an object (its shape: docs/report-schema.json);
+# the others are files whose bytes are the answer.
+REPORT_DOCUMENT = {
+    "type": "object",
+    "description": "The report document (docs/report-schema.json).",
+}
 REPORT_FILE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report file.",
         "content": {
-            media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-            for media in {report.media_type for report in REPORT_FORMATS.values()}
+            media: {
+                "schema": REPORT_DOCUMENT
+                if media == "application/json"
+                else {"type": "string", "format": "binary"}
+            }
+            for media in {report.media_type.split(";")[0] for report in REPORT_FORMATS.values()}
         },
     }
 }

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow
-from dialogue.accounts import admin, resets
+from dialogue.accounts import admin, erasure, resets
 from dialogue.bounds import DbId
 from dialogue.dialogues import overview
-from dialogue.errors import DialogueError
+from dialogue.error_codes import ErrorCode
+from dialogue.errors import DialogueError, Forbidden, Invalid
 from dialogue.i18n import gettext as _
 from dialogue.notifications import outbox
 from dialogue.policy import Action
@@ -166,6 +167,33 @@ async def disable_form(
 ) -> Response:
     """Disable the account: it cannot sign in, and every session and token ends now."""
     return await _set_disabled(request, session, access, user_id, disabled=True)
+
+
+@router.post("/admin/people/{user_id}/delete")
+async def delete_form(
+    request: Request,
+    user_id: Id,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SITE_ADMIN)],
+    posts: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Delete a person's account at their request (the audit log names the admin)."""
+    try:
+        async with attempt(session):
+            if posts not in set(erasure.PostsChoice):
+                raise Invalid(_("Choose whether to keep or remove their posts."))
+            user = await admin.get_person(session=session, user_id=user_id)
+            if user.id == access.require_user().id:
+                raise Forbidden(_("You cannot do this to yourself."), code=ErrorCode.SELF_ACTION)
+            await erasure.delete_account(
+                session=session,
+                user=user,
+                posts=erasure.PostsChoice(posts),
+                actor=access.require_user(),
+            )
+    except DialogueError as exc:
+        return await admin_page(request, session, access, error=exc.message, status_code=exc.status)
+    return RedirectResponse("/admin", status_code=303)
 
 
 @router.post("/admin/people/{user_id}/enable")

@@ -13,11 +13,20 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
-from dialogue.access import Access, SessionDep, SettingsDep, allow, allow_signed_in_page
+from dialogue.access import (
+    SESSION_COOKIE,
+    Access,
+    SessionDep,
+    SettingsDep,
+    allow,
+    allow_signed_in_page,
+)
+from dialogue.accounts import erasure
 from dialogue.accounts import service as accounts
 from dialogue.accounts.choices import countries, offered_timezones
 from dialogue.accounts.models import Digest, User
 from dialogue.accounts.schemas import MeUpdate
+from dialogue.errors import Forbidden
 from dialogue.i18n import current_language
 from dialogue.i18n import gettext as _
 from dialogue.notifications import preferences
@@ -72,11 +81,13 @@ def _profile_page(
     mail: list[dict[str, Any]],
     errors: dict[str, str] | None = None,
     saved: bool = False,
+    delete_error: str = "",
     status_code: int = 200,
 ) -> Response:
     context: dict[str, Any] = {
         "form": form,
         "errors": errors or {},
+        "delete_error": delete_error,
         "saved": saved,
         "countries": countries(current_language()),
         "timezones": offered_timezones(),
@@ -154,6 +165,32 @@ async def profile_submit(
     if mail_choices:
         await preferences.choose(session=session, email=user.email, wanted=wanted)
     return RedirectResponse("/me?saved=true", status_code=303)
+
+
+@router.post("/me/delete")
+async def delete_account_submit(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SIGNED_IN)],
+    password: Annotated[str, Form(max_length=1024)] = "",
+    posts: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """The same service as `DELETE /api/v1/me`; the password confirms it is really them."""
+    user = access.require_user()
+    if posts not in set(erasure.PostsChoice):
+        message = _("Choose whether to keep or remove your posts.")
+        return _profile_page(request, _profile_form(user), delete_error=message, status_code=422)
+    try:
+        await erasure.delete_own_account(
+            session=session, user=user, password=password, posts=erasure.PostsChoice(posts)
+        )
+    except Forbidden as exc:
+        return _profile_page(
+            request, _profile_form(user), delete_error=exc.message, status_code=403
+        )
+    response = RedirectResponse("/?account_deleted=true", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
 
 
 @router.post("/language")
