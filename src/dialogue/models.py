@@ -15,6 +15,7 @@ from dialogue.moderation.models import (
     UnmaskRequest,
 )
 from dialogue.synthesis.models import (
+    ConsentChange,
     Report,
     ReportApproval,
     ReportComment,
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEntry",
     "AuthToken",
     "AuthorSanction",
+    "ConsentChange",
     "Code",
     "ConductVersion",
     "Dialogue",

@@ -28,10 +28,12 @@ PRESENT = {
     "NAMEDQUOTE": "Amina Wanjiru, Kenya Women Network",
     "ANONCONSENTQUOTE": "A practitioner from Brazil",
     "ANONPOSTQUOTE": "Anonymous participant",
-    "OVERRIDEQUOTE": "Olga Petrova",
 }
 ABSENT = (
     "NEVERQUOTE",
+    # A post cannot widen its author's consent: "named" on a post under "none" is none.
+    "OVERRIDEQUOTE",
+    "Olga Petrova",
     "UNKNOWNQUOTE",
     "AMINANONE",
     "PENDINGTEXT",

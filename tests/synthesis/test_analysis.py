@@ -112,11 +112,16 @@ class TestConsent:
         assert not attribution(POST, person(1, None)).quotable  # unknown fails closed
         assert not attribution(POST, None).quotable
 
-    def test_the_post_choice_wins_over_the_profile(self) -> None:
-        override = dataclasses.replace(POST, quote_consent="none")
-        assert not attribution(override, person(1, "named")).quotable
-        allowed = dataclasses.replace(POST, quote_consent="anonymous")
-        assert attribution(allowed, person(1, "none")).label == "A practitioner from Kenya"
+    def test_a_post_can_narrow_the_profile_but_never_widen_it(self) -> None:
+        narrowed = dataclasses.replace(POST, quote_consent="none")
+        assert not attribution(narrowed, person(1, "named")).quotable
+        anonymous = dataclasses.replace(POST, quote_consent="anonymous")
+        assert attribution(anonymous, person(1, "named")).label == "A practitioner from Kenya"
+        assert not attribution(anonymous, person(1, "none")).quotable
+        assert not attribution(anonymous, person(1, None)).quotable
+        widened = dataclasses.replace(POST, quote_consent="named")
+        assert attribution(widened, person(1, "anonymous")).label == "A practitioner from Kenya"
+        assert not attribution(widened, person(1, "none")).quotable
 
     def test_an_anonymous_post_never_names_its_author(self) -> None:
         masked = dataclasses.replace(POST, anonymous=True)

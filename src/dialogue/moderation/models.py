@@ -92,6 +92,8 @@ class NoticeKind(StrEnum):
     HIDDEN = "hidden"
     MUTED = "muted"
     BANNED = "banned"
+    # To organizers: the published report was rebuilt after someone withdrew consent.
+    REPORT_REGENERATED = "report_updated"
 
 
 class Notice(SQLModel, table=True):

@@ -57,6 +57,11 @@ def notice_message(notice: Notice) -> str:
         text = _("Your post was not published.")
     elif notice.kind == NoticeKind.HIDDEN:
         text = _("Your post was hidden.")
+    elif notice.kind == NoticeKind.REPORT_REGENERATED:
+        return _(
+            "The published report was regenerated: a participant withdrew consent to be "
+            "quoted, and their words were removed from every format."
+        )
     elif notice.kind == NoticeKind.MUTED:
         text = _("You cannot post in this dialogue for now.")
     elif notice.post_id is not None:  # barred through an anonymous post: still a reader

@@ -7,6 +7,7 @@ with a message next to its field, never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -21,6 +22,8 @@ from dialogue.accounts.schemas import MeUpdate
 from dialogue.i18n import current_language
 from dialogue.i18n import gettext as _
 from dialogue.policy import Action
+from dialogue.synthesis import consent_changes
+from dialogue.synthesis.models import ConsentChange
 from dialogue.web.pages import safe_next
 from dialogue.web.templating import render
 
@@ -63,8 +66,10 @@ def _profile_page(
     errors: dict[str, str] | None = None,
     saved: bool = False,
     status_code: int = 200,
+    consent_trail: Sequence[ConsentChange] = (),
 ) -> Response:
     context: dict[str, Any] = {
+        "consent_trail": consent_trail,
         "form": form,
         "errors": errors or {},
         "saved": saved,
@@ -80,10 +85,13 @@ def _profile_page(
 @router.get("/me")
 async def profile_page(
     request: Request,
+    session: SessionDep,
     access: Annotated[Access, allow_signed_in_page(Action.SIGNED_IN)],
     saved: bool = False,
 ) -> Response:
-    return _profile_page(request, _profile_form(access.require_user()), saved=saved)
+    user = access.require_user()
+    trail = await consent_changes.changes_of(session=session, user_id=user.id or 0)
+    return _profile_page(request, _profile_form(user), saved=saved, consent_trail=trail)
 
 
 @router.post("/me")
