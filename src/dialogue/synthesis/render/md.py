@@ -43,7 +43,11 @@ class MarkdownWriter:
 
     def quote(self, quote: dict[str, Any]) -> None:
         self.add(*(f"> {line}".rstrip() for line in lines(quote["text"])))
-        self.add(">", f"> — {text(quote['attribution'])} ({self.ref(quote['post_id'])})", "")
+        self.add(
+            ">",
+            f"> — {text(quote['attribution'])}, {quote['date']} ({self.ref(quote['post_id'])})",
+            "",
+        )
 
     def figures_table(self, figures: list[dict[str, Any]]) -> None:
         self.add("| Figure | Value |", "|---|---:|")
@@ -89,7 +93,7 @@ class MarkdownWriter:
             )
         self.add("", "### Who spoke", "")
         for dimension, data in self.doc["who_spoke"].items():
-            self.add(f"By {dimension}:", "")
+            self.add(f"#### By {dimension}", "")
             for g in data["groups"]:
                 self.add(f"- {text(g['group'])}: {g['people']} people, {g['share']:.0%} of posts")
             if data["suppressed_people"]:
@@ -152,13 +156,22 @@ class MarkdownWriter:
         if not groups["found"]:
             self.add(text(groups["note"]), "")
         for n, g in enumerate(groups["items"], 1):
-            self.add(
-                f"- Group {n}: {g['size']} participants; "
-                + "; ".join(
-                    f"{text(d['stance'])} with {self.ref(d['post_id'])}" for d in g["distinctive"]
+            self.add(f"#### Group {n}: {g['size']} participants", "")
+            for d in g["distinctive"]:
+                self.add(
+                    f"{text(d['stance']).capitalize()} than others with {self.ref(d['post_id'])} "
+                    f"({d['in_group']:.0%} vs {d['others']:.0%} agree)",
+                    "",
                 )
-            )
-        self.add("")
+                if d["quote"]:
+                    self.quote(d["quote"])
+        if groups["common_ground"]:
+            self.add("#### Common ground across groups", "")
+            for c in groups["common_ground"]:
+                if c["quote"]:
+                    self.quote(c["quote"])
+                else:
+                    self.add(self.ref(c["post_id"]), "")
 
     def recommendations(self) -> None:
         r = self.doc["recommendations"]
@@ -181,6 +194,7 @@ class MarkdownWriter:
         m = self.doc["methodology"]
         self.add("## Methodology", "", *(text(p) + "\n" for p in m["how_it_ran"]))
         mod = m["moderation"]
+        self.add("### Moderation", "")
         self.add("| Posts | Count |", "|---|---:|")
         self.add(*(f"| {text(k)} | {v} |" for k, v in mod["posts_by_status"].items()))
         self.add(f"| flags raised | {mod['flags']} |", "")
