@@ -109,9 +109,7 @@ async def _rebuild(session: AsyncSession, dialogue_id: int, user_id: int) -> boo
         )
         session.add(snapshot)
     session.add(
-        ReportSnapshot(
-            report_id=report.id, version=latest.version + 1, document=latest.document
-        )
+        ReportSnapshot(report_id=report.id, version=latest.version + 1, document=latest.document)
     )
     # Files already rendered from the old snapshot are dropped with it.
     ids = [s.id for s in snapshots]
