@@ -26,7 +26,9 @@ FORMATS = tuple(REPORT_FORMATS)  # every format the registry renders
 # masked author) in any format.
 PRESENT = {
     "NAMEDQUOTE": "Amina Wanjiru, Kenya Women Network",
-    "ANONCONSENTQUOTE": "A practitioner from Brazil",
+    # Bruno is the only quotable person from Brazil (and from Latin America): k-anonymity
+    # leaves his quote with no origin at all.
+    "ANONCONSENTQUOTE": "A practitioner",
     "ANONPOSTQUOTE": "Anonymous participant",
 }
 ABSENT = (
@@ -44,6 +46,8 @@ ABSENT = (
     "Carla Never",
     "Dan Unknown",
     "Bruno Silva",  # anonymous consent: never named
+    "from Brazil",
+    "from Latin America",
     "Eve Hidden",  # wrote only an anonymous post
     "Secret Shelter Org",
     # Organisations are listed only for members who consented to be named.

@@ -37,7 +37,7 @@ class TestSubThemes:
         assert funding.label in labels and schools.label in labels
         assert all(pid % 2 == 1 for pid in funding.post_ids)
         assert all(pid % 2 == 0 for pid in schools.post_ids)
-        assert 2 <= len(funding.quote_ids) <= 3
+        assert len(funding.quote_ids) >= 2  # ranked candidates; the report quotes up to 3
 
     def test_quotes_only_from_quotable_posts(self) -> None:
         quotable = frozenset({2, 4, 7})
@@ -107,7 +107,7 @@ POST = SourcePost(
 class TestConsent:
     def test_each_consent_gives_its_attribution(self) -> None:
         assert attribution(POST, person(1, "named")).label == "Wanjiru, FEMNET"
-        assert attribution(POST, person(1, "anonymous")).label == "A practitioner from Kenya"
+        assert attribution(POST, person(1, "anonymous")).label == "A practitioner"
         assert not attribution(POST, person(1, "none")).quotable
         assert not attribution(POST, person(1, None)).quotable  # unknown fails closed
         assert not attribution(POST, None).quotable
@@ -116,11 +116,11 @@ class TestConsent:
         narrowed = dataclasses.replace(POST, quote_consent="none")
         assert not attribution(narrowed, person(1, "named")).quotable
         anonymous = dataclasses.replace(POST, quote_consent="anonymous")
-        assert attribution(anonymous, person(1, "named")).label == "A practitioner from Kenya"
+        assert attribution(anonymous, person(1, "named")).label == "A practitioner"
         assert not attribution(anonymous, person(1, "none")).quotable
         assert not attribution(anonymous, person(1, None)).quotable
         widened = dataclasses.replace(POST, quote_consent="named")
-        assert attribution(widened, person(1, "anonymous")).label == "A practitioner from Kenya"
+        assert attribution(widened, person(1, "anonymous")).label == "A practitioner"
         assert not attribution(widened, person(1, "none")).quotable
 
     def test_an_anonymous_post_never_names_its_author(self) -> None:

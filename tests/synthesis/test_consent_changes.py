@@ -56,14 +56,14 @@ class TestBeforePublication:
         await choose(client, factory, bruno, "named")
         assert_everywhere(
             await texts(client, factory, scene),
-            present=["NAMEDQUOTE", "A practitioner from Kenya", "ANONCONSENTQUOTE", "Bruno Silva"],
-            absent=["Amina Wanjiru"],
+            present=["NAMEDQUOTE", "A practitioner", "ANONCONSENTQUOTE", "Bruno Silva"],
+            absent=["Amina Wanjiru", "from Kenya"],  # one quotable Kenyan: no origin
         )
         steps = [
             (amina, "none", [], ["NAMEDQUOTE"]),
             (amina, "named", ["NAMEDQUOTE", "Amina Wanjiru"], []),
             (bruno, "none", [], ["ANONCONSENTQUOTE", "Bruno Silva"]),
-            (bruno, "anonymous", ["ANONCONSENTQUOTE", "A practitioner from Brazil"], ["Bruno"]),
+            (bruno, "anonymous", ["ANONCONSENTQUOTE", "A practitioner"], ["Bruno", "Brazil"]),
         ]
         for user, consent, present, absent in steps:
             await choose(client, factory, user, consent)
@@ -103,8 +103,8 @@ class TestAfterPublication:
         await choose(client, factory, amina, "anonymous")  # narrower: the name goes
         assert_everywhere(
             await texts(client, factory, scene),
-            present=["NAMEDQUOTE", "A practitioner from Kenya"],
-            absent=["Amina Wanjiru"],
+            present=["NAMEDQUOTE", "A practitioner"],
+            absent=["Amina Wanjiru", "from Kenya"],
         )
         await choose(client, factory, amina, "none")
         assert_everywhere(

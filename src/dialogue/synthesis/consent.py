@@ -19,6 +19,7 @@ from dialogue.synthesis.source import Person, SourcePost
 NAMED = "named"
 ANONYMOUS = "anonymous"
 ANONYMOUS_POST = "Anonymous participant"
+UNNAMED = "A practitioner"
 NONE = "none"
 QUOTABLE = frozenset({NAMED, ANONYMOUS})
 # From the narrowest to the widest: a post's choice counts only where it is narrower.
@@ -41,6 +42,7 @@ def narrows(before: str | None, after: str | None) -> bool:
 class Attribution:
     quotable: bool
     label: str  # empty when the post may not be quoted
+    unnamed: bool = False  # quotable without a name: the report says where from, if safe
 
 
 NOT_QUOTABLE = Attribution(quotable=False, label="")
@@ -73,9 +75,9 @@ def attribution(post: SourcePost, author: Person | None) -> Attribution:
         name = author.display_name.strip()
         org = author.organization.strip()
         return Attribution(quotable=True, label=f"{name}, {org}" if org else name)
-    where = country_name(author.country)
-    label = f"A practitioner from {where}" if where else "A practitioner"
-    return Attribution(quotable=True, label=label)
+    # Where they are from is added by the report, as precisely as k-anonymity allows
+    # (`origins`): a country alone can point to one person.
+    return Attribution(quotable=True, label=UNNAMED, unnamed=True)
 
 
 def consented_member(person: Person) -> bool:

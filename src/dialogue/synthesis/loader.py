@@ -52,7 +52,7 @@ def narrative_of(report: Report | None) -> Narrative:
 
 
 async def _posts(session: AsyncSession, dialogue_id: int) -> list[Any]:
-    # SQLModel's `select` types at most four columns; this one reads eleven.
+    # SQLModel's `select` types at most four columns; this one reads twelve.
     query = (
         select_columns(
             col(Post.id),
@@ -66,6 +66,7 @@ async def _posts(session: AsyncSession, dialogue_id: int) -> list[Any]:
             col(Post.body_html),
             col(Post.created_at),
             col(Post.highlighted),
+            col(Post.client_id),
         )
         .join(Thread, col(Thread.id) == col(Post.thread_id))
         .where(
@@ -138,8 +139,21 @@ async def _organizers(session: AsyncSession, dialogue_id: int) -> tuple[str, ...
     return tuple(sorted({(org or name).strip() for org, name in rows if (org or name).strip()}))
 
 
+def polis_statement(client_id: str | None, dialogue_id: int) -> str | None:
+    """The Pol.is comment id of a post imported from Pol.is (`archive.polis_write.client_id`)."""
+    prefix = f"polis:{dialogue_id}:"
+    if client_id and client_id.startswith(prefix):
+        return client_id[len(prefix) :]
+    return None
+
+
 async def load_source(
-    *, session: AsyncSession, dialogue: Dialogue, state: str, base_url: str = ""
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    state: str,
+    base_url: str = "",
+    min_group: int = 5,
 ) -> ReportSource:
     """Everything a report is built from, read in one go."""
     assert dialogue.id is not None
@@ -160,6 +174,7 @@ async def load_source(
             created_at=r[9],
             highlighted=bool(r[10]),
             codes=codes.get(r[0], ()),
+            polis_id=polis_statement(r[11], dialogue.id),
         )
         for r in rows
     )
@@ -208,4 +223,5 @@ async def load_source(
         organizers=await _organizers(session, dialogue.id),
         narrative=narrative_of(report),
         base_url=base_url,
+        min_group=min_group,
     )

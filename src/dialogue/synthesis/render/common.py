@@ -7,11 +7,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dialogue.config import PROJECT_ROOT
+from dialogue.config import PROJECT_ROOT, Settings
 from dialogue.threads.views import post_url as page_of_post
 
 SOURCES_SHOWN = 12  # ids listed inline; the JSON always has them all
 NOT_QUOTED = "{} more recommendations whose authors did not consent to quoting."
+KEY_MESSAGES = "Key messages (draft)"
+QUOTED_ABOVE = "Also coded as recommendations, quoted above: "
+
+
+def tally_note(tally: dict[str, Any]) -> str:
+    """What stands in for a statement's words when they are not quoted right here."""
+    if tally.get("quote"):
+        return ""
+    if tally.get("quoted", True):
+        return "(quoted above)"
+    return "(its author did not consent to be quoted)"
+
 
 STATE_LABELS = {
     "draft": "Draft",
@@ -27,6 +39,17 @@ class RenderOptions:
     # Links to posts only for readers who may open them (members, or a public dialogue).
     link_posts: bool = True
     templates_dir: Path = PROJECT_ROOT / "templates"
+    # k of k-anonymity for the report built (`Settings.report_min_group`).
+    min_group: int = 5
+
+
+def options_from(settings: Settings) -> RenderOptions:
+    """The options a server's settings give every report it renders."""
+    return RenderOptions(
+        base_url=settings.base_url,
+        templates_dir=settings.templates_dir,
+        min_group=settings.report_min_group,
+    )
 
 
 def post_url(options: RenderOptions, slug: str, thread_id: int | None, post_id: int) -> str | None:
@@ -73,6 +96,8 @@ def sections(document: dict[str, Any]) -> list[tuple[int, str]]:
             found.append((3, "Moderators' summary"))
         if theme["narrative"]:
             found.append((3, "Summary"))
+        if theme.get("key_messages", {}).get("items"):
+            found.append((3, KEY_MESSAGES))
         found.append((3, "Sub-themes"))
         found += [(4, f"{s['label']} ({s['size']} posts)") for s in theme["subthemes"]["items"]]
         if theme["highlights"]:

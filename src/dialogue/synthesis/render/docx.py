@@ -25,13 +25,17 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from dialogue.synthesis.charts import all_charts, alt_texts, to_png
+from dialogue.synthesis.methodology import status_words
 from dialogue.synthesis.render.common import (
+    KEY_MESSAGES,
     NOT_QUOTED,
+    QUOTED_ABOVE,
     STATE_LABELS,
     RenderOptions,
     figure_value,
     post_url,
     shown_sources,
+    tally_note,
     thread_of,
 )
 
@@ -297,6 +301,14 @@ class DocxWriter:
         if t["narrative"]:
             self.doc.add_heading("Summary", level=2)
             markdown_blocks(self.doc, t["narrative"], 2)
+        drafted = t.get("key_messages", {})
+        if drafted.get("items"):
+            self.doc.add_heading(KEY_MESSAGES, level=2)
+            self.doc.add_paragraph().add_run(drafted["note"]).italic = True
+            for m in drafted["items"]:
+                line = self.doc.add_paragraph(f"{m['text']} (", style="List Bullet")
+                self.ref(line, m["post_id"])
+                line.add_run(")")
         self.doc.add_heading("Sub-themes", level=2)
         if not t["subthemes"]["found"]:
             self.doc.add_paragraph(t["subthemes"]["note"])
@@ -327,7 +339,8 @@ class DocxWriter:
                 line = self.doc.add_paragraph()
                 self.ref(line, item["post_id"], f"Post #{item['post_id']}")
                 line.add_run(
-                    f": {item['agree']} agree, {item['disagree']} disagree, {item['pass']} pass"
+                    f": {item['agree']} agree, {item['disagree']} disagree, {item['pass']} pass "
+                    f"{tally_note(item)}".rstrip()
                 )
                 if item["quote"]:
                     self.quote(item["quote"])
@@ -360,6 +373,12 @@ class DocxWriter:
             self.doc.add_heading(g["title"], level=2)
             for q in g["items"]:
                 self.quote(q)
+            if g.get("quoted_above"):
+                line = self.doc.add_paragraph(QUOTED_ABOVE)
+                for n, post_id in enumerate(g["quoted_above"]):
+                    if n:
+                        line.add_run(", ")
+                    self.ref(line, post_id)
             if g["not_quoted"]:
                 self.doc.add_paragraph(NOT_QUOTED.format(g["not_quoted"]))
 
@@ -372,7 +391,11 @@ class DocxWriter:
         mod = m["moderation"]
         self.doc.add_heading("Moderation", level=2)
         self.table(
-            ("Posts", "Count"), [*mod["posts_by_status"].items(), ("flags raised", mod["flags"])]
+            ("Posts", "Count"),
+            [
+                *((status_words(k), v) for k, v in mod["posts_by_status"].items()),
+                ("flags raised", mod["flags"]),
+            ],
         )
         if mod["actions"]:
             self.table(("Moderation action", "Count"), list(mod["actions"].items()))

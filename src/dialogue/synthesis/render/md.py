@@ -10,12 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from dialogue.synthesis.markdown_text import lines, markdown, text
+from dialogue.synthesis.methodology import status_words
 from dialogue.synthesis.render.common import (
+    KEY_MESSAGES,
     NOT_QUOTED,
+    QUOTED_ABOVE,
     STATE_LABELS,
     RenderOptions,
     post_url,
     shown_sources,
+    tally_note,
     thread_of,
 )
 
@@ -112,6 +116,13 @@ class MarkdownWriter:
             self.add("### Moderators' summary", "", markdown(theme["moderator_summary"], 3), "")
         if theme["narrative"]:
             self.add("### Summary", "", markdown(theme["narrative"], 3), "")
+        drafted = theme.get("key_messages", {})
+        if drafted.get("items"):
+            self.add(f"### {KEY_MESSAGES}", "", f"*{text(drafted['note'])}*", "")
+            self.add(
+                *(f"- {text(m['text'])} ({self.ref(m['post_id'])})" for m in drafted["items"]),
+                "",
+            )
         self.add("### Sub-themes", "")
         sub = theme["subthemes"]
         if not sub["found"]:
@@ -140,7 +151,7 @@ class MarkdownWriter:
         for t in items:
             self.add(
                 f"{self.ref(t['post_id'])}: {t['agree']} agree, "
-                f"{t['disagree']} disagree, {t['pass']} pass",
+                f"{t['disagree']} disagree, {t['pass']} pass {tally_note(t)}".rstrip(),
                 "",
             )
             if t["quote"]:
@@ -182,6 +193,8 @@ class MarkdownWriter:
             self.add(f"### {text(group['title'])}", "")
             for quote in group["items"]:
                 self.quote(quote)
+            if group.get("quoted_above"):
+                self.add(QUOTED_ABOVE + ", ".join(self.ref(p) for p in group["quoted_above"]), "")
             if group["not_quoted"]:
                 self.add(
                     NOT_QUOTED.format(group["not_quoted"]),
@@ -196,7 +209,7 @@ class MarkdownWriter:
         mod = m["moderation"]
         self.add("### Moderation", "")
         self.add("| Posts | Count |", "|---|---:|")
-        self.add(*(f"| {text(k)} | {v} |" for k, v in mod["posts_by_status"].items()))
+        self.add(*(f"| {text(status_words(k))} | {v} |" for k, v in mod["posts_by_status"].items()))
         self.add(f"| flags raised | {mod['flags']} |", "")
         if mod["actions"]:
             self.add("| Moderation action | Count |", "|---|---:|")
