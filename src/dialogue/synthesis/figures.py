@@ -96,7 +96,11 @@ def post_figures(posts: Sequence[SourcePost], source: ReportSource) -> list[dict
         # In Pol.is, voting is taking part: the voters are the conversation's participants.
         theirs = set(ids)
         voters = {user for post_id, user, _kind in source.reactions if post_id in theirs}
-        counted, label = len(voters | set(people)), POLIS_PARTICIPANTS
+        # Statement authors too; not the conversation's own account, which opened it.
+        authors = {
+            person.id for post, person in own_name_posts(posts, source) if post.polis_id
+        }
+        counted, label = len(voters | authors), POLIS_PARTICIPANTS
     return [
         figure("participants", label, counted, own_name),
         figure("posts", "Posts", len(posts), ids),

@@ -143,7 +143,8 @@ def polis_statement(client_id: str | None, dialogue_id: int) -> str | None:
     """The Pol.is comment id of a post imported from Pol.is (`archive.polis_write.client_id`)."""
     prefix = f"polis:{dialogue_id}:"
     if client_id and client_id.startswith(prefix):
-        return client_id[len(prefix) :]
+        comment = client_id[len(prefix) :]
+        return comment if comment.isdigit() else None  # not the conversation's opening post
     return None
 
 
