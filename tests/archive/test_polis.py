@@ -246,7 +246,6 @@ class TestReport:
         assert "Group 1: 12 participants" in text and "Group 2: 12 participants" in text
         assert "spam.example" not in text  # moderated out in Pol.is: never in a report
 
-
     async def test_report_counts_voters_as_participants_and_keeps_statement_ids(
         self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
     ) -> None:

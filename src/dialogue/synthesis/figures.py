@@ -97,9 +97,7 @@ def post_figures(posts: Sequence[SourcePost], source: ReportSource) -> list[dict
         theirs = set(ids)
         voters = {user for post_id, user, _kind in source.reactions if post_id in theirs}
         # Statement authors too; not the conversation's own account, which opened it.
-        authors = {
-            person.id for post, person in own_name_posts(posts, source) if post.polis_id
-        }
+        authors = {person.id for post, person in own_name_posts(posts, source) if post.polis_id}
         counted, label = len(voters | authors), POLIS_PARTICIPANTS
     return [
         figure("participants", label, counted, own_name),

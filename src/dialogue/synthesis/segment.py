@@ -33,7 +33,7 @@ _STOP = {
 
 @lru_cache(maxsize=1)
 def _jieba() -> object:
-    import jieba
+    import jieba  # type: ignore[import-untyped]
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()

@@ -226,7 +226,7 @@ def key_phrases(central: Sequence[str], texts: Sequence[str]) -> tuple[list[str]
     Only words that at least two of the cluster's posts use may appear: a word one post
     alone uses can be someone's name.
     """
-    import yake
+    import yake  # type: ignore[import-untyped]
 
     lang = language(central)
     prepared = [spaced(t) for t in central if language([t]) == lang] or [spaced(central[0])]
