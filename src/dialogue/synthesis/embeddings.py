@@ -110,11 +110,14 @@ def embed(texts: Sequence[str]) -> np.ndarray:
                 )
                 found.update(zip(part, vectors, strict=True))
                 if db is not None:
-                    db.executemany(
-                        "INSERT OR IGNORE INTO vec (key, v) VALUES (?, ?)",
-                        [(k, v.tobytes()) for k, v in zip(part, vectors, strict=True)],
-                    )
-                    db.commit()
+                    try:
+                        db.executemany(
+                            "INSERT OR IGNORE INTO vec (key, v) VALUES (?, ?)",
+                            [(k, v.tobytes()) for k, v in zip(part, vectors, strict=True)],
+                        )
+                        db.commit()
+                    except sqlite3.Error:  # busy or full: kept in memory, embedded again later
+                        db.rollback()
     finally:
         if db is not None:
             db.close()
