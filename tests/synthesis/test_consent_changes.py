@@ -149,3 +149,23 @@ class TestAfterPublication:
             notices = (await session.exec(select(Notice))).all()
         assert list(versions) == [1]
         assert not [n for n in notices if n.kind == "report_updated"]
+
+
+class TestOrganizersTrail:
+    async def test_the_audit_log_shows_the_change_without_the_person(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        await choose(client, factory, scene.people["eve"], "none")  # Eve wrote anonymously
+        response = await client.get(
+            f"/api/v1/dialogues/{scene.dialogue.slug}/audit-log",
+            headers=await factory.auth(scene.organizer),
+        )
+        assert response.status_code == 200, response.text
+        assert "consent.change" in response.text
+        assert "Eve Hidden" not in response.text
+        changes = [e for e in response.json()["items"] if e["action"] == "consent.change"]
+        assert len(changes) == 1
+        assert {k: v for k, v in changes[0].items() if "actor" in k or "target" in k} == {
+            k: None for k in changes[0] if ("actor" in k or "target" in k) and k != "target_type"
+        } | {"target_type": "consent"}
