@@ -27,7 +27,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 def sentences(text: str) -> list[str]:
     found = []
     for part in _SENTENCE.findall(" ".join(text.split())):
-        sentence = part.strip()
+        sentence = part.strip().lstrip("\"'“”‘’«» ")  # not a quote's closing mark
         cjk = len(_CJK.findall(sentence))
         words = len(sentence.split())
         if (MIN_WORDS <= words <= MAX_WORDS) or 12 <= cjk <= 120:
