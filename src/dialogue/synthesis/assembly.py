@@ -352,6 +352,7 @@ def _agreement(b: Builder) -> dict[str, Any]:
                             "in_group": ours,
                             "others": theirs,
                             "quote": b.quote_once(pid),
+                            "quoted": pid in b.quotable,
                         }
                         for pid, stance, ours, theirs in g.distinctive
                         if pid not in prompt
@@ -360,7 +361,7 @@ def _agreement(b: Builder) -> dict[str, Any]:
                 for g in shown
             ],
             "common_ground": [
-                {"post_id": pid, "quote": b.quote_once(pid)}
+                {"post_id": pid, "quote": b.quote_once(pid), "quoted": pid in b.quotable}
                 for pid in result.common_ground
                 if pid not in prompt
             ]

@@ -353,7 +353,9 @@ class DocxWriter:
             for x in g["distinctive"]:
                 line = self.doc.add_paragraph(f"{x['stance'].capitalize()} than others with ")
                 self.ref(line, x["post_id"], f"post #{x['post_id']}")
-                line.add_run(f" ({x['in_group']:.0%} vs {x['others']:.0%} agree)")
+                line.add_run(
+                    f" ({x['in_group']:.0%} vs {x['others']:.0%} agree) {tally_note(x)}".rstrip()
+                )
                 if x["quote"]:
                     self.quote(x["quote"])
         if groups["common_ground"]:
@@ -362,7 +364,9 @@ class DocxWriter:
                 if c["quote"]:
                     self.quote(c["quote"])
                 else:
-                    self.ref(self.doc.add_paragraph(), c["post_id"])
+                    line = self.doc.add_paragraph()
+                    self.ref(line, c["post_id"])
+                    line.add_run(f" {tally_note(c)}".rstrip())
 
     def recommendations(self) -> None:
         r = self.d["recommendations"]

@@ -171,7 +171,7 @@ class MarkdownWriter:
             for d in g["distinctive"]:
                 self.add(
                     f"{text(d['stance']).capitalize()} than others with {self.ref(d['post_id'])} "
-                    f"({d['in_group']:.0%} vs {d['others']:.0%} agree)",
+                    f"({d['in_group']:.0%} vs {d['others']:.0%} agree) {tally_note(d)}".rstrip(),
                     "",
                 )
                 if d["quote"]:
@@ -182,7 +182,7 @@ class MarkdownWriter:
                 if c["quote"]:
                     self.quote(c["quote"])
                 else:
-                    self.add(self.ref(c["post_id"]), "")
+                    self.add(f"{self.ref(c['post_id'])} {tally_note(c)}".rstrip(), "")
 
     def recommendations(self) -> None:
         r = self.doc["recommendations"]
