@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,3 +193,53 @@ class TestSqliteConnections:
                         " '2026-01-01 00:00:00')"
                     )
                 )
+
+
+def insert_row(connection: Any, table: str, **values: Any) -> None:
+    """A row with `values`, every other required column filled by its type."""
+    for column in inspect(connection).get_columns(table):
+        name = column["name"]
+        if name in values or column["nullable"] or column.get("default") is not None:
+            continue
+        kind = str(column["type"]).upper()
+        if "INT" in kind:
+            values[name] = 1
+        elif "BOOL" in kind:
+            values[name] = False
+        elif "DATE" in kind or "TIME" in kind:
+            values[name] = datetime(2026, 12, 1, tzinfo=UTC)
+        elif "JSON" in kind:
+            values[name] = "{}"
+        else:
+            values[name] = "x"
+    names = ", ".join(f'"{n}"' for n in values)
+    marks = ", ".join(f":{n}" for n in values)
+    insert = f'INSERT INTO "{table}" ({names}) VALUES ({marks})'  # noqa: S608 - our names
+    connection.execute(text(insert), values)
+
+
+class TestPostConsentCopies:
+    def test_per_post_copies_of_the_profile_are_cleared_real_choices_stay(
+        self, empty_database: Settings
+    ) -> None:
+        upgrade(empty_database)
+        config = alembic_config(empty_database)
+        command.downgrade(config, "5d1e7c2a9f40")
+        engine = create_engine(empty_database.sync_database_url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                insert_row(connection, "user", id=1, email="a@x.org", quote_consent="named")
+                insert_row(connection, "dialogue", id=1, slug="d")
+                insert_row(connection, "theme", id=1, dialogue_id=1)
+                insert_row(connection, "thread", id=1, dialogue_id=1, theme_id=1, author_id=1)
+                for post_id, consent in ((1, "named"), (2, "none"), (3, None)):
+                    insert_row(
+                        connection, "post", id=post_id, dialogue_id=1, thread_id=1,
+                        author_id=1, quote_consent=consent, client_id=f"c{post_id}",
+                    )  # fmt: skip
+            command.upgrade(config, "+1")
+            with engine.connect() as connection:
+                rows = connection.execute(text("SELECT id, quote_consent FROM post ORDER BY id"))
+                assert [tuple(r) for r in rows] == [(1, None), (2, "none"), (3, None)]
+        finally:
+            engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused in production
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     translate_url: str | None = None
     apertium_command: str = "apertium"
     translate_timeout: float = 20.0  # seconds for one engine step
+    # k of k-anonymity in reports: no origin, group or opinion group smaller than this.
+    report_min_group: int = Field(default=5, ge=2, le=100)
 
     session_days: int = 14
     api_token_days: int = 90

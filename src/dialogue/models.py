@@ -24,6 +24,7 @@ from dialogue.notifications.models import (
     OutboxMessage,
 )
 from dialogue.synthesis.models import (
+    ConsentChange,
     Report,
     ReportApproval,
     ReportComment,
@@ -41,6 +42,7 @@ __all__ = [
     "Code",
     "Concern",
     "ConductVersion",
+    "ConsentChange",
     "Dialogue",
     "Event",
     "Flag",

@@ -246,6 +246,33 @@ class TestReport:
         assert "Group 1: 12 participants" in text and "Group 2: 12 participants" in text
         assert "spam.example" not in text  # moderated out in Pol.is: never in a report
 
+    async def test_report_counts_voters_as_participants_and_keeps_statement_ids(
+        self, db_kind: str, app: FastAPI, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        organizer = await factory.user()
+        await run(app, actor_email=organizer.email)
+        posts = await statement_posts(app)
+        base = f"/api/v1/dialogues/{SLUG}/report"
+        headers = await factory.auth(organizer)
+        document = (await client.get(base, params={"format": "json"}, headers=headers)).json()
+        participants = next(
+            f for f in document["at_a_glance"]["figures"] if f["key"] == "participants"
+        )
+        assert participants["value"] == 24  # every voter took part
+        rows = {row["id"]: row for row in document["posts"]}
+        assert {rows[p.id]["polis_statement_id"] for p in posts.values() if p.id in rows} <= {
+            str(c) for c in posts
+        }
+        assert rows[posts[0].id]["polis_statement_id"] == "0"
+        markdown = (await client.get(base, params={"format": "md"}, headers=headers)).text
+        assert "practitioner" not in markdown.lower()
+        assert "1 theme:" in markdown and "1 themes" not in markdown
+        assert "imported from Pol.is" in markdown
+        table = (await client.get(base, params={"format": "csv"}, headers=headers)).content
+        reader = csv.DictReader(table.decode("utf-8-sig").splitlines())
+        ids = {int(r["post_id"]): r["polis_statement_id"] for r in reader}
+        assert ids[posts[1].id] == "1"
+
 
 class TestPages:
     async def test_organizer_reads_the_imported_thread(

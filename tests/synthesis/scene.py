@@ -26,12 +26,16 @@ FORMATS = tuple(REPORT_FORMATS)  # every format the registry renders
 # masked author) in any format.
 PRESENT = {
     "NAMEDQUOTE": "Amina Wanjiru, Kenya Women Network",
-    "ANONCONSENTQUOTE": "A practitioner from Brazil",
+    # Bruno is the only quotable person from Brazil (and from Latin America): k-anonymity
+    # leaves his quote with no origin at all.
+    "ANONCONSENTQUOTE": "A practitioner",
     "ANONPOSTQUOTE": "Anonymous participant",
-    "OVERRIDEQUOTE": "Olga Petrova",
 }
 ABSENT = (
     "NEVERQUOTE",
+    # A post cannot widen its author's consent: "named" on a post under "none" is none.
+    "OVERRIDEQUOTE",
+    "Olga Petrova",
     "UNKNOWNQUOTE",
     "AMINANONE",
     "PENDINGTEXT",
@@ -42,6 +46,8 @@ ABSENT = (
     "Carla Never",
     "Dan Unknown",
     "Bruno Silva",  # anonymous consent: never named
+    "from Brazil",
+    "from Latin America",
     "Eve Hidden",  # wrote only an anonymous post
     "Secret Shelter Org",
     # Organisations are listed only for members who consented to be named.

@@ -37,7 +37,7 @@ class TestSubThemes:
         assert funding.label in labels and schools.label in labels
         assert all(pid % 2 == 1 for pid in funding.post_ids)
         assert all(pid % 2 == 0 for pid in schools.post_ids)
-        assert 2 <= len(funding.quote_ids) <= 3
+        assert len(funding.quote_ids) >= 2  # ranked candidates; the report quotes up to 3
 
     def test_quotes_only_from_quotable_posts(self) -> None:
         quotable = frozenset({2, 4, 7})
@@ -107,16 +107,21 @@ POST = SourcePost(
 class TestConsent:
     def test_each_consent_gives_its_attribution(self) -> None:
         assert attribution(POST, person(1, "named")).label == "Wanjiru, FEMNET"
-        assert attribution(POST, person(1, "anonymous")).label == "A practitioner from Kenya"
+        assert attribution(POST, person(1, "anonymous")).label == "A practitioner"
         assert not attribution(POST, person(1, "none")).quotable
         assert not attribution(POST, person(1, None)).quotable  # unknown fails closed
         assert not attribution(POST, None).quotable
 
-    def test_the_post_choice_wins_over_the_profile(self) -> None:
-        override = dataclasses.replace(POST, quote_consent="none")
-        assert not attribution(override, person(1, "named")).quotable
-        allowed = dataclasses.replace(POST, quote_consent="anonymous")
-        assert attribution(allowed, person(1, "none")).label == "A practitioner from Kenya"
+    def test_a_post_can_narrow_the_profile_but_never_widen_it(self) -> None:
+        narrowed = dataclasses.replace(POST, quote_consent="none")
+        assert not attribution(narrowed, person(1, "named")).quotable
+        anonymous = dataclasses.replace(POST, quote_consent="anonymous")
+        assert attribution(anonymous, person(1, "named")).label == "A practitioner"
+        assert not attribution(anonymous, person(1, "none")).quotable
+        assert not attribution(anonymous, person(1, None)).quotable
+        widened = dataclasses.replace(POST, quote_consent="named")
+        assert attribution(widened, person(1, "anonymous")).label == "A practitioner"
+        assert not attribution(widened, person(1, "none")).quotable
 
     def test_an_anonymous_post_never_names_its_author(self) -> None:
         masked = dataclasses.replace(POST, anonymous=True)

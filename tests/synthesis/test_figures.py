@@ -99,7 +99,8 @@ class TestFiguresFromData:
         assert theme["codes"] == [{"code": "Recommendation", "count": 2, "post_ids": sorted(coded)}]
         group = document["recommendations"]["groups"][0]
         assert set(group["post_ids"]) == coded
-        assert [q["post_id"] for q in group["items"]] == [scene.posts["amina"].id]
+        # Amina's post is highlighted, hence quoted above: no post is quoted twice.
+        assert group["items"] == [] and group["quoted_above"] == [scene.posts["amina"].id]
         assert group["not_quoted"] == 1  # Carla did not consent
 
 

@@ -189,3 +189,16 @@ class TestRefusing:
         async with visitor(app) as browser:
             answer = await submit(browser, "/login", "/me", VALID)
         assert answer.status_code == 401
+
+
+class TestConsentTrail:
+    async def test_the_person_reads_each_change_of_their_consent(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        user = await factory.user(quote_consent="named")
+        response = await save(app, user, quote_consent="none")
+        assert response.status_code == 303
+        async with visitor(app, user) as browser:
+            page = await browser.get("/me")
+        trail = text(main(page.text).split('id="consent-trail"')[1].split("</ul>")[0])
+        assert "With my name → Not at all" in trail

@@ -130,8 +130,14 @@ async def accept_invitation(
             language=language,
         )
     if quote_consent is not None:
+        from dialogue.synthesis.consent_changes import record_change
+
+        before = user.quote_consent
         user.quote_consent = quote_consent
         session.add(user)
+        await record_change(
+            session=session, user=user, before=before, after=quote_consent, via="invitation"
+        )
     dialogue = await dialogues.get_dialogue_by_id(
         session=session, dialogue_id=invitation.dialogue_id
     )

@@ -154,7 +154,16 @@ async def change_profile(*, session: AsyncSession, user: User, update: MeUpdate)
     for name in _REQUIRED_PROFILE:
         if name in changes and changes[name] is None:
             del changes[name]
-    return await update_profile(session=session, user=user, changes=changes)
+    before = user.quote_consent
+    await update_profile(session=session, user=user, changes=changes)
+    if "quote_consent" in changes:
+        # Imported here: reports sit above accounts, and rebuilding one is rare.
+        from dialogue.synthesis.consent_changes import record_change
+
+        await record_change(
+            session=session, user=user, before=before, after=user.quote_consent, via="profile"
+        )
+    return user
 
 
 async def update_profile(*, session: AsyncSession, user: User, changes: dict[str, Any]) -> User:

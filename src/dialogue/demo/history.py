@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from dialogue.accounts.models import QuoteConsent
 from dialogue.demo import moderation
 from dialogue.demo.specs import PostSpec
 from dialogue.demo.stage import Stage
@@ -40,14 +39,6 @@ def as_written(stage: Stage, thread_index: int) -> Theme:
     )
 
 
-def quote_consent(stage: Stage, author: str, anonymous: bool) -> str:
-    """The author's consent, except that an anonymous post is never quoted by name."""
-    consent = QuoteConsent(stage.content.person(author).profile["quote_consent"])
-    if anonymous and consent == QuoteConsent.NAMED:
-        return QuoteConsent.ANONYMOUS.value
-    return consent.value
-
-
 async def write(stage: Stage, step: Write) -> None:
     spec = step.post
     if spec.thread not in stage.threads:
@@ -62,7 +53,6 @@ async def write(stage: Stage, step: Write) -> None:
             client_id=f"demo-{spec.key}",
             restricted=False,
             anonymous=spec.anonymous,
-            quote_consent=quote_consent(stage, spec.author, spec.anonymous),
         )
         thread.created_at = step.at
         stage.threads[spec.thread] = thread
@@ -97,7 +87,6 @@ async def _reply(stage: Stage, spec: PostSpec, thread: Thread) -> Post:
         client_id=f"demo-{spec.key}",
         restricted=False,
         anonymous=spec.anonymous,
-        quote_consent=quote_consent(stage, spec.author, spec.anonymous),
     )
     return await _loaded(stage, written)
 
@@ -123,7 +112,6 @@ async def hold(stage: Stage, step: Hold) -> None:
         parent_id=stage.posts[spec.reply_to].id if spec.reply_to else None,
         client_id="demo-pending",
         restricted=False,
-        quote_consent=quote_consent(stage, spec.author, False),
     )
     post = await _loaded(stage, written)
     post.created_at = step.at

@@ -115,7 +115,8 @@ async def audit_rows(*, session: AsyncSession, entries: Sequence[AuditEntry]) ->
         row = AuditRow(entry=entry, actor_kind="system", changes=_changes(entry, lookups))
         if entry.actor_id is not None:
             row.actor_kind, row.actor = "person", names.get(entry.actor_id)
-        elif entry.action == "appeal.create":  # `appeals.create_appeal` leaves them out
+        # `appeals.create_appeal` and `consent_changes.record_change` leave them out.
+        elif entry.action in ("appeal.create", "consent.change"):
             row.actor_kind = "anonymous_author"
         target = entry.target_id or 0
         if entry.target_type == "member":

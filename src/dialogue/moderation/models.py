@@ -97,6 +97,8 @@ class NoticeKind(StrEnum):
     CONCERN_RESOLVED = "concern_resolved"
     QUESTION = "question"  # an advisor's question to the organizers
     EDIT_REQUESTED = "edit_requested"  # a held post waits for its author's edit: no appeal
+    # To organizers: the published report was rebuilt after someone withdrew consent.
+    REPORT_REGENERATED = "report_updated"
 
 
 class Notice(SQLModel, table=True):

@@ -75,6 +75,11 @@ def notice_message(notice: Notice) -> str:
         text = _("Your post was not published.")
     elif notice.kind == NoticeKind.HIDDEN:
         text = _("Your post was hidden.")
+    elif notice.kind == NoticeKind.REPORT_REGENERATED:
+        return _(
+            "The published report was regenerated: a participant withdrew consent to be "
+            "quoted, and their words were removed from every format."
+        )
     elif notice.kind == NoticeKind.EDIT_REQUESTED:
         text = _(
             "A moderator asks you to edit your post before it is published. "

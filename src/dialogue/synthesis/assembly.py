@@ -12,13 +12,22 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
-from dialogue.synthesis import figures, opinions
-from dialogue.synthesis.consent import attribution
+from dialogue.synthesis import figures, opinions, quoting
+from dialogue.synthesis.consent import Attribution, attribution
+from dialogue.synthesis.keymessages import key_messages
 from dialogue.synthesis.methodology import methodology
+from dialogue.synthesis.origins import Origins
+from dialogue.synthesis.render.common import quoted_posts
 from dialogue.synthesis.source import ReportSource, SourcePost
-from dialogue.synthesis.subthemes import find_subthemes
+from dialogue.synthesis.subthemes import QUOTES_PER_CLUSTER, find_subthemes
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+KEY_MESSAGE_POSTS = 40  # the most central quotable posts a theme's draft is drawn from
+KEY_MESSAGES_NOTE = (
+    "Draft: sentences chosen automatically from participants' own posts, as the most "
+    "representative and least repetitive of this theme. Rewrite them as the theme's "
+    "summary; once a summary is written, this draft is no longer shown."
+)
 LITTLE_DATA = 20
 QUOTE_CHARS = 500
 HIGHLIGHT_CHARS = 1200
@@ -39,15 +48,61 @@ class Builder:
     def __init__(self, source: ReportSource) -> None:
         self.source = source
         self.by_id = {p.id: p for p in source.posts}
-        self.attributions = {
-            p.id: attribution(p, source.people.get(p.author_id or -1)) for p in source.posts
-        }
-        self.quotable = frozenset(pid for pid, a in self.attributions.items() if a.quotable)
+        self.noun = "participant" if source.imported_from_polis else "practitioner"
+        raw = {p.id: attribution(p, source.people.get(p.author_id or -1)) for p in source.posts}
+        self.quotable = frozenset(pid for pid, a in raw.items() if a.quotable)
+        self.origins = Origins.of(self._quotable_people(), source.min_group)
+        self.raw = raw
+        self.attributions = {pid: self._placed(pid, a) for pid, a in raw.items()}
+        self.names = quoting.first_names(source.people.values())
+        self.used: set[int] = set()  # posts quoted so far: none is quoted twice
         self.reactions = {p.id: dict(_NO_REACTIONS) for p in source.posts}
         for post_id, _user, kind in source.reactions:
             if post_id in self.reactions:
                 self.reactions[post_id][kind] += 1
         self.thread_titles = self._thread_titles()
+
+    def _quotable_people(self) -> list[Any]:
+        """People with a quotable post under their own name: the crowd origins hide in."""
+        ids = {
+            p.author_id
+            for p in self.source.posts
+            if p.id in self.quotable and not p.anonymous and p.author_id is not None
+        }
+        return [self.source.people[i] for i in sorted(ids) if i in self.source.people]
+
+    def _placed(self, post_id: int, found: Attribution) -> Attribution:
+        if not found.unnamed:
+            return found
+        person = self.source.people[self.by_id[post_id].author_id or -1]
+        return Attribution(quotable=True, label=self.origins.label(person, self.noun))
+
+    def words(self, post_id: int, text: str) -> str:
+        """People's words as the report may show them: the one place every quote, excerpt
+        and post row passes through. The identity redaction (names, organisations, places,
+        contacts in a quote not attributed by name) is to be applied here, with the
+        detector the safety work shares; until then the text is as written."""
+        return text
+
+    def candidate(self, post_id: int) -> bool:
+        """Whether the report may choose this post to quote by itself (`quoting`)."""
+        post = self.by_id.get(post_id)
+        return (
+            post is not None
+            and post_id in self.quotable
+            and post_id not in self.used
+            and not quoting.is_staff(post, self.source)
+            and quoting.stands_alone(post, self.names)
+        )
+
+    def quote_once(self, post_id: int, limit: int = QUOTE_CHARS) -> dict[str, Any] | None:
+        """The quote, the first time the report quotes this post; None after that."""
+        if post_id in self.used:
+            return None
+        found = self.quote(post_id, limit)
+        if found is not None:
+            self.used.add(post_id)
+        return found
 
     def _thread_titles(self) -> dict[int, str]:
         """A thread's title is its opener's words: shown only when the opening post is quotable."""
@@ -67,7 +122,8 @@ class Builder:
         if post_id not in self.quotable:
             return None
         post = self.by_id[post_id]
-        text = post.text if len(post.text) <= limit else post.text[: limit - 1].rstrip() + "…"
+        words = self.words(post_id, post.text)
+        text = words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
         quote: dict[str, Any] = {
             "post_id": post.id,
             "thread_id": post.thread_id,
@@ -80,7 +136,8 @@ class Builder:
         return quote
 
     def quotes(self, post_ids: list[int] | tuple[int, ...], limit: int) -> list[dict[str, Any]]:
-        return [q for q in (self.quote(pid, limit) for pid in post_ids) if q is not None]
+        """Each post's quote, skipping any the report has quoted already."""
+        return [q for q in (self.quote_once(pid, limit) for pid in post_ids) if q is not None]
 
 
 def build_document(source: ReportSource, progress: Progress = _quiet) -> dict[str, Any]:
@@ -132,18 +189,24 @@ def _build(source: ReportSource, progress: Progress) -> dict[str, Any]:
     }
     if document["report"]["data_as_of"] is not None:
         document["report"]["data_as_of"] = document["report"]["data_as_of"].isoformat()
+    # Moderators' highlights and the statements people voted on are quoted where they
+    # are; sub-theme quotes are then chosen among the posts not quoted yet.
+    highlights = {t.id: _highlights(b, t.id) for t in source.themes}
+    progress(0.1, "agreement and opinion groups")
+    agreement = _agreement(b)
     themes = []
     for index, theme in enumerate(source.themes):
-        progress(0.1 + 0.6 * index / max(len(source.themes), 1), f"theme {theme.title}")
-        themes.append(_theme(b, theme.id))
+        progress(0.2 + 0.6 * index / max(len(source.themes), 1), f"theme {theme.title}")
+        themes.append(_theme(b, theme.id, highlights[theme.id]))
     document["themes"] = themes
-    progress(0.75, "agreement and opinion groups")
-    document["agreement"] = _agreement(b)
+    document["agreement"] = agreement
     progress(0.9, "recommendations and appendix")
     document["recommendations"] = _recommendations(b)
     document["methodology"] = methodology(source)
     document["organisations"] = figures.organisations(source)
     document["posts"] = [_post_row(b, p) for p in source.posts]
+    if source.state != "published":  # for the editors and advisors, never published
+        document["review"] = _review(b, document)
     progress(1.0, "assembled")
     return document
 
@@ -171,14 +234,51 @@ def guiding_questions(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def _theme(b: Builder, theme_id: int) -> dict[str, Any]:
-    theme = next(t for t in b.source.themes if t.id == theme_id)
-    posts = _of_theme(b.source, theme_id)
-    found = find_subthemes([(p.id, p.text) for p in posts], b.quotable)
-    highlighted = [p.id for p in posts if p.highlighted]
+def _highlights(b: Builder, theme_id: int) -> tuple[list[int], list[dict[str, Any]]]:
+    highlighted = [p.id for p in _of_theme(b.source, theme_id) if p.highlighted]
     quoted = b.quotes(
         [pid for pid in highlighted if pid in b.quotable][:MAX_HIGHLIGHTS], HIGHLIGHT_CHARS
     )
+    return highlighted, quoted
+
+
+def _subtheme_quotes(b: Builder, ranked: tuple[int, ...]) -> list[dict[str, Any]]:
+    usable = [pid for pid in ranked if b.candidate(pid)]
+    chosen = quoting.spread(usable, QUOTES_PER_CLUSTER, b.source, b.by_id)
+    return b.quotes(chosen, QUOTE_CHARS)
+
+
+def _key_messages(b: Builder, items: list[Any], narrative: str) -> dict[str, Any]:
+    """The extractive draft of a theme's key messages, while no summary is written."""
+    if narrative.strip():
+        return {"draft": True, "note": "", "items": []}
+    pool: list[int] = []
+    for depth in range(KEY_MESSAGE_POSTS):  # round-robin over sub-themes: every one heard
+        for item in items:
+            if depth < len(item.quote_ids) and len(pool) < KEY_MESSAGE_POSTS:
+                pool.append(item.quote_ids[depth])
+    usable = [
+        pid
+        for pid in pool
+        if not quoting.is_staff(b.by_id[pid], b.source)
+        and quoting.stands_alone(b.by_id[pid], b.names)
+    ]
+    found = key_messages([(pid, b.words(pid, b.by_id[pid].text)) for pid in usable])
+    return {
+        "draft": True,
+        "note": KEY_MESSAGES_NOTE if found else "",
+        "items": [{"post_id": pid, "text": sentence} for pid, sentence in found],
+    }
+
+
+def _theme(
+    b: Builder, theme_id: int, highlights: tuple[list[int], list[dict[str, Any]]]
+) -> dict[str, Any]:
+    theme = next(t for t in b.source.themes if t.id == theme_id)
+    posts = _of_theme(b.source, theme_id)
+    found = find_subthemes([(p.id, p.text) for p in posts], b.quotable)
+    highlighted, quoted = highlights
+    narrative = b.source.narrative.themes.get(theme.id, "")
     codes: dict[str, list[int]] = {}
     for post in posts:
         for code in post.codes:
@@ -189,7 +289,8 @@ def _theme(b: Builder, theme_id: int) -> dict[str, Any]:
         "position": theme.position,
         "guiding_questions": guiding_questions(theme.guiding_questions),
         "moderator_summary": theme.summary,
-        "narrative": b.source.narrative.themes.get(theme.id, ""),
+        "narrative": narrative,
+        "key_messages": _key_messages(b, list(found.items), narrative),
         "figures": figures.post_figures(posts, b.source),
         "subthemes": {
             "found": found.found,
@@ -200,7 +301,7 @@ def _theme(b: Builder, theme_id: int) -> dict[str, Any]:
                     "terms": list(s.terms),
                     "size": len(s.post_ids),
                     "post_ids": list(s.post_ids),
-                    "quotes": b.quotes(s.quote_ids, QUOTE_CHARS),
+                    "quotes": _subtheme_quotes(b, s.quote_ids),
                 }
                 for s in found.items
             ],
@@ -222,20 +323,28 @@ def _tally(b: Builder, t: opinions.Tally) -> dict[str, Any]:
         "disagree": t.disagree,
         "pass": t.passed,
         "votes": t.votes,
-        "quote": b.quote(t.post_id),
+        "quote": b.quote_once(t.post_id),
+        "quoted": t.post_id in b.quotable,
     }
 
 
 def _agreement(b: Builder) -> dict[str, Any]:
     published = set(b.by_id)
     result = opinions.analyse([r for r in b.source.reactions if r[0] in published])
+    # A moderator's or organizer's post is a prompt, not a view participants hold.
+    prompt = {pid for pid in published if quoting.is_staff(b.by_id[pid], b.source)}
+    shown = [g for g in result.groups if g.size >= b.source.min_group]
+    hidden = sum(g.size for g in result.groups if g.size < b.source.min_group)
     return {
-        "consensus": [_tally(b, t) for t in result.consensus],
-        "division": [_tally(b, t) for t in result.division],
+        "consensus": [_tally(b, t) for t in result.consensus if t.post_id not in prompt],
+        "division": [_tally(b, t) for t in result.division if t.post_id not in prompt],
         "groups": {
-            "found": bool(result.groups),
-            "note": result.groups_note,
+            "found": bool(shown),
+            "note": result.groups_note
+            or ("" if shown else "Every opinion group found is too small to describe."),
             "participants_voting": result.participants_voting,
+            "suppressed_participants": hidden,
+            "min_group": b.source.min_group,
             "items": [
                 {
                     "size": g.size,
@@ -245,16 +354,22 @@ def _agreement(b: Builder) -> dict[str, Any]:
                             "stance": stance,
                             "in_group": ours,
                             "others": theirs,
-                            "quote": b.quote(pid),
+                            "quote": b.quote_once(pid),
+                            "quoted": pid in b.quotable,
                         }
                         for pid, stance, ours, theirs in g.distinctive
+                        if pid not in prompt
                     ],
                 }
-                for g in result.groups
+                for g in shown
             ],
             "common_ground": [
-                {"post_id": pid, "quote": b.quote(pid)} for pid in result.common_ground
-            ],
+                {"post_id": pid, "quote": b.quote_once(pid), "quoted": pid in b.quotable}
+                for pid in result.common_ground
+                if pid not in prompt
+            ]
+            if shown
+            else [],
         },
     }
 
@@ -269,13 +384,16 @@ def _recommendations(b: Builder) -> dict[str, Any]:
         ]
         if not ids:
             continue
-        quoted = b.quotes([pid for pid in ids if pid in b.quotable][:MAX_RECOMMENDATIONS], 800)
+        consented = [pid for pid in ids if pid in b.quotable][:MAX_RECOMMENDATIONS]
+        above = [pid for pid in consented if pid in b.used]
+        quoted = b.quotes(consented, 800)
         groups.append(
             {
                 "theme_id": theme.id,
                 "title": theme.title,
                 "items": quoted,
-                "not_quoted": len(ids) - len(quoted),
+                "quoted_above": above,
+                "not_quoted": len(ids) - len(quoted) - len(above),
                 "post_ids": ids,
             }
         )
@@ -293,8 +411,31 @@ def _post_row(b: Builder, post: SourcePost) -> dict[str, Any]:
         "date": post.created_at.isoformat(),
         "quoted": quoted,
         "author": b.attributions[post.id].label,
-        "text": post.text if quoted else "",
+        "text": b.words(post.id, post.text) if quoted else "",
+        "polis_statement_id": post.polis_id,
         "highlighted": post.highlighted,
         "codes": list(post.codes),
         "reactions": b.reactions[post.id],
     }
+
+
+def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """What editors and advisors check before publication: every quote, how it is
+    attributed, how precise its origin is, and what was redacted from it and why.
+
+    `redactions` is filled by the identity redaction (`Builder.words`) once it is wired to
+    the shared detector: one entry per span, `{"kind", "placeholder", "reason"}`.
+    """
+    rows = []
+    for post_id in sorted(set(quoted_posts({k: v for k, v in document.items() if k != "review"}))):
+        post = b.by_id[post_id]
+        label = b.attributions[post_id].label
+        person = b.source.people.get(post.author_id or -1)
+        if post.anonymous or person is None:
+            origin = "anonymous post"
+        elif b.raw[post_id].unnamed:
+            origin = b.origins.level(person)
+        else:
+            origin = "named with consent"
+        rows.append({"post_id": post_id, "attribution": label, "origin": origin, "redactions": []})
+    return rows

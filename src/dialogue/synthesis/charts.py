@@ -118,6 +118,36 @@ def all_charts(document: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def alt_texts(document: dict[str, Any]) -> dict[str, str]:
+    """Each chart in words, for readers who cannot see it (the DOCX images' alt text)."""
+    charts = document["at_a_glance"]["charts"]
+    days = charts["posts_per_day"]
+    if days["buckets"]:
+        counts = [sum(b["counts"]) for b in days["buckets"]]
+        busiest = max(range(len(counts)), key=lambda i: (counts[i], -i))
+        per_day = (
+            f"Posts per {days['unit']}, by theme: {sum(counts)} posts from "
+            f"{days['buckets'][0]['start']} to {days['buckets'][-1]['start']}; the busiest "
+            f"{days['unit']} began {days['buckets'][busiest]['start']} ({counts[busiest]} posts)."
+        )
+    else:
+        per_day = "Posts per day: no published posts yet."
+    regions = charts["participants_by_region"]
+    by_region = "Participants by region: " + (
+        "; ".join(f"{g['group']} {g['people']}" for g in regions["groups"]) or "none shown"
+    )
+    if regions["suppressed_people"]:
+        by_region += f"; {regions['suppressed_people']} people in smaller groups not shown"
+    by_role = "Contributions by role (posts): " + (
+        "; ".join(f"{r['group']} {r['posts']}" for r in charts["contributions_by_role"]) or "none"
+    )
+    return {
+        "posts_per_day": per_day,
+        "participants_by_region": by_region + ".",
+        "contributions_by_role": by_role + ".",
+    }
+
+
 def to_png(svg: str) -> bytes:
     import cairosvg
 

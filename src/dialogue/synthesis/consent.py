@@ -1,7 +1,10 @@
 """How, and whether, a post may be quoted. Fails closed: no known consent, no quote.
 
-A participant chooses in their profile (named, anonymous, none) and may choose differently
-for one post. An anonymous post never reveals its author, whatever the consent says.
+A participant chooses in their profile (named, anonymous, none); that current choice
+governs every report. A post may only narrow it for itself (CONTRACT.md, "Consent to be
+quoted"): a post's "named" under a profile's "none" is still "none", so withdrawing consent
+in the profile withdraws it everywhere at once. An anonymous post never reveals its author,
+whatever the consent says.
 """
 
 from __future__ import annotations
@@ -16,13 +19,30 @@ from dialogue.synthesis.source import Person, SourcePost
 NAMED = "named"
 ANONYMOUS = "anonymous"
 ANONYMOUS_POST = "Anonymous participant"
+UNNAMED = "A practitioner"
+NONE = "none"
 QUOTABLE = frozenset({NAMED, ANONYMOUS})
+# From the narrowest to the widest: a post's choice counts only where it is narrower.
+BREADTH = {NONE: 0, ANONYMOUS: 1, NAMED: 2}
+
+
+def narrowest(*choices: str | None) -> str | None:
+    """The narrowest of the known choices; unknown (None or an unexpected value) is none."""
+    if any(c not in BREADTH for c in choices):
+        return None
+    return min(choices, key=lambda c: BREADTH[c or NONE])
+
+
+def narrows(before: str | None, after: str | None) -> bool:
+    """Whether `after` allows less than `before` (unset counts as none)."""
+    return BREADTH.get(after or NONE, 0) < BREADTH.get(before or NONE, 0)
 
 
 @dataclass(frozen=True, slots=True)
 class Attribution:
     quotable: bool
     label: str  # empty when the post may not be quoted
+    unnamed: bool = False  # quotable without a name: the report says where from, if safe
 
 
 NOT_QUOTABLE = Attribution(quotable=False, label="")
@@ -37,10 +57,12 @@ def country_name(code: str | None) -> str | None:
 
 
 def effective_consent(post: SourcePost, author: Person | None) -> str | None:
-    """The post's own choice if it made one, else the author's profile, else unknown."""
+    """The author's current choice, narrowed by the post's own if it made one."""
+    if author is None:
+        return None
     if post.quote_consent:
-        return post.quote_consent
-    return author.quote_consent if author is not None else None
+        return narrowest(author.quote_consent, post.quote_consent)
+    return author.quote_consent
 
 
 def attribution(post: SourcePost, author: Person | None) -> Attribution:
@@ -53,9 +75,9 @@ def attribution(post: SourcePost, author: Person | None) -> Attribution:
         name = author.display_name.strip()
         org = author.organization.strip()
         return Attribution(quotable=True, label=f"{name}, {org}" if org else name)
-    where = country_name(author.country)
-    label = f"A practitioner from {where}" if where else "A practitioner"
-    return Attribution(quotable=True, label=label)
+    # Where they are from is added by the report, as precisely as k-anonymity allows
+    # (`origins`): a country alone can point to one person.
+    return Attribution(quotable=True, label=UNNAMED, unnamed=True)
 
 
 def consented_member(person: Person) -> bool:

@@ -14,12 +14,12 @@ from dialogue.state import app_state
 from dialogue.synthesis import jobs
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.models import ReportJob, ReportState
-from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions, options_from
 
 
 def options_for(request: Request) -> RenderOptions:
     settings = app_state(request).settings
-    return RenderOptions(base_url=settings.base_url, templates_dir=settings.templates_dir)
+    return options_from(settings)
 
 
 async def start_job(request: Request, access: Access, session: SessionDep, fmt: str) -> ReportJob:

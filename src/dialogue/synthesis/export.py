@@ -8,7 +8,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.synthesis import pipeline
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.models import ReportState
-from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.common import options_from
 
 
 class UnknownDialogue(LookupError):
@@ -20,7 +20,7 @@ async def export_report(
 ) -> bytes:
     """The published snapshot once there is one, else the report as it stands."""
     database = Database(settings)
-    options = RenderOptions(base_url=settings.base_url, templates_dir=settings.templates_dir)
+    options = options_from(settings)
     try:
         async with database.session() as session:
             dialogue = await dialogues.get_dialogue(session=session, slug=slug)

@@ -24,6 +24,7 @@ MIN_GROUP = 5
 WEEKLY_AFTER_DAYS = 120  # longer dialogues are charted by week, so bars stay readable
 ANONYMOUS_BUCKET = "anonymous posts"
 PARTICIPANTS = "Participants (posting under their own name)"
+POLIS_PARTICIPANTS = "Participants (who voted or wrote statements)"
 ANONYMOUS_POSTS = "Anonymous posts (their authors are not counted)"
 
 
@@ -90,8 +91,16 @@ def post_figures(posts: Sequence[SourcePost], source: ReportSource) -> list[dict
     people = {person.id: person for _post, person in own_name_posts(posts, source)}
     countries = {person.country for person in people.values() if person.country}
     named_orgs = named_organisations(posts, source)
+    counted, label = len(people), PARTICIPANTS
+    if source.imported_from_polis:
+        # In Pol.is, voting is taking part: the voters are the conversation's participants.
+        theirs = set(ids)
+        voters = {user for post_id, user, _kind in source.reactions if post_id in theirs}
+        # Statement authors too; not the conversation's own account, which opened it.
+        authors = {person.id for post, person in own_name_posts(posts, source) if post.polis_id}
+        counted, label = len(voters | authors), POLIS_PARTICIPANTS
     return [
-        figure("participants", PARTICIPANTS, len(people), own_name),
+        figure("participants", label, counted, own_name),
         figure("posts", "Posts", len(posts), ids),
         figure("anonymous_posts", ANONYMOUS_POSTS, len(anonymous), anonymous),
         figure("threads", "Threads", len({p.thread_id for p in posts}), ids),

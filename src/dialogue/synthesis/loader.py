@@ -68,6 +68,7 @@ async def _posts(session: AsyncSession, dialogue_id: int) -> list[Any]:
             col(Post.created_at),
             col(Post.highlighted),
             col(Post.content_warning),
+            col(Post.client_id),
         )
         .join(Thread, col(Thread.id) == col(Post.thread_id))
         .where(
@@ -140,8 +141,22 @@ async def _organizers(session: AsyncSession, dialogue_id: int) -> tuple[str, ...
     return tuple(sorted({(org or name).strip() for org, name in rows if (org or name).strip()}))
 
 
+def polis_statement(client_id: str | None, dialogue_id: int) -> str | None:
+    """The Pol.is comment id of a post imported from Pol.is (`archive.polis_write.client_id`)."""
+    prefix = f"polis:{dialogue_id}:"
+    if client_id and client_id.startswith(prefix):
+        comment = client_id[len(prefix) :]
+        return comment if comment.isdigit() else None  # not the conversation's opening post
+    return None
+
+
 async def load_source(
-    *, session: AsyncSession, dialogue: Dialogue, state: str, base_url: str = ""
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    state: str,
+    base_url: str = "",
+    min_group: int = 5,
 ) -> ReportSource:
     """Everything a report is built from, read in one go."""
     assert dialogue.id is not None
@@ -163,6 +178,7 @@ async def load_source(
             highlighted=bool(r[10]),
             content_warning=r[11],
             codes=codes.get(r[0], ()),
+            polis_id=polis_statement(r[11], dialogue.id),
         )
         for r in rows
     )
@@ -217,4 +233,5 @@ async def load_source(
         organizers=await _organizers(session, dialogue.id),
         narrative=narrative_of(report),
         base_url=base_url,
+        min_group=min_group,
     )

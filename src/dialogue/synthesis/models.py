@@ -137,3 +137,23 @@ class ReportJob(Leased, table=True):
     progress: float = 0.0
     stage: str = Field(default="queued", sa_type=Text)
     result: bytes | None = Field(default=None, sa_type=LargeBinary)
+
+
+class ConsentChange(SQLModel, table=True):
+    """One change of a person's consent to be quoted: the person reads their own trail.
+
+    Organizers read the same changes in each dialogue's audit log, without the person's
+    name: a named change next to a quote vanishing from the report would tell them who
+    wrote an anonymous post.
+    """
+
+    __tablename__ = "consent_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    before: str | None = Field(default=None, sa_type=String(16))
+    after: str | None = Field(default=None, sa_type=String(16))
+    via: str = Field(default="profile", sa_type=String(16))  # profile or invitation
+    # Published reports rebuilt without the withdrawn words, at this change.
+    reports_regenerated: int = 0
+    created_at: datetime = Field(default_factory=utcnow)

@@ -67,7 +67,11 @@ async def load(
     database lock for the whole analysis and block every writer meanwhile."""
     progress(0.0, "loading posts")
     source = await load_source(
-        session=session, dialogue=dialogue, state=state, base_url=options.base_url
+        session=session,
+        dialogue=dialogue,
+        state=state,
+        base_url=options.base_url,
+        min_group=options.min_group,
     )
     await session.commit()
     progress(LOAD_SHARE, "analysing")
@@ -110,7 +114,11 @@ async def current_snapshot(
 ) -> str:
     """The frozen `document` under today's consent (`reconsent`); reads, does not commit."""
     source = await load_source(
-        session=session, dialogue=dialogue, state="published", base_url=options.base_url
+        session=session,
+        dialogue=dialogue,
+        state="published",
+        base_url=options.base_url,
+        min_group=options.min_group,
     )
     return await asyncio.to_thread(_reconsented, document, source)
 

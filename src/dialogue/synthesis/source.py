@@ -40,6 +40,7 @@ class SourcePost:
     highlighted: bool
     codes: tuple[str, ...] = ()
     content_warning: str | None = None  # quoted behind it, as the post is shown
+    polis_id: str | None = None  # the Pol.is statement (comment) id of an imported post
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +82,10 @@ class ReportSource:
     organizers: tuple[str, ...]  # organisations of organizers who consented to be named
     narrative: Narrative
     base_url: str = ""
+    # k of k-anonymity: no group, origin or opinion group smaller than this is shown.
+    min_group: int = 5
+
+    @property
+    def imported_from_polis(self) -> bool:
+        """A Pol.is conversation: voters are its participants, statements its posts."""
+        return any(p.polis_id is not None for p in self.posts)

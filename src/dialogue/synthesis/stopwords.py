@@ -56,6 +56,12 @@ colleagues example examples point question questions case cases part
 don doesn didn isn aren wasn weren won wouldn couldn shouldn haven hasn hadn ive youre
 """
 
+# Chinese function words and openers ("I think", "we should") that jieba keeps as words.
+CHINESE = """
+我们 你们 他们 她们 我們 你們 他們 我覺 覺得 觉得 我觉 认为 認為 因为 因為 所以 但是 如果 可以
+这个 這個 那个 那個 一个 一個 没有 沒有 就是 还是 還是 自己 什么 什麼 应该 應該 需要 非常 我們
+"""
+
 
 def strip_accents(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
@@ -65,6 +71,6 @@ def strip_accents(word: str) -> str:
 def stop_words() -> list[str]:
     """One sorted list (sorted, so the vectorizer's vocabulary never depends on set order)."""
     words = set(ENGLISH_STOP_WORDS)
-    for block in (FRENCH, SPANISH, PORTUGUESE, DIALOGUE):
+    for block in (FRENCH, SPANISH, PORTUGUESE, DIALOGUE, CHINESE):
         words.update(block.split())
     return sorted({strip_accents(word) for word in words})

@@ -23,7 +23,7 @@ from dialogue.i18n import gettext as _
 from dialogue.leases import WorkState
 from dialogue.synthesis import jobs, pipeline
 from dialogue.synthesis.models import ReportJob, ReportSnapshot
-from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.common import options_from
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,7 @@ class ReportWorker:
     def __init__(self, *, database: Database, settings: Settings, owner: str) -> None:
         self.database = database
         self.owner = owner
-        self.options = RenderOptions(
-            base_url=settings.base_url, templates_dir=settings.templates_dir
-        )
+        self.options = options_from(settings)
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(SLOTS)
         self._running: dict[str, asyncio.Task[None]] = {}

@@ -7,6 +7,7 @@ with a message next to its field, never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -31,6 +32,8 @@ from dialogue.i18n import current_language
 from dialogue.i18n import gettext as _
 from dialogue.notifications import preferences
 from dialogue.policy import Action
+from dialogue.synthesis import consent_changes
+from dialogue.synthesis.models import ConsentChange
 from dialogue.web.pages import safe_next
 from dialogue.web.templating import render
 
@@ -83,8 +86,10 @@ def _profile_page(
     saved: bool = False,
     delete_error: str = "",
     status_code: int = 200,
+    consent_trail: Sequence[ConsentChange] = (),
 ) -> Response:
     context: dict[str, Any] = {
+        "consent_trail": consent_trail,
         "form": form,
         "errors": errors or {},
         "delete_error": delete_error,
@@ -108,7 +113,10 @@ async def profile_page(
 ) -> Response:
     user = access.require_user()
     stopped = await preferences.stopped_kinds(session=session, email=user.email)
-    return _profile_page(request, _profile_form(user), mail=_mail_choices(stopped), saved=saved)
+    trail = await consent_changes.changes_of(session=session, user_id=user.id or 0)
+    return _profile_page(
+        request, _profile_form(user), mail=_mail_choices(stopped), saved=saved, consent_trail=trail
+    )
 
 
 @router.post("/me")

@@ -43,7 +43,9 @@ def render(document: dict[str, Any], options: RenderOptions) -> bytes:
     themes = {t["id"]: t["title"] for t in document["themes"]}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    # An imported Pol.is conversation keeps each statement's own id beside the post's.
+    polis = any(row.get("polis_statement_id") for row in document["posts"])
+    writer.writerow((*COLUMNS, "polis_statement_id") if polis else COLUMNS)
     for row in document["posts"]:
         writer.writerow(
             [
@@ -62,6 +64,7 @@ def render(document: dict[str, Any], options: RenderOptions) -> bytes:
                 cell(row["reactions"]["disagree"]),
                 cell(row["reactions"]["pass"]),
             ]
+            + ([cell(row.get("polis_statement_id"))] if polis else [])
         )
     # A byte-order mark so spreadsheet programs read the file as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")

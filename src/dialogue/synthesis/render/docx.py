@@ -15,22 +15,27 @@ from typing import Any
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.text.run import CT_R
-from docx.shared import Inches, Pt, RGBColor
+from docx.shared import Cm, Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from dialogue.synthesis.charts import all_charts, to_png
+from dialogue.synthesis.charts import all_charts, alt_texts, to_png
+from dialogue.synthesis.methodology import status_words
 from dialogue.synthesis.render.common import (
+    KEY_MESSAGES,
     NOT_QUOTED,
+    QUOTED_ABOVE,
     STATE_LABELS,
     RenderOptions,
     figure_value,
     post_url,
     shown_sources,
+    tally_note,
     thread_of,
 )
 
@@ -94,6 +99,33 @@ def hyperlink(paragraph: Paragraph, url: str, text: str) -> Run:
     return run
 
 
+def field(paragraph: Paragraph, instruction: str, placeholder: str = "") -> None:
+    """A Word field (page number, table of contents), computed by the word processor."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar", attrs={qn("w:fldCharType"): "begin"})
+    code = OxmlElement("w:instrText", attrs={qn("xml:space"): "preserve"})
+    code.text = instruction
+    separate = OxmlElement("w:fldChar", attrs={qn("w:fldCharType"): "separate"})
+    run._r.extend([begin, code, separate])
+    paragraph.add_run(placeholder)
+    end = paragraph.add_run()
+    end._r.append(OxmlElement("w:fldChar", attrs={qn("w:fldCharType"): "end"}))
+
+
+def _left_bar(style: Any) -> None:
+    """A bar down the left of a paragraph style, as the HTML's blockquote has."""
+    ppr = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    borders.append(
+        OxmlElement(
+            "w:left",
+            attrs={qn("w:val"): "single", qn("w:sz"): "18", qn("w:space"): "8",
+                   qn("w:color"): "6B4F8C"},
+        )
+    )  # fmt: skip
+    ppr.append(borders)
+
+
 class DocxWriter:
     def __init__(self, document: dict[str, Any], options: RenderOptions) -> None:
         self.d = xml_safe(document)
@@ -106,6 +138,48 @@ class DocxWriter:
         link_style = self.doc.styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
         link_style.font.color.rgb = RGBColor(0x1A, 0x4F, 0x9C)
         link_style.font.underline = True
+        self.page()
+        quote = self.doc.styles["Quote"]
+        quote.font.italic = True
+        quote.font.color.rgb = RGBColor(0x22, 0x22, 0x22)
+        quote.paragraph_format.left_indent = Cm(1)
+        quote.paragraph_format.space_after = Pt(2)
+        _left_bar(quote)
+        source = self.doc.styles.add_style("Quote Attribution", WD_STYLE_TYPE.PARAGRAPH)
+        source.base_style = self.doc.styles["Normal"]
+        source.font.size = Pt(9)
+        source.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+        source.paragraph_format.left_indent = Cm(1)
+        source.paragraph_format.space_after = Pt(10)
+        source.paragraph_format.keep_together = True
+        _left_bar(source)
+
+    def page(self) -> None:
+        """A4 like the PDF, page numbers in the footer, and title and author metadata."""
+        section = self.doc.sections[0]
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(18)
+        section.top_margin, section.bottom_margin = Mm(20), Mm(22)
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        field(footer, "PAGE", "1")
+        properties = self.doc.core_properties
+        properties.title = self.d["dialogue"]["title"][:250]
+        properties.subject = "Synthesis report"
+        properties.author = (", ".join(self.d["dialogue"]["organizers"]) or "dialogue")[:250]
+        properties.keywords = "synthesis report; e-dialogue"
+        # Ask the word processor to compute the fields (the contents) when the file opens.
+        settings = self.doc.settings.element
+        settings.append(OxmlElement("w:updateFields", attrs={qn("w:val"): "true"}))
+
+    def contents(self) -> None:
+        self.doc.add_paragraph("Contents", style="TOC Heading")
+        field(
+            self.doc.add_paragraph(),
+            'TOC \\o "1-3" \\h \\z \\u',
+            "The table of contents is filled in when the document is opened "
+            "(or: right-click, Update field).",
+        )
 
     def ref(self, paragraph: Paragraph, post_id: int, label: str | None = None) -> Run:
         """`#id` linked to the post's page, or plain text where readers may not open it."""
@@ -119,7 +193,9 @@ class DocxWriter:
             warning.add_run(f"Content warning: {q['content_warning']}").bold = True
         for paragraph in (p for p in q["text"].split("\n\n") if p.strip()):
             self.doc.add_paragraph(paragraph.strip(), style="Quote")
-        line = self.doc.add_paragraph(f"— {q['attribution']}, {q['date']} (", style="Intense Quote")
+        line = self.doc.add_paragraph(
+            f"— {q['attribution']}, {q['date']} (", style="Quote Attribution"
+        )
         self.ref(line, q["post_id"], f"post #{q['post_id']}")
         line.add_run(")")
 
@@ -149,11 +225,13 @@ class DocxWriter:
             for cell, value in zip(cells, row, strict=True):
                 cell.text = str(value)
 
-    def chart(self, svg: str) -> None:
-        self.doc.add_picture(io.BytesIO(to_png(svg)), width=Inches(6.2))
+    def chart(self, svg: str, alt: str) -> None:
+        shape = self.doc.add_picture(io.BytesIO(to_png(svg)), width=Inches(6.2))
+        shape._inline.docPr.set("descr", alt)
 
     def write(self) -> bytes:
         self.cover()
+        self.contents()
         self.glance()
         for index, theme in enumerate(self.d["themes"], 1):
             self.theme(index, theme)
@@ -198,8 +276,9 @@ class DocxWriter:
                 for t in glance["themes"]
             ],
         )
-        for svg in all_charts(self.d).values():
-            self.chart(svg)
+        alts = alt_texts(self.d)
+        for name, svg in all_charts(self.d).items():
+            self.chart(svg, alts[name])
         self.doc.add_heading("Who spoke", level=2)
         for dimension, data in self.d["who_spoke"].items():
             self.doc.add_heading(f"By {dimension}", level=3)
@@ -225,6 +304,14 @@ class DocxWriter:
         if t["narrative"]:
             self.doc.add_heading("Summary", level=2)
             markdown_blocks(self.doc, t["narrative"], 2)
+        drafted = t.get("key_messages", {})
+        if drafted.get("items"):
+            self.doc.add_heading(KEY_MESSAGES, level=2)
+            self.doc.add_paragraph().add_run(drafted["note"]).italic = True
+            for m in drafted["items"]:
+                line = self.doc.add_paragraph(f"{m['text']} (", style="List Bullet")
+                self.ref(line, m["post_id"])
+                line.add_run(")")
         self.doc.add_heading("Sub-themes", level=2)
         if not t["subthemes"]["found"]:
             self.doc.add_paragraph(t["subthemes"]["note"])
@@ -255,7 +342,8 @@ class DocxWriter:
                 line = self.doc.add_paragraph()
                 self.ref(line, item["post_id"], f"Post #{item['post_id']}")
                 line.add_run(
-                    f": {item['agree']} agree, {item['disagree']} disagree, {item['pass']} pass"
+                    f": {item['agree']} agree, {item['disagree']} disagree, {item['pass']} pass "
+                    f"{tally_note(item)}".rstrip()
                 )
                 if item["quote"]:
                     self.quote(item["quote"])
@@ -266,11 +354,22 @@ class DocxWriter:
         for n, g in enumerate(groups["items"], 1):
             self.doc.add_heading(f"Group {n}: {g['size']} participants", level=3)
             for x in g["distinctive"]:
-                self.doc.add_paragraph(
-                    f"{x['stance']} than others with post #{x['post_id']} "
-                    f"({x['in_group']:.0%} vs {x['others']:.0%} agree)",
-                    style="List Bullet",
+                line = self.doc.add_paragraph(f"{x['stance'].capitalize()} than others with ")
+                self.ref(line, x["post_id"], f"post #{x['post_id']}")
+                line.add_run(
+                    f" ({x['in_group']:.0%} vs {x['others']:.0%} agree) {tally_note(x)}".rstrip()
                 )
+                if x["quote"]:
+                    self.quote(x["quote"])
+        if groups["common_ground"]:
+            self.doc.add_heading("Common ground across groups", level=3)
+            for c in groups["common_ground"]:
+                if c["quote"]:
+                    self.quote(c["quote"])
+                else:
+                    line = self.doc.add_paragraph()
+                    self.ref(line, c["post_id"])
+                    line.add_run(f" {tally_note(c)}".rstrip())
 
     def recommendations(self) -> None:
         r = self.d["recommendations"]
@@ -281,6 +380,12 @@ class DocxWriter:
             self.doc.add_heading(g["title"], level=2)
             for q in g["items"]:
                 self.quote(q)
+            if g.get("quoted_above"):
+                line = self.doc.add_paragraph(QUOTED_ABOVE)
+                for n, post_id in enumerate(g["quoted_above"]):
+                    if n:
+                        line.add_run(", ")
+                    self.ref(line, post_id)
             if g["not_quoted"]:
                 self.doc.add_paragraph(NOT_QUOTED.format(g["not_quoted"]))
 
@@ -293,7 +398,11 @@ class DocxWriter:
         mod = m["moderation"]
         self.doc.add_heading("Moderation", level=2)
         self.table(
-            ("Posts", "Count"), [*mod["posts_by_status"].items(), ("flags raised", mod["flags"])]
+            ("Posts", "Count"),
+            [
+                *((status_words(k), v) for k, v in mod["posts_by_status"].items()),
+                ("flags raised", mod["flags"]),
+            ],
         )
         if mod["actions"]:
             self.table(("Moderation action", "Count"), list(mod["actions"].items()))

@@ -11,12 +11,16 @@ from markupsafe import Markup
 
 from dialogue.markup import render_markdown
 from dialogue.synthesis.charts import all_charts
+from dialogue.synthesis.methodology import status_words
 from dialogue.synthesis.render.common import (
+    KEY_MESSAGES,
+    QUOTED_ABOVE,
     STATE_LABELS,
     RenderOptions,
     figure_value,
     post_url,
     shown_sources,
+    tally_note,
     thread_of,
 )
 
@@ -68,6 +72,10 @@ def _context(document: dict[str, Any], options: RenderOptions) -> dict[str, Any]
         "md": md,
         "paragraphs": paragraphs,
         "value": figure_value,
+        "key_messages_title": KEY_MESSAGES,
+        "tally_note": tally_note,
+        "status_words": status_words,
+        "quoted_above": QUOTED_ABOVE,
     }
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from dialogue.synthesis.markdown_text import lines, markdown, text
+from dialogue.synthesis.methodology import status_words
 from dialogue.synthesis.render.common import (
+    KEY_MESSAGES,
     NOT_QUOTED,
+    QUOTED_ABOVE,
     STATE_LABELS,
     RenderOptions,
     post_url,
     shown_sources,
+    tally_note,
     thread_of,
 )
 
@@ -45,7 +49,11 @@ class MarkdownWriter:
         if quote.get("content_warning"):  # Markdown cannot fold: the warning comes first
             self.add(f"> **Content warning: {text(quote['content_warning'])}**", ">")
         self.add(*(f"> {line}".rstrip() for line in lines(quote["text"])))
-        self.add(">", f"> — {text(quote['attribution'])} ({self.ref(quote['post_id'])})", "")
+        self.add(
+            ">",
+            f"> — {text(quote['attribution'])}, {quote['date']} ({self.ref(quote['post_id'])})",
+            "",
+        )
 
     def figures_table(self, figures: list[dict[str, Any]]) -> None:
         self.add("| Figure | Value |", "|---|---:|")
@@ -91,7 +99,7 @@ class MarkdownWriter:
             )
         self.add("", "### Who spoke", "")
         for dimension, data in self.doc["who_spoke"].items():
-            self.add(f"By {dimension}:", "")
+            self.add(f"#### By {dimension}", "")
             for g in data["groups"]:
                 self.add(f"- {text(g['group'])}: {g['people']} people, {g['share']:.0%} of posts")
             if data["suppressed_people"]:
@@ -110,6 +118,13 @@ class MarkdownWriter:
             self.add("### Moderators' summary", "", markdown(theme["moderator_summary"], 3), "")
         if theme["narrative"]:
             self.add("### Summary", "", markdown(theme["narrative"], 3), "")
+        drafted = theme.get("key_messages", {})
+        if drafted.get("items"):
+            self.add(f"### {KEY_MESSAGES}", "", f"*{text(drafted['note'])}*", "")
+            self.add(
+                *(f"- {text(m['text'])} ({self.ref(m['post_id'])})" for m in drafted["items"]),
+                "",
+            )
         self.add("### Sub-themes", "")
         sub = theme["subthemes"]
         if not sub["found"]:
@@ -138,7 +153,7 @@ class MarkdownWriter:
         for t in items:
             self.add(
                 f"{self.ref(t['post_id'])}: {t['agree']} agree, "
-                f"{t['disagree']} disagree, {t['pass']} pass",
+                f"{t['disagree']} disagree, {t['pass']} pass {tally_note(t)}".rstrip(),
                 "",
             )
             if t["quote"]:
@@ -154,13 +169,22 @@ class MarkdownWriter:
         if not groups["found"]:
             self.add(text(groups["note"]), "")
         for n, g in enumerate(groups["items"], 1):
-            self.add(
-                f"- Group {n}: {g['size']} participants; "
-                + "; ".join(
-                    f"{text(d['stance'])} with {self.ref(d['post_id'])}" for d in g["distinctive"]
+            self.add(f"#### Group {n}: {g['size']} participants", "")
+            for d in g["distinctive"]:
+                self.add(
+                    f"{text(d['stance']).capitalize()} than others with {self.ref(d['post_id'])} "
+                    f"({d['in_group']:.0%} vs {d['others']:.0%} agree) {tally_note(d)}".rstrip(),
+                    "",
                 )
-            )
-        self.add("")
+                if d["quote"]:
+                    self.quote(d["quote"])
+        if groups["common_ground"]:
+            self.add("#### Common ground across groups", "")
+            for c in groups["common_ground"]:
+                if c["quote"]:
+                    self.quote(c["quote"])
+                else:
+                    self.add(f"{self.ref(c['post_id'])} {tally_note(c)}".rstrip(), "")
 
     def recommendations(self) -> None:
         r = self.doc["recommendations"]
@@ -171,6 +195,8 @@ class MarkdownWriter:
             self.add(f"### {text(group['title'])}", "")
             for quote in group["items"]:
                 self.quote(quote)
+            if group.get("quoted_above"):
+                self.add(QUOTED_ABOVE + ", ".join(self.ref(p) for p in group["quoted_above"]), "")
             if group["not_quoted"]:
                 self.add(
                     NOT_QUOTED.format(group["not_quoted"]),
@@ -183,8 +209,9 @@ class MarkdownWriter:
         m = self.doc["methodology"]
         self.add("## Methodology", "", *(text(p) + "\n" for p in m["how_it_ran"]))
         mod = m["moderation"]
+        self.add("### Moderation", "")
         self.add("| Posts | Count |", "|---|---:|")
-        self.add(*(f"| {text(k)} | {v} |" for k, v in mod["posts_by_status"].items()))
+        self.add(*(f"| {text(status_words(k))} | {v} |" for k, v in mod["posts_by_status"].items()))
         self.add(f"| flags raised | {mod['flags']} |", "")
         if mod["actions"]:
             self.add("| Moderation action | Count |", "|---|---:|")
