@@ -43,10 +43,10 @@ class AppState:
     post_writer: PostWriter
     limits: RateLimits
     report_worker: ReportWorker
-    mail_sender: MailSender | None = None  # only when SMTP is configured
-    mail_scheduler: MailScheduler | None = None  # likewise
     translator: Translator
     metrics: Metrics
+    mail_sender: MailSender | None = None  # only when SMTP is configured
+    mail_scheduler: MailScheduler | None = None  # likewise
 
 
 def install(app: Starlette, state: AppState) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.access import (
     SESSION_COOKIE,
@@ -111,11 +112,17 @@ async def profile_page(
     access: Annotated[Access, allow_signed_in_page(Action.SIGNED_IN)],
     saved: bool = False,
 ) -> Response:
-    user = access.require_user()
+    return await _stored_profile_page(request, session, access.require_user(), saved=saved)
+
+
+async def _stored_profile_page(
+    request: Request, session: AsyncSession, user: User, **shown: Any
+) -> Response:
+    """The profile as stored: its mail choices and consent trail read afresh."""
     stopped = await preferences.stopped_kinds(session=session, email=user.email)
     trail = await consent_changes.changes_of(session=session, user_id=user.id or 0)
     return _profile_page(
-        request, _profile_form(user), mail=_mail_choices(stopped), saved=saved, consent_trail=trail
+        request, _profile_form(user), mail=_mail_choices(stopped), consent_trail=trail, **shown
     )
 
 
@@ -187,14 +194,16 @@ async def delete_account_submit(
     user = access.require_user()
     if posts not in set(erasure.PostsChoice):
         message = _("Choose whether to keep or remove your posts.")
-        return _profile_page(request, _profile_form(user), delete_error=message, status_code=422)
+        return await _stored_profile_page(
+            request, session, user, delete_error=message, status_code=422
+        )
     try:
         await erasure.delete_own_account(
             session=session, user=user, password=password, posts=erasure.PostsChoice(posts)
         )
     except Forbidden as exc:
-        return _profile_page(
-            request, _profile_form(user), delete_error=exc.message, status_code=403
+        return await _stored_profile_page(
+            request, session, user, delete_error=exc.message, status_code=403
         )
     response = RedirectResponse("/?account_deleted=true", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
