@@ -61,6 +61,7 @@ class TestApiLogin:
             "timezone",
             "quote_consent",
             "digest",
+            "hide_presence",
             "is_admin",
         }
         assert me.json()["display_name"] == "Amina"

@@ -359,9 +359,9 @@ class TestUnknownRoute:
 
 
 class TestWrongMethod:
-    async def test_delete_on_me(self, client, factory: Factory) -> None:
+    async def test_put_on_me(self, client, factory: Factory) -> None:
         user = await factory.user()
-        response = await client.delete("/api/v1/me", headers=await factory.auth(user))
+        response = await client.put("/api/v1/me", headers=await factory.auth(user))
         assert_error(response, 405, "method_not_allowed")
         assert "GET" in response.headers.get("allow", "")
 

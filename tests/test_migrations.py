@@ -224,7 +224,7 @@ class TestPostConsentCopies:
     ) -> None:
         upgrade(empty_database)
         config = alembic_config(empty_database)
-        command.downgrade(config, "5d1e7c2a9f40")
+        command.downgrade(config, "7a3c9e51b2d4")  # just before the consent migration
         engine = create_engine(empty_database.sync_database_url, poolclass=NullPool)
         try:
             with engine.begin() as connection:

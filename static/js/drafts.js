@@ -74,7 +74,7 @@ if (storage) {
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (form instanceof HTMLFormElement && form.action.endsWith("/logout")) return forgetAll();
+    if (form instanceof HTMLFormElement && (form.getAttribute("action") || "").endsWith("/logout")) return forgetAll();
     const area = form instanceof HTMLFormElement && form.classList.contains("post-form")
       && form.querySelector("textarea[id]");
     if (!area) return;

@@ -163,7 +163,7 @@ function start(root) {
   function keepPlace(item) {
     // The forms of a page that starts after a post come back to that page, as the page's own do.
     for (const form of item.querySelectorAll("form")) {
-      if (form.action.endsWith("/flag")) continue;
+      if ((form.getAttribute("action") || "").endsWith("/flag")) continue;
       const input = document.createElement("input");
       Object.assign(input, { type: "hidden", name: "after_id", value: afterId });
       const leading = form.querySelectorAll(

@@ -55,6 +55,7 @@ TABLES_LEFT_OUT = {
     "mail_feed": "this server's pending notification batches",
     "mail_opt_out": "an account's mail choices on this server",
     "post_translation": "a cache of machine translations, made again on demand",
+    "consent_change": "a person's trail of consent choices: theirs, kept on their account",
 }
 
 

@@ -53,7 +53,7 @@ def narrative_of(report: Report | None) -> Narrative:
 
 
 async def _posts(session: AsyncSession, dialogue_id: int) -> list[Any]:
-    # SQLModel's `select` types at most four columns; this one reads twelve.
+    # SQLModel's `select` types at most four columns; this one reads thirteen.
     query = (
         select_columns(
             col(Post.id),
@@ -178,7 +178,7 @@ async def load_source(
             highlighted=bool(r[10]),
             content_warning=r[11],
             codes=codes.get(r[0], ()),
-            polis_id=polis_statement(r[11], dialogue.id),
+            polis_id=polis_statement(r[12], dialogue.id),
         )
         for r in rows
     )
