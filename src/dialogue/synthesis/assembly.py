@@ -17,6 +17,7 @@ from dialogue.synthesis.consent import Attribution, attribution
 from dialogue.synthesis.keymessages import key_messages
 from dialogue.synthesis.methodology import methodology
 from dialogue.synthesis.origins import Origins
+from dialogue.synthesis.redaction import Redactor
 from dialogue.synthesis.render.common import quoted_posts
 from dialogue.synthesis.source import ReportSource, SourcePost
 from dialogue.synthesis.subthemes import QUOTES_PER_CLUSTER, find_subthemes
@@ -55,6 +56,16 @@ class Builder:
         self.raw = raw
         self.attributions = {pid: self._placed(pid, a) for pid, a in raw.items()}
         self.names = quoting.first_names(source.people.values())
+        self.by_name = frozenset(
+            pid for pid, a in self.attributions.items() if a.quotable and not a.unnamed
+            and not self.by_id[pid].anonymous
+        )  # fmt: skip
+        named = {self.by_id[pid].author_id for pid in self.by_name}
+        self.redactor = Redactor(
+            source.identities,
+            (p.display_name for i, p in sorted(source.people.items()) if i in named),
+        )
+        self.redactions: dict[int, tuple[dict[str, Any], ...]] = {}
         self.used: set[int] = set()  # posts quoted so far: none is quoted twice
         self.reactions = {p.id: dict(_NO_REACTIONS) for p in source.posts}
         for post_id, _user, kind in source.reactions:
@@ -79,10 +90,12 @@ class Builder:
 
     def words(self, post_id: int, text: str) -> str:
         """People's words as the report may show them: the one place every quote, excerpt
-        and post row passes through. The identity redaction (names, organisations, places,
-        contacts in a quote not attributed by name) is to be applied here, with the
-        detector the safety work shares; until then the text is as written."""
-        return text
+        and post row passes through, redacted as `redaction` says (what was redacted is
+        kept for the review list)."""
+        found = self.redactor.redact(text, named=post_id in self.by_name)
+        if found.redactions:
+            self.redactions[post_id] = found.redactions
+        return found.text
 
     def candidate(self, post_id: int) -> bool:
         """Whether the report may choose this post to quote by itself (`quoting`)."""
@@ -423,8 +436,8 @@ def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
     """What editors and advisors check before publication: every quote, how it is
     attributed, how precise its origin is, and what was redacted from it and why.
 
-    `redactions` is filled by the identity redaction (`Builder.words`) once it is wired to
-    the shared detector: one entry per span, `{"kind", "placeholder", "reason"}`.
+    `redactions`: one entry per span replaced (`{"kind", "placeholder", "reason", "text"}`);
+    the span itself is shown to reviewers only, since the review list is never published.
     """
     rows = []
     for post_id in sorted(set(quoted_posts({k: v for k, v in document.items() if k != "review"}))):
@@ -437,5 +450,12 @@ def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
             origin = b.origins.level(person)
         else:
             origin = "named with consent"
-        rows.append({"post_id": post_id, "attribution": label, "origin": origin, "redactions": []})
+        rows.append(
+            {
+                "post_id": post_id,
+                "attribution": label,
+                "origin": origin,
+                "redactions": list(b.redactions.get(post_id, ())),
+            }
+        )
     return rows
