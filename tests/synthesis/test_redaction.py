@@ -1,0 +1,195 @@
+"""Identity-safe quoting, fixed by a table: each sample text with the quote the report prints.
+
+Unnamed quotes (anonymous consent, anonymous posts) lose every name, organisation, town,
+school and contact; quotes under their author's name lose only the names of people not
+quoted by name and the organizers' lists. The rules are in docs/report.md
+("Identity-safe quoting"); the detector is `safety.disclosure.identities`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dialogue.safety.disclosure import Rules
+from dialogue.synthesis.redaction import Redactor
+
+RULES = Rules(
+    watch_list=("Tendai Moyo", "Baba Kiki"),
+    phrases=("Casa Azul shelter",),
+    member_names=(
+        "Ayesha Siddiqui",
+        "Omar Haddad",
+        "Amina Wanjiru",
+        "Lucía Fernández",
+        "João Pereira",
+        "Marie Dubois",
+        "Fatou Diop",
+        "Grace Achieng",
+    ),
+    organisations=(
+        "Chiragh Women's Collective",
+        "Kenya Women Network",
+        "Instituto Papai",
+        "Réseau Femmes Solidaires",
+        "Colectiva Violeta",
+    ),
+)
+# Amina writes under her own name: her name stays in named quotes, no one else's does.
+REDACTOR = Redactor(RULES, ["Amina Wanjiru"])
+
+UNNAMED = [
+    # -- self-introductions
+    (
+        "Ayesha, Chiragh Women's Collective, Lahore. We run a helpline.",
+        "[name], [organisation], [place]. We run a helpline.",
+    ),
+    (
+        "I am Ayesha Siddiqui from Lahore and I work with survivors.",
+        "I am [name] from [place] and I work with survivors.",
+    ),
+    (
+        "Amina Wanjiru here, Kenya Women Network, Nairobi.",
+        "[name] here, [organisation], [place].",
+    ),
+    (
+        "Je m'appelle Marie Dubois, du Réseau Femmes Solidaires à Marseille.",
+        "Je m'appelle [name], du [organisation] à [place].",
+    ),
+    (
+        "Bonjour, c'est Fatou, de Dakar, je travaille avec des jeunes.",
+        "Bonjour, c'est [name], de [place], je travaille avec des jeunes.",
+    ),
+    (
+        "Soy Lucía Fernández, de Colectiva Violeta en Guadalajara.",
+        "Soy [name], de [organisation] en [place].",
+    ),
+    (
+        "Hola, soy Lucía, trabajo en Bogotá con mujeres rurales.",
+        "Hola, soy [name], trabajo en [place] con mujeres rurales.",
+    ),
+    (
+        "Sou o João Pereira, do Instituto Papai, em Recife.",
+        "Sou o [name], do [organisation], em [place].",
+    ),
+    (
+        "Olá, aqui é o João, de São Paulo.",
+        "Olá, aqui é o [name], de [place].",
+    ),
+    # -- addresses by first name
+    (
+        "Omar, I agree with what you said about funding.",
+        "[name], I agree with what you said about funding.",
+    ),
+    ("I agree with Omar and Grace on this point.", "I agree with [name] and [name] on this point."),
+    ("Marie, je suis d'accord avec toi.", "[name], je suis d'accord avec toi."),
+    ("Estoy de acuerdo con Lucía y con Omar.", "Estoy de acuerdo con [name] y con [name]."),
+    ("Concordo com a Fatou e com o João.", "Concordo com a [name] e com o [name]."),
+    ("Thank you Amina Wanjiru for the report.", "Thank you [name] for the report."),
+    # -- phone numbers in several national formats
+    ("Call the helpline on +254 712 345 678 any time.", "Call the helpline on [contact] any time."),
+    ("Our number is 0712 345678.", "Our number is [contact]."),
+    ("In the UK ring 020 7946 0958.", "In the UK ring [contact]."),
+    ("Appelez le 01 23 45 67 89 ou le +33 6 12 34 56 78.", "Appelez le [contact] ou le [contact]."),
+    ("Llama al +34 612 345 678 o al (55) 5555-1234.", "Llama al [contact] o al [contact]."),
+    ("Ligue para (11) 98765-4321 ou +55 21 2345-6789.", "Ligue para [contact] ou [contact]."),
+    ("Whatsapp: +92 300 1234567.", "Whatsapp: [contact]."),
+    ("Write to ayesha.s@example.org for the toolkit.", "Write to [contact] for the toolkit."),
+    # -- street addresses
+    (
+        "The shelter is at 14 Elm Road, behind the market.",
+        "The shelter is at [place], behind the market.",
+    ),
+    ("Le centre est au 12 rue de la Paix.", "Le centre est au [place]."),
+    (
+        "La oficina está en Calle Mayor 5, segundo piso.",
+        "La oficina está en [place], segundo piso.",
+    ),
+    ("Fica na Rua das Flores, 123.", "Fica na [place]."),
+    # -- cities and towns
+    ("We met survivors in Nairobi and Kisumu.", "We met survivors in [place] and [place]."),
+    (
+        "Nous avons des groupes à Lyon et à Genève.",
+        "Nous avons des groupes à [place] et à [place].",
+    ),
+    ("Trabajamos en Medellín y en Ciudad de México.", "Trabajamos en [place] y en [place]."),
+    ("Temos núcleos em Belo Horizonte e em Maputo.", "Temos núcleos em [place] e em [place]."),
+    ("Our partners in Londres and Lisboa agree.", "Our partners in [place] and [place] agree."),
+    # -- schools
+    (
+        "a 15-year-old girl from the netball team at the Chivi school",
+        "a 15-year-old girl from the netball team at the [place]",
+    ),
+    (
+        "Boys at St Mary's Secondary School talked about consent.",
+        "Boys at [place] talked about consent.",
+    ),
+    ("Au lycée Victor Hugo, les garçons ont parlé.", "Au [place], les garçons ont parlé."),
+    ("En la escuela San José hicimos talleres.", "En la [place] hicimos talleres."),
+    ("Na Escola Estadual Maria Quitéria começamos.", "Na [place] começamos."),
+    # -- the organizers' watch list and phrases
+    ("Tendai Moyo still coaches the team.", "[name] still coaches the team."),
+    ("They call him Baba Kiki in the village.", "They call him [name] in the village."),
+    ("She went to the Casa Azul shelter last week.", "She went to the [name] last week."),
+    # -- nothing to redact: ordinary talk about people and places in general
+    ("Women in rural areas need safe transport.", "Women in rural areas need safe transport."),
+    ("Les femmes rurales ont besoin de refuges.", "Les femmes rurales ont besoin de refuges."),
+    ("We trained 1.250.000 people in 2019-2023.", "We trained 1.250.000 people in 2019-2023."),
+    (
+        "Nice work, everyone: the grace of listening matters.",
+        "Nice work, everyone: the grace of listening matters.",
+    ),
+    (
+        "Schools need feminist partners in every district.",
+        "Schools need feminist partners in every district.",
+    ),
+    ("O governo precisa ouvir as mulheres.", "O governo precisa ouvir as mulheres."),
+]
+
+NAMED = [
+    # The author's own name, and other named people's, stay; others' names do not.
+    (
+        "Amina Wanjiru here, Kenya Women Network, Nairobi.",
+        "Amina Wanjiru here, Kenya Women Network, Nairobi.",
+    ),
+    ("Omar, I agree with Amina.", "[name], I agree with Amina."),
+    ("Como dijo Lucía Fernández en Bogotá.", "Como dijo [name] en Bogotá."),
+    ("Call me on +254 712 345 678.", "Call me on +254 712 345 678."),
+    ("Tendai Moyo still coaches the team.", "[name] still coaches the team."),
+    ("Merci Marie et Fatou, à Dakar.", "Merci [name] et [name], à Dakar."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), UNNAMED)
+def test_a_quote_without_its_authors_name_carries_no_name_organisation_place_or_contact(
+    text: str, expected: str
+) -> None:
+    assert REDACTOR.redact(text, named=False).text == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMED)
+def test_a_named_quote_loses_the_names_of_people_not_quoted_by_name(
+    text: str, expected: str
+) -> None:
+    assert REDACTOR.redact(text, named=True).text == expected
+
+
+def test_the_table_covers_four_languages_and_forty_samples() -> None:
+    assert len(UNNAMED) + len(NAMED) >= 40
+
+
+def test_each_redaction_says_what_and_why() -> None:
+    found = REDACTOR.redact("Ayesha, Chiragh Women's Collective, call 0712 345678.", named=False)
+    assert [(r["kind"], r["placeholder"], r["text"]) for r in found.redactions] == [
+        ("member_name", "[name]", "Ayesha"),
+        ("organisation", "[organisation]", "Chiragh Women's Collective"),
+        ("phone", "[contact]", "0712 345678"),
+    ]
+    assert all(r["reason"] for r in found.redactions)
+
+
+def test_a_first_name_shared_with_someone_not_named_is_redacted_even_in_named_quotes() -> None:
+    rules = Rules(member_names=("Omar Haddad", "Omar Khalil"))
+    redactor = Redactor(rules, ["Omar Haddad"])
+    assert redactor.redact("Omar Haddad and Omar said so.", named=True).text == (
+        "Omar Haddad and [name] said so."
+    )
