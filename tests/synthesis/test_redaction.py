@@ -8,10 +8,18 @@ quoted by name and the organizers' lists. The rules are in docs/report.md
 
 from __future__ import annotations
 
+import json
+
+import httpx
 import pytest
 
+from dialogue.dialogues.models import Dialogue
 from dialogue.safety.disclosure import Rules
 from dialogue.synthesis.redaction import Redactor
+from tests.factories import Factory
+from tests.synthesis.builders import World
+from tests.synthesis.scene import build_scene, csv_rows
+from tests.synthesis.test_signoff import Review
 
 RULES = Rules(
     watch_list=("Tendai Moyo", "Baba Kiki"),
@@ -193,3 +201,88 @@ def test_a_first_name_shared_with_someone_not_named_is_redacted_even_in_named_qu
     assert redactor.redact("Omar Haddad and Omar said so.", named=True).text == (
         "Omar Haddad and [name] said so."
     )
+
+
+# What the scene's posts below say that no published data file may carry.
+REDACTED_SPANS = ("Bruno", "Olga", "Instituto Papai", "Recife", "98765", "Tendai", "Chivi")
+
+
+class TestPublishedDataFiles:
+    async def test_csv_and_json_for_members_and_public_carry_no_redacted_span(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        async with factory.session() as session:
+            dialogue = await session.get(Dialogue, scene.dialogue.id)
+            assert dialogue is not None
+            dialogue.visibility = "public"
+            dialogue.watch_list = "Tendai Moyo"
+            session.add(dialogue)
+            await session.commit()
+        world, people = World(factory), scene.people
+        thread, _ = await world.thread(
+            scene.dialogue, scene.theme, people["amina"], "Listening to Bruno",
+            "NAMEDREPLY Bruno and Olga told me the coach Tendai Moyo is back.", highlighted=True,
+        )  # fmt: skip
+        unnamed = await world.post(
+            thread, people["bruno"],
+            "UNNAMEDINTRO Amina, Bruno Silva here, Instituto Papai, Recife: call +55 81 "
+            "98765-4321 about the girl at the Chivi school.", highlighted=True,
+        )  # fmt: skip
+        await Review(client, factory, scene).publish()
+        base = f"/api/v1/dialogues/{scene.dialogue.slug}/report"
+        for audience, headers in (
+            ("members", await factory.auth(scene.participant)),
+            ("public", {}),
+        ):
+            response = await client.put(
+                f"{base}/audience",
+                json={"audience": audience},
+                headers=await factory.auth(scene.organizer),
+            )
+            assert response.status_code == 200, response.text
+            files = {}
+            for fmt in ("csv", "json"):
+                got = await client.get(f"{base}/published", params={"format": fmt}, headers=headers)
+                assert got.status_code == 200, (audience, fmt, got.text)
+                files[fmt] = got.content.decode("utf-8-sig")
+            for fmt, text in files.items():
+                assert "NAMEDREPLY" in text and "UNNAMEDINTRO" in text, (audience, fmt)
+                for span in REDACTED_SPANS:
+                    assert span not in text, (audience, fmt, span)
+            rows = {int(r["post_id"]): r for r in csv_rows(files["csv"].encode())}
+            assert rows[unnamed.id]["text"] == (
+                "UNNAMEDINTRO [name], [name] here, [organisation], [place]: call [contact] "
+                "about the girl at the [place]."
+            )
+            document = json.loads(files["json"])
+            assert "review" not in document
+            named = next(p for p in document["posts"] if "NAMEDREPLY" in p["text"])
+            assert named["text"] == "NAMEDREPLY [name] and [name] told me the coach [name] is back."
+            assert named["author"] == "Amina Wanjiru, Kenya Women Network"
+            assert named["thread"] == "Listening to [name]"
+
+    async def test_the_review_list_says_what_was_redacted_and_why(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        await World(factory).thread(
+            scene.dialogue, scene.theme, scene.people["bruno"], "Intro",
+            "REVIEWED Bruno from Recife, Instituto Papai, writing about our fathers groups.",
+            highlighted=True,
+        )  # fmt: skip
+        response = await client.get(
+            f"/api/v1/dialogues/{scene.dialogue.slug}/report",
+            params={"format": "json"},
+            headers=await factory.auth(scene.advisor),
+        )
+        assert response.status_code == 200, response.text
+        document = response.json()
+        post_id = next(p["id"] for p in document["posts"] if "REVIEWED" in p["text"])
+        row = next(r for r in document["review"] if r["post_id"] == post_id)
+        assert [(r["kind"], r["placeholder"], r["text"]) for r in row["redactions"]] == [
+            ("member_name", "[name]", "Bruno"),
+            ("place", "[place]", "Recife"),
+            ("organisation", "[organisation]", "Instituto Papai"),
+        ]
+        assert all(r["reason"] for r in row["redactions"])

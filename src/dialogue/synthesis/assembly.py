@@ -57,7 +57,7 @@ class Builder:
         self.attributions = {pid: self._placed(pid, a) for pid, a in raw.items()}
         self.names = quoting.first_names(source.people.values())
         self.by_name = frozenset(
-            pid for pid, a in self.attributions.items() if a.quotable and not a.unnamed
+            pid for pid, a in raw.items() if a.quotable and not a.unnamed
             and not self.by_id[pid].anonymous
         )  # fmt: skip
         named = {self.by_id[pid].author_id for pid in self.by_name}
@@ -118,16 +118,21 @@ class Builder:
         return found
 
     def _thread_titles(self) -> dict[int, str]:
-        """A thread's title is its opener's words: shown only when the opening post is quotable."""
+        """A thread's title is its opener's words: shown only when the opening post is quotable,
+        redacted as the opener is."""
         openers: dict[int, SourcePost] = {}
         for post in self.source.posts:
             if post.parent_id is None and post.thread_id not in openers:
                 openers[post.thread_id] = post
         titles = {}
-        for post in self.source.posts:
-            opener = openers.get(post.thread_id)
+        for thread_id in sorted({p.thread_id for p in self.source.posts}):
+            opener = openers.get(thread_id)
             shown = opener is not None and opener.id in self.quotable
-            titles[post.thread_id] = post.thread_title if shown else f"Thread {post.thread_id}"
+            titles[thread_id] = (
+                self.words(opener.id, opener.thread_title)
+                if opener is not None and shown
+                else f"Thread {thread_id}"
+            )
         return titles
 
     def quote(self, post_id: int, limit: int = QUOTE_CHARS) -> dict[str, Any] | None:
