@@ -335,37 +335,48 @@ def first_name(display_name: str) -> str:
     return words[0] if len(words) > 1 and len(words[0]) >= MIN_NAME else ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """Folded name → (rule, whether it counts only written with a capital), and for each
+    first word the most words a name starting with it has (most words start none)."""
+
+    names: dict[str, tuple[Rule, bool]]
+    longest: dict[str, int]
+
+
 @lru_cache(maxsize=8)
-def _table(rules: Rules) -> dict[str, tuple[Rule, bool]]:
-    """Folded name → (rule, whether it counts only written with a capital)."""
-    table: dict[str, tuple[Rule, bool]] = {}
+def _table(rules: Rules) -> _Table:
+    names: dict[str, tuple[Rule, bool]] = dict.fromkeys(gazetteer(), (Rule.PLACE, True))
     for entry in rules.organisations:
         key = _key(entry)
         if len(key) >= MIN_NAME:
-            table[key] = (Rule.ORGANISATION, False)
+            names[key] = (Rule.ORGANISATION, False)
     for name in rules.member_names:
         first = first_name(name)
         if first:
-            table.setdefault(first, (Rule.MEMBER_NAME, True))
+            names[first] = (Rule.MEMBER_NAME, True)
     for name in rules.member_names:
         key = _key(name)
         if len(key) >= MIN_NAME:
-            table[key] = (Rule.MEMBER_NAME, " " not in key)
-    return table
+            names[key] = (Rule.MEMBER_NAME, " " not in key)
+    longest: dict[str, int] = {}
+    for key in names:
+        words = key.split(" ")
+        longest[words[0]] = max(longest.get(words[0], 0), min(len(words), MAX_WORDS))
+    return _Table(names, longest)
 
 
-def _looked_up(text: str, folded: str, table: dict[str, tuple[Rule, bool]]) -> Iterable[Reason]:
-    places = gazetteer()
+def _looked_up(text: str, folded: str, table: _Table) -> Iterable[Reason]:
     words = list(_WORD.finditer(folded))
     index = 0
     while index < len(words):
         step = 1
-        for size in range(min(MAX_WORDS, len(words) - index), 0, -1):
+        longest = table.longest.get(words[index].group(), 0)
+        for size in range(min(longest, len(words) - index), 0, -1):
             run = words[index : index + size]
             if any(not _JOINER.fullmatch(folded[a.end() : b.start()]) for a, b in pairwise(run)):
                 continue
-            key = " ".join(w.group() for w in run)
-            found = table.get(key) or ((Rule.PLACE, True) if key in places else None)
+            found = table.names.get(" ".join(w.group() for w in run))
             if found is None:
                 continue
             rule, capital = found
