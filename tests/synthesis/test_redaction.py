@@ -151,6 +151,8 @@ UNNAMED = [
         "Schools need feminist partners in every district.",
     ),
     ("O governo precisa ouvir as mulheres.", "O governo precisa ouvir as mulheres."),
+    ("Male allies must listen. A Luta continua.", "Male allies must listen. A Luta continua."),
+    ("Para mí, el Pueblo decide.", "Para mí, el Pueblo decide."),
 ]
 
 NAMED = [
@@ -193,6 +195,11 @@ def test_each_redaction_says_what_and_why() -> None:
         ("phone", "[contact]", "0712 345678"),
     ]
     assert all(r["reason"] for r in found.redactions)
+
+
+def test_sub_theme_labels_lose_names_and_places_even_in_lower_case() -> None:
+    assert REDACTOR.label("ayesha lahore shelters") == "[name] [place] shelters"
+    assert REDACTOR.label("male violence in rural areas") == "male violence in rural areas"
 
 
 def test_a_first_name_shared_with_someone_not_named_is_redacted_even_in_named_quotes() -> None:

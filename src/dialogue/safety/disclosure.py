@@ -292,11 +292,13 @@ def excerpts(text: str, reasons: Iterable[Reason], context: int = 60) -> list[Ex
 CITY_POPULATION = 100_000
 MIN_PLACE = 4  # "Ede", "Ise", "Sur" and airport codes are words far more often than towns
 # Gazetteer names that are ordinary words in the dialogues' languages, capitalised at the
-# start of a sentence ("Para mí", "Solo así", "Nice work") as often as they mean the town.
+# start of a sentence ("Para mí", "Male allies", "A luta continua") or in a sub-theme's
+# label as often as they mean the town.
 COMMON_WORDS = frozenset(
     {"nice", "mobile", "reading", "split", "sale", "santa", "maria", "victoria", "mercedes"}
     | {"independence", "concepcion", "esperanza", "florida", "mesa", "bello", "rio", "rivera"}
-    | {"esse", "nada", "name", "para", "sido", "solo", "gold"}
+    | {"esse", "nada", "name", "para", "sido", "solo", "gold", "male", "providence"}
+    | {"luta", "pueblo", "colonia", "socorro", "natal", "fortaleza", "soledad", "concordia"}
 )
 MAX_WORDS = 6  # the longest name or organisation looked up, in words
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")

@@ -315,8 +315,8 @@ def _theme(
             "note": found.note,
             "items": [
                 {
-                    "label": s.label,
-                    "terms": list(s.terms),
+                    "label": b.redactor.label(s.label),
+                    "terms": [t for t in s.terms if b.redactor.label(t) == t],
                     "size": len(s.post_ids),
                     "post_ids": list(s.post_ids),
                     "quotes": _subtheme_quotes(b, s.quote_ids),

@@ -101,3 +101,13 @@ class Redactor:
             at = reason.end
         out.append(text[at:])
         return Redacted("".join(out), tuple(done))
+
+    def label(self, text: str) -> str:
+        """A sub-theme's label or term, drawn from everyone's words, as an unnamed quote
+        would show it; labels are often lower case, so each word is read as capitalised."""
+        probe = " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
+        out, at = [], 0
+        for reason in identities(probe, self.rules):
+            out += [text[at : reason.start], PLACEHOLDERS[reason.rule]]
+            at = reason.end
+        return "".join([*out, text[at:]])
