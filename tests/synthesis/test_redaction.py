@@ -12,13 +12,16 @@ import json
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from dialogue.dialogues.models import Dialogue
 from dialogue.safety.disclosure import Rules
+from dialogue.synthesis.models import ReportSnapshot
 from dialogue.synthesis.redaction import Redactor
 from tests.factories import Factory
 from tests.synthesis.builders import World
 from tests.synthesis.scene import build_scene, csv_rows
+from tests.synthesis.test_consent_changes import choose, texts
 from tests.synthesis.test_signoff import Review
 
 RULES = Rules(
@@ -293,3 +296,30 @@ class TestPublishedDataFiles:
             ("organisation", "[organisation]", "Instituto Papai"),
         ]
         assert all(r["reason"] for r in row["redactions"])
+
+
+class TestAfterPublication:
+    async def test_a_quote_that_loses_its_name_loses_what_only_named_quotes_keep(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        scene = await build_scene(factory)
+        amina = scene.people["amina"]
+        await World(factory).thread(
+            scene.dialogue, scene.theme, amina, "Helplines",
+            "SELFINTRO Amina Wanjiru here, Kenya Women Network in Nairobi, call 0712 345678 "
+            "for the helpline we run.", highlighted=True,
+        )  # fmt: skip
+        await Review(client, factory, scene).publish()
+        before = await texts(client, factory, scene)
+        assert all("Nairobi" in text for text in before.values()), before.keys()
+        await choose(client, factory, amina, "anonymous")
+        for fmt, text in (await texts(client, factory, scene)).items():
+            plain = " ".join(text.replace("\\[", "[").replace("\\]", "]").split())  # md escapes
+            assert "SELFINTRO [name] here, [organisation] in [place], call [contact]" in plain, fmt
+            for span in ("Amina", "Kenya Women Network", "Nairobi", "0712 345678"):
+                assert span not in text, (fmt, span)
+        async with factory.session() as session:
+            stored = (await session.exec(select(ReportSnapshot))).all()
+        assert len(stored) == 2
+        for snapshot in stored:
+            assert "Nairobi" not in json.dumps(snapshot.document)
