@@ -7,6 +7,7 @@ same dialogue always gives the same document and the JSON format is byte-identic
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -65,7 +66,7 @@ class Builder:
             source.identities,
             (p.display_name for i, p in sorted(source.people.items()) if i in named),
         )
-        self.redactions: dict[int, tuple[dict[str, Any], ...]] = {}
+        self.redactions: dict[int, Counter[tuple[tuple[str, Any], ...]]] = {}
         self.used: set[int] = set()  # posts quoted so far: none is quoted twice
         self.reactions = {p.id: dict(_NO_REACTIONS) for p in source.posts}
         for post_id, _user, kind in source.reactions:
@@ -93,8 +94,9 @@ class Builder:
         and post row passes through, redacted as `redaction` says (what was redacted is
         kept for the review list)."""
         found = self.redactor.redact(text, named=post_id in self.by_name)
-        if found.redactions:
-            self.redactions[post_id] = found.redactions
+        if found.redactions:  # a post's title, quote and row: each span counted once
+            counts = Counter(tuple(sorted(r.items())) for r in found.redactions)
+            self.redactions[post_id] = self.redactions.get(post_id, Counter()) | counts
         return found.text
 
     def candidate(self, post_id: int) -> bool:
@@ -460,7 +462,11 @@ def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
                 "post_id": post_id,
                 "attribution": label,
                 "origin": origin,
-                "redactions": list(b.redactions.get(post_id, ())),
+                "redactions": [
+                    dict(entry)
+                    for entry, count in b.redactions.get(post_id, Counter()).items()
+                    for _ in range(count)
+                ],
             }
         )
     return rows
