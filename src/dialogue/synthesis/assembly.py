@@ -7,6 +7,7 @@ same dialogue always gives the same document and the JSON format is byte-identic
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from dialogue.synthesis.consent import Attribution, attribution
 from dialogue.synthesis.keymessages import key_messages
 from dialogue.synthesis.methodology import methodology
 from dialogue.synthesis.origins import Origins
+from dialogue.synthesis.redaction import Redactor
 from dialogue.synthesis.render.common import quoted_posts
 from dialogue.synthesis.source import ReportSource, SourcePost
 from dialogue.synthesis.subthemes import QUOTES_PER_CLUSTER, find_subthemes
@@ -55,6 +57,16 @@ class Builder:
         self.raw = raw
         self.attributions = {pid: self._placed(pid, a) for pid, a in raw.items()}
         self.names = quoting.first_names(source.people.values())
+        self.by_name = frozenset(
+            pid for pid, a in raw.items() if a.quotable and not a.unnamed
+            and not self.by_id[pid].anonymous
+        )  # fmt: skip
+        named = {self.by_id[pid].author_id for pid in self.by_name}
+        self.redactor = Redactor(
+            source.identities,
+            (p.display_name for i, p in sorted(source.people.items()) if i in named),
+        )
+        self.redactions: dict[int, Counter[tuple[tuple[str, Any], ...]]] = {}
         self.used: set[int] = set()  # posts quoted so far: none is quoted twice
         self.reactions = {p.id: dict(_NO_REACTIONS) for p in source.posts}
         for post_id, _user, kind in source.reactions:
@@ -79,10 +91,13 @@ class Builder:
 
     def words(self, post_id: int, text: str) -> str:
         """People's words as the report may show them: the one place every quote, excerpt
-        and post row passes through. The identity redaction (names, organisations, places,
-        contacts in a quote not attributed by name) is to be applied here, with the
-        detector the safety work shares; until then the text is as written."""
-        return text
+        and post row passes through, redacted as `redaction` says (what was redacted is
+        kept for the review list)."""
+        found = self.redactor.redact(text, named=post_id in self.by_name)
+        if found.redactions:  # a post's title, quote and row: each span counted once
+            counts = Counter(tuple(sorted(r.items())) for r in found.redactions)
+            self.redactions[post_id] = self.redactions.get(post_id, Counter()) | counts
+        return found.text
 
     def candidate(self, post_id: int) -> bool:
         """Whether the report may choose this post to quote by itself (`quoting`)."""
@@ -105,16 +120,21 @@ class Builder:
         return found
 
     def _thread_titles(self) -> dict[int, str]:
-        """A thread's title is its opener's words: shown only when the opening post is quotable."""
+        """A thread's title is its opener's words: shown only when the opening post is quotable,
+        redacted as the opener is."""
         openers: dict[int, SourcePost] = {}
         for post in self.source.posts:
             if post.parent_id is None and post.thread_id not in openers:
                 openers[post.thread_id] = post
         titles = {}
-        for post in self.source.posts:
-            opener = openers.get(post.thread_id)
+        for thread_id in sorted({p.thread_id for p in self.source.posts}):
+            opener = openers.get(thread_id)
             shown = opener is not None and opener.id in self.quotable
-            titles[post.thread_id] = post.thread_title if shown else f"Thread {post.thread_id}"
+            titles[thread_id] = (
+                self.words(opener.id, opener.thread_title)
+                if opener is not None and shown
+                else f"Thread {thread_id}"
+            )
         return titles
 
     def quote(self, post_id: int, limit: int = QUOTE_CHARS) -> dict[str, Any] | None:
@@ -297,8 +317,8 @@ def _theme(
             "note": found.note,
             "items": [
                 {
-                    "label": s.label,
-                    "terms": list(s.terms),
+                    "label": b.redactor.label(s.label),
+                    "terms": [t for t in s.terms if b.redactor.label(t) == t],
                     "size": len(s.post_ids),
                     "post_ids": list(s.post_ids),
                     "quotes": _subtheme_quotes(b, s.quote_ids),
@@ -423,8 +443,8 @@ def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
     """What editors and advisors check before publication: every quote, how it is
     attributed, how precise its origin is, and what was redacted from it and why.
 
-    `redactions` is filled by the identity redaction (`Builder.words`) once it is wired to
-    the shared detector: one entry per span, `{"kind", "placeholder", "reason"}`.
+    `redactions`: one entry per span replaced (`{"kind", "placeholder", "reason", "text"}`);
+    the span itself is shown to reviewers only, since the review list is never published.
     """
     rows = []
     for post_id in sorted(set(quoted_posts({k: v for k, v in document.items() if k != "review"}))):
@@ -437,5 +457,16 @@ def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
             origin = b.origins.level(person)
         else:
             origin = "named with consent"
-        rows.append({"post_id": post_id, "attribution": label, "origin": origin, "redactions": []})
+        rows.append(
+            {
+                "post_id": post_id,
+                "attribution": label,
+                "origin": origin,
+                "redactions": [
+                    dict(entry)
+                    for entry, count in b.redactions.get(post_id, Counter()).items()
+                    for _ in range(count)
+                ],
+            }
+        )
     return rows

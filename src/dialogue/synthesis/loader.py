@@ -22,6 +22,7 @@ from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.moderation import codebook
 from dialogue.moderation.models import AuditEntry, Flag
 from dialogue.policy import CONFIDENTIAL_TARGETS
+from dialogue.safety.disclosure import Rules, entries
 from dialogue.synthesis.consent import NAMED
 from dialogue.synthesis.models import Report
 from dialogue.synthesis.source import (
@@ -141,6 +142,24 @@ async def _organizers(session: AsyncSession, dialogue_id: int) -> tuple[str, ...
     return tuple(sorted({(org or name).strip() for org, name in rows if (org or name).strip()}))
 
 
+async def _identities(session: AsyncSession, dialogue: Dialogue) -> Rules:
+    """Every member's name and organisation, and the organizers' lists: what quotes hide."""
+    rows = (
+        await session.exec(
+            select(User.display_name, User.organization)
+            .join(Membership, col(Membership.user_id) == col(User.id))
+            .where(Membership.dialogue_id == dialogue.id)
+            .order_by(col(User.id))
+        )
+    ).all()
+    return Rules(
+        watch_list=entries(dialogue.watch_list),
+        phrases=entries(dialogue.hold_phrases),
+        member_names=tuple(name for name, _org in rows if name),
+        organisations=tuple(sorted({org.strip() for _name, org in rows if org and org.strip()})),
+    )
+
+
 def polis_statement(client_id: str | None, dialogue_id: int) -> str | None:
     """The Pol.is comment id of a post imported from Pol.is (`archive.polis_write.client_id`)."""
     prefix = f"polis:{dialogue_id}:"
@@ -234,4 +253,5 @@ async def load_source(
         narrative=narrative_of(report),
         base_url=base_url,
         min_group=min_group,
+        identities=await _identities(session, dialogue),
     )

@@ -4,7 +4,10 @@ Publication freezes the report's analysis and wording, but not anyone's consent:
 who withdraws it (or a post that is hidden or deleted) after publication must vanish from
 the report everyone reads and downloads from then on. So every read of the snapshot passes
 through here, against the dialogue as it is now. It only ever takes away: words, names and
-organisations that the snapshot did not show are never added.
+organisations that the snapshot did not show are never added. Quoted words are redacted
+again under today's rules (`Builder.words`): a quote that lost its author's name loses
+what only a named quote may keep, and a person no longer quoted by name loses their name
+in every quote; redacting redacted words only replaces more of them.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from dialogue.synthesis.figures import named_organisations
 from dialogue.synthesis.source import ReportSource
 
 QUOTE_KEYS = frozenset({"post_id", "thread_id", "text", "attribution", "date"})
+EXCERPT_KEYS = frozenset({"post_id", "text"})  # a key message drawn from a post
 
 
 def _is_quote(value: Any) -> bool:
-    return isinstance(value, dict) and value.keys() >= QUOTE_KEYS
+    return isinstance(value, dict) and (value.keys() >= QUOTE_KEYS or value.keys() == EXCERPT_KEYS)
 
 
 def under_current_consent(document: dict[str, Any], source: ReportSource) -> dict[str, Any]:
@@ -33,7 +37,10 @@ def under_current_consent(document: dict[str, Any], source: ReportSource) -> dic
         post_id = quote["post_id"]
         if post_id not in now.quotable:
             return None
-        return {**quote, "attribution": now.attributions[post_id].label}
+        requoted = {**quote, "text": now.words(post_id, quote["text"])}
+        if "attribution" in quote:
+            requoted["attribution"] = now.attributions[post_id].label
+        return requoted
 
     def narrowed(value: Any) -> Any:
         if isinstance(value, list):
@@ -48,7 +55,7 @@ def under_current_consent(document: dict[str, Any], source: ReportSource) -> dic
         quoted = bool(row.get("quoted")) and row["id"] in now.quotable
         attribution = now.attributions.get(row["id"])
         row["quoted"] = quoted
-        row["text"] = row["text"] if quoted else ""
+        row["text"] = now.words(row["id"], row["text"]) if quoted else ""
         row["author"] = attribution.label if attribution is not None and quoted else ""
         if row["thread"] != now.thread_titles.get(row["thread_id"]):  # its opener withdrew
             row["thread"] = f"Thread {row['thread_id']}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dialogue.safety.disclosure import Rules
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -84,6 +86,9 @@ class ReportSource:
     base_url: str = ""
     # k of k-anonymity: no group, origin or opinion group smaller than this is shown.
     min_group: int = 5
+    # What identity-safe quoting looks for: members' names and organisations (every member,
+    # not only authors), the dialogue's watch list and phrases (`redaction`).
+    identities: Rules = field(default_factory=Rules)
 
     @property
     def imported_from_polis(self) -> bool:
