@@ -121,6 +121,7 @@ class PostFragments:
                 after_id=None,
                 can_react=_allowed(Action.POST_REACT, reader.role),
                 can_flag=_allowed(Action.POST_FLAG, reader.role),
+                can_raise_concern=_allowed(Action.CONCERN_RAISE, reader.role),
                 can_unmask=_allowed(Action.AUTHOR_UNMASK, reader.role),
                 # The moderators' tools for the moderators' class only; the codes form is
                 # left out (no post event changes codes: the client keeps the page's).

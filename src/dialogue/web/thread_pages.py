@@ -219,6 +219,7 @@ async def thread_view(
         "block": await posting_block(session, access, theme, thread),
         "can_react": access.user is not None and access.can(Action.POST_REACT),
         "can_flag": access.user is not None and access.can(Action.POST_FLAG),
+        "can_raise_concern": access.user is not None and access.can(Action.CONCERN_RAISE),
         "can_unmask": access.can(Action.AUTHOR_UNMASK),
         "codes": await codes_shown(session=session, access=access, post_ids=ids),
         "clauses": await conduct_clauses(session, access.require_dialogue()),
