@@ -98,7 +98,6 @@ def upgrade() -> None:
             batch_op.f("ix_outbox_attempt_message_id"), ["message_id"], unique=False
         )
 
-
     op.create_table(
         "mail_feed",
         sa.Column("dialogue_id", sa.Integer(), nullable=False),

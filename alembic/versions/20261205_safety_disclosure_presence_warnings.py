@@ -26,15 +26,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("presence", sa.String(length=8), nullable=False, server_default="names")
         )
-        batch_op.add_column(
-            sa.Column("watch_list", sa.Text(), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column("hold_phrases", sa.Text(), nullable=False, server_default="")
-        )
-        batch_op.add_column(
-            sa.Column("support_text", sa.Text(), nullable=False, server_default="")
-        )
+        batch_op.add_column(sa.Column("watch_list", sa.Text(), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("hold_phrases", sa.Text(), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("support_text", sa.Text(), nullable=False, server_default=""))
     with op.batch_alter_table("post", schema=None) as batch_op:
         batch_op.add_column(sa.Column("content_warning", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("hold_reasons", sa.JSON(), nullable=True))
