@@ -116,6 +116,37 @@ class TestGroupCommit:
             thread = await session.get(Thread, thread_id)
             assert thread is not None and thread.post_count == 3
 
+    async def test_a_refusal_reads_in_each_callers_language(
+        self, app: FastAPI, factory: Factory, client: AsyncClient
+    ) -> None:
+        """The writer's task runs in the lifespan's language; each refusal is the caller's."""
+        cast = await make_cast(factory, roles=("participant",), extra_participants=1)
+        thread_id = int((await new_thread(client, cast, "participant"))["id"])
+        async with factory.session() as session:
+            membership = await dialogues.get_membership(
+                session=session, dialogue_id=cast.dialogue.id or 0, user_id=cast.uid("participant2")
+            )
+            assert membership is not None
+            membership.muted_until = utcnow() + timedelta(hours=1)
+            session.add(membership)
+            await session.commit()
+        headers = await factory.auth(cast.users["participant2"])
+        answers = {}
+        for language in ("fr", "es", "en"):  # the profile's language governs the answers
+            changed = await client.patch("/api/v1/me", json={"language": language}, headers=headers)
+            assert changed.status_code == 200, changed.text
+            response = await client.post(
+                f"/api/v1/threads/{thread_id}/posts", json={"body": "Encore."}, headers=headers
+            )
+            assert response.status_code == 403, response.text
+            answers[language] = response.json()["error"]["message"]
+        assert answers == {
+            "fr": "Votre participation à ce dialogue est suspendue pour le moment.",
+            "es": answers["es"],
+            "en": "You are muted in this dialogue for now.",
+        }
+        assert answers["es"] not in (answers["en"], answers["fr"])
+
     @pytest.mark.sqlite_only  # a trigger makes the database itself refuse one row
     async def test_a_reply_the_database_refuses_fails_alone(
         self, app: FastAPI, factory: Factory, client: AsyncClient

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +31,7 @@ from dialogue.dialogues.standing import standing_of
 from dialogue.errors import DialogueError, Forbidden, NotFound, is_busy
 from dialogue.events.broker import Broker
 from dialogue.events.publish import commit
+from dialogue.i18n import current_language, translating
 from dialogue.i18n import gettext as _
 from dialogue.policy import Action, Viewer, can
 from dialogue.threads import queries, service
@@ -56,6 +57,9 @@ class NewReply:
     content_warning: str | None = None
     lang: str | None = None  # None: guessed from the body
     dialogue_id: int | None = None  # a socket's dialogue: its replies may go nowhere else
+    # The caller's language: the writer's task has the lifespan's, and a refusal must read
+    # in the language of whoever sent the reply. Set by `PostWriter.write`.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,7 @@ class PostWriter:
             raise RuntimeError("the post writer is not running")
         check_reply(reply)  # alone, before it joins a batch: its data can fail only itself
         future: asyncio.Future[Written] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((reply, future))
+        self._queue.put_nowait((replace(reply, language=current_language()), future))
         return await future
 
     async def _run(self) -> None:
@@ -164,9 +168,10 @@ class PostWriter:
                 for index, (reply, future) in enumerate(batch):
                     context = contexts.get((reply.user_id, reply.thread_id))
                     try:
-                        outcome: Written | DialogueError = await write_reply(
-                            session, reply, context
-                        )
+                        with translating(reply.language or current_language()):
+                            outcome: Written | DialogueError = await write_reply(
+                                session, reply, context
+                            )
                     except DialogueError as exc:  # refused before writing anything
                         outcome = exc
                     except Exception as exc:  # leaving the block rolls the batch back
