@@ -78,9 +78,6 @@ class Settings(BaseSettings):
     mail_reply_domain: str | None = None
     # How long a notification's reply address works: long enough for a theme's weeks.
     mail_reply_days: int = 60
-    # Secret keys that signed reply addresses before DIALOGUE_SECRET_KEY changed: their
-    # addresses keep working until they expire. Empty, a new key ends every old address.
-    mail_reply_old_keys: tuple[str, ...] = ()
     # Set, `dialogue serve` also receives replies on this port (else only mail-receive does).
     mail_receive_port: int | None = None
     mail_receive_host: str = "127.0.0.1"

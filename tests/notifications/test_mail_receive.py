@@ -52,7 +52,7 @@ def settings(database_url: str, smtp: SmtpSink) -> Settings:
         smtp_url=smtp.url,  # refusals really leave, through the outbox
         mail_from="Dialogue <noreply@dialogue.example>",
         mail_reply_domain=DOMAIN,
-        mail_reply_old_keys=("the-previous-secret",),
+        old_secret_keys=("the-previous-secret",),
         posts_per_minute=100,  # one person sends every style in a row
     )
 

@@ -44,7 +44,7 @@ def test_only_the_current_and_listed_old_keys_verify() -> None:
     address = reply_address(old, user_id=1, thread_id=2)
     assert address is not None
     assert read_reply_address(SETTINGS, address) is None
-    rotated = SETTINGS.model_copy(update={"mail_reply_old_keys": ("the-old-one",)})
+    rotated = SETTINGS.model_copy(update={"old_secret_keys": ("the-old-one",)})
     assert read_reply_address(rotated, address) == ReplyTarget(1, 2)
 
 

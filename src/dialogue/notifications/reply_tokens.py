@@ -4,8 +4,8 @@ The token says whose reply it is and where it goes, so that an e-mail answer can
 post without a table of issued addresses. It is signed (HMAC-SHA256 with the secret key)
 and carries its last valid day: nobody can make one for another person or thread, and a
 leaked notification stops working after `mail_reply_days`. Keys listed in
-`mail_reply_old_keys` still verify, so changing the secret key need not break the replies
-to mail already sent.
+`old_secret_keys` (the one list of retired keys, as for unsubscribe links) still verify, so
+changing the secret key need not break the replies to mail already sent.
 
 Local parts travel through forwarding services that change their case, so the token is
 lower-case base32. Its ids are not secret (they are no names, and only the recipient sees
@@ -80,7 +80,7 @@ def read_token(settings: Settings, token: str, *, today: date | None = None) -> 
         log.info("reply address refused: not a token")
         return None
     fields, signature = raw[: _FIELDS.size], raw[_FIELDS.size :]
-    keys = (settings.secret_key, *settings.mail_reply_old_keys)
+    keys = (settings.secret_key, *settings.old_secret_keys)
     if not any(hmac.compare_digest(_sign(key, fields), signature) for key in keys):
         log.info("reply address refused: bad signature")
         return None
