@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 
 import pytest
@@ -64,16 +63,13 @@ class TestSlowReader:
         url = f"{small_queue_server.ws_url}/ws/dialogues/{d.slug}"
         token = live_dialogue["tokens"]["participant"]
         headers = {"Authorization": f"Bearer {token}"}
-        sock = socket.create_connection(("127.0.0.1", small_queue_server.port))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stalled = await connect(
-            url,
-            additional_headers=headers,
-            compression=None,
-            sock=sock,
-            max_queue=1,
-            ping_interval=None,
+            url, additional_headers=headers, compression=None, max_queue=1, ping_interval=None
         )
+        # A client that stops reading: what the server writes piles up in the kernel's
+        # buffers until its own send queue fills. (A tiny receive window would do the same,
+        # but reading the megabytes buffered behind the close frame through it takes minutes.)
+        stalled.transport.pause_reading()
         # The fast reader reads on its own thread, so its pace does not depend on this
         # test's event loop, which also does the writing.
         received: list[int] = []
@@ -98,8 +94,8 @@ class TestSlowReader:
         codes = [c.close_code for ch in hub.channels.values() for c in ch.connections if c.closing]
         assert codes == [4008]
         # The stalled client, once it reads, finds the server closed it as too slow.
+        stalled.transport.resume_reading()
         assert await closing_code(stalled.recv, 30) == 4008
-        sock.close()
 
 
 class TestHeartbeat:
