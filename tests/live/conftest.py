@@ -109,6 +109,9 @@ async def open_socket(server: ThreadServer) -> AsyncIterator[Any]:
         if after is not None:
             url += f"?after={after}"
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # Unbounded: a test that stops reading would otherwise leave the client unable to see
+        # the server's reply to its close, and each close at teardown would wait 10 s for it.
+        kw.setdefault("max_queue", None)
         ws = await connect(url, additional_headers=headers, compression=None, **kw)
         opened.append(ws)
         return Client(ws)
