@@ -36,7 +36,7 @@ from dialogue.live.frames import MAX_FRAME_BYTES
 from tests.live.conftest import Client
 from tests.servers import ThreadServer
 
-EXAMPLES = int(os.environ.get("DIALOGUE_FUZZ_EXAMPLES", "2")) * 20
+EXAMPLES = int(os.environ.get("DIALOGUE_FUZZ_EXAMPLES", "5")) * 20
 RANDOM = os.environ.get("DIALOGUE_FUZZ_RANDOM") == "1"
 ANSWERS = {"error", "ack", "pong", "hello", "event", "presence", "typing"}
 # 1008: too many bad frames; 1007: a text frame that is not UTF-8; 1009: over the server's
@@ -161,8 +161,10 @@ class Fuzzer:
     def send_all(self, frames: list[Any]) -> None:
         """Send the frames, then a ping, and read until its pong or a close."""
         headers = {"Authorization": f"Bearer {self.token}"}
+        # No bound on the client's queue: after the pong it stops reading, and a bounded
+        # queue would hide the server's reply to the close (10 s wait per flood).
         with connect_sync(
-            self.url, additional_headers=headers, max_size=None, compression=None
+            self.url, additional_headers=headers, max_size=None, max_queue=None, compression=None
         ) as ws:
             try:
                 for frame in frames:
