@@ -8,9 +8,10 @@ so a theme that closes before it opens is refused in the same words by both. Tim
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow
@@ -107,42 +108,69 @@ async def new_theme_page(
     return await _form_page(request, session, access, theme=None, form=form)
 
 
-@router.post("/themes/new")
-async def new_theme_submit(
-    request: Request,
-    session: SessionDep,
-    access: Annotated[Access, allow(Action.THEME_CREATE)],
+async def theme_form(
     title: Line = "",
     guiding_questions: Text = "",
     opens_at: Line = "",
     closes_at: Line = "",
     summary: Text = "",
-) -> Response:
-    dialogue = access.require_dialogue()
-    form: dict[str, Any] = {
+) -> dict[str, Any]:
+    """The fields as submitted, to show again unchanged when they are refused."""
+    return {
         "title": title.strip(),
         "guiding_questions": guiding_questions,
         "opens_at": opens_at,
         "closes_at": closes_at,
         "summary": summary,
     }
+
+
+ThemeForm = Annotated[dict[str, Any], Depends(theme_form)]
+
+
+async def _saved(
+    request: Request,
+    session: SessionDep,
+    access: Access,
+    *,
+    theme: Theme | None,
+    form: dict[str, Any],
+    save: Callable[[dict[str, Any]], Awaitable[Theme]],
+) -> Response:
+    """Save the form's values (in UTC) and show the saved theme, or the form with its errors."""
     try:
-        body = validated(ThemeCreate, _values(form, _timezone(access)))
         async with attempt(session):
-            theme = await theme_service.create_theme(
-                session=session, dialogue=dialogue, fields=body.model_dump()
-            )
+            saved = await save(_values(form, _timezone(access)))
     except DialogueError as exc:
         return await _form_page(
             request,
             session,
             access,
-            theme=None,
+            theme=theme,
             form=form,
             errors=form_errors(exc),
             status_code=exc.status,
         )
-    return RedirectResponse(f"/d/{dialogue.slug}/themes/{theme.id}/edit?saved=1", status_code=303)
+    slug = access.require_dialogue().slug
+    return RedirectResponse(f"/d/{slug}/themes/{saved.id}/edit?saved=1", status_code=303)
+
+
+@router.post("/themes/new")
+async def new_theme_submit(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.THEME_CREATE)],
+    form: ThemeForm,
+) -> Response:
+    dialogue = access.require_dialogue()
+
+    async def create(values: dict[str, Any]) -> Theme:
+        body = validated(ThemeCreate, values)
+        return await theme_service.create_theme(
+            session=session, dialogue=dialogue, fields=body.model_dump()
+        )
+
+    return await _saved(request, session, access, theme=None, form=form, save=create)
 
 
 @router.get("/themes/{theme_id}/edit")
@@ -161,42 +189,21 @@ async def edit_theme_submit(
     request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.THEME_UPDATE)],
-    title: Line = "",
-    guiding_questions: Text = "",
-    opens_at: Line = "",
-    closes_at: Line = "",
-    summary: Text = "",
+    form: ThemeForm,
 ) -> Response:
     dialogue = access.require_dialogue()
     theme = access.require_theme()
-    form: dict[str, Any] = {
-        "title": title.strip(),
-        "guiding_questions": guiding_questions,
-        "opens_at": opens_at,
-        "closes_at": closes_at,
-        "summary": summary,
-    }
-    try:
-        values = _values(form, _timezone(access))
+
+    async def update(values: dict[str, Any]) -> Theme:
         body = validated(ThemeUpdate, values)
-        async with attempt(session):
-            await theme_service.update_theme(
-                session=session,
-                dialogue=dialogue,
-                theme=theme,
-                changes=body.model_dump(exclude_none=True, exclude={"position", "facilitators"}),
-            )
-    except DialogueError as exc:
-        return await _form_page(
-            request,
-            session,
-            access,
+        return await theme_service.update_theme(
+            session=session,
+            dialogue=dialogue,
             theme=theme,
-            form=form,
-            errors=form_errors(exc),
-            status_code=exc.status,
+            changes=body.model_dump(exclude_none=True, exclude={"position", "facilitators"}),
         )
-    return RedirectResponse(f"/d/{dialogue.slug}/themes/{theme.id}/edit?saved=1", status_code=303)
+
+    return await _saved(request, session, access, theme=theme, form=form, save=update)
 
 
 @router.post("/themes/{theme_id}/move")
