@@ -123,3 +123,44 @@ class TestMentions:
         first = thread["post"]["id"]
         await new_post(factory.client, cast, "expert", thread["id"], parent_id=first)
         await run_mail(app, smtp, expect=0)
+
+
+class TestContentWarnings:
+    async def test_a_warned_reply_or_mention_shows_the_warning_and_the_link_never_the_words(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        client = factory.client
+        thread = await new_thread(client, cast, "participant", title="After")
+        advisor = cast.users["advisor"]
+        reply = await new_post(
+            client,
+            cast,
+            "expert",
+            thread["id"],
+            body=f"UNSEEN-WORDS of what came after, @{advisor.display_name}.",
+            parent_id=thread["post"]["id"],
+            content_warning="describes an assault",
+        )
+        assert reply["status"] == "published", reply
+        await run_mail(app, smtp, expect=2)
+        for person in ("participant", "advisor"):  # the reply, and the mention
+            [got] = smtp.to(cast.users[person].email)
+            link = f"/d/{cast.slug}/threads/{thread['id']}"
+            for part in (got.part("plain"), got.part("html")):
+                assert "describes an assault" in part and "Content warning" in part, person
+                assert "UNSEEN-WORDS" not in part, person
+                assert "does not show the post" in part and link in part, person
+            assert "UNSEEN-WORDS" not in got.raw.decode(errors="replace")
+
+    async def test_without_a_warning_the_words_are_quoted(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        client = factory.client
+        thread = await new_thread(client, cast, "participant")
+        await new_post(
+            client, cast, "expert", thread["id"], body="SEEN-WORDS.", parent_id=thread["post"]["id"]
+        )
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        for part in (got.part("plain"), got.part("html")):
+            assert "SEEN-WORDS." in part and "Content warning" not in part
