@@ -220,8 +220,22 @@ class TestHeld:
     async def test_a_held_reply_is_mailed_to_nobody_until_released(
         self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
     ) -> None:
+        from datetime import timedelta
+
+        from sqlmodel import update
+
+        from dialogue.accounts.models import User
+        from tests.notifications.scene import age_cursors
+
+        reader = cast.users["observer"]
+        async with app_state(app).database.session() as session:
+            await session.exec(update(User).values(digest="off"))
+            await session.exec(update(User).where(User.id == reader.id).values(digest="daily"))
+            await session.commit()
+        await run_mail(app, smtp, expect=0)  # the digest's cursor starts
+        await age_cursors(app, "digest", timedelta(hours=25))
         client = factory.client
-        thread = await new_thread(client, cast, "participant")
+        thread = await new_thread(client, cast, "participant", body="OPENING words.")
         held = await new_post(
             client,
             cast,
@@ -231,7 +245,10 @@ class TestHeld:
             parent_id=thread["post"]["id"],
         )
         assert held["status"] == "pending" and held["hold_reasons"], held
-        await run_mail(app, smtp, expect=0)
+        await run_mail(app, smtp, expect=1)  # the observer's digest, without it
+        [digest] = smtp.to(reader.email)
+        assert "OPENING words." in digest.part("plain") and "7946" not in digest.raw.decode()
+        assert "1 new post since" in digest.part("plain")
         released = await client.post(
             f"{API}/posts/{held['id']}/moderation",
             json={"action": "approve", "reason": ""},
