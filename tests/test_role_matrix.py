@@ -186,6 +186,7 @@ async def _fresh_concern(world: World) -> int:
             raiser=world.users["participant"],
             body="A concern about conduct.",
             about_user_id=world.target.id,
+            sees_members=False,
         )
         await session.commit()
         assert concern.id is not None

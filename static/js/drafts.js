@@ -1,8 +1,8 @@
 // The composer keeps a draft in this browser, so a dropped connection or an accidental reload
 // never loses a half-written post. One draft per page and form field; it is cleared once the
 // post is sent (the live client's "post-sent", or the page the form's POST leads to showing
-// no refusal), after a week, and on sign-out or quick exit: on a shared device nobody else
-// should find what was being written.
+// no refusal), after a week, and on sign-out; the quick exit (quick-exit.js) empties the
+// storage itself: on a shared device nobody else should find what was being written.
 
 const PREFIX = "dialogue-draft:";
 const SENT = "dialogue-draft-sent";
@@ -89,6 +89,4 @@ if (storage) {
     if (area) forget(keyOf(area));
     sessionStorage.removeItem(SENT);
   });
-
-  document.getElementById("quick-exit")?.addEventListener("click", forgetAll);
 }

@@ -2,12 +2,26 @@
 // The link works without this script (it is an ordinary link to a neutral site); the script
 // blanks the page before the next one arrives and replaces this page in the history, so the
 // back button does not bring it back. Escape pressed twice within a second does the same.
+// Either way it first empties this site's storage in the browser: the only things kept there
+// are drafts (drafts.js), and nobody looking at the device later should find a half-written
+// testimony. This script runs on every page, so drafts go even where no composer is.
 (function () {
   "use strict";
   var ESCAPE_WINDOW_MS = 1000;
   var lastEscape = 0;
 
+  function forgetStorage() {
+    ["localStorage", "sessionStorage"].forEach(function (name) {
+      try {
+        window[name].clear();
+      } catch (error) {
+        // Storage turned off or refused: there is nothing kept to clear.
+      }
+    });
+  }
+
   function leave(link) {
+    forgetStorage();
     document.title = "";
     if (document.body) {
       document.body.hidden = true;

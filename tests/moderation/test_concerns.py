@@ -68,6 +68,7 @@ async def last_seq(scene: Scene) -> int:
 class TestRaiseAndFollow:
     async def test_any_member_raises_and_sees_only_their_own(self, scene: Scene) -> None:
         about = scene.users["participant2"]
+        await scene.thread("participant2", body="Under my own name.")  # so the raiser knows them
         mine = await raise_one(scene, about_user_id=about.id)
         assert (mine["status"], mine["about_name"], mine["mine"]) == (
             "open",
@@ -114,13 +115,88 @@ class TestRaiseAndFollow:
         headers = scene.headers["participant"]
         for body in ({"body": ""}, {"body": "   "}, {"body": "x" * 5001}, {}):
             assert_error(await scene.client.post(url, json=body, headers=headers), 422, "invalid")
-        outsider = scene.users["outsider"].id
-        for about in (outsider, scene.users["participant"].id, 2**31 - 1):
+        for about in (scene.users["participant"].id, 0, -1, 2**31):  # oneself; not an id
             response = await scene.client.post(
                 url, json={"body": "x", "about_user_id": about}, headers=headers
             )
             assert_error(response, 422, "invalid")
         assert (await listed(scene, "organizer")).json()["items"] == []
+
+
+def answer_shape(answer: httpx.Response) -> tuple[int, dict[str, Any]]:
+    """A raise's answer without what differs between any two concerns."""
+    data = answer.json()
+    return answer.status_code, {k: v for k, v in data.items() if k not in ("id", "created_at")}
+
+
+class TestNoProbing:
+    """Raising a concern tells nothing of who is a member or what they are called."""
+
+    async def test_a_member_the_raiser_cannot_name_is_answered_as_a_stranger(
+        self, scene: Scene
+    ) -> None:
+        quiet, masked = scene.users["participant2"], scene.users["expert"]
+        await scene.thread("expert", anonymous=True, body="Only ever anonymous.")
+        url = f"{API}/dialogues/{scene.slug}/concerns"
+        candidates = {
+            "member who never wrote by name": quiet.id,
+            "member who wrote anonymously only": masked.id,
+            "someone of no dialogue": scene.users["outsider"].id,
+            "no such account": 2**31 - 1,
+        }
+        answers = {}
+        for label, about in candidates.items():
+            response = await scene.client.post(
+                url,
+                json={"body": SECRET, "about_user_id": about},
+                headers=scene.headers["observer"],
+            )
+            answers[label] = answer_shape(response)
+            for person in (quiet, masked):
+                assert person.display_name not in response.text, label
+        plain = await scene.client.post(
+            url, json={"body": SECRET}, headers=scene.headers["observer"]
+        )
+        assert all(a == answer_shape(plain) for a in answers.values()), answers
+        status, body = answer_shape(plain)
+        assert (status, body["about_user_id"], body["about_name"]) == (201, None, None)
+        # Kept as about no one: nobody is named to the handlers either on a guess.
+        items = (await listed(scene, "organizer")).json()["items"]
+        assert len(items) == 5 and {c["about_user_id"] for c in items} == {None}
+        own = (await listed(scene, "observer")).json()["items"]
+        assert quiet.display_name not in str(own) and masked.display_name not in str(own)
+
+    async def test_someone_already_seen_by_name_is_named(self, scene: Scene) -> None:
+        author = scene.users["participant2"]
+        await scene.thread("participant2", body="Under my own name.")
+        named = await raise_one(scene, "observer", about_user_id=author.id)
+        assert (named["about_user_id"], named["about_name"]) == (author.id, author.display_name)
+        # Staff read the member list: they may name any member, not a stranger.
+        quiet = scene.users["observer"]
+        by_staff = await raise_one(scene, "moderator", about_user_id=quiet.id)
+        assert by_staff["about_name"] == quiet.display_name
+        stranger = await raise_one(scene, "moderator", about_user_id=scene.users["outsider"].id)
+        assert (stranger["about_user_id"], stranger["about_name"]) == (None, None)
+
+    async def test_the_page_form_answers_alike_and_echoes_no_name(self, scene: Scene) -> None:
+        quiet = scene.users["participant2"]
+        page = f"/d/{scene.slug}/concerns"
+        async with visitor(scene.factory.app, scene.users["participant"]) as browser:
+            sent = [
+                await submit(browser, page, page, {"body": SECRET, "about_user_id": about})
+                for about in (quiet.id, 2**31 - 1)
+            ]
+            assert [r.status_code for r in sent] == [303, 303]
+            refused = [
+                await submit(browser, page, page, {"body": " ", "about_user_id": about})
+                for about in (quiet.id, 2**31 - 1)
+            ]
+            listing = await browser.get(page)
+        assert [r.status_code for r in refused] == [422, 422]
+        for response in refused:
+            assert quiet.display_name not in response.text
+            assert "about_user_id" not in response.text  # the form is about no one again
+        assert quiet.display_name not in listing.text
 
 
 class TestHandling:

@@ -123,3 +123,138 @@ class TestMentions:
         first = thread["post"]["id"]
         await new_post(factory.client, cast, "expert", thread["id"], parent_id=first)
         await run_mail(app, smtp, expect=0)
+
+
+class TestContentWarnings:
+    async def test_a_warned_reply_or_mention_shows_the_warning_and_the_link_never_the_words(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        client = factory.client
+        thread = await new_thread(client, cast, "participant", title="After")
+        advisor = cast.users["advisor"]
+        reply = await new_post(
+            client,
+            cast,
+            "expert",
+            thread["id"],
+            body=f"UNSEEN-WORDS of what came after, @{advisor.display_name}.",
+            parent_id=thread["post"]["id"],
+            content_warning="describes an assault",
+        )
+        assert reply["status"] == "published", reply
+        await run_mail(app, smtp, expect=2)
+        for person in ("participant", "advisor"):  # the reply, and the mention
+            [got] = smtp.to(cast.users[person].email)
+            link = f"/d/{cast.slug}/threads/{thread['id']}"
+            for part in (got.part("plain"), got.part("html")):
+                assert "describes an assault" in part and "Content warning" in part, person
+                assert "UNSEEN-WORDS" not in part, person
+                assert "does not show the post" in part and link in part, person
+            assert "UNSEEN-WORDS" not in got.raw.decode(errors="replace")
+
+    async def test_without_a_warning_the_words_are_quoted(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        client = factory.client
+        thread = await new_thread(client, cast, "participant")
+        await new_post(
+            client, cast, "expert", thread["id"], body="SEEN-WORDS.", parent_id=thread["post"]["id"]
+        )
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        for part in (got.part("plain"), got.part("html")):
+            assert "SEEN-WORDS." in part and "Content warning" not in part
+
+
+class TestEveryRole:
+    async def test_no_mail_to_anyone_names_an_anonymous_author(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        from datetime import timedelta
+
+        from sqlmodel import update
+
+        from dialogue.accounts.models import User
+        from tests.notifications.scene import age_cursors
+
+        async with app_state(app).database.session() as session:
+            await session.exec(update(User).values(digest="daily"))
+            await session.commit()
+        scheduler = app_state(app).mail_scheduler
+        assert scheduler is not None
+        await scheduler.tick()  # the digests' cursors start
+        await age_cursors(app, "digest", timedelta(hours=25))
+        client = factory.client
+        author = cast.users["participant2"]
+        thread = await new_thread(client, cast, "participant", title="Open words")
+        others = ("organizer", "moderator", "advisor", "expert", "observer")
+        mentions = " ".join(f"@{cast.users[r].display_name}" for r in others)
+        reply = await new_post(
+            client,
+            cast,
+            "participant2",
+            thread["id"],
+            body=f"Masked words for {mentions}.",
+            parent_id=thread["post"]["id"],
+            anonymous=True,
+        )
+        assert reply["status"] == "published", reply
+        queued = await scheduler.tick()
+        received = await smtp.wait_for(queued)
+        reached = {r for got in received for r in got.recipients}
+        for role in (*others, "participant"):  # a reply or a mention, and a digest, each
+            mine = smtp.to(cast.users[role].email)
+            assert len(mine) == 2, (role, [m.message["Subject"] for m in mine])
+            assert any("Masked words" in m.part("plain") for m in mine), role
+        assert not {cast.users[r].email for r in ("outsider", "admin")} & reached  # no members
+        for got in received:
+            if author.email in got.recipients:
+                continue  # their own digest, addressed to them
+            assert "Anonymous participant" in got.part("plain"), got.message["Subject"]
+            for part in (got.part("plain"), got.part("html"), str(got.message)):
+                assert author.display_name not in part, got.message["Subject"]
+                assert author.email not in part, got.message["Subject"]
+
+
+class TestHeld:
+    async def test_a_held_reply_is_mailed_to_nobody_until_released(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        from datetime import timedelta
+
+        from sqlmodel import update
+
+        from dialogue.accounts.models import User
+        from tests.notifications.scene import age_cursors
+
+        reader = cast.users["observer"]
+        async with app_state(app).database.session() as session:
+            await session.exec(update(User).values(digest="off"))
+            await session.exec(update(User).where(User.id == reader.id).values(digest="daily"))
+            await session.commit()
+        await run_mail(app, smtp, expect=0)  # the digest's cursor starts
+        await age_cursors(app, "digest", timedelta(hours=25))
+        client = factory.client
+        thread = await new_thread(client, cast, "participant", body="OPENING words.")
+        held = await new_post(
+            client,
+            cast,
+            "expert",
+            thread["id"],
+            body="Call her on +44 20 7946 0958, she is waiting.",
+            parent_id=thread["post"]["id"],
+        )
+        assert held["status"] == "pending" and held["hold_reasons"], held
+        await run_mail(app, smtp, expect=1)  # the observer's digest, without it
+        [digest] = smtp.to(reader.email)
+        assert "OPENING words." in digest.part("plain") and "7946" not in digest.raw.decode()
+        assert "1 new post since" in digest.part("plain")
+        released = await client.post(
+            f"{API}/posts/{held['id']}/moderation",
+            json={"action": "approve", "reason": ""},
+            headers=cast.h("moderator"),
+        )
+        assert released.status_code == 200, released.text
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.to(cast.users["participant"].email)
+        assert "7946" in got.part("plain")

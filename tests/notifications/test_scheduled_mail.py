@@ -130,6 +130,32 @@ class TestDigest:
         assert "3 new posts since" in text
         await run_mail(app, smtp, expect=0)  # the next one is due in a day
 
+    async def test_a_post_behind_a_content_warning_shows_the_warning_not_its_words(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink
+    ) -> None:
+        await hold_scheduler(app)
+        cast = await make_cast(factory, title="Warned")
+        await set_digest(app, None, "off")
+        reader = cast.users["observer"]
+        await set_digest(app, [reader], "weekly")
+        scheduler = app_state(app).mail_scheduler
+        assert scheduler is not None
+        assert await scheduler.tick() == 0
+        await age_cursors(app, "digest", timedelta(days=8))
+        client = factory.client
+        thread = await new_thread(client, cast, "participant", body="PLAIN-WORDS here.")
+        warned = await new_post(
+            client, cast, "expert", thread["id"], body="HIDDEN-WORDS.", content_warning="abuse"
+        )
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        for part in (got.part("plain"), got.part("html")):
+            assert "PLAIN-WORDS here." in part  # the other post is quoted as ever
+            assert "HIDDEN-WORDS" not in part
+            assert "Content warning: abuse" in part.replace("</strong>", "")
+            assert f"#post-{warned['id']}" in part  # its link, to read it in the dialogue
+        assert "2 new posts since" in got.part("plain")
+
     async def test_the_unsubscribe_link_stops_the_digest_without_signing_in(
         self, app: FastAPI, factory: Factory, smtp: SmtpSink
     ) -> None:

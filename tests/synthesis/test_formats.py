@@ -20,7 +20,7 @@ from dialogue.threads.models import Post
 from tests.conftest import error_of
 from tests.factories import Factory
 from tests.synthesis.builders import World
-from tests.synthesis.scene import Scene, build_scene, text_of
+from tests.synthesis.scene import Scene, build_scene, csv_rows, text_of
 
 POST_LINK = r"http://[^/]+/d/[^/]+/threads/\d+\?after_id=\d+#post-(\d+)"
 NO_LINKS = RenderOptions(link_posts=False)
@@ -208,13 +208,23 @@ class TestContentWarnings:
     ) -> None:
         scene = await build_scene(factory)
         async with factory.session() as session:
-            post = await session.get(Post, scene.posts["amina"].id)
-            assert post is not None
-            post.content_warning = "describes violence"
-            session.add(post)
+            for name in ("amina", "carla"):  # Carla may not be quoted: nor may her warning
+                post = await session.get(Post, scene.posts[name].id)
+                assert post is not None
+                post.content_warning = "describes violence" if name == "amina" else "NEVERWARN"
+                session.add(post)
             await session.commit()
         document = json.loads(await fetch(client, factory, scene, "json"))
         jsonschema.validate(document, SCHEMA)
+        warned = {row["id"]: row["content_warning"] for row in document["posts"]}
+        assert warned.pop(scene.posts["amina"].id) == "describes violence"
+        assert set(warned.values()) == {None}
+        rows = csv_rows(await fetch(client, factory, scene, "csv"))
+        header = list(rows[0])
+        assert header.index("content_warning") == header.index("text") - 1  # read first
+        by_id = {int(r["post_id"]): r["content_warning"] for r in rows}
+        assert by_id.pop(scene.posts["amina"].id) == "describes violence"
+        assert set(by_id.values()) == {""}
         page = (await fetch(client, factory, scene, "html")).decode()
         assert re.search(
             r'<details class="content-warning"><summary>Content warning: describes violence'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
@@ -138,9 +139,26 @@ class TestParticipation:
             page = await browser.get(f"/d/{s.dialogue.slug}")
         figures = text(section(page.text, "figures-heading"))
         assert "Members 8" in figures
-        assert "Countries 2" in figures
+        assert "Countries fewer than 5" in figures  # two countries tell where people are from
         assert "Threads 1" in figures
         assert "Posts 2" in figures
+        for country in ("MZ", "PT", "FR"):
+            await factory.member(s.dialogue, "participant", country=country)
+        async with visitor(app) as browser:
+            page = await browser.get(f"/d/{s.dialogue.slug}")
+        assert "Countries 5" in text(section(page.text, "figures-heading"))
+
+    async def test_a_small_dialogue_withholds_how_many_people_it_has(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        d = await factory.dialogue(visibility="public")
+        for country in ("KE", "BR", "FR"):
+            await factory.member(d, "participant", country=country)
+        async with visitor(app) as browser:
+            page = await browser.get(f"/d/{d.slug}")
+        figures = text(section(page.text, "figures-heading"))
+        assert "Members fewer than 5" in figures and "Countries fewer than 5" in figures
+        assert not re.search(r"(Members|Countries) [0-4]\b", figures), figures
 
 
 class TestConductReminder:

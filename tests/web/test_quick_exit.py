@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from dialogue.config import Settings
 from dialogue.web.assets import static_assets
-from tests.browser import LiveServer, assert_accessible
+from tests.browser import LiveServer, assert_accessible, sign_in
 from tests.factories import Factory
 from tests.web import scenes
 from tests.web.clients import visitor
@@ -19,6 +19,10 @@ from tests.web.clients import visitor
 # The app's own health check stands in for the neutral site: the machine has no network.
 EXIT_PATH = "/healthz"
 FOCUSABLE = re.compile(r"<(?:a|button|input|select|textarea|summary)\b[^>]*>")
+DRAFTS_KEPT = "() => Object.keys(localStorage).some(k => k.startsWith('dialogue-draft:'))"
+# What drafts.js leaves in sessionStorage while a form's POST is on its way.
+SENT_MARK = "() => sessionStorage.setItem('dialogue-draft-sent', location.pathname)"
+STORAGE_LEFT = "() => [localStorage.length, sessionStorage.length]"
 
 
 @pytest.fixture
@@ -81,18 +85,25 @@ class TestLeaving:
         await browser_page.go_back()
         assert browser_page.url.endswith(home), browser_page.url
 
-    async def test_escape_twice_leaves(
+    async def test_escape_twice_leaves_and_takes_the_drafts_with_it(
         self, browser_page: Page, live_server: LiveServer, factory: Factory
     ) -> None:
-        _home, thread = await thread_path(factory)
-        await browser_page.goto("/login")
-        await browser_page.goto(thread)
-        await browser_page.keyboard.press("Escape")
-        assert browser_page.url.endswith(thread)  # one press alone does nothing
+        s = await scenes.scene(factory)
+        thread, _post = await scenes.start_thread(factory.app, s.dialogue, s.theme, s.alice)
+        path = f"/d/{s.dialogue.slug}/threads/{thread.id}"
+        await sign_in(browser_page, email=s.bob.email, next=path)
+        assert browser_page.url.endswith(path)
+        await browser_page.fill("#reply-thread-body", "What happened to me at the office")
+        await browser_page.wait_for_function(DRAFTS_KEPT)  # drafts.js saved it
+        await browser_page.evaluate(SENT_MARK)
+        await browser_page.keyboard.press("Escape")  # still in the composer
+        assert browser_page.url.endswith(path)  # one press alone does nothing
         await browser_page.keyboard.press("Escape")
         await browser_page.wait_for_url(f"**{EXIT_PATH}")
+        # The exit stands in on the same site here, so its storage is the dialogue's.
+        assert await browser_page.evaluate(STORAGE_LEFT) == [0, 0]
         await browser_page.go_back()
-        assert browser_page.url.endswith("/login"), browser_page.url
+        assert "/login" in browser_page.url, browser_page.url
 
     async def test_content_is_hidden_at_once(
         self, browser_page: Page, live_server: LiveServer, factory: Factory

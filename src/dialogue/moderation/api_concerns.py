@@ -23,7 +23,8 @@ async def raise_concern(
     dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.CONCERN_RAISE)],
 ) -> dict[str, Any]:
-    """Confidential: seen by organizers, advisors and its raiser; no event is sent."""
+    """Confidential: seen by organizers, advisors and its raiser; no event is sent. It names
+    only a member the raiser can see by name, and answers alike for anyone else."""
     user = access.require_user()
     concern = await concerns.raise_concern(
         session=session,
@@ -31,6 +32,7 @@ async def raise_concern(
         raiser=user,
         body=body.body,
         about_user_id=body.about_user_id,
+        sees_members=access.can(Action.MEMBERS_READ),
     )
     return await _one(session, access, concern)
 

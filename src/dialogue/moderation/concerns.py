@@ -1,7 +1,11 @@
 """Concerns about conduct: any member raises one, organizers and advisors handle it.
 
 A concern is about a person's conduct, not only one post (something said elsewhere, a
-pattern), so it names a member, or nobody. It is confidential: no event is appended for
+pattern), so it names a member, or nobody. It names only someone the raiser can already see
+by name (`nameable`): asked about anyone else (a member who never wrote under their name, a
+non-member, an id that does not exist) it is kept as about no one in particular and answered
+exactly the same, so that raising concerns is no way to learn who belongs to a dialogue or
+what they are called. It is confidential: no event is appended for
 it, nothing of it is archived or reported, and its audit entries are shown only to those who
 handle concerns (`policy.CONFIDENTIAL_TARGETS`). Its raiser follows it on the concerns page
 and is told of each step by a notice, in their own language.
@@ -37,25 +41,40 @@ MAX_LISTED = 500
 
 
 async def raise_concern(
-    *, session: AsyncSession, dialogue: Dialogue, raiser: User, body: str, about_user_id: int | None
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    raiser: User,
+    body: str,
+    about_user_id: int | None,
+    sees_members: bool,
 ) -> Concern:
-    """Record a member's concern; the person it is about is a member of the dialogue."""
+    """Record a member's concern, about the member it names if the raiser may name them.
+
+    `sees_members`: whether the raiser may read the dialogue's member list (`nameable`)."""
     text = body.strip()
     if not text:
         raise Invalid(
             _("Please describe your concern."), fields=[{"field": "body", "message": "required"}]
         )
-    if about_user_id is not None:
-        member = await dialogues.get_membership(
-            session=session, dialogue_id=dialogue.id or 0, user_id=about_user_id
+    if about_user_id is not None and about_user_id == raiser.id:
+        raise Invalid(
+            _("A concern is about another member of this dialogue."),
+            fields=[{"field": "about_user_id", "message": "yourself"}],
         )
-        if member is None or about_user_id == raiser.id:
-            raise Invalid(
-                _("A concern is about another member of this dialogue."),
-                fields=[{"field": "about_user_id", "message": "not a member"}],
-            )
+    about = (
+        await nameable(
+            session=session,
+            dialogue_id=dialogue.id or 0,
+            user_id=about_user_id,
+            sees_members=sees_members,
+        )
+        if about_user_id is not None
+        else None
+    )
+    about_id = about[0] if about else None
     concern = Concern(
-        dialogue_id=dialogue.id or 0, raised_by=raiser.id, about_user_id=about_user_id, body=text
+        dialogue_id=dialogue.id or 0, raised_by=raiser.id, about_user_id=about_id, body=text
     )
     session.add(concern)
     await session.flush()
@@ -66,9 +85,29 @@ async def raise_concern(
         action="concern.raise",
         target_type="concern",
         target_id=concern.id,
-        after={"status": concern.status, "about_user_id": about_user_id},
+        after={"status": concern.status, "about_user_id": about_id},
     )
     return concern
+
+
+async def nameable(
+    *, session: AsyncSession, dialogue_id: int, user_id: int, sees_members: bool
+) -> tuple[int, str] | None:
+    """The member a concern may name, with their name, when the raiser can already see it:
+    anyone of the dialogue for those who read its member list, otherwise someone who wrote a
+    published post under their own name there. None for everyone else, whoever they are."""
+    member = await dialogues.get_membership(
+        session=session, dialogue_id=dialogue_id, user_id=user_id
+    )
+    # Both questions are asked whatever the first answer, so that a member and a stranger
+    # take the same time to be turned down.
+    named = sees_members or await threads.writes_by_name(
+        session=session, dialogue_id=dialogue_id, user_id=user_id
+    )
+    if member is None or not named:
+        return None
+    user = await session.get(User, user_id)
+    return (user_id, user.display_name) if user is not None else None
 
 
 async def named_author(
@@ -89,6 +128,9 @@ async def named_author(
         or author.id is None
     ):
         return None
+    thread = await threads.get_thread(session=session, thread_id=post.thread_id)
+    if thread is None or thread.status != PostStatus.PUBLISHED:
+        return None  # a hidden thread's post is not on any page a member reads
     return author.id, author.display_name
 
 

@@ -2,8 +2,9 @@
 
 Counts come from the audit log, flags and appeals; names never enter them. A small count
 can still point to a person in a small dialogue ("one member was removed in week 3"), so
-every count under `SMALL` is published as None, read "fewer than 5", and a median is given
-only over at least `SMALL` waits. The exact `Tally` stays inside the server.
+every count under `SMALL` is published as None ("withheld"), and so is whatever would let
+one be worked out from a total and the other parts (`small_counts.withheld`); a median is
+given only over at least `SMALL` waits. The exact `Tally` stays inside the server.
 """
 
 from __future__ import annotations
@@ -20,15 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.moderation.models import Appeal, AppealStatus, AuditEntry, Flag, FlagStatus
 from dialogue.policy import CONFIDENTIAL_TARGETS
 from dialogue.responses import Public
+from dialogue.safety.small_counts import SMALL, shown, withheld
 from dialogue.threads.models import Post
 
 QUEUE_DECISIONS = ("post.approve", "post.reject")
-SMALL = 5
-
-
-def shown(count: int) -> int | None:
-    """A count as published: exact from `SMALL` up, else None ("fewer than 5")."""
-    return count if count >= SMALL else None
+UPHELD, OVERTURNED = AppealStatus.UPHELD.value, AppealStatus.OVERTURNED.value
+Cell = str | tuple[str, date]  # a total by name, or a week's appeals by (status, Monday)
 
 
 def median_of(seconds: list[float]) -> float | None:
@@ -47,7 +45,7 @@ class ClauseCount(Public):
 
 
 class Week(Public):
-    """One week of moderation, from its Monday; None counts are "fewer than 5"."""
+    """One week of moderation, from its Monday; None counts are withheld."""
 
     week: str
     clauses: list[ClauseCount]
@@ -147,12 +145,18 @@ def _clause_key(clause: str) -> tuple[int, str]:
     return (int(clause), clause) if clause.isdigit() else (10**6, clause)
 
 
-def weeks(counted: Tally) -> list[Week]:
-    """Each week with any moderation in it, oldest first."""
+def weeks(counted: Tally, hidden: set[Cell] | None = None) -> list[Week]:
+    """Each week with any moderation in it, oldest first; `hidden`: the appeal cells withheld
+    beyond the small ones (`published`), so that no total gives one away."""
+    hidden = hidden or set()
     waits: dict[date, list[float]] = defaultdict(list)
     for week, seconds in counted.waits:
         waits[week].append(seconds)
     days = sorted({w for w, _c in counted.clauses} | {w for w, _s in counted.decided} | set(waits))
+
+    def appeals(day: date, status: str) -> int | None:
+        return None if (status, day) in hidden else shown(counted.decided[(day, status)])
+
     return [
         Week(
             week=day.isoformat(),
@@ -164,30 +168,69 @@ def weeks(counted: Tally) -> list[Week]:
                 if w == day
             ],
             median_queue_seconds=median_of(waits.get(day, [])),
-            appeals_upheld=shown(counted.decided[(day, AppealStatus.UPHELD.value)]),
-            appeals_overturned=shown(counted.decided[(day, AppealStatus.OVERTURNED.value)]),
+            appeals_upheld=appeals(day, UPHELD),
+            appeals_overturned=appeals(day, OVERTURNED),
         )
         for day in days
     ]
 
 
+def published(counted: Tally) -> dict[Cell, int | None]:
+    """The totals and the weeks' appeal cells as published: every count under `SMALL`
+    withheld, and more wherever a total shown beside its parts would give a withheld one
+    away by subtraction. The parts no figure shows (posts hidden by hand, flags and appeals
+    still open) are private parts of those sums."""
+    actions, flags, appeals = counted.actions, counted.flags, counted.appeals
+    days = sorted({day for day, _status in counted.decided})
+    counts: dict[Cell, int] = {
+        "approved": actions.get("post.approve", 0),
+        "rejected": actions.get("post.reject", 0),
+        "hidden": actions.get("post.hide", 0) + actions.get("post.auto_hide", 0),
+        "hidden_by_flags": actions.get("post.auto_hide", 0),
+        "flags": sum(flags.values()),
+        "flags_upheld": flags.get(FlagStatus.UPHELD.value, 0),
+        "flags_dismissed": flags.get(FlagStatus.DISMISSED.value, 0),
+        # Sanctions through anonymous posts count too: a number names nobody.
+        "mutes": actions.get("member.mute", 0) + actions.get("author.mute", 0),
+        "bans": actions.get("member.ban", 0) + actions.get("author.ban", 0),
+        "appeals": sum(appeals.values()),
+        "appeals_overturned": appeals.get(OVERTURNED, 0),
+    }
+    for day in days:
+        for status in (UPHELD, OVERTURNED):
+            counts[(status, day)] = counted.decided[(day, status)]
+    weekly_upheld: list[Cell] = [(UPHELD, day) for day in days]
+    weekly_overturned: list[Cell] = [(OVERTURNED, day) for day in days]
+    # The private parts are what is left of each total, so that every sum holds exactly.
+    counts["hidden_by_hand"] = counts["hidden"] - counts["hidden_by_flags"]
+    counts["flags_open"] = counts["flags"] - counts["flags_upheld"] - counts["flags_dismissed"]
+    counts["appeals_rest"] = (
+        counts["appeals"] - counts["appeals_overturned"] - sum(counts[c] for c in weekly_upheld)
+    )
+    counts["overturned_undated"] = counts["appeals_overturned"] - sum(
+        counts[c] for c in weekly_overturned
+    )
+    private = ("hidden_by_hand", "flags_open", "appeals_rest", "overturned_undated")
+    sums: list[tuple[Cell, list[Cell]]] = [
+        ("hidden", ["hidden_by_flags", "hidden_by_hand"]),
+        ("flags", ["flags_upheld", "flags_dismissed", "flags_open"]),
+        ("appeals", ["appeals_overturned", *weekly_upheld, "appeals_rest"]),
+        ("appeals_overturned", [*weekly_overturned, "overturned_undated"]),
+    ]
+    hidden = withheld(counts, sums, private)
+    return {
+        cell: None if cell in hidden else n for cell, n in counts.items() if cell not in private
+    }
+
+
 async def figures(*, session: AsyncSession, dialogue_id: int) -> Figures:
     """The published figures: totals and weeks, with every small count withheld."""
     counted = await tally(session=session, dialogue_id=dialogue_id)
-    actions, flag_counts, appeal_counts = counted.actions, counted.flags, counted.appeals
+    cells = published(counted)
+    hidden: set[Cell] = {c for c, n in cells.items() if n is None and isinstance(c, tuple)}
+    totals = {cell: n for cell, n in cells.items() if isinstance(cell, str)}
     return Figures(
-        approved=shown(actions.get("post.approve", 0)),
-        rejected=shown(actions.get("post.reject", 0)),
-        hidden=shown(actions.get("post.hide", 0) + actions.get("post.auto_hide", 0)),
-        hidden_by_flags=shown(actions.get("post.auto_hide", 0)),
-        flags=shown(sum(flag_counts.values())),
-        flags_upheld=shown(flag_counts.get(FlagStatus.UPHELD.value, 0)),
-        flags_dismissed=shown(flag_counts.get(FlagStatus.DISMISSED.value, 0)),
-        # Sanctions through anonymous posts count too: a number names nobody.
-        mutes=shown(actions.get("member.mute", 0) + actions.get("author.mute", 0)),
-        bans=shown(actions.get("member.ban", 0) + actions.get("author.ban", 0)),
-        appeals=shown(sum(appeal_counts.values())),
-        appeals_overturned=shown(appeal_counts.get(AppealStatus.OVERTURNED.value, 0)),
+        **totals,
         median_queue_seconds=median_of(counted.seconds),
-        weeks=weeks(counted),
+        weeks=weeks(counted, hidden),
     )

@@ -3,7 +3,8 @@
 What a digest holds is decided when it is built, by the same rules as the pages: only
 dialogues the person is a member of and may read now (open ones: a closed dialogue has
 nothing new), only posts published now in threads published now, and an anonymous post's
-author named to nobody. The person's own posts are left out. Posts are grouped by theme and
+author named to nobody. A post behind a content warning shows the warning, never its words.
+The person's own posts are left out. Posts are grouped by theme and
 thread. A dialogue's posts are read once per run, however many people it mails.
 """
 
@@ -26,7 +27,7 @@ from dialogue.i18n import gettext as _
 from dialogue.notifications import audience
 from dialogue.notifications.compose import Recipient, send
 from dialogue.notifications.models import MailCursor, MailKind
-from dialogue.notifications.post_mail import excerpt
+from dialogue.notifications.post_mail import excerpt_of
 from dialogue.notifications.staff_mail import cursor_of, move
 from dialogue.threads.models import Post, PostStatus, Thread
 from dialogue.threads.views import post_url
@@ -43,7 +44,8 @@ class DigestPost:
     author_name: str | None  # None: anonymous, or the account is gone
     anonymous: bool
     visible_at: datetime
-    excerpt: str
+    excerpt: str  # empty behind a content warning
+    content_warning: str | None
     url: str
     theme: Theme
     thread: Thread
@@ -96,7 +98,8 @@ async def _load(
             author_name=None if post.anonymous or author is None else author.display_name,
             anonymous=post.anonymous,
             visible_at=as_utc(post.moderated_at or post.created_at),
-            excerpt=excerpt(post.body),
+            excerpt=excerpt_of(post),
+            content_warning=post.content_warning,
             url=base + post_url(dialogue.slug, thread.id or 0, post.id or 0),
             theme=theme,
             thread=thread,

@@ -2,7 +2,8 @@
 
 Mentions are plain `@Name` in the text (a member's display name, any case), so they work
 from any client, with or without JavaScript. An anonymous post names its author to nobody;
-the person answered hears of it once, even when also mentioned.
+the person answered hears of it once, even when also mentioned. A post behind a content
+warning is mailed as its warning and its link, without its words (`excerpt_of`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ EXCERPT = 600  # characters of the post in the mail; the rest is one click away
 def excerpt(body: str) -> str:
     text = body.strip()
     return text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + "…"
+
+
+def excerpt_of(post: Post) -> str:
+    """What a mail quotes of a post: nothing when it is behind a content warning. Mail cannot
+    fold text away reliably, so such a mail shows the warning and the link instead."""
+    return "" if post.content_warning else excerpt(post.body)
 
 
 def mentioned(body: str, members: list[tuple[User, Membership]]) -> list[User]:
@@ -80,7 +87,8 @@ async def mail_post(
                 "thread": thread,
                 "author_name": None if post.anonymous or author is None else author.display_name,
                 "anonymous": post.anonymous,
-                "excerpt": excerpt(post.body),
+                "excerpt": excerpt_of(post),
+                "content_warning": post.content_warning,
                 "created_at": post.created_at,
                 "post_url": settings.base_url.rstrip("/")
                 + post_url(dialogue.slug, thread.id or 0, post.id or 0),

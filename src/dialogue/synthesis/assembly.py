@@ -432,6 +432,10 @@ def _post_row(b: Builder, post: SourcePost) -> dict[str, Any]:
         "quoted": quoted,
         "author": b.attributions[post.id].label,
         "text": b.words(post.id, post.text) if quoted else "",
+        # Read before the text, as on the page; it goes with the words, quoted or not at all.
+        "content_warning": (
+            b.words(post.id, post.content_warning) if quoted and post.content_warning else None
+        ),
         "polis_statement_id": post.polis_id,
         "highlighted": post.highlighted,
         "codes": list(post.codes),

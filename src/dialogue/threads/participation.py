@@ -1,7 +1,11 @@
 """Participation at a glance: how many people, threads, posts and countries a dialogue has.
 
 Counts only what every reader may see (published threads and posts, members not banned),
-so the figures on a public page never hint at queued or hidden content.
+so the figures on a public page never hint at queued or hidden content. The counts of people
+(members, countries) follow the transparency page's rule (`small_counts.shown`): under five
+they are withheld, since "2 members" or "1 country" tells a reader who, or where from, the
+few people of a small dialogue are. Threads and posts stay exact: every reader can count them
+on the pages anyway.
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.dialogues.models import Membership
+from dialogue.safety.small_counts import shown
 from dialogue.threads.models import Post, PostStatus, Thread
 
 
 @dataclass(frozen=True, slots=True)
 class Participation:
-    members: int
+    members: int | None  # None: fewer than 5
     threads: int
     posts: int
-    countries: int
+    countries: int | None  # None: fewer than 5
 
 
 async def participation(*, session: AsyncSession, dialogue_id: int) -> Participation:
@@ -52,5 +57,8 @@ async def participation(*, session: AsyncSession, dialogue_id: int) -> Participa
         )
     ).one()
     return Participation(
-        members=int(members), threads=int(threads), posts=int(posts), countries=int(countries)
+        members=shown(int(members)),
+        threads=int(threads),
+        posts=int(posts),
+        countries=shown(int(countries)),
     )

@@ -104,6 +104,24 @@ async def post_with_author(
     return (row[0], row[1]) if row else None
 
 
+async def writes_by_name(*, session: AsyncSession, dialogue_id: int, user_id: int) -> bool:
+    """Whether the person has a published post under their own name in a published thread
+    of the dialogue: their name is then on a page that every reader of it sees."""
+    found = await session.exec(
+        select(Post.id)
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(
+            Post.dialogue_id == dialogue_id,
+            Post.author_id == user_id,
+            col(Post.anonymous).is_(False),
+            Post.status == PostStatus.PUBLISHED,
+            Thread.status == PostStatus.PUBLISHED,
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 async def list_posts(
     *, session: AsyncSession, thread_id: int, viewer: Viewer, after_id: int | None, limit: int
 ) -> Sequence[tuple[Post, User | None]]:

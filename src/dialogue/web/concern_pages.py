@@ -94,9 +94,9 @@ async def raise_form(
     access: Annotated[Access, allow(Action.CONCERN_RAISE)],
     body: Body = "",
     about_user_id: Annotated[DbId | None, Form()] = None,
-    about_name: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     dialogue = access.require_dialogue()
+    sees_members = access.can(Action.MEMBERS_READ)
     try:
         async with attempt(session):
             concern = await concerns.raise_concern(
@@ -105,9 +105,20 @@ async def raise_form(
                 raiser=access.require_user(),
                 body=body,
                 about_user_id=about_user_id,
+                sees_members=sees_members,
             )
     except DialogueError as exc:
-        about = (about_user_id, about_name) if about_user_id and about_name else None
+        # The form comes back naming only whom the server would name, never a name it was sent.
+        about = (
+            await concerns.nameable(
+                session=session,
+                dialogue_id=dialogue.id or 0,
+                user_id=about_user_id,
+                sees_members=sees_members,
+            )
+            if about_user_id is not None and about_user_id != access.require_user().id
+            else None
+        )
         return await _page(
             request,
             session,

@@ -1,7 +1,8 @@
 """CSV: one row per published post, for qualitative-analysis tools and spreadsheets.
 
 A post whose author did not consent to be quoted keeps its row (it counts), but without
-its words or its author.
+its words or its author. A post behind a content warning has it in `content_warning`, the
+column before its text, so that whoever reads the file sees the warning first.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ COLUMNS = (
     "date",
     "author",
     "quoted",
+    "content_warning",
     "text",
     "highlighted",
     "codes",
@@ -57,6 +59,7 @@ def render(document: dict[str, Any], options: RenderOptions) -> bytes:
                 cell(row["date"]),
                 cell(row["author"]),
                 cell(row["quoted"]),
+                cell(row["content_warning"]),
                 cell(row["text"]),
                 cell(row["highlighted"]),
                 cell("; ".join(row["codes"])),
