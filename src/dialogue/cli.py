@@ -71,6 +71,18 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     typer.echo("database is at " + revision)
 
 
+def _refuse_weak_password(password: str) -> None:
+    """The rule the pages and the API apply to a new password (length, common passwords)."""
+    from dialogue.accounts.passwords import check_new_password
+    from dialogue.errors import Invalid
+
+    try:
+        check_new_password(password)
+    except Invalid as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @admin_app.command("create")
 def admin_create(
     email: Annotated[str, typer.Option(help="The admin's email.")],
@@ -81,9 +93,7 @@ def admin_create(
     """Create a site administrator (organizer rights in every dialogue)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-    if not password or len(password) < 10:
-        typer.echo("error: a password of at least 10 characters is required", err=True)
-        raise typer.Exit(2)
+    _refuse_weak_password(password or "")
     from dialogue.demo.admin import create_admin
 
     try:
@@ -110,9 +120,7 @@ def admin_reset_password(
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-        if len(password) < 10:
-            typer.echo("error: a password of at least 10 characters is required", err=True)
-            raise typer.Exit(2)
+        _refuse_weak_password(password)
     from dialogue.accounts.commands import reset_password
 
     try:

@@ -122,6 +122,7 @@ async def accept_invitation(
                     if not value
                 ],
             )
+        check_new_password(password)
         user = await accounts.create_user(
             session=session,
             email=invitation.email,

@@ -9,11 +9,8 @@ from dialogue.accounts import service as accounts
 from dialogue.accounts.models import User
 from dialogue.errors import RateLimited, Unauthenticated
 from dialogue.i18n import gettext as _
+from dialogue.ratelimit import client_address
 from dialogue.state import app_state
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def guarded_login(

@@ -16,6 +16,7 @@ from dialogue.bounds import DbId
 from dialogue.errors import DialogueError
 from dialogue.moderation import concerns
 from dialogue.policy import Action, ConcernStatus
+from dialogue.state import app_state
 from dialogue.transaction import attempt
 from dialogue.web.templating import render
 
@@ -97,12 +98,14 @@ async def raise_form(
     about_name: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     dialogue = access.require_dialogue()
+    user = access.require_user()
+    await app_state(request).limits.concerns.hit_from(request, account=user.id)
     try:
         async with attempt(session):
             concern = await concerns.raise_concern(
                 session=session,
                 dialogue=dialogue,
-                raiser=access.require_user(),
+                raiser=user,
                 body=body,
                 about_user_id=about_user_id,
             )

@@ -12,6 +12,7 @@ from dialogue import i18n
 from dialogue.access import SESSION_COOKIE, Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import invitations
 from dialogue.accounts import service as accounts
+from dialogue.accounts.guards import guard_invitation
 from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import QuoteConsent, TokenKind, User
 from dialogue.config import Settings
@@ -163,10 +164,7 @@ async def invitation_submit(
     password: Annotated[str | None, Form(max_length=1024)] = None,
     quote_consent: Annotated[QuoteConsent | None, Form()] = None,
 ) -> Response:
-    if password is not None and len(password) < 10:
-        raise DialogueError(
-            "Choose a password of at least 10 characters.", status=422, code=ErrorCode.INVALID
-        )
+    await guard_invitation(request, session=session, token=token, signed_in=access.user)
     user, _membership, dialogue = await invitations.accept_invitation(
         session=session,
         token=token,
