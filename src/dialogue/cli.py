@@ -93,7 +93,8 @@ def admin_create(
     """Create a site administrator (organizer rights in every dialogue)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-    _refuse_weak_password(password or "")
+    password = password or ""
+    _refuse_weak_password(password)
     from dialogue.demo.admin import create_admin
 
     try:

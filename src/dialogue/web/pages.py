@@ -17,7 +17,6 @@ from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import QuoteConsent, TokenKind, User
 from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
-from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError
 from dialogue.events.publish import announce_revocation
 from dialogue.policy import Action

@@ -15,8 +15,7 @@ from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import resets
 from dialogue.accounts.guards import guard_forgot, guard_reset
 from dialogue.accounts.passwords import MIN_LENGTH
-from dialogue.errors import DialogueError, Invalid, RateLimited
-from dialogue.i18n import gettext as _
+from dialogue.errors import DialogueError, RateLimited
 from dialogue.notifications import account_mail
 from dialogue.policy import Action
 from dialogue.transaction import attempt
