@@ -12,7 +12,7 @@ from dialogue.accounts import erasure, invitations, resets
 from dialogue.accounts import service as accounts
 from dialogue.accounts.export import MyDataExport, export_my_data
 from dialogue.accounts.guards import guard_forgot, guard_invitation, guard_reset
-from dialogue.accounts.login import guarded_login
+from dialogue.accounts.login import guarded_login, guarded_password_change
 from dialogue.accounts.models import TokenKind, User
 from dialogue.accounts.schemas import (
     AccountDeleteIn,
@@ -21,6 +21,7 @@ from dialogue.accounts.schemas import (
     InvitationAcceptOut,
     LoginIn,
     MeUpdate,
+    PasswordChangeIn,
     PasswordForgotIn,
     PasswordResetIn,
     TokenOut,
@@ -107,6 +108,26 @@ async def update_me(
 ) -> UserPublic:
     user = await accounts.change_profile(session=session, user=access.require_user(), update=body)
     return user_public(user)
+
+
+@router.post("/me/password", status_code=204)
+async def change_my_password(
+    request: Request,
+    body: PasswordChangeIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SIGNED_IN)],
+) -> Response:
+    """Change one's password: every other session and token ends, this one stays valid."""
+    assert access.principal is not None and access.principal.token.id is not None
+    await guarded_password_change(
+        request,
+        session=session,
+        user=access.require_user(),
+        current=body.current_password,
+        new=body.password,
+        keep_token_id=access.principal.token.id,
+    )
+    return Response(status_code=204)
 
 
 @router.get("/me/export")

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import invitations, resets
 from dialogue.accounts.models import User
+from dialogue.errors import DialogueError
 from dialogue.state import app_state
 
 
@@ -25,7 +26,10 @@ async def guard_reset(request: Request, *, session: AsyncSession, token: str) ->
     """Per address for any token; per account for the account of a usable link."""
     limit = app_state(request).limits.password_reset
     await limit.hit_from(request)
-    _reset, user = await resets.find_reset(session=session, token=token)
+    try:
+        _reset, user = await resets.find_reset(session=session, token=token)
+    except DialogueError:
+        return  # not a usable link: using it says why, after checking the new password
     await limit.hit(account=user.id)
 
 

@@ -85,8 +85,8 @@ async def find_reset(*, session: AsyncSession, token: str) -> tuple[PasswordRese
 
 async def use_reset(*, session: AsyncSession, token: str, password: str) -> User:
     """Set the new password, spend the link, and end every session and token of the account."""
-    reset, user = await find_reset(session=session, token=token)
     check_new_password(password)
+    reset, user = await find_reset(session=session, token=token)
     # Claim the link first: of two simultaneous uses, one wins.
     claimed = await session.exec(
         update(PasswordReset)

@@ -144,6 +144,12 @@ class ForgotAccepted(BaseModel):
     status: Literal["accepted"] = "accepted"
 
 
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    password: Password
+
+
 class PasswordResetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     token: Annotated[str, Field(min_length=1, max_length=100)]

@@ -97,5 +97,5 @@ async def reset_submit(
             headers=exc.headers,
         )
     response = RedirectResponse("/", status_code=303)
-    await start_browser_session(response, session=session, settings=settings, user=user)
+    await start_browser_session(request, response, session=session, settings=settings, user=user)
     return response
