@@ -28,6 +28,21 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     migrate: Annotated[bool, typer.Option(help="Upgrade the database first.")] = True,
+    proxy_headers: Annotated[
+        bool | None,
+        typer.Option(
+            "--proxy-headers/--no-proxy-headers",
+            help="Believe X-Forwarded-For/-Proto from trusted proxies (default: on).",
+            show_default=False,
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated proxy addresses or networks to trust "
+            "(default: DIALOGUE_FORWARDED_ALLOW_IPS, else 127.0.0.1,::1)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the app with uvicorn, after migrating the database."""
     import gc
@@ -38,10 +53,12 @@ def serve(
     from dialogue.migrations import upgrade
 
     settings = Settings()
+    overrides = {"proxy_headers": proxy_headers, "forwarded_allow_ips": forwarded_allow_ips}
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     if migrate:
         upgrade(settings)
     from dialogue.adapters.warmup import warm_up_routes
-    from dialogue.adapters.websocket_protocol import GoingAwayProtocol
+    from dialogue.serving import uvicorn_options
 
     application = create_app(settings)
     asyncio.run(warm_up_routes(application))  # before freezing: the plans live as long
@@ -55,10 +72,8 @@ def serve(
         application,
         host=host,
         port=port,
-        ws=GoingAwayProtocol,
-        proxy_headers=True,
-        ws_per_message_deflate=False,  # costs ~1.8x CPU per frame for small frames
         log_level="info",
+        **uvicorn_options(settings),
     )
 
 
