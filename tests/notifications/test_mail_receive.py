@@ -596,7 +596,9 @@ class TestPostingLimitByMail:
             for n in range(3):
                 await deliver(server.port, reply_mail(sender=who.email, to=to, text=f"Reply {n}."))
             await server.handler.drain()
-        assert [p.body for p in await posts_in(app, thread_id)][1:] == ["Reply 0.", "Reply 1."]
+        # Received ones are posted side by side: any two of the three get in, not a third.
+        posted = [p.body for p in await posts_in(app, thread_id)][1:]
+        assert len(posted) == 2 and set(posted) < {"Reply 0.", "Reply 1.", "Reply 2."}
         assert len(await refusals_to(app, who.email)) == 1  # one explanation, written to the outbox
         [sent] = await smtp.wait_for(1)
         assert sent.recipients == [who.email]
