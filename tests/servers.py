@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 from dialogue.adapters.websocket_protocol import GoingAwayProtocol
 from dialogue.app import create_app
 from dialogue.config import Settings
+from dialogue.serving import uvicorn_options
 from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,18 +31,21 @@ class ThreadServer:
     def __init__(self, served: Settings | ASGIApp, **config: object) -> None:
         """Serves the app for these settings, or this ASGI app (tests of the server itself)."""
         self.port = free_port()
+        # As `dialogue serve` runs uvicorn (websocket protocol, proxy headers), unless told.
+        served_as = uvicorn_options(served) if isinstance(served, Settings) else {}
         self.config = uvicorn.Config(
             create_app(served) if isinstance(served, Settings) else served,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
             access_log=False,
-            ws=GoingAwayProtocol,
             # Long-polls and browsers must not hold up a stop.
             **{  # type: ignore[arg-type]
+                "ws": GoingAwayProtocol,
                 "lifespan": "on",
                 "timeout_graceful_shutdown": 5,
                 "ws_per_message_deflate": False,
+                **served_as,
                 **config,
             },
         )

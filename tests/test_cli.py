@@ -115,6 +115,20 @@ class TestAdminCreate:
             [(stored,)] = conn.execute('SELECT password_hash FROM "user"')
         assert stored.startswith("$argon2id$") and ADMIN_PASSWORD not in stored
 
+    def test_a_common_password_is_refused(self, database: Path) -> None:
+        result = run(
+            database,
+            "admin",
+            "create",
+            "--email",
+            "root@example.org",
+            "--password-stdin",
+            stdin="Password1234\n",
+        )
+        assert result.returncode == 2
+        assert "most common" in result.stderr
+        assert emails(database) == []
+
     @pytest.mark.parametrize("password", ["", "short", "123456789"])
     def test_a_short_password_is_refused(self, database: Path, password: str) -> None:
         result = run(

@@ -289,6 +289,26 @@ TABLE: list[Row] = [
         visibility_matters=False,
     ),
     Row(
+        "me password",
+        "POST",
+        "/api/v1/me/password",
+        signed_in(422),  # past the policy, a common new password is refused: nothing changes
+        body=lambda w, c: {"current_password": PASSWORD, "password": "password1234"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
+        "password form",
+        "POST",
+        "/me/password",
+        signed_in(422),
+        page=True,
+        form=True,
+        body=lambda w, c: {"current_password": PASSWORD, "password": "password1234"},
+        in_dialogue=False,
+        visibility_matters=False,
+    ),
+    Row(
         "api invitation accept",
         "POST",
         "/api/v1/invitations/{token}/accept",

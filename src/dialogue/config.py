@@ -61,10 +61,44 @@ class Settings(BaseSettings):
     mail_retry_seconds: float = 30.0  # the first retry's delay; each next one doubles
 
     max_body_bytes: int = 1024 * 1024
+    # Abuse limits (the table with their reasons is in docs/security.md): so many attempts
+    # per account and per client address within a moving window of so many seconds. Over
+    # one: 429 with Retry-After, or an `error` frame `rate_limited` on a websocket.
     login_per_address: int = 20
     login_per_account: int = 5
     login_window_seconds: int = 300
     posts_per_minute: int = 20
+    # Asking for a password link: per address, and per e-mail address asked about (whether
+    # or not an account has it, so the answer still says nothing about which do).
+    password_forgot_per_address: int = 10
+    password_forgot_per_account: int = 3
+    password_forgot_window_seconds: int = 3600
+    password_reset_per_address: int = 10  # using a link to set a new password
+    password_reset_per_account: int = 5
+    password_reset_window_seconds: int = 3600
+    # Accepting invitations; the account is the signed-in person, else the invited address.
+    # A whole workshop may accept from one room's address.
+    invitation_accept_per_address: int = 30
+    invitation_accept_per_account: int = 10
+    invitation_accept_window_seconds: int = 600
+    reactions_per_address: int = 600
+    reactions_per_account: int = 120
+    reactions_window_seconds: int = 60
+    flags_per_address: int = 60
+    flags_per_account: int = 20
+    flags_window_seconds: int = 3600
+    concerns_per_address: int = 20
+    concerns_per_account: int = 5
+    concerns_window_seconds: int = 3600
+    search_per_address: int = 120  # anonymous readers of public dialogues count here only
+    search_per_account: int = 30
+    search_window_seconds: int = 60
+    # Behind a reverse proxy (docs/operators.md): uvicorn takes the client's address and
+    # scheme from X-Forwarded-For/-Proto only when the peer is one of these addresses or
+    # networks (comma-separated; "*" trusts anyone, safe only if the proxy overwrites the
+    # header). Unset: uvicorn's own FORWARDED_ALLOW_IPS, else 127.0.0.1 and ::1.
+    forwarded_allow_ips: str | None = None
+    proxy_headers: bool = True
     # The dashboards' reminders: a concern open this long, a queue item waiting this long.
     concern_reminder_hours: int = 72
     queue_alert_minutes: int = 240

@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage
@@ -23,6 +23,11 @@ from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
 
 from dialogue.config import Settings
+from dialogue.errors import RateLimited
+from dialogue.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +111,61 @@ class RateLimit:
         return max(1, math.ceil(stats.reset_time - time.time()))
 
 
+def client_address(connection: HTTPConnection) -> str:
+    """The address limits count against: uvicorn's, which is the forwarded one only when the
+    peer is a trusted proxy (`DIALOGUE_FORWARDED_ALLOW_IPS`), so a client cannot choose it."""
+    return connection.client.host if connection.client else "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLimit:
+    """One action's two limits over one window: per account and per client address.
+
+    The address limit is the wider one: an office, a school or a conference room may share
+    one address; the account limit stops one person, whichever addresses they use.
+    """
+
+    by_account: RateLimit
+    by_address: RateLimit
+    refusal: Callable[[], str]  # the message, made in the caller's language when refused
+
+    async def hit(self, *, account: object = None, address: str | None = None) -> None:
+        """Count one attempt against the account and the address given (either may be left
+        out); refuse with 429 and the seconds to wait when either is over its limit."""
+        wait = await self.by_account.hit(str(account)) if account is not None else None
+        if wait is None and address is not None:
+            wait = await self.by_address.hit(address)
+        if wait is not None:
+            raise RateLimited(self.refusal(), retry_after=wait)
+
+    async def hit_from(self, connection: HTTPConnection, *, account: object = None) -> None:
+        """Count one attempt by `account` from this request's (or socket's) address."""
+        await self.hit(account=account, address=client_address(connection))
+
+
+def _action(
+    name: str, settings: Settings, counters: Counters, refusal: Callable[[], str]
+) -> ActionLimit:
+    """The limits of `name` from the settings `<name>_per_account`, `<name>_per_address`
+    and `<name>_window_seconds`."""
+    window = int(getattr(settings, f"{name}_window_seconds"))
+    return ActionLimit(
+        by_account=RateLimit(
+            f"{name}-account",
+            limit=int(getattr(settings, f"{name}_per_account")),
+            window=window,
+            counters=counters,
+        ),
+        by_address=RateLimit(
+            f"{name}-address",
+            limit=int(getattr(settings, f"{name}_per_address")),
+            window=window,
+            counters=counters,
+        ),
+        refusal=refusal,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimits:
     """The app's limits, from the settings."""
@@ -113,6 +173,13 @@ class RateLimits:
     login_by_address: RateLimit
     login_by_account: RateLimit
     posts: RateLimit
+    password_forgot: ActionLimit
+    password_reset: ActionLimit
+    invitation_accept: ActionLimit
+    reactions: ActionLimit
+    flags: ActionLimit
+    concerns: ActionLimit
+    search: ActionLimit
     counters: Counters
 
     @classmethod
@@ -127,5 +194,51 @@ class RateLimits:
                 "login-account", limit=settings.login_per_account, window=window, counters=counters
             ),
             posts=RateLimit("posts", limit=settings.posts_per_minute, window=60, counters=counters),
+            password_forgot=_action(
+                "password_forgot",
+                settings,
+                counters,
+                lambda: _("Too many requests for a password link. Please wait and try again."),
+            ),
+            password_reset=_action(
+                "password_reset",
+                settings,
+                counters,
+                lambda: _("Too many attempts to set a password. Please wait and try again."),
+            ),
+            invitation_accept=_action(
+                "invitation_accept",
+                settings,
+                counters,
+                lambda: _("Too many attempts to accept an invitation. Please wait and try again."),
+            ),
+            reactions=_action(
+                "reactions",
+                settings,
+                counters,
+                lambda: _("You are reacting too fast. Please wait a moment."),
+            ),
+            flags=_action(
+                "flags",
+                settings,
+                counters,
+                lambda: _(
+                    "You have flagged many posts in a short time. Please wait and try again."
+                ),
+            ),
+            concerns=_action(
+                "concerns",
+                settings,
+                counters,
+                lambda: _(
+                    "You have raised many concerns in a short time. Please wait and try again."
+                ),
+            ),
+            search=_action(
+                "search",
+                settings,
+                counters,
+                lambda: _("Too many searches in a short time. Please wait a moment."),
+            ),
             counters=counters,
         )

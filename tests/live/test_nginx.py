@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from dialogue.config import Settings
 from tests.factories import Factory
 from tests.live.scale import (
     bearer,
@@ -185,6 +186,21 @@ class TestHttpThroughNginx:
             assert r.headers["content-encoding"] == "gzip"
             assert r.headers.get_list("vary") == ["Accept-Encoding"]
             assert gzip.decompress(packed) == (ROOT / "static" / "css" / "site.css").read_bytes()
+
+    async def test_a_client_cannot_choose_the_address_the_limits_count(self, nginx: Nginx):
+        """nginx overwrites X-Forwarded-For with the address it saw: a client sending its
+        own, new each time, is still one address to the per-address limits, counted
+        together by both instances."""
+        limit = Settings().password_forgot_per_address  # the instances run the defaults
+        async with httpx.AsyncClient(base_url=nginx.url) as http:
+            for n in range(limit + 1):
+                r = await http.post(
+                    "/api/v1/auth/password/forgot",
+                    json={"email": f"spoofer{n}@example.org"},
+                    headers={"X-Forwarded-For": f"198.51.100.{n + 1}"},
+                )
+                assert r.status_code == (202 if n < limit else 429), (n, r.text)
+        assert int(r.headers["retry-after"]) >= 1
 
 
 class TestWebsocketThroughNginx:

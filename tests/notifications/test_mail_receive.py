@@ -571,3 +571,35 @@ class TestJourney:
             await server.handler.drain()
         post = (await posts_in(app, thread["id"]))[-1]
         assert (post.body, post.author_id) == ("Beds and legal advice.", cast.uid("participant"))
+
+
+class TestPostingLimitByMail:
+    """Replies by e-mail count against the same per-account posting limit as the web."""
+
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"posts_per_minute": 2})
+
+    async def test_past_the_limit_a_reply_is_refused_and_explained(
+        self,
+        app: FastAPI,
+        factory: Factory,
+        client: AsyncClient,
+        settings: Settings,
+        smtp: SmtpSink,
+    ) -> None:
+        cast = await make_cast(factory, roles=("participant",))
+        thread_id = await opened(client, cast)
+        who = cast.users["participant2"]
+        to = address_of(settings, cast, "participant2", thread_id)
+        async with reply_server(app) as server:
+            for n in range(3):
+                await deliver(server.port, reply_mail(sender=who.email, to=to, text=f"Reply {n}."))
+            await server.handler.drain()
+        # Received ones are posted side by side: any two of the three get in, not a third.
+        posted = [p.body for p in await posts_in(app, thread_id)][1:]
+        assert len(posted) == 2 and set(posted) < {"Reply 0.", "Reply 1.", "Reply 2."}
+        assert len(await refusals_to(app, who.email)) == 1  # one explanation, written to the outbox
+        [sent] = await smtp.wait_for(1)
+        assert sent.recipients == [who.email]
+        assert "several replies in a short time" in sent.part("plain")

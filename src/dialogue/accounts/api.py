@@ -11,7 +11,8 @@ from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import erasure, invitations, resets
 from dialogue.accounts import service as accounts
 from dialogue.accounts.export import MyDataExport, export_my_data
-from dialogue.accounts.login import guarded_login
+from dialogue.accounts.guards import guard_forgot, guard_invitation, guard_reset
+from dialogue.accounts.login import guarded_login, guarded_password_change
 from dialogue.accounts.models import TokenKind, User
 from dialogue.accounts.schemas import (
     AccountDeleteIn,
@@ -20,6 +21,7 @@ from dialogue.accounts.schemas import (
     InvitationAcceptOut,
     LoginIn,
     MeUpdate,
+    PasswordChangeIn,
     PasswordForgotIn,
     PasswordResetIn,
     TokenOut,
@@ -70,21 +72,27 @@ async def logout(
 
 @router.post("/auth/password/forgot", status_code=202, response_model=ForgotAccepted)
 async def forgot_password(
+    request: Request,
     body: PasswordForgotIn,
     session: SessionDep,
     settings: SettingsDep,
     _access: Annotated[Access, allow(Action.PUBLIC)],
 ) -> ForgotAccepted:
     """E-mail a one-time reset link if an account has this address; the answer never says."""
+    await guard_forgot(request, email=body.email)
     await account_mail.forgot_password(session, settings=settings, email=body.email)
     return ForgotAccepted()
 
 
 @router.post("/auth/password/reset", status_code=204)
 async def reset_password(
-    body: PasswordResetIn, session: SessionDep, _access: Annotated[Access, allow(Action.PUBLIC)]
+    request: Request,
+    body: PasswordResetIn,
+    session: SessionDep,
+    _access: Annotated[Access, allow(Action.PUBLIC)],
 ) -> Response:
     """Set a new password with a one-time reset link; every session and token ends."""
+    await guard_reset(request, session=session, token=body.token)
     await resets.use_reset(session=session, token=body.token, password=body.password)
     return Response(status_code=204)
 
@@ -100,6 +108,26 @@ async def update_me(
 ) -> UserPublic:
     user = await accounts.change_profile(session=session, user=access.require_user(), update=body)
     return user_public(user)
+
+
+@router.post("/me/password", status_code=204)
+async def change_my_password(
+    request: Request,
+    body: PasswordChangeIn,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SIGNED_IN)],
+) -> Response:
+    """Change one's password: every other session and token ends, this one stays valid."""
+    assert access.principal is not None and access.principal.token.id is not None
+    await guarded_password_change(
+        request,
+        session=session,
+        user=access.require_user(),
+        current=body.current_password,
+        new=body.password,
+        keep_token_id=access.principal.token.id,
+    )
+    return Response(status_code=204)
 
 
 @router.get("/me/export")
@@ -129,6 +157,7 @@ async def delete_me(
 
 @router.post("/invitations/{token}/accept")
 async def accept_invitation(
+    request: Request,
     token: str,
     session: SessionDep,
     settings: SettingsDep,
@@ -137,6 +166,7 @@ async def accept_invitation(
 ) -> InvitationAcceptOut:
     """Join a dialogue; a new invitee's account is created on the way."""
     body = body or InvitationAcceptIn()
+    await guard_invitation(request, session=session, token=token, signed_in=access.user)
     user, membership, _dialogue = await invitations.accept_invitation(
         session=session,
         token=token,

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import Invitation, QuoteConsent, User
+from dialogue.accounts.passwords import check_new_password
 from dialogue.accounts.tokens import digest, new_token
 from dialogue.bounds import refuse_control
 from dialogue.config import Settings
@@ -122,6 +123,7 @@ async def accept_invitation(
                     if not value
                 ],
             )
+        check_new_password(password)
         user = await accounts.create_user(
             session=session,
             email=invitation.email,

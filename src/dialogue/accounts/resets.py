@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import PasswordReset, User
+from dialogue.accounts.passwords import check_new_password
 from dialogue.accounts.tokens import digest, new_token
 from dialogue.db import as_utc, utcnow
 from dialogue.error_codes import ErrorCode
@@ -84,6 +85,7 @@ async def find_reset(*, session: AsyncSession, token: str) -> tuple[PasswordRese
 
 async def use_reset(*, session: AsyncSession, token: str, password: str) -> User:
     """Set the new password, spend the link, and end every session and token of the account."""
+    check_new_password(password)
     reset, user = await find_reset(session=session, token=token)
     # Claim the link first: of two simultaneous uses, one wins.
     claimed = await session.exec(

@@ -66,7 +66,9 @@ Country = Annotated[str | None, AfterValidator(_country)]
 Timezone = Annotated[str, AfterValidator(_timezone)]
 Language = Annotated[str, AfterValidator(_language)]
 Email = Annotated[EmailStr, AfterValidator(_email)]
-Password = Annotated[str, Field(min_length=10, max_length=1024)]
+# Length and commonness are checked by the service (`passwords.check_new_password`), which
+# answers 422 with a message in the person's language.
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
 # Stripped first: a name of blanks is no name (others would see an empty author line).
 DisplayName = Annotated[
     str,
@@ -140,6 +142,12 @@ class ForgotAccepted(BaseModel):
     """The same answer whether or not an account has the address."""
 
     status: Literal["accepted"] = "accepted"
+
+
+class PasswordChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    password: Password
 
 
 class PasswordResetIn(BaseModel):

@@ -10,7 +10,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import AuthToken, TokenKind, User
-from dialogue.accounts.passwords import hash_password, verify_password
+from dialogue.accounts.passwords import check_new_password, hash_password, verify_password
 from dialogue.accounts.schemas import MeUpdate
 from dialogue.accounts.tokens import digest, new_token
 from dialogue.bounds import refuse_control
@@ -116,8 +116,25 @@ async def revoke_token(*, session: AsyncSession, token_id: int) -> None:
     )
 
 
-async def revoke_all_tokens(*, session: AsyncSession, user_id: int) -> None:
-    """Sign a user out everywhere (after a password change or a ban from the site).
+async def revoke_session_token(*, session: AsyncSession, token: str) -> None:
+    """End the browser session with this cookie value, if it is one (its sockets close too)."""
+    found = await session.exec(
+        select(AuthToken.id)
+        .where(AuthToken.token_hash == digest(token))
+        .where(AuthToken.kind == TokenKind.SESSION)
+        .where(col(AuthToken.revoked_at).is_(None))
+    )
+    token_id = found.first()
+    if token_id is not None:
+        await revoke_token(session=session, token_id=token_id)
+        announce_revocation(session, token_id)
+
+
+async def revoke_all_tokens(
+    *, session: AsyncSession, user_id: int, keep_token_id: int | None = None
+) -> None:
+    """Sign a user out everywhere (after a password change or reset, a disabled account),
+    except, when given, the session or token the change was made with.
 
     Each live token is also announced, so that its open websockets close after the commit.
     """
@@ -125,11 +142,14 @@ async def revoke_all_tokens(*, session: AsyncSession, user_id: int) -> None:
         select(AuthToken.id)
         .where(AuthToken.user_id == user_id)
         .where(col(AuthToken.revoked_at).is_(None))
+        .where(col(AuthToken.id) != keep_token_id)
     )
     token_ids = [token_id for token_id in live.all() if token_id is not None]
+    if not token_ids:
+        return
     await session.exec(
         update(AuthToken)
-        .where(col(AuthToken.user_id) == user_id)
+        .where(col(AuthToken.id).in_(token_ids))
         .where(col(AuthToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
@@ -172,6 +192,21 @@ async def update_profile(*, session: AsyncSession, user: User, changes: dict[str
     session.add(user)
     await session.flush()
     return user
+
+
+async def change_password(
+    *, session: AsyncSession, user: User, current: str, new: str, keep_token_id: int
+) -> None:
+    """The person changes their own password, confirming the current one. Every other
+    session and token ends; the one they did it with stays, so they remain signed in."""
+    if not await verify_password(user.password_hash, current):
+        raise Forbidden(
+            _("Your current password is not right."), code=ErrorCode.INVALID_CREDENTIALS
+        )
+    check_new_password(new)
+    await set_password(session=session, user=user, password=new)
+    assert user.id is not None
+    await revoke_all_tokens(session=session, user_id=user.id, keep_token_id=keep_token_id)
 
 
 async def set_password(*, session: AsyncSession, user: User, password: str) -> None:

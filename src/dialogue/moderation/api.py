@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from dialogue.access import Access, SessionDep, allow
 from dialogue.bounds import DbInt
@@ -40,6 +40,7 @@ from dialogue.moderation.schemas import (
 )
 from dialogue.paths import DialogueDep, PostDep
 from dialogue.policy import Action
+from dialogue.state import app_state
 from dialogue.threads.presenters import post_data, shows_content
 from dialogue.threads.schemas import PostPublic
 
@@ -132,6 +133,7 @@ async def moderator_edit(
 
 @router.post("/posts/{post_id}/flags", status_code=201, response_model=FlagPublic)
 async def flag_post(
+    request: Request,
     body: FlagIn,
     session: SessionDep,
     post: PostDep,
@@ -139,11 +141,13 @@ async def flag_post(
 ) -> dict[str, Any]:
     if not shows_content(post, access.viewer):
         raise NotFound(_("Not found."))
+    user = access.require_user()
+    await app_state(request).limits.flags.hit_from(request, account=user.id)
     flag = await flags.create_flag(
         session=session,
         dialogue=access.require_dialogue(),
         post=post,
-        user=access.require_user(),
+        user=user,
         reason=body.reason,
         note=body.note,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from dialogue.access import Access, SessionDep, allow
 from dialogue.moderation import concerns
@@ -12,12 +12,14 @@ from dialogue.moderation.oversight_models import Concern
 from dialogue.moderation.schemas import ConcernIn, ConcernList, ConcernPublic, ConcernUpdateIn
 from dialogue.paths import ConcernDep, DialogueDep
 from dialogue.policy import Action, ConcernStatus
+from dialogue.state import app_state
 
 router = APIRouter()
 
 
 @router.post("/dialogues/{slug}/concerns", status_code=201, response_model=ConcernPublic)
 async def raise_concern(
+    request: Request,
     body: ConcernIn,
     session: SessionDep,
     dialogue: DialogueDep,
@@ -26,6 +28,7 @@ async def raise_concern(
     """Confidential: seen by organizers, advisors and its raiser; no event is sent. It names
     only a member the raiser can see by name, and answers alike for anyone else."""
     user = access.require_user()
+    await app_state(request).limits.concerns.hit_from(request, account=user.id)
     concern = await concerns.raise_concern(
         session=session,
         dialogue=dialogue,

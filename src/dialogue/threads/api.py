@@ -270,20 +270,22 @@ async def post_revisions(
 
 @router.put("/posts/{post_id}/reaction", response_model=ReactionResult)
 async def react(
+    request: Request,
     body: ReactionIn,
     session: SessionDep,
     post: PostDep,
     access: Annotated[Access, allow(Action.POST_REACT)],
 ) -> dict[str, Any]:
     post = visible_post(post, access.viewer)
-    counts = await threads.set_reaction(
-        session=session, post=post, user=access.require_user(), kind=body.kind
-    )
+    user = access.require_user()
+    await app_state(request).limits.reactions.hit_from(request, account=user.id)
+    counts = await threads.set_reaction(session=session, post=post, user=user, kind=body.kind)
     return {"post_id": post.id, "kind": body.kind.value, "reactions": counts}
 
 
 @router.get("/dialogues/{slug}/search", response_model=SearchResults)
 async def search_posts(
+    request: Request,
     session: SessionDep,
     dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.SEARCH)],
@@ -294,6 +296,7 @@ async def search_posts(
     """Posts matching `q`; with a `code`, only posts with it (and with no `q`, all of those)."""
     if not q and code is None:
         raise Invalid(_("Say what to search for."), fields=[{"field": "q", "message": "empty"}])
+    await app_state(request).limits.search.hit_from(request, account=access.viewer.user_id)
     hits = await search.search_posts(
         session=session,
         dialogue_id=dialogue.id or 0,

@@ -16,6 +16,7 @@ from dialogue.bounds import DbId
 from dialogue.errors import DialogueError
 from dialogue.moderation import concerns
 from dialogue.policy import Action, ConcernStatus
+from dialogue.state import app_state
 from dialogue.transaction import attempt
 from dialogue.web.templating import render
 
@@ -97,12 +98,14 @@ async def raise_form(
 ) -> Response:
     dialogue = access.require_dialogue()
     sees_members = access.can(Action.MEMBERS_READ)
+    user = access.require_user()
+    await app_state(request).limits.concerns.hit_from(request, account=user.id)
     try:
         async with attempt(session):
             concern = await concerns.raise_concern(
                 session=session,
                 dialogue=dialogue,
-                raiser=access.require_user(),
+                raiser=user,
                 body=body,
                 about_user_id=about_user_id,
                 sees_members=sees_members,
@@ -116,7 +119,7 @@ async def raise_form(
                 user_id=about_user_id,
                 sees_members=sees_members,
             )
-            if about_user_id is not None and about_user_id != access.require_user().id
+            if about_user_id is not None and about_user_id != user.id
             else None
         )
         return await _page(

@@ -23,6 +23,7 @@ from dialogue.errors import DialogueError, Forbidden
 from dialogue.i18n import gettext as _
 from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered
 from dialogue.policy import Action
+from dialogue.state import app_state
 from dialogue.synthesis import service as reports
 from dialogue.threads import search
 from dialogue.threads.participation import participation
@@ -189,6 +190,7 @@ async def search_page(
         context["error"] = _("A search can have at most %(n)s characters.") % {"n": MAX_QUERY}
         return render(request, "dialogues/search.html", context, status_code=422)
     if query or only_posts is not None:
+        await app_state(request).limits.search.hit_from(request, account=access.viewer.user_id)
         context["hits"] = await search.search_posts(
             session=session,
             dialogue_id=dialogue.id or 0,

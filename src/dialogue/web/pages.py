@@ -12,16 +12,16 @@ from dialogue import i18n
 from dialogue.access import SESSION_COOKIE, Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import invitations
 from dialogue.accounts import service as accounts
+from dialogue.accounts.guards import guard_invitation
 from dialogue.accounts.login import guarded_login
 from dialogue.accounts.models import QuoteConsent, TokenKind, User
 from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
-from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError
 from dialogue.events.publish import announce_revocation
 from dialogue.policy import Action
 from dialogue.transaction import attempt
-from dialogue.web.templating import render
+from dialogue.web.templating import render, secure_cookies
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,8 +34,13 @@ def safe_next(target: str | None) -> str:
 
 
 async def start_browser_session(
-    response: Response, *, session: SessionDep, settings: Settings, user: User
+    request: Request, response: Response, *, session: SessionDep, settings: Settings, user: User
 ) -> None:
+    """Sign this browser in with a new session; the one it came with (anyone's, a planted
+    one included) ends, so no session id known before sign-in works after it."""
+    previous = request.cookies.get(SESSION_COOKIE)
+    if previous:
+        await accounts.revoke_session_token(session=session, token=previous)
     token = await accounts.issue_token(
         session=session,
         user=user,
@@ -48,7 +53,7 @@ async def start_browser_session(
         max_age=settings.session_days * 86400,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=secure_cookies(request),
     )
 
 
@@ -110,7 +115,7 @@ async def login_submit(
             headers=exc.headers,
         )
     response = RedirectResponse(safe_next(next), status_code=303)
-    await start_browser_session(response, session=session, settings=settings, user=user)
+    await start_browser_session(request, response, session=session, settings=settings, user=user)
     return response
 
 
@@ -163,10 +168,7 @@ async def invitation_submit(
     password: Annotated[str | None, Form(max_length=1024)] = None,
     quote_consent: Annotated[QuoteConsent | None, Form()] = None,
 ) -> Response:
-    if password is not None and len(password) < 10:
-        raise DialogueError(
-            "Choose a password of at least 10 characters.", status=422, code=ErrorCode.INVALID
-        )
+    await guard_invitation(request, session=session, token=token, signed_in=access.user)
     user, _membership, dialogue = await invitations.accept_invitation(
         session=session,
         token=token,
@@ -179,5 +181,7 @@ async def invitation_submit(
     )
     response = RedirectResponse(f"/d/{dialogue.slug}", status_code=303)
     if access.user is None:
-        await start_browser_session(response, session=session, settings=settings, user=user)
+        await start_browser_session(
+            request, response, session=session, settings=settings, user=user
+        )
     return response

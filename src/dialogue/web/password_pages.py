@@ -13,9 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.accounts import resets
+from dialogue.accounts.guards import guard_forgot, guard_reset
 from dialogue.accounts.passwords import MIN_LENGTH
-from dialogue.errors import DialogueError, Invalid
-from dialogue.i18n import gettext as _
+from dialogue.errors import DialogueError, RateLimited
 from dialogue.notifications import account_mail
 from dialogue.policy import Action
 from dialogue.transaction import attempt
@@ -24,14 +24,6 @@ from dialogue.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Token = Annotated[str, Path(max_length=100)]
-
-
-def check_password(password: str) -> None:
-    if len(password) < MIN_LENGTH:
-        raise Invalid(
-            _("Choose a password of at least %(n)s characters.") % {"n": MIN_LENGTH},
-            fields=[{"field": "password", "message": f"at least {MIN_LENGTH} characters"}],
-        )
 
 
 @router.get("/password/forgot")
@@ -52,6 +44,16 @@ async def forgot_submit(
     email: Annotated[str, Form(max_length=254)],
 ) -> Response:
     """The same answer whether or not an account has this address."""
+    try:
+        await guard_forgot(request, email=email)
+    except RateLimited as exc:
+        return render(
+            request,
+            "accounts/password_forgot.html",
+            {"sent": False, "email": email, "error": exc.message},
+            status_code=exc.status,
+            headers=exc.headers,
+        )
     await account_mail.forgot_password(session, settings=settings, email=email)
     return RedirectResponse("/password/forgot?sent=1", status_code=303)
 
@@ -83,7 +85,7 @@ async def reset_submit(
 ) -> Response:
     try:
         async with attempt(session):
-            check_password(password)
+            await guard_reset(request, session=session, token=token)
             user = await resets.use_reset(session=session, token=token, password=password)
     except DialogueError as exc:
         _reset, user = await resets.find_reset(session=session, token=token)
@@ -92,7 +94,8 @@ async def reset_submit(
             "accounts/password_reset.html",
             {"token": token, "email": user.email, "min_length": MIN_LENGTH, "error": exc.message},
             status_code=exc.status,
+            headers=exc.headers,
         )
     response = RedirectResponse("/", status_code=303)
-    await start_browser_session(response, session=session, settings=settings, user=user)
+    await start_browser_session(request, response, session=session, settings=settings, user=user)
     return response

@@ -14,6 +14,7 @@ from dialogue.errors import DialogueError, Forbidden
 from dialogue.i18n import gettext as _
 from dialogue.moderation import holds
 from dialogue.policy import Action
+from dialogue.state import app_state
 from dialogue.threads import queries
 from dialogue.threads import service as threads
 from dialogue.threads.guards import visible_post
@@ -134,13 +135,16 @@ async def delete_submit(
 
 @router.post("/posts/{post_id}/reaction")
 async def react_submit(
+    request: Request,
     session: SessionDep,
     access: Annotated[Access, allow(Action.POST_REACT)],
     kind: Annotated[ReactionKind, Form()],
     after_id: Annotated[DbInt | None, Form()] = None,
 ) -> Response:
     post = visible_post(access.require_post(), access.viewer)
-    await threads.set_reaction(session=session, post=post, user=access.require_user(), kind=kind)
+    user = access.require_user()
+    await app_state(request).limits.reactions.hit_from(request, account=user.id)
+    await threads.set_reaction(session=session, post=post, user=user, kind=kind)
     return _back(access, post, after_id)
 
 

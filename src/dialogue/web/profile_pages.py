@@ -26,17 +26,19 @@ from dialogue.access import (
 from dialogue.accounts import erasure
 from dialogue.accounts import service as accounts
 from dialogue.accounts.choices import countries, offered_timezones
+from dialogue.accounts.login import guarded_password_change
 from dialogue.accounts.models import Digest, User
 from dialogue.accounts.schemas import MeUpdate
-from dialogue.errors import Forbidden
+from dialogue.errors import DialogueError, Forbidden
 from dialogue.i18n import current_language
 from dialogue.i18n import gettext as _
 from dialogue.notifications import preferences
 from dialogue.policy import Action
 from dialogue.synthesis import consent_changes
 from dialogue.synthesis.models import ConsentChange
+from dialogue.transaction import attempt
 from dialogue.web.pages import safe_next
-from dialogue.web.templating import render
+from dialogue.web.templating import render, secure_cookies
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,6 +88,8 @@ def _profile_page(
     errors: dict[str, str] | None = None,
     saved: bool = False,
     delete_error: str = "",
+    password_error: str = "",
+    password_changed: bool = False,
     status_code: int = 200,
     consent_trail: Sequence[ConsentChange] = (),
 ) -> Response:
@@ -94,6 +98,8 @@ def _profile_page(
         "form": form,
         "errors": errors or {},
         "delete_error": delete_error,
+        "password_error": password_error,
+        "password_changed": password_changed,
         "saved": saved,
         "countries": countries(current_language()),
         "timezones": offered_timezones(),
@@ -111,8 +117,11 @@ async def profile_page(
     session: SessionDep,
     access: Annotated[Access, allow_signed_in_page(Action.SIGNED_IN)],
     saved: bool = False,
+    password_changed: bool = False,
 ) -> Response:
-    return await _stored_profile_page(request, session, access.require_user(), saved=saved)
+    return await _stored_profile_page(
+        request, session, access.require_user(), saved=saved, password_changed=password_changed
+    )
 
 
 async def _stored_profile_page(
@@ -182,6 +191,36 @@ async def profile_submit(
     return RedirectResponse("/me?saved=true", status_code=303)
 
 
+@router.post("/me/password")
+async def password_submit(
+    request: Request,
+    session: SessionDep,
+    access: Annotated[Access, allow(Action.SIGNED_IN)],
+    current_password: Annotated[str, Form(max_length=1024)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    """The same service as `POST /api/v1/me/password`: this browser stays signed in."""
+    user = access.require_user()
+    assert access.principal is not None and access.principal.token.id is not None
+    try:
+        async with attempt(session):
+            await guarded_password_change(
+                request,
+                session=session,
+                user=user,
+                current=current_password,
+                new=password,
+                keep_token_id=access.principal.token.id,
+            )
+    except DialogueError as exc:
+        page = await _stored_profile_page(
+            request, session, user, password_error=exc.message, status_code=exc.status
+        )
+        page.headers.update(exc.headers or {})
+        return page
+    return RedirectResponse("/me?password_changed=true", status_code=303)
+
+
 @router.post("/me/delete")
 async def delete_account_submit(
     request: Request,
@@ -212,6 +251,7 @@ async def delete_account_submit(
 
 @router.post("/language")
 async def language_submit(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     access: Annotated[Access, allow(Action.PUBLIC)],
@@ -233,6 +273,6 @@ async def language_submit(
         max_age=LANGUAGE_COOKIE_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=secure_cookies(request),
     )
     return response

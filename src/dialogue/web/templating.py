@@ -138,13 +138,19 @@ def render(
         request, name, ctx, status_code=status_code, headers=headers
     )
     if request.cookies.get(csrf.CSRF_COOKIE) != token:
-        settings: Settings = app_state(request).settings
         response.set_cookie(
             csrf.CSRF_COOKIE,
             token,
             max_age=CSRF_COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
-            secure=settings.cookie_secure,
+            secure=secure_cookies(request),
         )
     return response
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are `Secure` when the settings say so or the request came over HTTPS, which
+    behind a proxy uvicorn learns from X-Forwarded-Proto only when it trusts the proxy."""
+    settings: Settings = app_state(request).settings
+    return settings.cookie_secure or request.url.scheme == "https"
