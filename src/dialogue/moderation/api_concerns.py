@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.moderation import concerns
 from dialogue.moderation.oversight_models import Concern
 from dialogue.moderation.schemas import ConcernIn, ConcernList, ConcernPublic, ConcernUpdateIn
@@ -20,6 +20,7 @@ router = APIRouter()
 async def raise_concern(
     body: ConcernIn,
     session: SessionDep,
+    settings: SettingsDep,
     dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.CONCERN_RAISE)],
 ) -> dict[str, Any]:
@@ -31,6 +32,7 @@ async def raise_concern(
         raiser=user,
         body=body.body,
         about_user_id=body.about_user_id,
+        mail=settings,
     )
     return await _one(session, access, concern)
 

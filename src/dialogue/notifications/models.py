@@ -24,6 +24,8 @@ class MailKind(StrEnum):
     DIGEST = "digest"
     MODERATION = "moderation"  # new queue items and flags, for moderators
     REVIEW = "review"  # reports waiting for review, for organizers and advisors
+    CONCERN = "concern"  # a concern raised, for organizers and advisors
+    QUESTION = "question"  # an advisor's question, for organizers
     REFUSAL = "refusal"  # a reply by e-mail that could not become a post
 
 

@@ -105,6 +105,7 @@ async def raise_form(
                 raiser=access.require_user(),
                 body=body,
                 about_user_id=about_user_id,
+                mail=settings,
             )
     except DialogueError as exc:
         about = (about_user_id, about_name) if about_user_id and about_name else None
