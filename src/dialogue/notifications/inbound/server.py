@@ -111,10 +111,15 @@ class ReplyHandler:
             self._wake.clear()
 
     async def _work_due(self) -> None:
-        while (row := await stored.take(self.inbox.database, owner=self.owner)) is not None:
+        # Busy from the claim on: a row claimed and not yet posted is work in progress
+        # for `drain` to wait for.
+        while True:
             self._busy += 1
             self._idle.clear()
             try:
+                row = await stored.take(self.inbox.database, owner=self.owner)
+                if row is None:
+                    return
                 await self._take(row)
             finally:
                 self._busy -= 1
