@@ -15,6 +15,7 @@ from dialogue.notifications.oversight_mail import PER_HOUR
 from dialogue.state import app_state
 from tests.dialogues.cast import API, Cast, db, make_cast
 from tests.factories import Factory
+from tests.notifications.scene import hold_scheduler, run_mail
 from tests.notifications.smtp_sink import SmtpSink
 from tests.web.clients import submit, visitor
 
@@ -165,3 +166,42 @@ class TestQuestionMail:
         assert "asked the organizers" in mail.message["Subject"]
         assert "Amina" not in mail.part("plain") + mail.part("html")
         assert app_state(app).settings.base_url + f"/d/{cast.slug}/advisory" in mail.part("html")
+
+
+class TestReviewMail:
+    async def test_organizers_and_advisors_are_asked_to_review_in_their_language(
+        self, app: FastAPI, factory: Factory, client: AsyncClient, smtp: SmtpSink
+    ) -> None:
+        await hold_scheduler(app)
+        cast = await make_cast(factory, roles=ROLES)
+        async with db(app).session() as session:
+            await session.exec(
+                update(User).where(col(User.id) == cast.uid("advisor")).values(language="es")
+            )
+            await session.commit()
+        await run_mail(app, smtp, expect=0)  # the feed starts here: nothing from before
+        sent = await client.post(
+            f"{API}/dialogues/{cast.slug}/report/transitions",
+            json={"to": "in_review", "note": ""},
+            headers=cast.h("moderator"),
+        )
+        assert sent.status_code == 200, sent.text
+        reviewers = await members_as(app, cast, "organizer", "advisor")
+        smtp.received.clear()
+        await run_mail(app, smtp, expect=len(reviewers))
+        assert recipients(await queued(app, MailKind.REVIEW)) == reviewers
+        mails = {r.recipients[0]: r for r in smtp.received}
+        organizer = mails[cast.users["organizer"].email]
+        assert organizer.message["Subject"] == (
+            f"The report of “{cast.dialogue.title}” is waiting for your review"
+        )
+        assert f"http://testserver/d/{cast.slug}/report" in organizer.part("plain")
+        assert "List-Unsubscribe=One-Click" == organizer.message["List-Unsubscribe-Post"]
+        spanish = mails[cast.users["advisor"].email]
+        assert (
+            spanish.message["Subject"]
+            == f"El informe de «{cast.dialogue.title}» espera su revisión"
+        )
+        assert 'lang="es"' in spanish.part("html")
+        assert cast.users["participant"].email not in mails
+        await run_mail(app, smtp, expect=0)  # sent once
