@@ -196,7 +196,7 @@ class TestReviewMail:
             f"The report of “{cast.dialogue.title}” is waiting for your review"
         )
         assert f"http://testserver/d/{cast.slug}/report" in organizer.part("plain")
-        assert "List-Unsubscribe=One-Click" == organizer.message["List-Unsubscribe-Post"]
+        assert organizer.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         spanish = mails[cast.users["advisor"].email]
         assert (
             spanish.message["Subject"]
