@@ -165,3 +165,34 @@ class TestFailing:
             [],
         )
         assert await bodies(app, thread_id) == []
+
+
+class TestRetention:
+    async def test_given_up_rows_lose_their_body_and_old_rows_go(self, app: FastAPI) -> None:
+        database = db(app)
+        async with database.session() as session:
+            session.add_all(
+                [
+                    InboundMessage(  # abandoned by `leases.claim`: its receivers kept dying
+                        sender="a@example.org",
+                        recipients=["reply+x@" + DOMAIN],
+                        raw=b"personal text",
+                        state="failed",
+                        error="abandoned",
+                        finished_at=utcnow(),
+                    ),
+                    InboundMessage(
+                        sender="b@example.org",
+                        state="done",
+                        outcome="posted",
+                        finished_at=utcnow() - stored.KEEP - timedelta(minutes=1),
+                    ),
+                    InboundMessage(sender="c@example.org", recipients=["r"], raw=b"waiting"),
+                ]
+            )
+            await session.commit()
+        await stored.tidy(database)
+        kept = {row.sender: row for row in await rows(app)}
+        assert set(kept) == {"a@example.org", "c@example.org"}
+        assert (kept["a@example.org"].raw, kept["a@example.org"].recipients) == (None, [])
+        assert kept["c@example.org"].raw == b"waiting"  # not done yet: kept whole

@@ -44,7 +44,7 @@ class ReplyHandler:
         self._busy = 0
         self._idle = asyncio.Event()  # set while no message is being posted
         self._idle.set()
-        self._tidied = 0.0
+        self._tidied = -TIDY_EVERY  # first at start: what an earlier receiver gave up
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
         self,
