@@ -16,6 +16,7 @@ from dialogue.moderation.models import (
 )
 from dialogue.moderation.oversight_models import Concern, ModeratorNote, ModeratorVisit
 from dialogue.notifications.models import (
+    InboundMessage,
     MailCursor,
     MailFeed,
     MailOnce,
@@ -46,6 +47,7 @@ __all__ = [
     "Dialogue",
     "Event",
     "Flag",
+    "InboundMessage",
     "Invitation",
     "InvitationBatch",
     "MailCursor",

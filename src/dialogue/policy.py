@@ -85,6 +85,7 @@ class Action(StrEnum):
     ADVISORY_READ = "advisory.read"  # the advisory council's dashboard
     DECISION_COMMENT = "decision.comment"  # an advisor's comment on a moderation decision
     ADVISORY_ASK = "advisory.ask"  # an advisor's logged question to the organizers
+    MENTION_SUGGEST = "mention.suggest"  # names to complete an @mention in the composer
 
 
 SITE_ACTIONS = frozenset(
@@ -151,6 +152,7 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.ADVISORY_READ: REPORT_READER_ROLES,
     Action.DECISION_COMMENT: _ADVISOR,
     Action.ADVISORY_ASK: _ADVISOR,
+    Action.MENTION_SUGGEST: CONTRIBUTOR_ROLES,  # those with a composer: members who post
 }
 
 _PUBLIC_READ = frozenset(
@@ -454,6 +456,22 @@ def may_delete_theme(thread_count: int) -> Refusal | None:
             409,
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class NameShown:
+    """The facts of a post under which every member of its dialogue reads its author's name."""
+
+    anonymous: bool
+    post_status: str
+    thread_status: str
+
+
+# The only names offered to complete an @mention: those the dialogue already shows its
+# members, as the author of a published post in a published thread under their own name.
+# Never an anonymous author's (nor that of someone who only ever wrote anonymously), never
+# someone known only from another dialogue, a pending post or the member list.
+MENTIONABLE = NameShown(anonymous=False, post_status="published", thread_status="published")
 
 
 class ConcernStatus(StrEnum):

@@ -54,6 +54,7 @@ TABLES_LEFT_OUT = {
     "mail_cursor": "how far this server's digests and batches have read",
     "mail_feed": "this server's pending notification batches",
     "mail_opt_out": "an account's mail choices on this server",
+    "inbound_message": "replies received by e-mail, kept only until posted: delivery state",
     "post_translation": "a cache of machine translations, made again on demand",
     "consent_change": "a person's trail of consent choices: theirs, kept on their account",
 }

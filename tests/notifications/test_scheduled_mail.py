@@ -11,7 +11,9 @@ from dialogue.accounts.models import User
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Membership
 from dialogue.events.publish import commit
+from dialogue.i18n import localtime, translating
 from dialogue.state import app_state
+from dialogue.threads.models import Post
 from tests.dialogues.cast import API, make_cast, new_post, new_thread
 from tests.factories import Factory
 from tests.notifications.scene import age_cursors, hold_scheduler, run_mail
@@ -93,6 +95,11 @@ class TestDigest:
         await set_digest(app, None, "off")
         reader, removed = cast.users["observer"], cast.users["participant2"]
         await set_digest(app, [reader, removed], "daily")
+        async with app_state(app).database.session() as session:  # times in the reader's zone
+            await session.exec(
+                update(User).where(col(User.id) == reader.id).values(timezone="Asia/Tokyo")
+            )
+            await session.commit()
         scheduler = app_state(app).mail_scheduler
         assert scheduler is not None
         assert await scheduler.tick() == 0
@@ -109,6 +116,9 @@ class TestDigest:
             headers=cast.h("moderator"),
         )
         assert answer.status_code == 200, answer.text
+        # Held for a moderator whatever the mode: it seems to give an address.
+        held = await new_post(client, cast, "expert", thread["id"], body="Pending words: a@b.org")
+        assert held["status"] == "pending"
         await new_thread(client, other, "participant", body="Elsewhere words.")
         async with app_state(app).database.session() as session:
             await session.exec(delete(Membership).where(Membership.user_id == removed.id))
@@ -121,6 +131,7 @@ class TestDigest:
         for part in (got.part("plain"), got.part("html")):
             assert "Open words." in part and "Named words." in part and "Masked words." in part
             assert "Hidden words." not in part and "Elsewhere words." not in part
+            assert "Pending words" not in part
             assert cast.theme.title in part and "Shelters" in part
             assert cast.users["expert"].display_name in part  # the named post
             assert "Anonymous participant" in part
@@ -128,6 +139,16 @@ class TestDigest:
         masked = text.index("Masked words.")
         assert cast.users["expert"].display_name not in text[masked - 120 : masked]
         assert "3 new posts since" in text
+        async with app_state(app).database.session() as session:
+            found = await session.exec(
+                select(Post).where(Post.thread_id == thread["id"]).order_by(col(Post.id))
+            )
+            first = found.first()
+        assert first is not None
+        with translating("en", app_state(app).settings.translations_dir):
+            tokyo = localtime(first.created_at, "Asia/Tokyo", "short")
+            utc = localtime(first.created_at, "UTC", "short")
+        assert tokyo != utc and f", {tokyo}:" in text and f", {utc}:" not in text
         await run_mail(app, smtp, expect=0)  # the next one is due in a day
 
     async def test_a_post_behind_a_content_warning_shows_the_warning_not_its_words(

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
+from dialogue.config import Settings
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
 from dialogue.errors import Invalid, NotFound
@@ -24,6 +25,7 @@ from dialogue.moderation import audit_view
 from dialogue.moderation.audit import record_action
 from dialogue.moderation.models import AuditEntry, NoticeKind
 from dialogue.moderation.notices import notify
+from dialogue.notifications import oversight_mail
 from dialogue.policy import CONFIDENTIAL_TARGETS, Role
 
 MAX_TEXT = 2000
@@ -72,9 +74,15 @@ async def comment_on_decision(
 
 
 async def ask_organizers(
-    *, session: AsyncSession, dialogue: Dialogue, advisor: User, question: str
+    *,
+    session: AsyncSession,
+    dialogue: Dialogue,
+    advisor: User,
+    question: str,
+    mail: Settings | None = None,
 ) -> AuditEntry:
-    """An advisor's question, logged, and told to each organizer of the dialogue."""
+    """An advisor's question, logged, and told to each organizer of the dialogue (by e-mail
+    too, in the same transaction, with `mail`: the settings)."""
     entry = await record_action(
         session=session,
         dialogue_id=dialogue.id,
@@ -94,6 +102,10 @@ async def ask_organizers(
                 kind=NoticeKind.QUESTION,
                 entry=entry,
             )
+    if mail is not None:
+        await oversight_mail.question_asked(
+            session, settings=mail, dialogue=dialogue, asked_by=advisor.id
+        )
     return entry
 
 

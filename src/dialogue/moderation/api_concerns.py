@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
-from dialogue.access import Access, SessionDep, allow
+from dialogue.access import Access, SessionDep, SettingsDep, allow
 from dialogue.moderation import concerns
 from dialogue.moderation.oversight_models import Concern
 from dialogue.moderation.schemas import ConcernIn, ConcernList, ConcernPublic, ConcernUpdateIn
@@ -22,6 +22,7 @@ async def raise_concern(
     request: Request,
     body: ConcernIn,
     session: SessionDep,
+    settings: SettingsDep,
     dialogue: DialogueDep,
     access: Annotated[Access, allow(Action.CONCERN_RAISE)],
 ) -> dict[str, Any]:
@@ -36,6 +37,7 @@ async def raise_concern(
         body=body.body,
         about_user_id=body.about_user_id,
         sees_members=access.can(Action.MEMBERS_READ),
+        mail=settings,
     )
     return await _one(session, access, concern)
 

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
+from dialogue.config import Settings
 from dialogue.db import utcnow
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.models import Dialogue
@@ -32,6 +33,7 @@ from dialogue.moderation.audit import record_action
 from dialogue.moderation.models import NoticeKind
 from dialogue.moderation.notices import notify
 from dialogue.moderation.oversight_models import Concern
+from dialogue.notifications import oversight_mail
 from dialogue.policy import ConcernStatus, enforce, may_move_concern
 from dialogue.threads import queries as threads
 from dialogue.threads.models import PostStatus
@@ -48,10 +50,13 @@ async def raise_concern(
     body: str,
     about_user_id: int | None,
     sees_members: bool,
+    mail: Settings | None = None,
 ) -> Concern:
     """Record a member's concern, about the member it names if the raiser may name them.
 
-    `sees_members`: whether the raiser may read the dialogue's member list (`nameable`)."""
+    `sees_members`: whether the raiser may read the dialogue's member list (`nameable`).
+    With `mail` (the settings), those who handle concerns are e-mailed in the same
+    transaction."""
     text = body.strip()
     if not text:
         raise Invalid(
@@ -87,6 +92,14 @@ async def raise_concern(
         target_id=concern.id,
         after={"status": concern.status, "about_user_id": about_id},
     )
+    if mail is not None:
+        await oversight_mail.concern_raised(
+            session,
+            settings=mail,
+            dialogue=dialogue,
+            raised_by=raiser.id,
+            about_user_id=about_id,
+        )
     return concern
 
 

@@ -87,6 +87,8 @@ def reason_for(kind: MailKind) -> str:
         ),
         MailKind.MODERATION: _("You receive this e-mail because you moderate this dialogue."),
         MailKind.REVIEW: _("You receive this e-mail because you review this dialogue's report."),
+        MailKind.CONCERN: _("You receive this e-mail because you handle this dialogue's concerns."),
+        MailKind.QUESTION: _("You receive this e-mail because you organize this dialogue."),
         MailKind.REFUSAL: _("You receive this e-mail because you replied to one of our e-mails."),
     }
     return reasons[kind]

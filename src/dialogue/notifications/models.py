@@ -1,4 +1,5 @@
-"""Mail tables: the outbox and its attempt log, opt-outs, and the digests' cursors."""
+"""Mail tables: the outbox and its attempt log, opt-outs, the digests' cursors, and the
+replies received but not yet posted."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import JSON, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dialogue.db import utcnow
@@ -24,6 +25,8 @@ class MailKind(StrEnum):
     DIGEST = "digest"
     MODERATION = "moderation"  # new queue items and flags, for moderators
     REVIEW = "review"  # reports waiting for review, for organizers and advisors
+    CONCERN = "concern"  # a concern raised, for organizers and advisors
+    QUESTION = "question"  # an advisor's question, for organizers
     REFUSAL = "refusal"  # a reply by e-mail that could not become a post
 
 
@@ -111,3 +114,23 @@ class MailOnce(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class InboundMessage(Leased, table=True):
+    """A reply received by e-mail, stored before the SMTP server answers 250 and then worked
+    like the outbox (`leases`): a receiver that dies before posting it leaves it queued, or
+    running under a lease that runs out, and whichever receiver starts next posts it.
+
+    `raw` is the message as received (it may hold personal text beyond the reply) and
+    `recipients` its reply addresses (tokens that post as someone): both are cleared once
+    the row is done or failed; the rest (sender, outcome, error) stays `KEEP_DAYS` for the
+    operator, then the row goes.
+    """
+
+    __tablename__ = "inbound_message"
+
+    sender: str = Field(max_length=320)
+    recipients: list[str] = Field(default_factory=list, sa_type=JSON)
+    raw: bytes | None = Field(default=None, sa_type=LargeBinary)
+    outcome: str | None = Field(default=None, max_length=200)
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)

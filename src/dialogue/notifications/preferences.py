@@ -23,6 +23,8 @@ CHOOSABLE = (
     MailKind.MENTION,
     MailKind.MODERATION,
     MailKind.REVIEW,
+    MailKind.CONCERN,
+    MailKind.QUESTION,
 )
 
 
@@ -33,6 +35,8 @@ def kind_label(kind: MailKind) -> str:
         MailKind.MENTION: _("Someone mentions me (@name)"),
         MailKind.MODERATION: _("New posts and flags waiting for moderation (moderators)"),
         MailKind.REVIEW: _("Reports waiting for my review (organizers and advisors)"),
+        MailKind.CONCERN: _("A concern is raised about conduct (organizers and advisors)"),
+        MailKind.QUESTION: _("An advisor asks the organizers a question (organizers)"),
     }
     return labels.get(kind, str(kind))
 

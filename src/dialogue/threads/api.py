@@ -9,18 +9,20 @@ from fastapi.responses import JSONResponse
 
 from dialogue.access import Access, SessionDep, allow, end_read, queued_write
 from dialogue.bounds import DbInt, parse_thread_cursor, thread_cursor
-from dialogue.errors import Forbidden, Invalid
+from dialogue.errors import Forbidden, Invalid, RateLimited
 from dialogue.i18n import gettext as _
 from dialogue.moderation import actions, holds
 from dialogue.moderation.dependencies import CodeParam, code_filter
 from dialogue.paths import DialogueDep, PostDep, ThemeDep, ThreadDep
 from dialogue.policy import Action
+from dialogue.ratelimit import RateLimit
 from dialogue.state import app_state
-from dialogue.threads import queries, search
+from dialogue.threads import mentions, queries, search
 from dialogue.threads import service as threads
 from dialogue.threads.guards import guard_post_rate, visible_post, visible_thread
 from dialogue.threads.presenters import PostFields, post_data, thread_data
 from dialogue.threads.schemas import (
+    MentionNames,
     PostCreate,
     PostPage,
     PostPublic,
@@ -317,3 +319,31 @@ async def search_posts(
             for h in hits
         ],
     }
+
+
+MENTION_LOOKUPS_PER_MINUTE = 120  # a lookup per keystroke or two, debounced by the composer
+
+
+@router.get("/dialogues/{slug}/mentions", response_model=MentionNames)
+async def mention_names(
+    request: Request,
+    session: SessionDep,
+    dialogue: DialogueDep,
+    access: Annotated[Access, allow(Action.MENTION_SUGGEST)],
+    q: Annotated[str, Query(max_length=mentions.MAX_QUERY)] = "",
+) -> dict[str, Any]:
+    """Names starting with `q` (or with a later word starting with it), for `@` completion."""
+    user = access.require_user()
+    limit = RateLimit(
+        "mentions",
+        limit=MENTION_LOOKUPS_PER_MINUTE,
+        window=60,
+        counters=app_state(request).limits.counters,
+    )
+    wait = await limit.hit(str(user.id))
+    if wait is not None:
+        raise RateLimited(_("Too many look-ups. Please wait a moment."), retry_after=wait)
+    names = await mentions.mention_names(
+        session=session, dialogue_id=dialogue.id or 0, asker_id=user.id or 0, typed=q
+    )
+    return {"query": q, "names": names}

@@ -173,3 +173,10 @@ class SearchHit(Public):
 class SearchResults(Public):
     query: str
     items: list[SearchHit]
+
+
+class MentionNames(Public):
+    """Names to complete an @mention: only those the dialogue already shows its members."""
+
+    query: str
+    names: list[str]

@@ -111,7 +111,11 @@ async def question_form(
     try:
         async with attempt(session):
             entry = await advisory.ask_organizers(
-                session=session, dialogue=dialogue, advisor=access.require_user(), question=question
+                session=session,
+                dialogue=dialogue,
+                advisor=access.require_user(),
+                question=question,
+                mail=settings,
             )
     except DialogueError as exc:
         return await _page(

@@ -109,6 +109,7 @@ async def raise_form(
                 body=body,
                 about_user_id=about_user_id,
                 sees_members=sees_members,
+                mail=settings,
             )
     except DialogueError as exc:
         # The form comes back naming only whom the server would name, never a name it was sent.
