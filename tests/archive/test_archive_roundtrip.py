@@ -69,6 +69,13 @@ def rewrite(path: Path, out: Path, change: Any) -> Path:
     return out
 
 
+def as_version_1(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as version 1 of the format wrote it: posts had no `lang`."""
+    if "format" in record:
+        return {**record, "version": 1}
+    return {k: v for k, v in record.items() if not (record["type"] == "post" and k == "lang")}
+
+
 async def post_languages(settings: Settings) -> dict[tuple[str, str], str | None]:
     """Each post's language, by what the post is (thread title and time), not by id."""
     database = Database(settings)
@@ -103,14 +110,6 @@ class TestFormatVersions:
         sqlite_template: Path,
     ) -> None:
         rich = await rich_archives(tmp_path_factory, sqlite_template)
-
-        def as_version_1(record: dict[str, Any]) -> dict[str, Any]:
-            if "format" in record:
-                return {**record, "version": 1}
-            return {
-                k: v for k, v in record.items() if not (record["type"] == "post" and k == "lang")
-            }
-
         old = rewrite(rich.named, tmp_path / "v1.jsonl.gz", as_version_1)
         await restore_into(settings, old)
         languages = await post_languages(settings)
