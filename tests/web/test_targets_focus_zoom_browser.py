@@ -17,7 +17,8 @@ from tests.browser import LiveServer, open_page, sign_in
 from tests.factories import Factory
 from tests.web import scenes
 
-pytestmark = pytest.mark.browser
+# Layout and focus do not depend on the database: SQLite only.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 MAX_TABS = 150  # more stops than any of these pages has: the walk ends where it began
 WIDE, PHONE, ZOOMED = 1280, 360, 640  # 640 CSS px: a 1280 px window at 200%
