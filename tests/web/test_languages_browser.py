@@ -157,6 +157,17 @@ async def test_every_page_type_in_every_language(
                 await assert_accessible(page)
                 reference = await english_strings(app, english, path, language)
                 compare(f"{language} {shown}", await page.content(), reference, language)
+        # Signed out, the switcher's cookie keeps the last language.
+        async with page.expect_navigation():
+            await page.click('form[action="/logout"] button')
+        for path in ("/login", "/password/forgot", f"/d/{s.dialogue.slug}"):
+            answer = await page.goto(path)
+            assert answer is not None and answer.status == 200, path
+            await expect(page.locator("html")).to_have_attribute("lang", LANGUAGES[-1])
+            await assert_accessible(page)
+            async with visitor(app) as anonymous:
+                reference = strings((await anonymous.get(path)).text)
+            compare(f"{LANGUAGES[-1]} {path} signed out", await page.content(), reference, "pt")
     finally:
         await page.context.close()
     assert not watch.problems(), watch.problems()
