@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -88,6 +89,13 @@ def ago(value: datetime | None, now: datetime | None = None) -> str:
     if elapsed < timedelta(minutes=1):
         return gettext("just now")
     return format_timedelta(-elapsed, add_direction=True, locale=current_language())
+
+
+def number(value: float | None) -> str:
+    """A count or a measure as the reader's language writes it (1 046, 1,5 in French)."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=current_language())
 
 
 def current_language() -> str:

@@ -1,11 +1,11 @@
-"""Relative times ("3 hours ago") within a week, in the reader's language, the exact time in
-a title; older or future times stay exact."""
+"""Times and numbers as the reader's language writes them: relative times ("3 hours ago")
+within a week (older or future times stay exact), and counts and measures."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from dialogue.i18n import ago, translating
+from dialogue.i18n import ago, number, translating
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -36,3 +36,17 @@ class TestAgo:
     def test_a_stored_naive_time_is_utc(self) -> None:
         with translating("en"):
             assert ago((NOW - timedelta(days=2)).replace(tzinfo=None), NOW) == "2 days ago"
+
+
+class TestNumbers:
+    def test_as_each_language_writes_them(self) -> None:
+        said = {}
+        for language in ("en", "fr", "es", "pt"):
+            with translating(language):
+                said[language] = (number(12046), number(1.5))
+        assert said == {
+            "en": ("12,046", "1.5"),
+            "fr": ("12\u202f046", "1,5"),
+            "es": ("12.046", "1,5"),
+            "pt": ("12.046", "1,5"),
+        }
