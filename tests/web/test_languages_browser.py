@@ -1,6 +1,7 @@
 """In a real browser, in French, Spanish and Portuguese: an organizer signs up through an
 invitation with a French browser, then reads every type of dialogue page in each language
-(switched with the page's own form). Each page is checked by axe and against the English
+(switched with the page's own form), then the signed-out pages and a site administrator's
+pages. Each page is checked by axe and against the English
 page: no interface text may be left in English."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from playwright.async_api import Browser, Page, expect
 
 from dialogue.accounts.models import User
 from dialogue.threads.models import ReactionKind
-from tests.browser import LiveServer, assert_accessible, open_page
+from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.factories import CONDUCT, PASSWORD, Factory
 from tests.helpers import invite
 from tests.web import scenes
@@ -35,6 +36,8 @@ SAME_IN = {
         "Introduction",
         "Version 1",
         "Invitations",
+        "Dialogues",
+        "Actions",
         "Invitation · Dialogue",
     },
     "es": set(),
@@ -76,7 +79,7 @@ def page_types(slug: str, theme: int, thread: int, post: int) -> list[str]:
     ]
 
 
-async def english_strings(app: FastAPI, english: User, path: str, language: str) -> set[str]:
+async def english_strings(app: FastAPI, english: User | None, path: str, language: str) -> set[str]:
     """The English page's strings (a translation page exists only into another language)."""
     other = "es" if language != "es" else "fr"
     async with visitor(app, english) as browser:
@@ -104,8 +107,10 @@ async def test_every_page_type_in_every_language(
     await scenes.reply(app, s.dialogue, s.theme, thread, s.bob, body="And schools.")
     await scenes.react(app, post, s.bob, ReactionKind.AGREE)
     english = await factory.member(s.dialogue, "organizer", language="en")
+    admin = await factory.user(is_admin=True, language="pt", display_name="Ada Admin")
+    english_admin = await factory.user(is_admin=True, language="en", display_name="Eve Admin")
     token = await invite(app, s.dialogue, email="amina@example.org", role="organizer")
-    people = [s.organizer, s.alice, s.bob, s.newcomer, s.observer, english]
+    people = [s.organizer, s.alice, s.bob, s.newcomer, s.observer, english, admin, english_admin]
     written = {
         s.dialogue.title, s.dialogue.summary, s.theme.title, thread.title, NEWCOMER,
         "Shelters first.", "And schools.", "What does accountability mean to you?", "Who decides?",
@@ -146,28 +151,33 @@ async def test_every_page_type_in_every_language(
         await page.check("#quote-consent-anonymous")
         async with page.expect_navigation():
             await page.click("main form button[type=submit]")
+
+        async def check(path: str, language: str, english: User | None) -> None:
+            """The page in `language`: axe, and no string of the English page's interface."""
+            shown = path.replace("LANG", language)
+            answer = await page.goto(shown)
+            assert answer is not None and answer.status == 200, shown
+            await expect(page.locator("html")).to_have_attribute("lang", language)
+            await assert_accessible(page)
+            reference = await english_strings(app, english, path, language)
+            compare(f"{language} {shown}", await page.content(), reference, language)
+
         for language in LANGUAGES:
             if language != "fr":
                 await switch_to(page, language)
             for path in paths:
-                shown = path.replace("LANG", language)
-                answer = await page.goto(shown)
-                assert answer is not None and answer.status == 200, shown
-                await expect(page.locator("html")).to_have_attribute("lang", language)
-                await assert_accessible(page)
-                reference = await english_strings(app, english, path, language)
-                compare(f"{language} {shown}", await page.content(), reference, language)
+                await check(path, language, english)
         # Signed out, the switcher's cookie keeps the last language.
         async with page.expect_navigation():
             await page.click('form[action="/logout"] button')
         for path in ("/login", "/password/forgot", f"/d/{s.dialogue.slug}"):
-            answer = await page.goto(path)
-            assert answer is not None and answer.status == 200, path
-            await expect(page.locator("html")).to_have_attribute("lang", LANGUAGES[-1])
-            await assert_accessible(page)
-            async with visitor(app) as anonymous:
-                reference = strings((await anonymous.get(path)).text)
-            compare(f"{LANGUAGES[-1]} {path} signed out", await page.content(), reference, "pt")
+            await check(path, LANGUAGES[-1], None)
+        # The site administrator's pages.
+        await sign_in(page, email=admin.email)
+        for language in LANGUAGES:
+            await switch_to(page, language)
+            for path in ("/admin", "/dialogues/new"):
+                await check(path, language, english_admin)
     finally:
         await page.context.close()
     assert not watch.problems(), watch.problems()
