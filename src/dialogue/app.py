@@ -34,6 +34,7 @@ from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api
 from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
+from dialogue.threads.language_pass import LanguagePass
 from dialogue.threads.writer import PostWriter
 from dialogue.translation import api as translation_api
 from dialogue.translation.translator import Translator
@@ -168,6 +169,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         replies = reply_server(state)
         if replies is not None:
             await replies.start()
+        language_pass = LanguagePass(database)
+        await language_pass.start()
         try:
             yield
         finally:
@@ -179,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await state.mail_scheduler.stop()
             if state.mail_sender:  # after the requests: it sends what they queued, then stops
                 await state.mail_sender.stop()
+            await language_pass.stop()
             await state.report_worker.stop()
             await state.post_writer.stop()
             await state.hub.stop()

@@ -259,6 +259,7 @@ def import_polis(
     from dialogue.db import Database
     from dialogue.errors import DialogueError
     from dialogue.migrations import upgrade
+    from dialogue.threads.language_pass import detect_missing_languages
 
     settings = Settings()
     upgrade(settings)
@@ -266,7 +267,7 @@ def import_polis(
     async def go(progress: Report) -> ImportResult:
         database = Database(settings)
         try:
-            return await run_import(
+            result = await run_import(
                 database=database,
                 directory=directory,
                 slug=slug,
@@ -274,6 +275,9 @@ def import_polis(
                 on_duplicate="merge" if merge else "refuse",
                 progress=progress,
             )
+            progress(1.0, "languages")
+            await detect_missing_languages(database)  # statements come without one
+            return result
         finally:
             await database.dispose()
 
@@ -311,6 +315,16 @@ def import_archive(
     from dialogue.archive.commands import run_import
 
     run_import(Settings(), path=file, slug=slug, merge=merge)
+
+
+@app.command("detect-languages")
+def detect_languages() -> None:
+    """Give every post with no language one, guessed from its text (the server also does
+    this at each start, in the background)."""
+    from dialogue.threads.language_pass import run_once
+
+    done = asyncio.run(run_once(Settings()))
+    typer.echo(f"{done} post(s) without a language given one")
 
 
 @app.command("mail-send")

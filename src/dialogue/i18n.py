@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -70,6 +71,31 @@ def _formatted(value: datetime, timezone: str, fmt: str, language: str) -> str:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     return format_datetime(value.astimezone(zone), format=fmt, locale=language)
+
+
+# Within a week "3 hours ago" reads better than a date; beyond it, the date does.
+RELATIVE_FOR = timedelta(days=7)
+
+
+def ago(value: datetime | None, now: datetime | None = None) -> str:
+    """How long ago a stored UTC time was, in the reader's language ("3 hours ago"), or ""
+    when it is more than a week ago or ahead (then the exact time reads better)."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+    elapsed = (now or datetime.now(UTC)) - aware
+    if not timedelta(0) <= elapsed <= RELATIVE_FOR:
+        return ""
+    if elapsed < timedelta(minutes=1):
+        return gettext("just now")
+    return format_timedelta(-elapsed, add_direction=True, locale=current_language())
+
+
+def number(value: float | None) -> str:
+    """A count or a measure as the reader's language writes it (1 046, 1,5 in French)."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=current_language())
 
 
 def current_language() -> str:

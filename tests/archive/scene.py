@@ -154,6 +154,8 @@ async def _enrich(session: Any) -> Facts:
         PostRevision(post_id=anonymous.id, body="ANONREVISION", editor_id=anonymous.author_id)
     )
     session.add(PostRevision(post_id=named_post.id, body="older", editor_id=moderator, note="typo"))
+    named_post.lang, anonymous.lang = "fr", "pt-BR"  # the demo writes in English only
+    session.add_all([named_post, anonymous])
     hidden = await audit("post.hide", "post", anonymous.id, after={"status": "hidden"})
     hide_notice = Notice(
         dialogue_id=d,

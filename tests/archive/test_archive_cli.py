@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from dialogue import cli
-from tests.archive.scene import Rich, rich_archives
-from tests.archive.test_archive_roundtrip import records
+from tests.archive.scene import Rich, rich_archives, settings_for
+from tests.archive.test_archive_roundtrip import as_version_1, post_languages, records, rewrite
 from tests.demo_support import SLUG
 
 
@@ -64,6 +65,18 @@ class TestCommands:
             == "error: broken.jsonl.gz line 1: not a gzip file (an archive is gzip'd JSON lines)"
         )
         assert "Traceback" not in out + err
+
+    def test_a_version_1_archive_gets_its_languages_guessed_after_import(
+        self, rich: Rich, tmp_path: Path, sqlite_template: Path
+    ) -> None:
+        old = rewrite(rich.named, tmp_path / "v1.jsonl.gz", as_version_1)
+        target = tmp_path / "target.db"
+        shutil.copy(sqlite_template, target)
+        code, _out, err = invoke(target, "import", "archive", str(old))
+        assert code == 0, err
+        found = asyncio.run(post_languages(settings_for(f"sqlite+aiosqlite:///{target}")))
+        assert found and None not in found.values()
+        assert "en" in found.values()
 
     def test_export_of_an_unknown_dialogue(self, tmp_path: Path, sqlite_template: Path) -> None:
         target = tmp_path / "target.db"

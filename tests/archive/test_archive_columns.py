@@ -33,7 +33,6 @@ LEFT_OUT: dict[str, dict[str, str]] = {
         "client_id": "a sender's retry key, meaningful only to its connection",
         "content_warning": "not yet in the archive format (its next version carries it)",
         "hold_reasons": "why a post waits for review: found again when it is edited",
-        "lang": "not yet in the archive format: restored posts offer no translation",
     },
 }
 # Tables an archive never carries, and why.

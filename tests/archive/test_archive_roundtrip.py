@@ -61,6 +61,62 @@ class TestRoundTrip:
         assert gzip_header[4:8] == bytes(4), "mtime 0, not the clock"
 
 
+def rewrite(path: Path, out: Path, change: Any) -> Path:
+    """A copy of an archive with each record passed through `change`."""
+    with gzip.open(out, "wt", encoding="utf-8") as handle:
+        for record in records(path):
+            handle.write(json.dumps(change(record)) + "\n")
+    return out
+
+
+def as_version_1(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as version 1 of the format wrote it: posts had no `lang`."""
+    if "format" in record:
+        return {**record, "version": 1}
+    return {k: v for k, v in record.items() if not (record["type"] == "post" and k == "lang")}
+
+
+async def post_languages(settings: Settings) -> dict[tuple[str, str], str | None]:
+    """Each post's language, by what the post is (thread title and time), not by id."""
+    database = Database(settings)
+    try:
+        async with database.session() as session:
+            query = select(Thread.title, Post.created_at, Post.lang).join(
+                Thread, Thread.id == Post.thread_id
+            )
+            rows = (await session.exec(query)).all()
+    finally:
+        await database.dispose()
+    return {(title, created.isoformat()): lang for title, created, lang in rows}
+
+
+class TestFormatVersions:
+    async def test_posts_keep_their_language(
+        self, settings: Settings, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+    ) -> None:
+        rich = await rich_archives(tmp_path_factory, sqlite_template)
+        assert records(rich.named)[0]["version"] == 2
+        written = {r["lang"] for r in records(rich.named) if r.get("type") == "post"}
+        assert written == {"en", "fr", "pt-BR"}
+        source = await post_languages(rich.source)
+        await restore_into(settings, rich.named)
+        assert await post_languages(settings) == source
+
+    async def test_a_version_1_archive_without_languages_still_imports(
+        self,
+        settings: Settings,
+        tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory,
+        sqlite_template: Path,
+    ) -> None:
+        rich = await rich_archives(tmp_path_factory, sqlite_template)
+        old = rewrite(rich.named, tmp_path / "v1.jsonl.gz", as_version_1)
+        await restore_into(settings, old)
+        languages = await post_languages(settings)
+        assert languages.keys() == (await post_languages(rich.source)).keys()
+        assert set(languages.values()) == {None}, "an old archive has no languages to restore"
+
+
 async def _check_restored(settings: Settings, slug: str) -> None:
     """The copy works like a dialogue made here: a fresh event log, counters, search."""
     database = Database(settings)

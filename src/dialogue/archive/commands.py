@@ -12,6 +12,7 @@ import typer
 from dialogue.archive.service import read_archive, write_archive
 from dialogue.config import Settings
 from dialogue.errors import DialogueError
+from dialogue.threads import language_pass
 
 
 def run_export(settings: Settings, *, slug: str, output: Path, identities: bool) -> None:
@@ -53,6 +54,8 @@ def run_import(settings: Settings, *, path: Path, slug: str | None, merge: bool)
             restored = asyncio.run(
                 read_archive(settings, path=path, slug=slug, merge=merge, progress=progress)
             )
+            if restored.added["post"]:
+                asyncio.run(language_pass.run_once(settings))  # a version 1 archive has none
         except DialogueError as exc:
             _fail(exc)
     kept = sum(restored.kept.values())

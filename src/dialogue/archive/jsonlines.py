@@ -14,7 +14,8 @@ from dialogue.archive.errors import ImportFailure
 from dialogue.archive.records import KIND
 
 FORMAT = "dialogue-archive"
-VERSION = 1
+VERSION = 2  # what this server writes; 2 added post.lang
+READS = range(1, VERSION + 1)  # what it restores: every version so far
 # A line holds one record; a post's body is far below this. The cap keeps a broken or
 # hostile file from making the reader hold an unbounded line in memory.
 MAX_LINE = 8 * 1024 * 1024
@@ -48,10 +49,11 @@ def check_header(record: dict[str, Any], *, file: str) -> dict[str, int]:
     """The record counts the header announces, or ImportFailure naming line 1."""
     if record.get("format") != FORMAT:
         raise ImportFailure(f"not a dialogue archive (no format {FORMAT!r})", file=file, line=1)
-    if record.get("version") != VERSION:
-        version = record.get("version")
+    version = record.get("version")
+    if type(version) is not int or version not in READS:
         raise ImportFailure(
-            f"archive version {version!r} is not supported (this server reads {VERSION})",
+            f"archive version {version!r} is not supported "
+            f"(this server reads versions {READS.start} to {READS.stop - 1})",
             file=file,
             line=1,
         )

@@ -3,7 +3,9 @@
 A record carries its table's columns by name. A column in `links` holds the archive
 reference (`ref`, numbered from 1 per kind in id order) of the record it points to, never a
 database id; `dialogue_id` is implied. `key` names the columns that recognise a record
-already present when an archive is merged into its dialogue again.
+already present when an archive is merged into its dialogue again. `added` names the
+fields a later version of the format brought: an older archive has none of them, and its
+records read them as null.
 """
 
 from __future__ import annotations
@@ -64,10 +66,15 @@ class Kind:
     choices: Mapping[str, frozenset[str]] = field(default_factory=dict)
     numbered: bool = False  # other records refer to it by `ref`
     via: tuple[str, str] | None = None  # (column, kind) scoping a table with no dialogue_id
+    added: Mapping[str, int] = field(default_factory=dict)  # field -> format version that added it
 
     @property
     def columns(self) -> tuple[str, ...]:
         return (*self.fields, *self.links)
+
+    def columns_in(self, version: int) -> tuple[str, ...]:
+        """The columns a record of this kind holds in an archive of that format version."""
+        return tuple(name for name in self.columns if self.added.get(name, 1) <= version)
 
 
 def _table(model: type) -> Table:
@@ -183,11 +190,13 @@ KINDS: tuple[Kind, ...] = (
             "created_at",
             "edited_at",
             "moderated_at",
+            "lang",
         ),
         {"thread_id": "thread", "parent_id": "post", "author_id": "person"},
         key=("thread_id", "created_at"),
         choices={**POST_STATUS, "quote_consent": _values(QuoteConsent)},
         numbered=True,
+        added={"lang": 2},
     ),
     Kind(
         "revision",

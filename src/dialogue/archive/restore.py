@@ -31,6 +31,7 @@ from dialogue.dialogues.schemas import Slug
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid, NotFound
 from dialogue.threads import search
+from dialogue.threads.languages import LANG_TAG
 
 Progress = Callable[[int, int], None]  # records read, records the header announces
 PROGRESS_EVERY = 500
@@ -88,6 +89,7 @@ class Restorer(RestoreState):
         super().__init__(session=session, file=file, merge=merge)
         self.counts = counts
         self.origin: str = header["origin"]
+        self.version: int = header["version"]
         self.slug = slug or ""
         self.seen = dict.fromkeys(KIND, 0)
         self.kind = KINDS[0]
@@ -125,7 +127,7 @@ class Restorer(RestoreState):
         return kind
 
     async def _row(self, line: int, kind: Kind, record: dict[str, Any]) -> dict[str, Any]:
-        expected = {"type", *kind.columns, *(("ref",) if kind.numbered else ())}
+        expected = {"type", *kind.columns_in(self.version), *(("ref",) if kind.numbered else ())}
         if missing := sorted(expected - record.keys()):
             self.fail(line, f"a {kind.name} record without {missing[0]!r}")
         if extra := sorted(record.keys() - expected):
@@ -135,7 +137,7 @@ class Restorer(RestoreState):
         table, row = kind.table, {}
         for name in kind.fields:
             try:
-                row[name] = decode(table.c[name], record[name], kind.choices.get(name))
+                row[name] = decode(table.c[name], record.get(name), kind.choices.get(name))
             except ValueError as exc:
                 self.fail(line, f"{kind.name} {name} {exc}")
         for column, target in kind.links.items():
@@ -178,6 +180,8 @@ class Restorer(RestoreState):
             elif kind == "audit":
                 row["before"] = translate(row["before"], self.lookup)
                 row["after"] = translate(row["after"], self.lookup)
+            elif kind == "post" and row["lang"] is not None and not LANG_TAG.match(row["lang"]):
+                raise ValueError(f"lang {row['lang'][:20]!r} is not a language tag")
             elif kind == "report":
                 row["theme_summaries"] = translate_keys(
                     row["theme_summaries"], "theme", self.lookup

@@ -20,6 +20,7 @@ from dialogue.i18n import gettext as _
 LANG_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 # Below this the guess is no better than the author's own interface language.
 MIN_CONFIDENCE = 0.5
+UNDETERMINED = "und"  # BCP 47: a text whose language nobody can tell
 MIN_LETTERS = 12  # "ok", "+1", an emoji: too little to tell
 SAMPLE_CHARS = 400  # more text adds time, not accuracy
 LINK_TARGET = re.compile(r"\]\([^)]*\)|https?://\S+")  # addresses are no language's words

@@ -58,6 +58,8 @@ def create_templates(settings: Settings, translator: Translator | None = None) -
     )
     env.filters["markdown"] = render_markdown
     env.filters["localtime"] = i18n.localtime
+    env.filters["ago"] = i18n.ago
+    env.filters["number"] = i18n.number
     env.globals["csrf_field"] = csrf.CSRF_FIELD
     env.globals["quick_exit_url"] = settings.quick_exit_url
     env.globals["role_may"] = role_may
