@@ -174,6 +174,25 @@ class TestWhatReadersSee:
         assert "Read and accept the code of conduct" in text(main(newcomer.text))
 
 
+    async def test_the_anonymous_choice_says_what_it_does_not_hide(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        """Being online when an anonymous post appears can point to its author: the thread's
+        and theme's forms say so once, and how to avoid it; the reply forms under each post
+        do not repeat it."""
+        s = await scenes.scene(factory)
+        thread, first = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
+        async with visitor(app, s.bob) as browser:
+            page = await browser.get(thread_url(s, thread.id))
+            theme = await browser.get(f"/d/{s.dialogue.slug}/themes/{s.theme.id}")
+        for html, fid in ((page.text, "reply-thread"), (theme.text, "new-thread")):
+            assert html.count('name="anonymous"') >= 1
+            hint = re.search(rf'<p class="hint" id="{fid}-anonymous-hint">([^<]*)</p>', html)
+            assert hint and "online" in hint.group(1), html
+            assert f'aria-describedby="{fid}-anonymous-hint"' in html
+            assert len(re.findall(r'id="[^"]*-anonymous-hint"', html)) == 1
+
+
 class TestWhoMaySee:
     async def test_invite_thread_is_404_for_outsiders(self, app: FastAPI, factory: Factory) -> None:
         s = await scenes.scene(factory, visibility="invite")
