@@ -49,7 +49,9 @@ def settings(settings: Settings) -> Settings:
     low: dict[str, int] = {}
     for action in ACTIONS:
         low |= {f"{action}_per_account": PER_ACCOUNT, f"{action}_per_address": PER_ADDRESS}
-    return settings.model_copy(update=low)
+    return settings.model_copy(
+        update=low | {"posts_per_minute": PER_ACCOUNT, "posts_per_minute_per_address": PER_ADDRESS}
+    )
 
 
 def assert_limited(response: httpx.Response, settings: Settings, action: str) -> None:
@@ -254,6 +256,51 @@ async def posts_to_act_on(factory: Factory, n: int) -> tuple[scenes.Scene, list[
     thread, first = await scenes.start_thread(factory.app, s.dialogue, s.theme, s.alice)
     more = await scenes.many_replies(factory.app, s.dialogue, s.theme, thread, s.alice, n - 1)
     return s, [first.id or 0, *more]
+
+
+class TestPosting:
+    async def test_per_account(self, app: FastAPI, factory: Factory, settings) -> None:
+        s, (post, *_) = await posts_to_act_on(factory, 1)
+        thread = (await scenes.post_row(app, post)).thread_id
+        url, headers = f"{API}/threads/{thread}/posts", await factory.auth(s.bob)
+        for n in range(PER_ACCOUNT):
+            async with browser(app, address=fresh_address()) as web:
+                ok = await web.post(url, json={"body": f"Reply {n}"}, headers=headers)
+                assert ok.status_code == 201, ok.text
+        async with browser(app, address=fresh_address()) as web:
+            refused = await web.post(url, json={"body": "One more"}, headers=headers)
+        assert_error(refused, 429, "rate_limited")
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+    async def test_per_client_address(self, app: FastAPI, factory: Factory, settings) -> None:
+        """Several accounts from one address: the address's limit, not each account's."""
+        s, (post, *_) = await posts_to_act_on(factory, 1)
+        thread = (await scenes.post_row(app, post)).thread_id
+        url = f"{API}/threads/{thread}/posts"
+        bob, alice = await factory.auth(s.bob), await factory.auth(s.alice)
+        organizer = await factory.auth(s.organizer)
+        async with browser(app, address="203.0.113.9") as web:
+            for n, headers in enumerate((bob, alice, bob)):
+                ok = await web.post(url, json={"body": f"Reply {n}"}, headers=headers)
+                assert ok.status_code == 201, ok.text
+            refused = await web.post(url, json={"body": "One more"}, headers=organizer)
+            assert_error(refused, 429, "rate_limited")
+        async with browser(app, address=fresh_address()) as web:
+            elsewhere = await web.post(url, json={"body": "From elsewhere"}, headers=alice)
+            assert elsewhere.status_code == 201, elsewhere.text  # alice herself is under hers
+
+    async def test_the_page_says_so(self, app: FastAPI, factory: Factory) -> None:
+        s, (post, *_) = await posts_to_act_on(factory, 1)
+        thread = (await scenes.post_row(app, post)).thread_id
+        thread_page = f"/d/{s.dialogue.slug}/threads/{thread}"
+        action = f"{thread_page}/posts"
+        async with french_visitor(app, s.bob) as web:
+            for n in range(PER_ACCOUNT):
+                ok = await post_form(web, thread_page, action, {"body": f"Reply {n}"})
+                assert ok.status_code == 303, ok.text
+            refused = await post_form(web, thread_page, action, {"body": "One more"})
+        assert refused.status_code == 429, refused.text
+        assert "trop vite" in refused.text
 
 
 class TestReactions:

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     login_per_account: int = 5
     login_window_seconds: int = 300
     posts_per_minute: int = 20
+    # Posts from one client address: a workshop posting together from one room's address
+    # stays under it; one person cycling through accounts does not (e-mail replies, which
+    # arrive from mail servers, count per account only).
+    posts_per_minute_per_address: int = 120
     # Asking for a password link: per address, and per e-mail address asked about (whether
     # or not an account has it, so the answer still says nothing about which do).
     password_forgot_per_address: int = 10

@@ -173,6 +173,7 @@ class RateLimits:
     login_by_address: RateLimit
     login_by_account: RateLimit
     posts: RateLimit
+    posts_by_address: RateLimit
     password_forgot: ActionLimit
     password_reset: ActionLimit
     invitation_accept: ActionLimit
@@ -194,6 +195,12 @@ class RateLimits:
                 "login-account", limit=settings.login_per_account, window=window, counters=counters
             ),
             posts=RateLimit("posts", limit=settings.posts_per_minute, window=60, counters=counters),
+            posts_by_address=RateLimit(
+                "posts-address",
+                limit=settings.posts_per_minute_per_address,
+                window=60,
+                counters=counters,
+            ),
             password_forgot=_action(
                 "password_forgot",
                 settings,

@@ -173,7 +173,6 @@ class TestWhatReadersSee:
         assert "read but not post" in text(main(observer.text))
         assert "Read and accept the code of conduct" in text(main(newcomer.text))
 
-
     async def test_the_anonymous_choice_says_what_it_does_not_hide(
         self, app: FastAPI, factory: Factory
     ) -> None:

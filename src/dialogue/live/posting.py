@@ -13,6 +13,7 @@ from dialogue.errors import Forbidden
 from dialogue.i18n import gettext as _
 from dialogue.live.connection import Connection
 from dialogue.live.frames import PostCreateFrame
+from dialogue.ratelimit import client_address
 from dialogue.state import app_state
 from dialogue.threads.guards import guard_post_rate
 from dialogue.threads.writer import NewReply, PostWriter, Written
@@ -23,7 +24,9 @@ async def create_post_from_frame(
 ) -> Written:
     if connection.user_id is None:
         raise Forbidden(_("Please sign in to post."), code=ErrorCode.UNAUTHENTICATED)
-    await guard_post_rate(app_state(websocket).limits.posts, connection.user_id)
+    await guard_post_rate(
+        app_state(websocket).limits, connection.user_id, client_address(websocket)
+    )
     writer: PostWriter = app_state(websocket).post_writer
     return await writer.write(
         NewReply(

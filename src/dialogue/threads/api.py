@@ -15,7 +15,7 @@ from dialogue.moderation import actions, holds
 from dialogue.moderation.dependencies import CodeParam, code_filter
 from dialogue.paths import DialogueDep, PostDep, ThemeDep, ThreadDep
 from dialogue.policy import Action
-from dialogue.ratelimit import RateLimit
+from dialogue.ratelimit import RateLimit, client_address
 from dialogue.state import app_state
 from dialogue.threads import mentions, queries, search
 from dialogue.threads import service as threads
@@ -63,7 +63,7 @@ async def create_thread(
     access: Annotated[Access, allow(Action.THREAD_CREATE)],
 ) -> JSONResponse:
     user = access.require_user()
-    await guard_post_rate(app_state(request).limits.posts, user.id or 0)
+    await guard_post_rate(app_state(request).limits, user.id or 0, client_address(request))
     thread, post, created = await threads.create_thread(
         session=session,
         dialogue=access.require_dialogue(),
@@ -171,7 +171,7 @@ async def create_post(
 ) -> JSONResponse:
     user = access.require_user()
     thread = visible_thread(thread, access.viewer)
-    await guard_post_rate(app_state(request).limits.posts, user.id or 0)
+    await guard_post_rate(app_state(request).limits, user.id or 0, client_address(request))
     await end_read(session)  # its connection is not held while the post waits
     writer: PostWriter = app_state(request).post_writer
     written = await writer.write(

@@ -9,15 +9,18 @@ from __future__ import annotations
 from dialogue.errors import NotFound, RateLimited
 from dialogue.i18n import gettext as _
 from dialogue.policy import Viewer
-from dialogue.ratelimit import RateLimit
+from dialogue.ratelimit import RateLimits
 from dialogue.threads.models import Post, Thread
 from dialogue.threads.presenters import shows_content
 
 
-async def guard_post_rate(limiter: RateLimit, user_id: int) -> None:
-    """Posting is rate-limited per account, on every path that creates posts (HTTP, forms,
-    websocket), by the app's one posting limit, across every instance that shares Redis."""
-    wait = await limiter.hit(str(user_id))
+async def guard_post_rate(limits: RateLimits, user_id: int, address: str | None) -> None:
+    """Posting is rate-limited per account and per client address (`address`; None for
+    e-mail replies, which come from mail servers), on every path that creates posts (HTTP,
+    forms, websocket, e-mail), across every instance that shares Redis."""
+    wait = await limits.posts.hit(str(user_id))
+    if wait is None and address is not None:
+        wait = await limits.posts_by_address.hit(address)
     if wait is not None:
         raise RateLimited(_("You are posting too fast. Please wait a moment."), retry_after=wait)
 

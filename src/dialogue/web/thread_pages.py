@@ -18,6 +18,7 @@ from dialogue.errors import DialogueError
 from dialogue.moderation import notices
 from dialogue.moderation.dependencies import CodeParam, code_filter, codes_offered, codes_shown
 from dialogue.policy import Action
+from dialogue.ratelimit import client_address
 from dialogue.state import app_state
 from dialogue.threads import queries
 from dialogue.threads import service as threads
@@ -130,7 +131,7 @@ async def new_thread(
     user = access.require_user()
     try:
         async with attempt(session):
-            await guard_post_rate(app_state(request).limits.posts, user.id or 0)
+            await guard_post_rate(app_state(request).limits, user.id or 0, client_address(request))
             thread, post, _created = await threads.create_thread(
                 session=session,
                 dialogue=dialogue,
@@ -271,7 +272,7 @@ async def reply(
     assert theme is not None
     try:
         async with attempt(session):
-            await guard_post_rate(app_state(request).limits.posts, user.id or 0)
+            await guard_post_rate(app_state(request).limits, user.id or 0, client_address(request))
             post, _created = await threads.create_post(
                 session=session,
                 dialogue=dialogue,

@@ -88,7 +88,7 @@ async def take_reply(inbox: Inbox, *, recipient: str, sender: str, data: bytes) 
         allowed=allowed, latest_in_thread=in_thread, latest_in_dialogue=in_dialogue
     )
     try:
-        await guard_post_rate(inbox.limits.posts, target.user_id)
+        await guard_post_rate(inbox.limits, target.user_id, None)
         written = await inbox.post_writer.write(
             NewReply(
                 user_id=target.user_id,
