@@ -180,7 +180,7 @@ class TestWhatReadersSee:
         and theme's forms say so once, and how to avoid it; the reply forms under each post
         do not repeat it."""
         s = await scenes.scene(factory)
-        thread, first = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
+        thread, _first = await scenes.start_thread(app, s.dialogue, s.theme, s.alice)
         async with visitor(app, s.bob) as browser:
             page = await browser.get(thread_url(s, thread.id))
             theme = await browser.get(f"/d/{s.dialogue.slug}/themes/{s.theme.id}")
