@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         instance_id = uuid.uuid4().hex
-        database = Database(settings)
+        metrics = Metrics()
+        database = Database(settings, session_info=metrics.session_info)
         broker = create_broker(settings)
         translator = await Translator.start(settings)
         templates = create_templates(settings, translator)
@@ -129,7 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             instance_id=instance_id,
             fragments=PostFragments(templates.env),
+            meter=metrics.delivery,
         )
+        metrics.watch(hub)
         state = AppState(
             settings=settings,
             templates=templates,
@@ -149,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 MailScheduler(database=database, settings=settings) if settings.smtp_url else None
             ),
             translator=translator,
-            metrics=Metrics(hub),
+            metrics=metrics,
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)

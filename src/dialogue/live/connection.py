@@ -87,6 +87,11 @@ class Connection:
         self.viewer = Viewer(user_id=self.user_id, role=role)
         self.reader = ReaderClass(role=role, language=self.language, timezone=self.timezone)
 
+    @property
+    def queued(self) -> int:
+        """Frames waiting for this socket (read at scrape time, `/metrics`)."""
+        return self._queue.qsize()
+
     def start(self) -> None:
         self._sender = asyncio.create_task(self._send_loop(), name="ws-sender")
 
