@@ -92,7 +92,9 @@ class Database:
     def __init__(self, settings: Settings, *, session_info: dict[str, Any] | None = None) -> None:
         """`session_info` goes into every writing session's `info` (the app's metrics hooks)."""
         url = settings.async_database_url
-        kwargs: dict[str, Any] = {}
+        # A failed statement's parameters (a post's text, an anonymous author's id, a token's
+        # hash) stay out of its error, and so out of every log line and traceback.
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if url.startswith("postgresql"):
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         elif url.startswith("sqlite+aiosqlite"):

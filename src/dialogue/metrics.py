@@ -3,7 +3,7 @@
 One registry per app (tests run many apps in one process). Gauges that need the database
 (the moderation queue, report jobs, the outbox) are read when scraped, not kept up to date
 on the hot path, and so are the hub's (open sockets, queued frames: `watch`). Request
-latency is observed by `RequestMetrics`, labelled with the route's template
+latency is observed by `request_log.RequestLog`, labelled with the route's template
 (`/d/{slug}/threads/{thread_id}`), never the raw path, so the label set stays small.
 Events committed are counted by `events.publish.commit` (through `session_info`), events
 delivered and their latency by the hub's `DeliveryMeter`, once per pass.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -26,7 +25,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dialogue.config import Settings
 from dialogue.events.publish import COUNT_COMMITTED
@@ -164,26 +162,3 @@ def may_scrape(settings: Settings, client_host: str | None, authorization: str) 
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(net) for net in settings.metrics_allow)
-
-
-class RequestMetrics:
-    """Times each HTTP request and files it under its route's template."""
-
-    def __init__(self, app: ASGIApp, *, metrics: Callable[[], Metrics | None]) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            found = self.metrics()
-            if found is not None:
-                route = getattr(scope.get("route"), "path", "unmatched")
-                found.request_seconds.labels(route, scope["method"]).observe(
-                    time.perf_counter() - started
-                )

@@ -76,6 +76,7 @@ class Connection:
             "extensions", {}
         ).get(SEND_FRAMES_NOW)
         self._holding = False  # the sender has taken a frame and not finished sending it
+        self.frames_out = 0  # frames handed to the socket or its queue, for the access line
 
     @property
     def role(self) -> Role | None:
@@ -110,6 +111,7 @@ class Connection:
             and self._queue.empty()
             and self._send_now(frames)
         ):
+            self.frames_out += len(frames)
             return True
         for frame in frames:
             try:
@@ -117,12 +119,14 @@ class Connection:
             except asyncio.QueueFull:
                 self.close(WS_4008_TOO_SLOW)
                 return False
+            self.frames_out += 1
         return True
 
     async def push_wait(self, text: str) -> None:
         """Queue a frame, waiting for room: for replay, which goes at this client's own pace."""
         if not self.closing:
             await self._queue.put(text)
+            self.frames_out += 1
 
     def close(self, code: int) -> None:
         """Close after what is already queued; a reader too slow for that is cut off at once."""
