@@ -10,6 +10,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -84,6 +85,9 @@ class ProcessServer:
         self.port = free_port()
         self.env = {**os.environ, **env}
         self.process: subprocess.Popen[bytes] | None = None
+        # Its standard error (the logs) goes to a file: a pipe nobody reads fills up and
+        # stops the server at its next log line.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by `stop`
 
     @property
     def url(self) -> str:
@@ -108,14 +112,12 @@ class ProcessServer:
             env=self.env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    self.process.stderr.read().decode() if self.process.stderr else ""
-                )
+                raise RuntimeError(self.log_text())
             try:
                 if httpx.get(self.url + "/healthz", timeout=0.5).status_code == 200:
                     return self
@@ -131,5 +133,10 @@ class ProcessServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
+        self.log.close()
+
+    def log_text(self) -> str:
+        """What the server has logged so far."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode()

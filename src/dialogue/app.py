@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
 
 from dialogue.accounts import api as accounts_api
+from dialogue.adapters import route_templates
 from dialogue.config import Settings
 from dialogue.db import Database
 from dialogue.dialogues import api as dialogues_api
@@ -22,7 +23,7 @@ from dialogue.health import router as health_router
 from dialogue.live import endpoint as live_endpoint
 from dialogue.live.fragments import PostFragments
 from dialogue.live.hub import Hub
-from dialogue.metrics import Metrics, RequestMetrics
+from dialogue.metrics import Metrics
 from dialogue.middleware import BodyLimit, Compression, LanguageFromRequest, SecurityHeaders
 from dialogue.moderation import api as moderation_api
 from dialogue.notifications.inbound.receiver import Inbox
@@ -30,6 +31,7 @@ from dialogue.notifications.inbound.server import ReplyServer
 from dialogue.notifications.scheduler import MailScheduler
 from dialogue.notifications.sender import MailSender
 from dialogue.ratelimit import RateLimits
+from dialogue.request_log import RequestLog
 from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api
 from dialogue.synthesis.worker import ReportWorker
@@ -97,7 +99,9 @@ def site_routes() -> tuple[BaseRoute, ...]:
     site.include_router(profile_pages.router)
     site.include_router(notification_pages.router)
     site.include_router(mail_pages.router)
-    return tuple(site.routes)
+    routes = tuple(site.routes)
+    route_templates.register(routes)  # their full templates, for logs and metrics
+    return routes
 
 
 def reply_server(state: AppState) -> ReplyServer | None:
@@ -121,7 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         instance_id = uuid.uuid4().hex
-        database = Database(settings)
+        metrics = Metrics()
+        database = Database(settings, session_info=metrics.session_info)
         broker = create_broker(settings)
         translator = await Translator.start(settings)
         templates = create_templates(settings, translator)
@@ -130,7 +135,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             broker=broker,
             instance_id=instance_id,
             fragments=PostFragments(templates.env),
+            meter=metrics.delivery,
         )
+        metrics.watch(hub)
         state = AppState(
             settings=settings,
             templates=templates,
@@ -150,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 MailScheduler(database=database, settings=settings) if settings.smtp_url else None
             ),
             translator=translator,
-            metrics=Metrics(hub),
+            metrics=metrics,
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
@@ -211,11 +218,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         catalogues=settings.translations_dir,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestMetrics, metrics=lambda: _metrics_of(app))
-    # Outside everything but the security headers, so that it compresses every HTTP answer:
-    # pages, static files, JSON, error pages, the 413.
+    # Outside everything but the security headers and the request log, so that it
+    # compresses every HTTP answer: pages, static files, JSON, error pages, the 413.
     app.add_middleware(Compression)
     app.add_middleware(SecurityHeaders)
+    # Outermost: its id is set for every line logged below, its clock times all of it.
+    app.add_middleware(RequestLog, metrics=lambda: _metrics_of(app))
     return app
 
 

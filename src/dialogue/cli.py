@@ -46,22 +46,28 @@ def serve(
 ) -> None:
     """Serve the app with uvicorn, after migrating the database."""
     import gc
+    import logging
 
     import uvicorn
 
     from dialogue.app import create_app
+    from dialogue.logs import configure_logging, logging_config
     from dialogue.migrations import upgrade
 
     settings = Settings()
     overrides = {"proxy_headers": proxy_headers, "forwarded_allow_ips": forwarded_allow_ips}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    configure_logging(settings)  # the migration's lines already in the chosen format
     if migrate:
         upgrade(settings)
     from dialogue.adapters.warmup import warm_up_routes
     from dialogue.serving import uvicorn_options
 
     application = create_app(settings)
+    access_log = logging.getLogger("dialogue.access")
+    access_log.disabled = True  # the warm-up request is nobody's: no access line for it
     asyncio.run(warm_up_routes(application))  # before freezing: the plans live as long
+    access_log.disabled = False
     # Everything imported so far lives as long as the process. Moved out of the collector's
     # sight, a full collection no longer walks the whole framework: with 1,000 listeners, full
     # collections paused the loop up to 295 ms (185 ms frozen; docs/performance.md).
@@ -72,8 +78,11 @@ def serve(
         application,
         host=host,
         port=port,
-        log_level="info",
         **uvicorn_options(settings),
+        log_config=logging_config(settings),
+        # Its lines carry raw paths and query strings (tokens); the app's request log
+        # writes the one access line per request instead (docs/operators.md "Logs").
+        access_log=False,
     )
 
 
@@ -336,8 +345,10 @@ def mail_send(
     if not settings.smtp_url:
         typer.echo("error: DIALOGUE_SMTP_URL is not set", err=True)
         raise typer.Exit(2)
+    from dialogue.logs import configure_logging
     from dialogue.notifications.commands import run_sender
 
+    configure_logging(settings)
     tried = asyncio.run(run_sender(settings, once=once))
     if once:
         typer.echo(f"{tried} message(s) tried")
@@ -355,6 +366,9 @@ def mail_receive(
     if not settings.mail_reply_domain:
         typer.echo("error: set DIALOGUE_MAIL_REPLY_DOMAIN to the domain replies go to", err=True)
         raise typer.Exit(2)
+    from dialogue.logs import configure_logging
+
+    configure_logging(settings)
     asyncio.run(run_mail_receive(settings, host=host, port=port))
 
 

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # Who may read /metrics: these address ranges, or a request bearing this token.
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     metrics_token: str | None = None
+    # Logs on standard error: "json" (one object a line) or "text"; unset, JSON in
+    # production and text elsewhere (docs/operators.md "Logs").
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     ws_send_queue: int = 1000  # frames queued for one slow socket before it is closed (4008)
 
     # Replies by e-mail (`dialogue mail-receive`, docs/operators.md "Inbound mail").

@@ -89,9 +89,12 @@ def configure_sqlite(sync_engine: Any, *, reader: bool = False) -> None:
 class Database:
     """The engine and session factory of one app instance, owned by its lifespan."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, session_info: dict[str, Any] | None = None) -> None:
+        """`session_info` goes into every writing session's `info` (the app's metrics hooks)."""
         url = settings.async_database_url
-        kwargs: dict[str, Any] = {}
+        # A failed statement's parameters (a post's text, an anonymous author's id, a token's
+        # hash) stay out of its error, and so out of every log line and traceback.
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if url.startswith("postgresql"):
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         elif url.startswith("sqlite+aiosqlite"):
@@ -105,7 +108,7 @@ class Database:
         if self.is_sqlite:
             configure_sqlite(self.engine.sync_engine)
             configure_sqlite(self.read_engine.sync_engine, reader=True)
-        writers = {CHECK_EVENTS: settings.check_events}
+        writers = {CHECK_EVENTS: settings.check_events, **(session_info or {})}
         self.sessionmaker = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False, info=writers
         )

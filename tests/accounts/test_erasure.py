@@ -7,12 +7,15 @@ import httpx
 from fastapi import FastAPI
 from sqlmodel import select
 
+from dialogue.accounts import erasure
 from dialogue.accounts.erasure import FORMER_PARTICIPANT
 from dialogue.accounts.models import User
+from dialogue.state import app_state
 from dialogue.threads.models import PostRevision
 from tests.dialogues.cast import API, Cast, db, make_cast, new_post, new_thread
 from tests.factories import PASSWORD, Factory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, browser
+from tests.web import scenes
 from tests.web.clients import submit, visitor
 
 
@@ -153,3 +156,40 @@ class TestOnRequest:
         )
         entry = next(e for e in log.json()["items"] if e["action"] == "account.delete")
         assert entry["reason"] == "on request" and entry["after"] == {"posts": "remove"}
+
+
+class TestTheTombstoneNameIsTranslated:
+    async def test_pages_show_it_in_the_readers_language_and_the_api_as_stored(
+        self, db_kind: str, app: FastAPI, factory: Factory
+    ) -> None:
+        s = await scenes.scene(factory)
+        thread, first = await scenes.start_thread(app, s.dialogue, s.theme, s.alice, body="Kept")
+        async with app_state(app).database.session() as session:
+            alice = await session.get(User, s.alice.id)
+            assert alice is not None
+            await erasure.delete_account(
+                session=session, user=alice, posts=erasure.PostsChoice.KEEP, actor=alice
+            )
+            await session.commit()
+        french = {"Accept-Language": "fr"}
+        async with browser(app, headers=french) as reader:
+            page = await reader.get(f"/d/{s.dialogue.slug}/threads/{thread.id}")
+            assert page.status_code == 200
+            assert "Ancien·ne participant·e" in page.text and FORMER_PARTICIPANT not in page.text
+            listed = await reader.get(f"{API}/threads/{thread.id}/posts")
+        [post] = [p for p in listed.json()["items"] if p["id"] == first.id]
+        assert post["author_name"] == FORMER_PARTICIPANT  # the API's stable value
+        async with visitor(app, s.organizer) as organizer:
+            await set_language(app, s.organizer, "fr")
+            members = await organizer.get(f"/d/{s.dialogue.slug}/moderation/members")
+        assert members.status_code == 200
+        assert "Ancien·ne participant·e" in members.text and FORMER_PARTICIPANT not in members.text
+
+
+async def set_language(app: FastAPI, user: User, language: str) -> None:
+    async with app_state(app).database.session() as session:
+        row = await session.get(User, user.id)
+        assert row is not None
+        row.language = language
+        session.add(row)
+        await session.commit()

@@ -9,6 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from dialogue.accounts.models import TokenKind
+from dialogue.notifications import preferences
+from dialogue.notifications.models import MailKind
+from dialogue.state import app_state
 from dialogue.threads.models import ReactionKind
 from tests.factories import Factory
 from tests.helpers import browser, session_token
@@ -61,6 +64,46 @@ class TestExport:
         assert notice["post_id"] == first.id and notice["reason"] == "Names a survivor"
         assert notice["message"].startswith("Your post was hidden.")
         assert data["appeals"] == []
+
+    async def test_threads_revisions_concerns_consent_and_mail_choices(
+        self, app: FastAPI, factory: Factory
+    ) -> None:
+        s = await scenes.scene(factory)
+        thread, first = await scenes.start_thread(
+            app, s.dialogue, s.theme, s.alice, title="Where we start", body="First draft"
+        )
+        token = await session_token(app, s.alice, kind=TokenKind.API)
+        bearer = {"Authorization": f"Bearer {token}"}
+        async with browser(app) as client:
+            edited = await client.patch(
+                f"/api/v1/posts/{first.id}", json={"body": "Second draft"}, headers=bearer
+            )
+            assert edited.status_code == 200, edited.text
+            raised = await client.post(
+                f"/api/v1/dialogues/{s.dialogue.slug}/concerns",
+                json={"body": "A worry of mine", "about_user_id": s.bob.id},
+                headers=bearer,
+            )
+            assert raised.status_code == 201, raised.text
+            for consent in ("named", "anonymous"):
+                changed = await client.patch(
+                    "/api/v1/me", json={"quote_consent": consent}, headers=bearer
+                )
+                assert changed.status_code == 200, changed.text
+        async with app_state(app).database.session() as session:
+            await preferences.stop(session=session, email=s.alice.email, kind=MailKind.REPLY)
+            await session.commit()
+        data = await export(app, s.alice)
+        assert [(t["id"], t["title"]) for t in data["threads"]] == [(thread.id, "Where we start")]
+        [post] = data["posts"]
+        assert post["body"] == "Second draft"
+        assert [r["body"] for r in post["earlier_versions"]] == ["First draft"]
+        [concern] = data["concerns"]
+        assert concern["body"] == "A worry of mine" and concern["status"] == "open"
+        assert "about_user_id" not in concern  # whom it is about is not the caller's record
+        history = [(c["before"], c["after"], c["via"]) for c in data["consent_history"]]
+        assert history == [(None, "named", "profile"), ("named", "anonymous", "profile")]
+        assert data["mail_stopped"] == ["reply"]
 
     async def test_nothing_about_anyone_else(self, app: FastAPI, factory: Factory) -> None:
         s = await scenes.scene(factory)

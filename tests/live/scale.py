@@ -62,8 +62,6 @@ def running_instances(database_url: str, redis_url: str | None) -> Iterator[list
     finally:
         for server in started:
             server.stop()
-            if server.process is not None and server.process.stderr is not None:
-                server.process.stderr.close()
 
 
 @dataclass

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from dialogue.accounts import service as accounts
 from dialogue.accounts.models import Digest, QuoteConsent, User
 from dialogue.accounts.passwords import verify_password
+from dialogue.accounts.tombstone import FORMER_PARTICIPANT
 from dialogue.db import utcnow
 from dialogue.dialogues.models import Membership
 from dialogue.error_codes import ErrorCode
@@ -32,7 +33,6 @@ from dialogue.moderation import audit
 from dialogue.threads import service as threads
 from dialogue.threads.models import Post, PostRevision, PostStatus
 
-FORMER_PARTICIPANT = "Former participant"
 ACTION = "account.delete"
 
 

@@ -1,10 +1,12 @@
 """Download my data: everything the server holds about one person, as one JSON document.
 
-It is the person's own record (GDPR art. 15 and 20): their profile, memberships, every post
-they wrote (their anonymous ones included: they are theirs), reactions, flags they raised,
-the moderation notices they received and their appeals. It never carries anyone else's
-data: not who acted on a notice, not who resolved a flag or decided an appeal, and nothing
-about other people's posts beyond the id a reaction or flag points at.
+It is the person's own record (GDPR art. 15 and 20): their profile, memberships, the threads
+they started and every post they wrote (their anonymous ones included: they are theirs),
+reactions, flags and concerns they raised, the moderation notices they received and their
+appeals, every change of their consent to be quoted, and the kinds of mail they stopped.
+It never carries anyone else's data: not who acted on a notice, not who resolved a flag or
+decided an appeal, not whom a concern is about, and nothing about other people's posts
+beyond the id a reaction or flag points at.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.moderation.models import Appeal, Flag, Notice
 from dialogue.moderation.notices import notice_message
 from dialogue.moderation.oversight_models import Concern
-from dialogue.threads.models import Post, PostRevision, Reaction
+from dialogue.notifications import preferences
+from dialogue.synthesis import consent_changes
+from dialogue.threads.models import Post, PostRevision, Reaction, Thread
 
 
 class ProfileExport(BaseModel):
@@ -50,6 +54,17 @@ class MembershipExport(BaseModel):
     muted_until: datetime | None
     banned_at: datetime | None
     joined_at: datetime
+
+
+class ThreadExport(BaseModel):
+    """A thread the caller started: its title is their words (the posts follow below)."""
+
+    id: int
+    dialogue_id: int
+    theme_id: int
+    title: str
+    status: str
+    created_at: datetime
 
 
 class RevisionExport(BaseModel):
@@ -127,16 +142,29 @@ class ConcernExport(BaseModel):
     resolved_at: datetime | None
 
 
+class ConsentChangeExport(BaseModel):
+    """One change of the caller's consent to be quoted, as `/me` lists it."""
+
+    before: str | None
+    after: str | None
+    via: str
+    reports_regenerated: int
+    created_at: datetime
+
+
 class MyDataExport(BaseModel):
     exported_at: datetime
     profile: ProfileExport
     memberships: list[MembershipExport]
+    threads: list[ThreadExport]
     posts: list[PostExport]
     reactions: list[ReactionExport]
     flags: list[FlagExport]
     notices: list[NoticeExport]
     appeals: list[AppealExport]
     concerns: list[ConcernExport]
+    consent_history: list[ConsentChangeExport]  # oldest first
+    mail_stopped: list[str]  # the kinds of mail the caller's address asked not to get
 
 
 async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
@@ -150,6 +178,9 @@ async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
             .where(Membership.user_id == me)
             .order_by(col(Membership.id))
         )
+    ).all()
+    threads = (
+        await session.exec(select(Thread).where(Thread.author_id == me).order_by(col(Thread.id)))
     ).all()
     posts = (
         await session.exec(select(Post).where(Post.author_id == me).order_by(col(Post.id)))
@@ -181,6 +212,8 @@ async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
     concerns = (
         await session.exec(select(Concern).where(Concern.raised_by == me).order_by(col(Concern.id)))
     ).all()
+    consent = await consent_changes.changes_of(session=session, user_id=me)
+    stopped = await preferences.stopped_kinds(session=session, email=user.email)
     return MyDataExport(
         exported_at=utcnow(),
         profile=ProfileExport.model_validate(user, from_attributes=True),
@@ -197,6 +230,7 @@ async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
             )
             for membership, dialogue in memberships
         ],
+        threads=[ThreadExport.model_validate(t, from_attributes=True) for t in threads],
         posts=[
             PostExport(
                 id=post.id or 0,
@@ -238,4 +272,8 @@ async def export_my_data(*, session: AsyncSession, user: User) -> MyDataExport:
         ],
         appeals=[AppealExport.model_validate(a, from_attributes=True) for a in appeals],
         concerns=[ConcernExport.model_validate(c, from_attributes=True) for c in concerns],
+        consent_history=[
+            ConsentChangeExport.model_validate(c, from_attributes=True) for c in reversed(consent)
+        ],
+        mail_stopped=sorted(stopped),
     )

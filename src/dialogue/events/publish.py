@@ -10,12 +10,17 @@ from dialogue.events.broker import Broker
 from dialogue.events.service import take_pending_events
 
 PENDING_MESSAGES = "pending_messages"
+# session.info: called with how many events each commit made (the app's metrics counter).
+COUNT_COMMITTED = "count_committed_events"
 
 
 async def commit(session: AsyncSession) -> None:
     """Commit the caller's transaction and announce the events it appended."""
     await session.commit()
     events = take_pending_events(session)
+    count = session.info.get(COUNT_COMMITTED)
+    if count is not None and events:
+        count(len(events))
     messages: list[tuple[int, dict[str, Any]]] = session.info.pop(PENDING_MESSAGES, [])
     broker: Broker | None = session.info.get("broker")
     if broker is None:

@@ -76,6 +76,7 @@ class Connection:
             "extensions", {}
         ).get(SEND_FRAMES_NOW)
         self._holding = False  # the sender has taken a frame and not finished sending it
+        self.frames_out = 0  # frames handed to the socket or its queue, for the access line
 
     @property
     def role(self) -> Role | None:
@@ -86,6 +87,11 @@ class Connection:
         # Kept as objects: the hub reads them for every event and every connection.
         self.viewer = Viewer(user_id=self.user_id, role=role)
         self.reader = ReaderClass(role=role, language=self.language, timezone=self.timezone)
+
+    @property
+    def queued(self) -> int:
+        """Frames waiting for this socket (read at scrape time, `/metrics`)."""
+        return self._queue.qsize()
 
     def start(self) -> None:
         self._sender = asyncio.create_task(self._send_loop(), name="ws-sender")
@@ -105,6 +111,7 @@ class Connection:
             and self._queue.empty()
             and self._send_now(frames)
         ):
+            self.frames_out += len(frames)
             return True
         for frame in frames:
             try:
@@ -112,12 +119,14 @@ class Connection:
             except asyncio.QueueFull:
                 self.close(WS_4008_TOO_SLOW)
                 return False
+            self.frames_out += 1
         return True
 
     async def push_wait(self, text: str) -> None:
         """Queue a frame, waiting for room: for replay, which goes at this client's own pace."""
         if not self.closing:
             await self._queue.put(text)
+            self.frames_out += 1
 
     def close(self, code: int) -> None:
         """Close after what is already queued; a reader too slow for that is cut off at once."""

@@ -22,6 +22,7 @@ from dialogue.live.hub import Hub
 from dialogue.live.posting import create_post_from_frame
 from dialogue.live.typing import TypingRights, relay_typing
 from dialogue.policy import Action
+from dialogue.request_log import SessionRecord, request_id_header, session_record
 from dialogue.state import app_state
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,13 @@ async def dialogue_socket(
     access: Annotated[SocketAccess, Depends(SocketPolicyCheck(Action.EVENTS_READ))],
     after: Annotated[DbInt | None, Query()] = None,
 ) -> None:
-    await websocket.accept()
+    record = session_record(websocket.scope)
+    await websocket.accept(headers=request_id_header())
     if access.refused:
+        record.outcome, record.close_code = "refused", WS_4404_NOT_FOUND
         await websocket.close(WS_4404_NOT_FOUND)
         return
+    record.dialogue_id = access.dialogue_id
     hub: Hub = app_state(websocket).hub
     connection = Connection(
         websocket,
@@ -63,24 +67,35 @@ async def dialogue_socket(
     )
     connection.start()
     connection.push(dumps({"type": "hello", "seq": access.last_seq, "role": access.role}))
+    client_code: int | None = None
     try:
         await hub.join(connection)
-        await _receive(websocket, connection)
-    except WebSocketDisconnect:
-        pass
+        client_code = await _receive(websocket, connection, record)
+    except WebSocketDisconnect as gone:
+        client_code = gone.code
     finally:
+        closed_by_server = connection.closing  # before `stop`, which closes it in any case
         await hub.leave(connection)
         await connection.stop()
+        record.frames_out = connection.frames_out
+        if closed_by_server or client_code is None:
+            record.outcome, record.close_code = "server_closed", connection.close_code
+        else:
+            record.outcome, record.close_code = "client_closed", client_code
 
 
-async def _receive(websocket: WebSocket, connection: Connection) -> None:
+async def _receive(
+    websocket: WebSocket, connection: Connection, record: SessionRecord
+) -> int | None:
+    """Answer the client's frames until it leaves (its close code) or the server closes."""
     strikes = 0
     last_typing = 0.0
     typing = TypingRights(app_state(websocket).database, connection)
     while not connection.closing:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
-            return
+            return int(message.get("code", 1005))
+        record.frames_in += 1
         text = message.get("text")
         try:
             if text is None:
@@ -105,6 +120,7 @@ async def _receive(websocket: WebSocket, connection: Connection) -> None:
                     connection.push(_error(exc.code, exc.message))
         else:
             connection.push(dumps({"type": "pong"}))
+    return None  # the server is closing it
 
 
 async def _post(websocket: WebSocket, connection: Connection, frame: PostCreateFrame) -> None:

@@ -43,6 +43,7 @@ from dialogue.live.fragments import (
     load_context,
 )
 from dialogue.live.fragments import event_frame as frame_text
+from dialogue.live.meter import DeliveryMeter
 from dialogue.live.presence import Presence
 from dialogue.policy import Role
 
@@ -82,8 +83,10 @@ class Hub:
         broker: Broker,
         instance_id: str,
         fragments: PostFragments | None = None,
+        meter: DeliveryMeter | None = None,
     ) -> None:
         self.database = database
+        self.meter = meter  # None: nothing counts deliveries (tests of the hub alone)
         self.broker = broker
         self.instance_id = instance_id
         self.fragments = fragments  # None: post events go out without their `html`
@@ -241,6 +244,7 @@ class Hub:
                     post,
                 )
             )
+        delivered = 0
         for connection in channel.connections:  # nothing in the loop adds or removes one
             if not connection.live:
                 continue
@@ -261,10 +265,14 @@ class Hub:
                 if change is not None:  # what came before goes out under the old rights
                     if frames:
                         connection.push_many(frames)
+                        delivered += len(frames)
                         frames = []
                     self._apply_member_change(connection, change)
             if frames:
                 connection.push_many(frames)
+                delivered += len(frames)
+        if self.meter is not None:
+            self.meter.fanned_out(delivered, (event.created_at for event in events))
 
     @staticmethod
     def _apply_member_change(connection: Connection, event: Event) -> None:
@@ -308,12 +316,16 @@ class Hub:
         while not connection.closing and connection.sent_seq < channel.cursor:
             events = await self.read_log(dialogue_id, connection.sent_seq, upto=channel.cursor)
             context = await self._context(dialogue_id, channel, events)
+            replayed = 0
             for event in events:
                 if event.seq > connection.sent_seq:
                     connection.sent_seq = event.seq
                     if self._visible(connection, event):
                         await connection.push_wait(self._frame_for(connection, event, context))
+                        replayed += 1
                     self._apply_member_change(connection, event)
+            if self.meter is not None:
+                self.meter.replayed(replayed)
             if len(events) < PAGE:
                 break
         # The final stretch under the lock, so no event falls between replay and live.
@@ -330,13 +342,17 @@ class Hub:
     def _replay(
         self, connection: Connection, events: list[Event], context: DialogueContext | None
     ) -> None:
+        replayed = 0
         for event in events:
             if event.seq <= connection.sent_seq:
                 continue
             connection.sent_seq = event.seq
             if self._visible(connection, event):
                 connection.push(self._frame_for(connection, event, context))
+                replayed += 1
             self._apply_member_change(connection, event)
+        if self.meter is not None:
+            self.meter.replayed(replayed)
 
     def _frame_for(
         self, connection: Connection, event: Event, context: DialogueContext | None

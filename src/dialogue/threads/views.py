@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from dialogue.accounts.tombstone import shown_name
 from dialogue.threads.models import PostStatus
 
 MODERATED = (PostStatus.HIDDEN, PostStatus.REJECTED)
@@ -88,7 +89,7 @@ def post_view(data: Mapping[str, Any], *, my_reaction: str | None = None) -> Pos
         parent_id=data.get("parent_id"),
         status=str(data["status"]),
         anonymous=bool(data.get("anonymous")),
-        author_name=data.get("author_name"),
+        author_name=shown_name(data.get("author_name")),
         organization=str(author.get("organization") or ""),
         body_html=str(data.get("body_html") or ""),
         lang=data.get("lang"),
@@ -144,7 +145,7 @@ def thread_row(data: Mapping[str, Any]) -> ThreadRow:
     return ThreadRow(
         id=int(data["id"]),
         title=str(data["title"]),
-        author_name=data.get("author_name"),
+        author_name=shown_name(data.get("author_name")),
         status=str(data["status"]),
         pinned=bool(data.get("pinned")),
         locked=bool(data.get("locked")),

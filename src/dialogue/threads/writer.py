@@ -33,6 +33,7 @@ from dialogue.events.broker import Broker
 from dialogue.events.publish import commit
 from dialogue.i18n import current_language, translating
 from dialogue.i18n import gettext as _
+from dialogue.logs import error_summary
 from dialogue.policy import Action, Viewer, can
 from dialogue.threads import queries, service
 from dialogue.threads.guards import visible_thread
@@ -139,7 +140,7 @@ class PostWriter:
                     await self._write_batch([item])
                 return
             if index is None or index == SHARED:  # nothing was committed: all are told so
-                log.warning("post batch of %d failed: %r", len(pending), exc)
+                log.warning("post batch of %d failed: %s", len(pending), error_summary(exc))
                 for _reply, future in pending:
                     if not future.done():
                         future.set_exception(exc)

@@ -19,9 +19,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketState
 
+from dialogue.adapters.route_templates import route_template
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import DialogueError, is_busy
 from dialogue.i18n import gettext as _
+from dialogue.logs import error_summary
 from dialogue.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -110,7 +112,7 @@ def _also_for_sockets(handler: Handler) -> Callable[[HTTPConnection, Exception],
             return await handler(connection, exc)
         refused = isinstance(exc, DialogueError | RequestValidationError | DataError)
         if not refused:
-            log.error("websocket %s failed", connection.url.path, exc_info=exc)
+            log.error("websocket %s failed", route_template(connection.scope), exc_info=exc)
         if connection.application_state != WebSocketState.DISCONNECTED:
             with contextlib.suppress(Exception):  # the peer may be gone already
                 await connection.close(
@@ -167,7 +169,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_data_error(request: Request, exc: Exception) -> Response:
         # The database refused a value that validation let through (PostgreSQL text cannot
         # hold NUL, a number out of range): the request was bad, not the server.
-        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+        log.warning(
+            "database refused a value on %s %s: %s",
+            request.method,
+            route_template(request.scope),
+            error_summary(exc),
+        )
         return render_error(
             request,
             status=422,
@@ -177,7 +184,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.exception("unhandled error on %s %s", request.method, route_template(request.scope))
         return render_error(
             request,
             status=500,

@@ -14,6 +14,7 @@ from jinja2.runtime import Context
 from starlette.responses import Response
 
 from dialogue import csrf, i18n
+from dialogue.accounts.tombstone import shown_name
 from dialogue.config import Settings
 from dialogue.markup import render_markdown
 from dialogue.policy import ROLE_ACTIONS, Action, Role
@@ -60,6 +61,7 @@ def create_templates(settings: Settings, translator: Translator | None = None) -
     env.filters["localtime"] = i18n.localtime
     env.filters["ago"] = i18n.ago
     env.filters["number"] = i18n.number
+    env.filters["shown_name"] = shown_name
     env.globals["csrf_field"] = csrf.CSRF_FIELD
     env.globals["quick_exit_url"] = settings.quick_exit_url
     env.globals["role_may"] = role_may
