@@ -6,6 +6,8 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import delete
 
+from dialogue.accounts.models import User
+from dialogue.accounts.tombstone import FORMER_PARTICIPANT
 from dialogue.dialogues.models import Membership
 from dialogue.state import app_state
 from tests.dialogues.cast import API, make_cast, new_post, new_thread
@@ -44,6 +46,26 @@ class TestReplies:
         assert got.message["Reply-To"] is None  # no reply domain configured
         assert "someone replied to your post" in text
         await run_mail(app, smtp, expect=0)  # once only
+
+    async def test_a_deleted_accounts_reply_is_named_in_the_readers_language(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
+    ) -> None:
+        """The tombstone is stored in English; a French reader reads it in French."""
+        client = factory.client
+        thread = await new_thread(client, cast, "participant")
+        first = thread["post"]["id"]
+        await new_post(client, cast, "expert", thread["id"], parent_id=first)
+        async with app_state(app).database.session() as session:
+            expert = await session.get(User, cast.users["expert"].id)
+            reader = await session.get(User, cast.users["participant"].id)
+            assert expert is not None and reader is not None
+            expert.display_name, reader.language = FORMER_PARTICIPANT, "fr"
+            await session.commit()
+        await run_mail(app, smtp, expect=1)
+        [got] = smtp.received
+        for part in ("plain", "html"):
+            assert "Ancien·ne participant·e" in got.part(part)
+            assert FORMER_PARTICIPANT not in got.part(part)
 
     async def test_an_anonymous_reply_names_nobody(
         self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast

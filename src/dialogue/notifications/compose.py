@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue import i18n
 from dialogue.accounts.models import User
+from dialogue.accounts.tombstone import shown_name
 from dialogue.config import Settings
 from dialogue.i18n import gettext as _
 from dialogue.notifications import outbox, preferences
@@ -65,6 +66,7 @@ def environment(templates_dir: Path) -> Environment:
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
     env.filters["localtime"] = i18n.localtime
+    env.filters["shown_name"] = shown_name  # a deleted account's name, in the reader's words
     return env
 
 
