@@ -200,6 +200,7 @@ class ServerProcess:
             "DIALOGUE_ENVIRONMENT": "test",
             "DIALOGUE_SECRET_KEY": "bench",
             "DIALOGUE_POSTS_PER_MINUTE": "1000000",
+            "DIALOGUE_POSTS_PER_MINUTE_PER_ADDRESS": "1000000",  # every writer is 127.0.0.1
         }
         return cls(argv, port=port, env={**base, **env}, log=directory / f"server-{port}.log")
 

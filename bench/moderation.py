@@ -112,6 +112,7 @@ async def run(posts: int) -> dict[str, Any]:
         database_url=f"sqlite:///{directory / 'bench.db'}",
         secret_key="bench-secret",  # noqa: S106 - a throwaway database
         posts_per_minute=10**9,
+        posts_per_minute_per_address=10**9,
     )
     upgrade(settings)
     app = create_app(settings)

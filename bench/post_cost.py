@@ -33,6 +33,7 @@ async def main(posts: int, directory: Path, profile: str | None) -> None:
         environment="test",
         secret_key="bench",  # noqa: S106
         posts_per_minute=posts * 10,
+        posts_per_minute_per_address=posts * 10,
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):

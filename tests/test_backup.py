@@ -98,7 +98,11 @@ async def test_a_backup_under_writes_restores_every_acknowledged_post(
 ) -> None:
     thread_id, token = await scene(app, factory)
     server = ProcessServer(
-        {"DIALOGUE_DATABASE_URL": settings.database_url, "DIALOGUE_POSTS_PER_MINUTE": "100000"}
+        {
+            "DIALOGUE_DATABASE_URL": settings.database_url,
+            "DIALOGUE_POSTS_PER_MINUTE": "100000",
+            "DIALOGUE_POSTS_PER_MINUTE_PER_ADDRESS": "100000",
+        }
     ).start()
     poster = Poster(server.url, thread_id, token)
     try:

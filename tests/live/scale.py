@@ -46,6 +46,7 @@ def instance_env(database_url: str, redis_url: str | None) -> dict[str, str]:
         "DIALOGUE_SECRET_KEY": "test-secret",
         # The writers of these tests post faster than a person may.
         "DIALOGUE_POSTS_PER_MINUTE": "100000",
+        "DIALOGUE_POSTS_PER_MINUTE_PER_ADDRESS": "100000",
     }
 
 

@@ -28,6 +28,12 @@ from tests.servers import ThreadServer
 HUGE = 2**63
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The honest writers (12 members, 121 posts in seconds) all post from 127.0.0.1."""
+    return settings.model_copy(update={"posts_per_minute_per_address": 10_000})
+
+
 def bad_frames(thread_id: int) -> list[dict[str, Any]]:
     """The issue's reproductions: an id of 2**63 where a thread or a parent is named."""
     base = {"type": "post.create", "client_id": "x", "body": "x"}
