@@ -76,9 +76,7 @@ class TestOrigins:
         crowd += [person(7, country="FR")]
         origins = Origins.of(crowd, k=5)
         assert origins.label(crowd[0]) == "A practitioner from Kenya"
-        assert origins.label(crowd[5]) == (
-            "A practitioner from Eastern and Southern Africa"
-        )
+        assert origins.label(crowd[5]) == ("A practitioner from Eastern and Southern Africa")
         assert origins.label(crowd[6]) == "A practitioner"
         assert [origins.level(p) for p in (crowd[0], crowd[5], crowd[6])] == [
             "country",
