@@ -243,6 +243,8 @@ class DocxWriter:
             cells = table.add_row().cells
             for cell, value in zip(cells, row, strict=True):
                 cell.text = str(value)
+        # A paragraph after each table: two tables in a row would be read as one.
+        self.doc.add_paragraph().paragraph_format.space_after = Pt(4)
 
     def chart(self, svg: str, alt: str) -> None:
         shape = self.doc.add_picture(io.BytesIO(to_png(svg)), width=Inches(6.2))
