@@ -95,11 +95,21 @@ async def export(database_url: str, fmt: str) -> bytes:
     return await export_report(settings, slug=SLUG, fmt=fmt, progress=lambda _f, _s: None)
 
 
+def program(name: str) -> str:
+    """The program's full path: both come from Debian packages, not from Python."""
+    found = shutil.which(name)
+    if found is None:
+        raise SystemExit(
+            f"{name} is needed: apt-get install poppler-utils libreoffice-writer-nogui"
+        )
+    return found
+
+
 def docx_as_pdf(docx: Path, directory: Path) -> Path:
     """The DOCX laid out by LibreOffice, with a profile of its own (no running instance)."""
     profile = (directory / "lo-profile").as_uri()
     subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+        [program("soffice"), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
          "--outdir", str(directory / "docx"), str(docx)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
@@ -119,17 +129,15 @@ def page_of(pdf: bytes, words: str | None) -> int:
 
 def rasterise(pdf: Path, page: int, out: Path) -> None:
     subprocess.run(
-        ["pdftoppm", "-png", "-singlefile", "-f", str(page), "-l", str(page),
+        [program("pdftoppm"), "-png", "-singlefile", "-f", str(page), "-l", str(page),
          "-scale-to-x", str(WIDTH), "-scale-to-y", "-1", str(pdf), str(out.with_suffix(""))],
         check=True, capture_output=True,
     )  # fmt: skip
 
 
 def main() -> None:
-    for program in ("pdftoppm", "soffice"):
-        if shutil.which(program) is None:
-            raise SystemExit(f"{program} is needed: apt-get install poppler-utils "
-                             "libreoffice-writer-nogui")  # fmt: skip
+    for name in ("pdftoppm", "soffice"):
+        program(name)  # before the minutes of loading the demo
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         directory = Path(work)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from threadpoolctl import threadpool_limits
@@ -152,7 +152,7 @@ class Builder:
             quote["content_warning"] = post.content_warning
         return quote
 
-    def quotes(self, post_ids: list[int] | tuple[int, ...], limit: int) -> list[dict[str, Any]]:
+    def quotes(self, post_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
         """Each post's quote, skipping any the report has quoted already."""
         return [q for q in (self.quote_once(pid, limit) for pid in post_ids) if q is not None]
 

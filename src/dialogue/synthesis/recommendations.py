@@ -16,14 +16,28 @@ evidence. Posts coded "Recommendation" alone form the last group, audience not t
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from dialogue.i18n import gettext as _
 from dialogue.synthesis import quoting
 from dialogue.synthesis.keymessages import key_messages
+from dialogue.synthesis.source import ReportSource, SourcePost
 
-if TYPE_CHECKING:
-    from dialogue.synthesis.assembly import Builder
+
+class Builder(Protocol):
+    """What this needs of the report being assembled (`assembly.Builder`)."""
+
+    source: ReportSource
+    by_id: dict[int, SourcePost]
+    quotable: frozenset[int]
+    names: frozenset[str]
+    used: set[int]
+
+    def words(self, post_id: int, text: str) -> str: ...
+
+    def quotes(self, post_ids: Sequence[int], limit: int) -> list[dict[str, Any]]: ...
+
 
 RECOMMENDATION = re.compile(r"^(recom|recomm|recommand|recomend)", re.IGNORECASE)
 # The code's first word ("Recommendations", "Recomendación"), then what separates it from
