@@ -109,8 +109,8 @@ def docx_as_pdf(docx: Path, directory: Path) -> Path:
     """The DOCX laid out by LibreOffice, with a profile of its own (no running instance)."""
     profile = (directory / "lo-profile").as_uri()
     subprocess.run(
-        [program("soffice"), f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(directory / "docx"), str(docx)],
+        [program("soffice"), f"-env:UserInstallation={profile}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(directory / "docx"), str(docx)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     return directory / "docx" / (docx.stem + ".pdf")
