@@ -46,6 +46,7 @@ class Builder:
     def __init__(self, source: ReportSource) -> None:
         self.source = source
         self.by_id = {p.id: p for p in source.posts}
+        self.polis = source.imported_from_polis  # once: the property reads every post
         raw = {p.id: attribution(p, source.people.get(p.author_id or -1)) for p in source.posts}
         self.quotable = frozenset(pid for pid, a in raw.items() if a.quotable)
         self.origins = Origins.of(self._quotable_people(), source.min_group)
@@ -82,9 +83,7 @@ class Builder:
         if not found.unnamed:
             return found
         person = self.source.people[self.by_id[post_id].author_id or -1]
-        return Attribution(
-            quotable=True, label=self.origins.label(person, self.source.imported_from_polis)
-        )
+        return Attribution(quotable=True, label=self.origins.label(person, self.polis))
 
     def words(self, post_id: int, text: str) -> str:
         """People's words as the report may show them: the one place every quote, excerpt
