@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -36,9 +36,9 @@ async def warming_app(
         yield application
 
 
-async def until(check: object, seconds: float = 30.0) -> None:
+async def until(check: Callable[[], bool], seconds: float = 30.0) -> None:
     for _ in range(int(seconds / 0.05)):
-        if check():  # type: ignore[operator]
+        if check():
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the warmer did not get there in time")
@@ -76,7 +76,6 @@ async def test_published_and_edited_posts_are_embedded_before_any_report(
             post = (
                 await session.exec(select(Post).where(Post.thread_id == created.json()["id"]))
             ).one()
-        assert post is not None
         edited = await client.patch(
             f"/api/v1/posts/{post.id}", json={"body": body + " And share budgets."}, headers=headers
         )
