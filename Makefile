@@ -30,7 +30,7 @@ LOCK_ARGS ?=
 UV_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
 	--custom-compile-command "make lock" $(LOCK_ARGS) pyproject.toml
 
-.PHONY: help run test lint format messages lock clean screenshots
+.PHONY: help run test lint format messages lock clean screenshots report-images
 
 help:
 	@echo "make run       load the demo dialogue and serve it on http://$(HOST):$(PORT) (PORT=... to change)"
@@ -39,6 +39,7 @@ help:
 	@echo "make format    format the code and sort imports"
 	@echo "make messages  extract translatable strings and update the fr, es, pt catalogues"
 	@echo "make screenshots  the demo's pages as PNGs for the docs (docs/screenshots/)"
+	@echo "make report-images  the demo report's PDF and DOCX pages as PNGs (docs/images/; needs poppler-utils and LibreOffice)"
 	@echo "make lock      re-resolve the lock files from pyproject.toml (LOCK_ARGS=--upgrade)"
 	@echo "make clean     remove the virtualenv and caches (keeps dialogue.db)"
 
@@ -90,6 +91,9 @@ lint: $(VENV)/.installed-dev
 # Debian's Chromium through Playwright, against the demo on a throwaway database.
 screenshots: $(VENV)/.installed-dev
 	$(BIN)/python docs/screenshots.py
+
+report-images: $(VENV)/.installed-dev
+	$(BIN)/python docs/report_images.py
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --select I --fix .

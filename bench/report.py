@@ -1,11 +1,12 @@
 """Report benchmark: a generated dialogue of N posts by 500 participants, with reactions;
 time and peak memory for each format, each in its own process pinned to one core.
 
-Each size is first reported once with an empty embedding cache (every post embedded),
-then in every format with the cache the first run filled, as a server has it after its
-first report of a dialogue.
+Each size first has its posts embedded as a server embeds them in the background while
+they are published (`synthesis.prewarm`, off every request's path; measured apart), then is
+reported in every format with that cache, as a first report finds it. `--cold` also
+measures the first report of a server that did not warm (every post embedded by the report).
 
-    .venv/bin/python bench/report.py --posts 10000 --posts 20000
+    .venv/bin/python bench/report.py --posts 10000 --posts 20000 [--cold]
 
 Generation writes a SQLite database per size (kept under --workdir); each format then runs
 in a fresh child process (`--one DB FORMAT`), which loads, analyses and renders exactly as
@@ -202,7 +203,31 @@ def run_one(db: Path, fmt: str) -> None:
     print(json.dumps({**figures, "bytes": len(body)}))
 
 
+def run_warm(db: Path) -> None:
+    """Child process: one core, the background warmer's pass over every published post."""
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    from dialogue.config import Settings
+    from dialogue.db import Database
+    from dialogue.synthesis.prewarm import warm
+
+    async def once() -> int:
+        database = Database(Settings(database_url=f"sqlite:///{db}"))
+        try:
+            return await warm(database)
+        finally:
+            await database.dispose()
+
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    started = time.perf_counter()
+    new = asyncio.run(once())
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    print(json.dumps({"seconds": round(time.perf_counter() - started, 2), "cpu": round(cpu, 2),
+                      "peak_mib": round(usage.ru_maxrss / 1024), "bytes": new}))  # fmt: skip
+
+
 def measure(db: Path, fmt: str) -> dict[str, float]:
+    """`fmt` rendered in a child process; "warm" runs the background warmer instead."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     out = subprocess.run(
         [sys.executable, __file__, "--one", str(db), fmt],
@@ -220,16 +245,20 @@ def main() -> None:
         type=Path,
         default=Path("/tmp/dialogue-report-bench"),  # noqa: S108
     )
+    parser.add_argument(
+        "--cold", action="store_true", help="also time a first report without the warmer"
+    )
     parser.add_argument("--one", nargs=2, metavar=("DB", "FORMAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        run_one(Path(args.one[0]), args.one[1])
+        if args.one[1] == "warm":
+            run_warm(Path(args.one[0]))
+        else:
+            run_one(Path(args.one[0]), args.one[1])
         return
     sizes = args.posts or [10_000, 20_000]
     args.workdir.mkdir(parents=True, exist_ok=True)
-    cache = args.workdir / "embeddings.sqlite3"
-    cache.unlink(missing_ok=True)
-    os.environ["DIALOGUE_EMBEDDING_CACHE"] = str(cache)
+    print(f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
     results: dict[int, dict[str, dict[str, float]]] = {}
     for size in sizes:
         db = args.workdir / f"bench-{size}.db"
@@ -237,17 +266,32 @@ def main() -> None:
         generate(db, size)
         print(f"generated {size} posts in {time.perf_counter() - started:.1f} s", flush=True)
         results[size] = {}
-        # The first report of a dialogue embeds every post once (cached on disk after):
-        # measured apart, with a cache of its own, then every format with the cache warm.
-        cold = measure(db, "json")
-        print(f"{size:>6} posts  json, embeddings cold {cold['seconds']:>7.2f} s  "
-              f"cpu {cold['cpu']:>6.2f} s  {cold['peak_mib']:>5.0f} MiB", flush=True)  # fmt: skip
+        # Each size with an empty cache of its own: nothing carried over from the last size.
+        cache = args.workdir / f"embeddings-{size}.sqlite3"
+        cache.unlink(missing_ok=True)
+        os.environ["DIALOGUE_EMBEDDING_CACHE"] = str(cache)
+        if args.cold:
+            cold = measure(db, "json")
+            print(
+                f"{size:>6} posts  json, no warmer  {cold['seconds']:>7.2f} s  "
+                f"cpu {cold['cpu']:>6.2f} s  {cold['peak_mib']:>5.0f} MiB",
+                flush=True,
+            )
+            cache.unlink()
+        warmed = measure(db, "warm")
+        print(
+            f"{size:>6} posts  background embedding (no request waits) "
+            f"{warmed['seconds']:>7.2f} s  cpu {warmed['cpu']:>6.2f} s  "
+            f"{warmed['peak_mib']:>5.0f} MiB  {warmed['bytes']:.0f} texts",
+            flush=True,
+        )
         for fmt in FORMATS:
             results[size][fmt] = measure(db, fmt)
             r = results[size][fmt]
             print(f"{size:>6} posts  {fmt:<5} {r['seconds']:>7.2f} s  cpu {r['cpu']:>6.2f} s  "
                   f"{r['peak_mib']:>5.0f} MiB  "
                   f"{r['bytes'] / 1024:>8.0f} KiB", flush=True)  # fmt: skip
+    print(f"load average {os.getloadavg()[0]:.2f} at the end", flush=True)
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
         for fmt in FORMATS:

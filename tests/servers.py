@@ -83,7 +83,8 @@ class ProcessServer:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
-        self.env = {**os.environ, **env}
+        # A test server never embeds posts for reports in the background (`prewarm`).
+        self.env = {**os.environ, "DIALOGUE_EMBED_POSTS_IN_BACKGROUND": "false", **env}
         self.process: subprocess.Popen[bytes] | None = None
         # Its standard error (the logs) goes to a file: a pipe nobody reads fills up and
         # stops the server at its next log line.

@@ -22,10 +22,6 @@ _HIDDEN = [
     re.compile(r"&[a-z]+;|&#\d+;"),
 ]
 _WORD = re.compile(r"[^\W\d_]{2,}")
-# The synthesis report is rendered by `synthesis.render` without Babel yet: its headings are
-# English in every language (issue 15, item 1, left open). Listed so that the list can only
-# shrink: a file here that has no bare text any more fails below, to be taken off.
-NOT_YET_TRANSLATED = {"reports/_report_body.html", "reports/report.html"}
 
 
 def bare_words(source: str) -> list[str]:
@@ -43,10 +39,7 @@ def templates() -> list[str]:
 @pytest.mark.parametrize("name", templates())
 def test_no_text_outside_a_translation_call(name: str) -> None:
     words = bare_words((TEMPLATES / name).read_text(encoding="utf-8"))
-    if name in NOT_YET_TRANSLATED:
-        assert words, f"{name} is translated now: take it off NOT_YET_TRANSLATED"
-    else:
-        assert words == [], f"{name} shows text outside a translation call: {words}"
+    assert words == [], f"{name} shows text outside a translation call: {words}"
 
 
 def test_the_check_sees_bare_text() -> None:

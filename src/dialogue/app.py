@@ -34,6 +34,7 @@ from dialogue.ratelimit import RateLimits
 from dialogue.request_log import RequestLog
 from dialogue.state import AppState, install
 from dialogue.synthesis import api as synthesis_api
+from dialogue.synthesis.prewarm import EmbeddingWarmer
 from dialogue.synthesis.worker import ReportWorker
 from dialogue.threads import api as threads_api
 from dialogue.threads.language_pass import LanguagePass
@@ -119,6 +120,12 @@ def reply_server(state: AppState) -> ReplyServer | None:
     return ReplyServer(inbox, host=settings.mail_receive_host, port=settings.mail_receive_port)
 
 
+def embeds_in_background(settings: Settings) -> bool:
+    """Whether this instance embeds posts for reports as they are published (`prewarm`)."""
+    configured = settings.embed_posts_in_background
+    return configured if configured is not None else settings.environment != "test"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -158,19 +165,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             translator=translator,
             metrics=metrics,
+            embedding_warmer=EmbeddingWarmer(database) if embeds_in_background(settings) else None,
         )
         install(app, state)
         unsubscribe = broker.subscribe(state.doorbell.ring)
         stop_ringing = [
             broker.subscribe(worker.ring)
-            for worker in (state.mail_sender, state.mail_scheduler)
+            for worker in (state.mail_sender, state.mail_scheduler, state.embedding_warmer)
             if worker is not None
         ]
         await broker.start()
         await state.hub.start()
         state.post_writer.start()
         state.report_worker.start()
-        for worker in (state.mail_sender, state.mail_scheduler):
+        for worker in (state.mail_sender, state.mail_scheduler, state.embedding_warmer):
             if worker is not None:
                 worker.start()
         replies = reply_server(state)
@@ -190,6 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if state.mail_sender:  # after the requests: it sends what they queued, then stops
                 await state.mail_sender.stop()
             await language_pass.stop()
+            if state.embedding_warmer:
+                await state.embedding_warmer.stop()
             await state.report_worker.stop()
             await state.post_writer.stop()
             await state.hub.stop()

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     translate_timeout: float = 20.0  # seconds for one engine step
     # k of k-anonymity in reports: no origin, group or opinion group smaller than this.
     report_min_group: int = Field(default=5, ge=2, le=100)
+    # Embed posts for the report in the background as they are published (`prewarm`), so a
+    # first report finds them cached. Unset: on, except in tests (environment "test").
+    embed_posts_in_background: bool | None = None
 
     session_days: int = 14
     api_token_days: int = 90

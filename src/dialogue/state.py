@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from dialogue.notifications.scheduler import MailScheduler
     from dialogue.notifications.sender import MailSender
     from dialogue.ratelimit import RateLimits
+    from dialogue.synthesis.prewarm import EmbeddingWarmer
     from dialogue.synthesis.worker import ReportWorker
     from dialogue.threads.writer import PostWriter
     from dialogue.translation.translator import Translator
@@ -47,6 +48,7 @@ class AppState:
     metrics: Metrics
     mail_sender: MailSender | None = None  # only when SMTP is configured
     mail_scheduler: MailScheduler | None = None  # likewise
+    embedding_warmer: EmbeddingWarmer | None = None  # unless `embed_posts_in_background` is off
 
 
 def install(app: Starlette, state: AppState) -> None:

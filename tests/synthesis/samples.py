@@ -22,6 +22,12 @@ TOPICS = (
 CONSENTS = ("named", "anonymous", "none", None)
 COUNTRIES = ("KE", "FR", "BR", "IN", "US", "ZA")
 CONSTITUENCIES = ("women's-rights organisation", "programme with men and boys", "researcher")
+# Recommendations as moderators code them: for an audience, or for none in particular.
+RECOMMENDATION_CODES = (
+    ("Recommendation: funders",),
+    ("Recommendation for women's-rights organisations",),
+    ("Recommendation",),
+)
 
 
 def people(count: int, rng: random.Random) -> dict[int, Person]:
@@ -69,7 +75,7 @@ def sample(
             text=" ".join(rng.choice(TOPICS[i % 3]) for _ in range(25)),
             created_at=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(hours=3 * i),
             highlighted=i % 17 == 0,
-            codes=("Recommendation",) if i % 11 == 0 else (),
+            codes=RECOMMENDATION_CODES[i // 11 % 3] if i % 11 == 0 else (),
         )
         for i in range(1, n_posts + 1)
     )

@@ -75,11 +75,9 @@ class TestOrigins:
         crowd = [person(i) for i in range(1, 6)] + [person(6, country="LS")]
         crowd += [person(7, country="FR")]
         origins = Origins.of(crowd, k=5)
-        assert origins.label(crowd[0], "practitioner") == "A practitioner from Kenya"
-        assert origins.label(crowd[5], "practitioner") == (
-            "A practitioner from Eastern and Southern Africa"
-        )
-        assert origins.label(crowd[6], "practitioner") == "A practitioner"
+        assert origins.label(crowd[0]) == "A practitioner from Kenya"
+        assert origins.label(crowd[5]) == ("A practitioner from Eastern and Southern Africa")
+        assert origins.label(crowd[6]) == "A practitioner"
         assert [origins.level(p) for p in (crowd[0], crowd[5], crowd[6])] == [
             "country",
             "region",
@@ -90,8 +88,8 @@ class TestOrigins:
         crowd = [person(i, constituency="researcher") for i in range(1, 6)]
         crowd += [person(6, constituency="funder")]
         origins = Origins.of(crowd, k=5)
-        assert origins.label(crowd[0], "practitioner") == ("A practitioner from Kenya (Researcher)")
-        assert origins.label(crowd[5], "practitioner") == "A practitioner from Kenya"
+        assert origins.label(crowd[0]) == ("A practitioner from Kenya (Researcher)")
+        assert origins.label(crowd[5]) == "A practitioner from Kenya"
 
 
 def with_posts(extra: list[SourcePost], people: dict[int, Person]) -> object:

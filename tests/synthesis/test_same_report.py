@@ -8,6 +8,7 @@ import json
 import re
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -147,3 +148,52 @@ class TestPdfLayout:
     def test_headings_are_kept_with_what_follows(self) -> None:
         css = (OPTIONS.templates_dir / "reports" / "report.css").read_text(encoding="utf-8")
         assert re.search(r"h2, h3, h4 \{ break-after: avoid; \}", css)
+
+
+@cache
+def french_document() -> dict[str, Any]:
+    """The sample built in French (the server's `default_language`)."""
+    built: dict[str, Any] = json.loads(
+        REPORT_FORMATS["json"].render(
+            build_document(replace(sample(n_posts=300), language="fr")), OPTIONS
+        )
+    )
+    return built
+
+
+@cache
+def french(fmt: str) -> bytes:
+    return REPORT_FORMATS[fmt].render(french_document(), OPTIONS)
+
+
+FRENCH = frozenset(
+    {"En bref", "Qui s'est exprimé", "Sous-thèmes", "Recommandations", "Méthodologie"}
+)
+ENGLISH = frozenset({"At a glance", "Who spoke", "Sub-themes", "Recommendations", "Methodology"})
+
+
+class TestInTheReportsLanguage:
+    def test_headings_are_french_in_md_html_and_docx(self) -> None:
+        expected = sections(french_document())
+        names = {title for _level, title in expected}
+        assert names >= FRENCH and not ENGLISH & names
+        assert any(title.startswith("Thème 1 : ") for title in names)
+        assert "Destinataires : funders" in names  # a recommendation's audience, as coded
+        readers = {"md": md_sections, "html": html_sections, "docx": docx_sections}
+        for fmt, read in readers.items():
+            assert read(french(fmt)) == expected, fmt
+
+    def test_labels_placeholders_and_methodology_are_french_csv_headers_stay(self) -> None:
+        document = french_document()
+        assert document["report"]["language"] == "fr"
+        labels = {f["label"] for f in document["at_a_glance"]["figures"]}
+        assert "Jours d'activité" in labels
+        assert any("« #N »" in p for p in document["methodology"]["how_it_ran"])
+        assert any("[nom]" in p for p in document["methodology"]["how_it_ran"])
+        html = french("html").decode("utf-8")
+        assert '<html lang="fr">' in html and "Messages par jour, par thème" in html
+        assert "Brouillon" in french("md").decode("utf-8")
+        docx = Document(io.BytesIO(french("docx")))
+        assert docx.core_properties.language == "fr"
+        header = french("csv").decode("utf-8-sig").splitlines()[0]
+        assert header.startswith("post_id,theme,thread_id,thread,parent_id,date,author")

@@ -8,34 +8,30 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from dialogue.i18n import gettext as _
+from dialogue.i18n import ngettext, translating
 from dialogue.synthesis import figures, opinions, quoting
 from dialogue.synthesis.consent import Attribution, attribution
 from dialogue.synthesis.keymessages import key_messages
 from dialogue.synthesis.methodology import methodology
 from dialogue.synthesis.origins import Origins
+from dialogue.synthesis.recommendations import recommendations
 from dialogue.synthesis.redaction import Redactor
 from dialogue.synthesis.render.common import quoted_posts
 from dialogue.synthesis.source import ReportSource, SourcePost
 from dialogue.synthesis.subthemes import QUOTES_PER_CLUSTER, find_subthemes
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the report's language; recommendations by audience
 KEY_MESSAGE_POSTS = 40  # the most central quotable posts a theme's draft is drawn from
-KEY_MESSAGES_NOTE = (
-    "Draft: sentences chosen automatically from participants' own posts, as the most "
-    "representative and least repetitive of this theme. Rewrite them as the theme's "
-    "summary; once a summary is written, this draft is no longer shown."
-)
 LITTLE_DATA = 20
 QUOTE_CHARS = 500
 HIGHLIGHT_CHARS = 1200
 MAX_HIGHLIGHTS = 20
-MAX_RECOMMENDATIONS = 30
-RECOMMENDATION = re.compile(r"^(recom|recomm|recommand|recomend)", re.IGNORECASE)
 _NUMBERING = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
 _NO_REACTIONS = {"agree": 0, "disagree": 0, "pass": 0}
 
@@ -50,7 +46,7 @@ class Builder:
     def __init__(self, source: ReportSource) -> None:
         self.source = source
         self.by_id = {p.id: p for p in source.posts}
-        self.noun = "participant" if source.imported_from_polis else "practitioner"
+        self.polis = source.imported_from_polis  # once: the property reads every post
         raw = {p.id: attribution(p, source.people.get(p.author_id or -1)) for p in source.posts}
         self.quotable = frozenset(pid for pid, a in raw.items() if a.quotable)
         self.origins = Origins.of(self._quotable_people(), source.min_group)
@@ -87,7 +83,7 @@ class Builder:
         if not found.unnamed:
             return found
         person = self.source.people[self.by_id[post_id].author_id or -1]
-        return Attribution(quotable=True, label=self.origins.label(person, self.noun))
+        return Attribution(quotable=True, label=self.origins.label(person, self.polis))
 
     def words(self, post_id: int, text: str) -> str:
         """People's words as the report may show them: the one place every quote, excerpt
@@ -133,7 +129,7 @@ class Builder:
             titles[thread_id] = (
                 self.words(opener.id, opener.thread_title)
                 if opener is not None and shown
-                else f"Thread {thread_id}"
+                else thread_label(thread_id)
             )
         return titles
 
@@ -155,19 +151,25 @@ class Builder:
             quote["content_warning"] = post.content_warning
         return quote
 
-    def quotes(self, post_ids: list[int] | tuple[int, ...], limit: int) -> list[dict[str, Any]]:
+    def quotes(self, post_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
         """Each post's quote, skipping any the report has quoted already."""
         return [q for q in (self.quote_once(pid, limit) for pid in post_ids) if q is not None]
 
 
 def build_document(source: ReportSource, progress: Progress = _quiet) -> dict[str, Any]:
-    """The whole report as a tree of plain values, with the post ids behind every statement.
+    """The whole report as a tree of plain values, with the post ids behind every statement,
+    its words in the source's language.
 
     Numerical libraries run on one thread: a report is one job among a server's requests,
     and a fixed thread count keeps floating-point sums, hence the output, reproducible.
     """
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), translating(source.language, source.catalogues):
         return _build(source, progress)
+
+
+def thread_label(thread_id: int) -> str:
+    """A thread named by its number, where its opener's words may not be shown."""
+    return _("Thread %(id)s") % {"id": thread_id}
 
 
 def _build(source: ReportSource, progress: Progress) -> dict[str, Any]:
@@ -179,10 +181,17 @@ def _build(source: ReportSource, progress: Progress) -> dict[str, Any]:
         "dialogue": _cover(source),
         "report": {
             "state": source.state,
+            "language": source.language,
             "data_as_of": max((p.created_at for p in source.posts), default=None),
             "note": (
-                f"Only {total} published posts: little can be inferred; read the posts "
-                "themselves rather than the patterns."
+                ngettext(
+                    "Only %(num)s published post: little can be inferred; read the posts "
+                    "themselves rather than the patterns.",
+                    "Only %(num)s published posts: little can be inferred; read the posts "
+                    "themselves rather than the patterns.",
+                    total,
+                )
+                % {"num": total}
                 if total < LITTLE_DATA
                 else ""
             ),
@@ -221,7 +230,7 @@ def _build(source: ReportSource, progress: Progress) -> dict[str, Any]:
     document["themes"] = themes
     document["agreement"] = agreement
     progress(0.9, "recommendations and appendix")
-    document["recommendations"] = _recommendations(b)
+    document["recommendations"] = recommendations(b)
     document["methodology"] = methodology(source)
     document["organisations"] = figures.organisations(source)
     document["posts"] = [_post_row(b, p) for p in source.posts]
@@ -286,7 +295,15 @@ def _key_messages(b: Builder, items: list[Any], narrative: str) -> dict[str, Any
     found = key_messages([(pid, b.words(pid, b.by_id[pid].text)) for pid in usable])
     return {
         "draft": True,
-        "note": KEY_MESSAGES_NOTE if found else "",
+        "note": (
+            _(
+                "Draft: sentences chosen automatically from participants' own posts, as the "
+                "most representative and least repetitive of this theme. Rewrite them as the "
+                "theme's summary; once a summary is written, this draft is no longer shown."
+            )
+            if found
+            else ""
+        ),
         "items": [{"post_id": pid, "text": sentence} for pid, sentence in found],
     }
 
@@ -361,7 +378,7 @@ def _agreement(b: Builder) -> dict[str, Any]:
         "groups": {
             "found": bool(shown),
             "note": result.groups_note
-            or ("" if shown else "Every opinion group found is too small to describe."),
+            or ("" if shown else _("Every opinion group found is too small to describe.")),
             "participants_voting": result.participants_voting,
             "suppressed_participants": hidden,
             "min_group": b.source.min_group,
@@ -392,32 +409,6 @@ def _agreement(b: Builder) -> dict[str, Any]:
             else [],
         },
     }
-
-
-def _recommendations(b: Builder) -> dict[str, Any]:
-    groups = []
-    for theme in b.source.themes:
-        ids = [
-            p.id
-            for p in _of_theme(b.source, theme.id)
-            if any(RECOMMENDATION.match(code) for code in p.codes)
-        ]
-        if not ids:
-            continue
-        consented = [pid for pid in ids if pid in b.quotable][:MAX_RECOMMENDATIONS]
-        above = [pid for pid in consented if pid in b.used]
-        quoted = b.quotes(consented, 800)
-        groups.append(
-            {
-                "theme_id": theme.id,
-                "title": theme.title,
-                "items": quoted,
-                "quoted_above": above,
-                "not_quoted": len(ids) - len(quoted) - len(above),
-                "post_ids": ids,
-            }
-        )
-    return {"narrative": b.source.narrative.recommendations, "groups": groups}
 
 
 def _post_row(b: Builder, post: SourcePost) -> dict[str, Any]:
@@ -456,11 +447,11 @@ def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
         label = b.attributions[post_id].label
         person = b.source.people.get(post.author_id or -1)
         if post.anonymous or person is None:
-            origin = "anonymous post"
+            origin = _("anonymous post")
         elif b.raw[post_id].unnamed:
             origin = b.origins.level(person)
         else:
-            origin = "named with consent"
+            origin = _("named with consent")
         rows.append(
             {
                 "post_id": post_id,

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
+from dialogue.i18n import gettext as _
+from dialogue.i18n import ngettext
+
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 WIDTH = 640
@@ -31,12 +34,24 @@ def _text(x: float, y: float, text: str, anchor: str = "start", size: int = 11) 
     )
 
 
+def per_unit_title(unit: str) -> str:
+    return _("Posts per week, by theme") if unit == "week" else _("Posts per day, by theme")
+
+
+def region_title() -> str:
+    return _("Participants by region")
+
+
+def role_title() -> str:
+    return _("Contributions by role (posts)")
+
+
 def posts_per_day_svg(chart: dict[str, Any]) -> str:
     """Stacked bars, one per day or week, one colour per theme, with a legend below."""
     buckets, themes = chart["buckets"], chart["themes"]
-    title = f"Posts per {chart['unit']}, by theme"
+    title = per_unit_title(chart["unit"])
     if not buckets:
-        return _svg(40, title, [_text(10, 24, "No published posts yet.")])
+        return _svg(40, title, [_text(10, 24, _("No published posts yet."))])
     top, left, plot_h, plot_w = 24, 40, 180, WIDTH - 60
     peak = max(sum(b["counts"]) for b in buckets) or 1
     bar_w = plot_w / len(buckets)
@@ -76,7 +91,8 @@ def posts_per_day_svg(chart: dict[str, Any]) -> str:
 def bars_svg(title: str, rows: list[tuple[str, int]], note: str = "") -> str:
     """Horizontal bars with their values, for counts by region or by role."""
     if not rows:
-        return _svg(44, title, [_text(10, 16, title, size=12), _text(10, 34, note or "No data.")])
+        body = [_text(10, 16, title, size=12), _text(10, 34, note or _("No data."))]
+        return _svg(44, title, body)
     label_w, top, bar_h = 220, 26, 18
     peak = max(value for _label, value in rows) or 1
     body = [_text(10, 14, title, size=12)]
@@ -96,25 +112,36 @@ def bars_svg(title: str, rows: list[tuple[str, int]], note: str = "") -> str:
 
 def region_svg(chart: dict[str, Any]) -> str:
     rows = [(g["group"], g["people"]) for g in chart["groups"]]
+    people = chart["suppressed_people"]
     note = (
-        f"{chart['suppressed_people']} people in regions with fewer than "
-        f"{chart['min_group']} participants are not shown."
-        if chart["suppressed_people"]
+        ngettext(
+            "%(num)s person in regions with fewer than %(k)s participants is not shown.",
+            "%(num)s people in regions with fewer than %(k)s participants are not shown.",
+            people,
+        )
+        % {"num": people, "k": chart["min_group"]}
+        if people
         else ""
     )
-    return bars_svg("Participants by region", rows, note)
+    return bars_svg(region_title(), rows, note)
 
 
 def role_svg(rows: list[dict[str, Any]]) -> str:
-    return bars_svg("Contributions by role (posts)", [(r["group"], r["posts"]) for r in rows])
+    return bars_svg(role_title(), [(r["group"], r["posts"]) for r in rows])
 
 
 def all_charts(document: dict[str, Any]) -> dict[str, str]:
+    """Each chart as SVG, its words (`alt_texts`) in its `desc` for screen readers."""
     charts = document["at_a_glance"]["charts"]
-    return {
+    drawn = {
         "posts_per_day": posts_per_day_svg(charts["posts_per_day"]),
         "participants_by_region": region_svg(charts["participants_by_region"]),
         "contributions_by_role": role_svg(charts["contributions_by_role"]),
+    }
+    alts = alt_texts(document)
+    return {
+        name: svg.replace("</title>", f"</title><desc>{escape(alts[name])}</desc>", 1)
+        for name, svg in drawn.items()
     }
 
 
@@ -125,22 +152,34 @@ def alt_texts(document: dict[str, Any]) -> dict[str, str]:
     if days["buckets"]:
         counts = [sum(b["counts"]) for b in days["buckets"]]
         busiest = max(range(len(counts)), key=lambda i: (counts[i], -i))
+        values = {
+            "title": per_unit_title(days["unit"]),
+            "num": sum(counts),
+            "start": days["buckets"][0]["start"],
+            "end": days["buckets"][-1]["start"],
+            "busiest": days["buckets"][busiest]["start"],
+            "most": counts[busiest],
+        }
         per_day = (
-            f"Posts per {days['unit']}, by theme: {sum(counts)} posts from "
-            f"{days['buckets'][0]['start']} to {days['buckets'][-1]['start']}; the busiest "
-            f"{days['unit']} began {days['buckets'][busiest]['start']} ({counts[busiest]} posts)."
-        )
+            _("%(title)s: %(num)s posts from %(start)s to %(end)s; the busiest week began "
+              "%(busiest)s (%(most)s posts).")
+            if days["unit"] == "week"
+            else _("%(title)s: %(num)s posts from %(start)s to %(end)s; the busiest day was "
+                   "%(busiest)s (%(most)s posts).")
+        ) % values  # fmt: skip
     else:
-        per_day = "Posts per day: no published posts yet."
+        per_day = _("Posts per day: no published posts yet.")
     regions = charts["participants_by_region"]
-    by_region = "Participants by region: " + (
-        "; ".join(f"{g['group']} {g['people']}" for g in regions["groups"]) or "none shown"
-    )
+    shown = "; ".join(f"{g['group']} {g['people']}" for g in regions["groups"])
+    by_region = f"{region_title()}: {shown or _('none shown')}"
     if regions["suppressed_people"]:
-        by_region += f"; {regions['suppressed_people']} people in smaller groups not shown"
-    by_role = "Contributions by role (posts): " + (
-        "; ".join(f"{r['group']} {r['posts']}" for r in charts["contributions_by_role"]) or "none"
-    )
+        by_region += "; " + ngettext(
+            "%(num)s person in smaller groups not shown",
+            "%(num)s people in smaller groups not shown",
+            regions["suppressed_people"],
+        ) % {"num": regions["suppressed_people"]}
+    roles = "; ".join(f"{r['group']} {r['posts']}" for r in charts["contributions_by_role"])
+    by_role = f"{role_title()}: {roles or _('none')}"
     return {
         "posts_per_day": per_day,
         "participants_by_region": by_region + ".",

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
+from dialogue.i18n import current_language
+from dialogue.i18n import gettext as _
 from dialogue.synthesis.source import Person, SourcePost
 
 NAMED = "named"
 ANONYMOUS = "anonymous"
-ANONYMOUS_POST = "Anonymous participant"
-UNNAMED = "A practitioner"
 NONE = "none"
 QUOTABLE = frozenset({NAMED, ANONYMOUS})
 # From the narrowest to the widest: a post's choice counts only where it is narrower.
@@ -48,11 +48,18 @@ class Attribution:
 NOT_QUOTABLE = Attribution(quotable=False, label="")
 
 
-@lru_cache(maxsize=512)
 def country_name(code: str | None) -> str | None:
-    if not code:
-        return None
-    name = Locale("en").territories.get(code.upper())
+    """The country's name in the language being written (the report's)."""
+    return _country_name(code, current_language()) if code else None
+
+
+@lru_cache(maxsize=2048)
+def _country_name(code: str, language: str) -> str | None:
+    try:
+        locale = Locale.parse(language.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale("en")
+    name = locale.territories.get(code.upper())
     return str(name) if name else None
 
 
@@ -70,14 +77,14 @@ def attribution(post: SourcePost, author: Person | None) -> Attribution:
     if consent not in QUOTABLE:
         return NOT_QUOTABLE
     if post.anonymous or author is None:
-        return Attribution(quotable=True, label=ANONYMOUS_POST)
+        return Attribution(quotable=True, label=_("Anonymous participant"))
     if consent == NAMED:
         name = author.display_name.strip()
         org = author.organization.strip()
         return Attribution(quotable=True, label=f"{name}, {org}" if org else name)
     # Where they are from is added by the report, as precisely as k-anonymity allows
     # (`origins`): a country alone can point to one person.
-    return Attribution(quotable=True, label=UNNAMED, unnamed=True)
+    return Attribution(quotable=True, label=_("A practitioner"), unnamed=True)
 
 
 def consented_member(person: Person) -> bool:

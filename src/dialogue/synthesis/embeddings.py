@@ -9,8 +9,9 @@ their language. Without the package the analysis falls back to TF-IDF (`availabl
 Embedding costs about 20 ms per post on one core, far too much to pay on every report of
 a large dialogue, so each vector is kept in a small SQLite file keyed by a digest of the
 model and the text (`DIALOGUE_EMBEDDING_CACHE`, by default in the user's cache
-directory): a post is embedded once, the first time a report reads it, and an edited post
-is simply a new text. The file holds numbers, never words. Vectors read back are the ones
+directory): a post is embedded once, in the background when it is published or edited
+(`prewarm`), else the first time a report reads it, and an edited post is simply a new
+text. The file holds numbers, never words. Vectors read back are the ones
 stored, so a report built from the cache is the report built without it.
 """
 
@@ -94,6 +95,19 @@ def _read(db: sqlite3.Connection | None, keys: list[bytes]) -> dict[bytes, np.nd
 def embed(texts: Sequence[str]) -> np.ndarray:
     """One unit-length float32 row per text, from memory, the disk cache or the model."""
     keys = [_key(t) for t in texts]
+    found, _new = _vectors(keys, texts)
+    if not keys:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.vstack([found[k] for k in keys])
+
+
+def warm(texts: Sequence[str]) -> int:
+    """Embed and keep `texts` ahead of any report (`prewarm`); how many were new."""
+    return _vectors([_key(t) for t in texts], texts)[1]
+
+
+def _vectors(keys: list[bytes], texts: Sequence[str]) -> tuple[dict[bytes, np.ndarray], int]:
+    """Each key's vector, and how many of them the model had to compute."""
     with _lock:
         found = {k: _memory[k] for k in set(keys) if k in _memory}
     db = _connect()
@@ -125,6 +139,4 @@ def embed(texts: Sequence[str]) -> np.ndarray:
         if len(_memory) + len(found) > MEMORY_ENTRIES:
             _memory.clear()
         _memory.update(found)
-    if not keys:
-        return np.zeros((0, DIM), dtype=np.float32)
-    return np.vstack([found[k] for k in keys])
+    return found, len(missing)

@@ -16,36 +16,45 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from dialogue.i18n import gettext as _
 from dialogue.synthesis.consent import NAMED, consented_member
-from dialogue.synthesis.regions import region_of
+from dialogue.synthesis.regions import region_name, region_of
 from dialogue.synthesis.source import Person, ReportSource, SourcePost
 
 MIN_GROUP = 5
 WEEKLY_AFTER_DAYS = 120  # longer dialogues are charted by week, so bars stay readable
-ANONYMOUS_BUCKET = "anonymous posts"
-PARTICIPANTS = "Participants (posting under their own name)"
-POLIS_PARTICIPANTS = "Participants (who voted or wrote statements)"
-ANONYMOUS_POSTS = "Anonymous posts (their authors are not counted)"
-
-
-# Profiles may store a constituency as a short code; the report names it in words.
-CONSTITUENCY_LABELS = {
-    "womens_rights_org": "Women's-rights organisation",
-    "men_and_boys_programme": "Programme working with men and boys",
-    "researcher": "Researcher",
-    "funder": "Funder",
-    "government": "Government",
-    "other": "Other",
-}
 
 
 def constituency_label(value: str | None) -> str:
+    """A profile's constituency in words: its short codes named, free text as written."""
     if not value or not value.strip():
-        return "Not stated"
+        return _("Not stated")
     value = value.strip()
-    if value in CONSTITUENCY_LABELS:
-        return CONSTITUENCY_LABELS[value]
+    # Profiles may store a constituency as a short code; the report names it in words.
+    known = {
+        "womens_rights_org": _("Women's-rights organisation"),
+        "men_and_boys_programme": _("Programme working with men and boys"),
+        "researcher": _("Researcher"),
+        "funder": _("Funder"),
+        "government": _("Government"),
+        "other": _("Other"),
+    }
+    if value in known:
+        return known[value]
     return value.replace("_", " ").capitalize() if value.islower() else value
+
+
+def role_label(role: str | None) -> str:
+    """A member's role as the charts name it; anonymous posts are their own bucket."""
+    return {
+        "organizer": _("organizer"),
+        "moderator": _("moderator"),
+        "advisor": _("advisor"),
+        "expert": _("expert"),
+        "participant": _("participant"),
+        "observer": _("observer"),
+        None: _("former member"),
+    }.get(role, role or "")
 
 
 def figure(key: str, label: str, value: int, post_ids: Iterable[int]) -> dict[str, Any]:
@@ -91,22 +100,28 @@ def post_figures(posts: Sequence[SourcePost], source: ReportSource) -> list[dict
     people = {person.id: person for _post, person in own_name_posts(posts, source)}
     countries = {person.country for person in people.values() if person.country}
     named_orgs = named_organisations(posts, source)
-    counted, label = len(people), PARTICIPANTS
+    counted, label = len(people), _("Participants (posting under their own name)")
     if source.imported_from_polis:
         # In Pol.is, voting is taking part: the voters are the conversation's participants.
         theirs = set(ids)
         voters = {user for post_id, user, _kind in source.reactions if post_id in theirs}
         # Statement authors too; not the conversation's own account, which opened it.
         authors = {person.id for post, person in own_name_posts(posts, source) if post.polis_id}
-        counted, label = len(voters | authors), POLIS_PARTICIPANTS
+        counted = len(voters | authors)
+        label = _("Participants (who voted or wrote statements)")
     return [
         figure("participants", label, counted, own_name),
-        figure("posts", "Posts", len(posts), ids),
-        figure("anonymous_posts", ANONYMOUS_POSTS, len(anonymous), anonymous),
-        figure("threads", "Threads", len({p.thread_id for p in posts}), ids),
-        figure("countries", "Countries", len(countries), own_name),
-        figure("organisations", "Organisations (named with consent)", len(named_orgs), own_name),
-        figure("active_days", "Active days", len({p.created_at.date() for p in posts}), ids),
+        figure("posts", _("Posts"), len(posts), ids),
+        figure(
+            "anonymous_posts",
+            _("Anonymous posts (their authors are not counted)"),
+            len(anonymous),
+            anonymous,
+        ),
+        figure("threads", _("Threads"), len({p.thread_id for p in posts}), ids),
+        figure("countries", _("Countries"), len(countries), own_name),
+        figure("organisations", _("Organisations (named with consent)"), len(named_orgs), own_name),
+        figure("active_days", _("Active days"), len({p.created_at.date() for p in posts}), ids),
     ]
 
 
@@ -173,7 +188,7 @@ def who_spoke(source: ReportSource) -> dict[str, Any]:
             continue
         keys = {
             "constituency": constituency_label(person.constituency),
-            "region": region_of(person.country),
+            "region": region_name(region_of(person.country)),
         }
         for dimension, (people, posts) in by.items():
             people[keys[dimension]].add(person.id)
@@ -186,7 +201,7 @@ def participants_by_region(source: ReportSource) -> dict[str, Any]:
     people: dict[str, set[int]] = defaultdict(set)
     posts: dict[str, list[int]] = defaultdict(list)
     for post, person in own_name_posts(source.posts, source):
-        region = region_of(person.country)
+        region = region_name(region_of(person.country))
         people[region].add(person.id)
         posts[region].append(post.id)
     return _grouped(people, posts)
@@ -198,9 +213,9 @@ def contributions_by_role(source: ReportSource) -> list[dict[str, Any]]:
     for post in source.posts:
         person = source.people.get(post.author_id or -1)
         if post.anonymous:
-            key = ANONYMOUS_BUCKET
+            key = _("anonymous posts")
         else:
-            key = (person.role if person else None) or "former member"
+            key = role_label(person.role if person else None)
         posts[key].append(post.id)
     rows = [{"group": k, "posts": len(v), "post_ids": sorted(v)} for k, v in posts.items()]
     return sorted(rows, key=lambda r: (-r["posts"], r["group"]))

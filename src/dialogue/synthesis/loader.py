@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import nh3
@@ -176,6 +177,8 @@ async def load_source(
     state: str,
     base_url: str = "",
     min_group: int = 5,
+    language: str = "en",
+    catalogues: Path | None = None,
 ) -> ReportSource:
     """Everything a report is built from, read in one go."""
     assert dialogue.id is not None
@@ -254,4 +257,6 @@ async def load_source(
         base_url=base_url,
         min_group=min_group,
         identities=await _identities(session, dialogue),
+        language=language,
+        catalogues=catalogues,
     )

@@ -19,6 +19,8 @@ from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 
+from dialogue.i18n import gettext as _
+
 MIN_VOTES = 5  # a post needs this many reactions before it can be called agreed or divisive
 CONSENSUS_AGREE = 0.7
 CONSENSUS_MAX_DISAGREE = 0.15
@@ -130,12 +132,20 @@ def opinion_groups(
         return (
             (),
             (),
-            (
-                f"Not enough reactions to find opinion groups: {len(users)} participants "
-                f"reacted to at least {MIN_PARTICIPANT_VOTES} posts and {len(posts)} posts have "
-                f"{MIN_VOTES} or more reactions; at least {MIN_GROUP_PARTICIPANTS} participants "
-                f"and {MIN_GROUP_POSTS} posts are needed."
-            ),
+            _(
+                "Not enough reactions to find opinion groups: %(people)s participants "
+                "reacted to at least %(votes)s posts and %(posts)s posts have %(min_votes)s "
+                "or more reactions; at least %(min_people)s participants and %(min_posts)s "
+                "posts are needed."
+            )
+            % {
+                "people": len(users),
+                "votes": MIN_PARTICIPANT_VOTES,
+                "posts": len(posts),
+                "min_votes": MIN_VOTES,
+                "min_people": MIN_GROUP_PARTICIPANTS,
+                "min_posts": MIN_GROUP_POSTS,
+            },
             len(users),
         )
     means = np.where(seen.any(axis=0), values.sum(axis=0) / np.maximum(seen.sum(axis=0), 1), 0)

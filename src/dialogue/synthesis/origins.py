@@ -14,12 +14,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from dialogue.i18n import gettext as _
 from dialogue.synthesis.consent import country_name
 from dialogue.synthesis.figures import constituency_label
-from dialogue.synthesis.regions import UNSPECIFIED, region_of
+from dialogue.synthesis.regions import UNSPECIFIED, region_name, region_of
 from dialogue.synthesis.source import Person
-
-NOT_STATED = "Not stated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +46,19 @@ class Origins:
             return country_name(code) or ""
         region = region_of(person.country)
         if region != UNSPECIFIED and self.regions[region] >= self.k:
-            return region
+            return region_name(region)
         return ""
 
-    def label(self, person: Person, noun: str) -> str:
+    def label(self, person: Person, polis: bool = False) -> str:
+        """ "A practitioner from Kenya (Researcher)"; in a Pol.is import, "A participant"."""
         place = self.place(person)
-        text = f"A {noun} from {place}" if place else f"A {noun}"
+        if polis:
+            text = _("A participant from %(place)s") if place else _("A participant")
+        else:
+            text = _("A practitioner from %(place)s") if place else _("A practitioner")
+        text = text % {"place": place} if place else text
         constituency = constituency_label(person.constituency)
-        shown = person.constituency and constituency != NOT_STATED
+        shown = bool(person.constituency and person.constituency.strip())
         if shown and self.pairs[(place, constituency)] >= self.k:
             text += f" ({constituency})"
         return text
@@ -63,5 +67,5 @@ class Origins:
         """How precise `place` is for this person, for the editors' review list."""
         place = self.place(person)
         if not place:
-            return "none"
-        return "region" if place == region_of(person.country) else "country"
+            return _("none")
+        return _("region") if place == region_name(region_of(person.country)) else _("country")

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.dialogues.models import Dialogue
 from dialogue.synthesis.loader import load_source
-from dialogue.synthesis.render.common import RenderOptions
+from dialogue.synthesis.render.common import RenderOptions, in_language
 from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.source import ReportSource
 
@@ -72,6 +72,8 @@ async def load(
         state=state,
         base_url=options.base_url,
         min_group=options.min_group,
+        language=options.language,
+        catalogues=options.catalogues,
     )
     await session.commit()
     progress(LOAD_SHARE, "analysing")
@@ -105,7 +107,9 @@ async def live_report(
 def _reconsented(document: str, source: ReportSource) -> str:
     from dialogue.synthesis.reconsent import under_current_consent
 
-    narrowed = under_current_consent(json.loads(document), source)
+    frozen = json.loads(document)
+    with in_language(frozen, source.catalogues):  # its labels in the language it was built in
+        narrowed = under_current_consent(frozen, source)
     return REPORT_FORMATS["json"].render(narrowed, RenderOptions()).decode("utf-8")
 
 
@@ -119,6 +123,7 @@ async def current_snapshot(
         state="published",
         base_url=options.base_url,
         min_group=options.min_group,
+        catalogues=options.catalogues,
     )
     return await asyncio.to_thread(_reconsented, document, source)
 

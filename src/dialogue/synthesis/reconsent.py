@@ -29,7 +29,7 @@ def _is_quote(value: Any) -> bool:
 def under_current_consent(document: dict[str, Any], source: ReportSource) -> dict[str, Any]:
     """`document` (a snapshot) without what `source` (the dialogue now) no longer allows."""
     # Imported here, as in `pipeline`: the analysis pulls in scikit-learn.
-    from dialogue.synthesis.assembly import Builder
+    from dialogue.synthesis.assembly import Builder, thread_label
 
     now = Builder(source)
 
@@ -58,7 +58,7 @@ def under_current_consent(document: dict[str, Any], source: ReportSource) -> dic
         row["text"] = now.words(row["id"], row["text"]) if quoted else ""
         row["author"] = attribution.label if attribution is not None and quoted else ""
         if row["thread"] != now.thread_titles.get(row["thread_id"]):  # its opener withdrew
-            row["thread"] = f"Thread {row['thread_id']}"
+            row["thread"] = thread_label(row["thread_id"])
     named = named_organisations(source.posts, source)
     result["organisations"] = [o for o in result.get("organisations", []) if o in named]
     dialogue = result.get("dialogue", {})

@@ -11,7 +11,7 @@ quote, which of its spans give way to a placeholder and says why, for the review
   names of everyone not quoted by name (a first name shared with such a person counts as
   theirs) and the organizers' listed names and phrases (an accused person, a child).
 
-Placeholders are in English, as the rest of the report's own words are.
+Placeholders and reasons are in the report's language, as the rest of its own words are.
 """
 
 from __future__ import annotations
@@ -21,32 +21,54 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dialogue.i18n import gettext as _
 from dialogue.safety.disclosure import Reason, Rule, Rules, first_name, fold, identities
 
-PLACEHOLDERS = {
-    Rule.MEMBER_NAME: "[name]",
-    Rule.WATCH_LIST: "[name]",
-    Rule.PHRASE: "[name]",
-    Rule.MEMBER_DETAIL: "[name]",
-    Rule.ORGANISATION: "[organisation]",
-    Rule.PLACE: "[place]",
-    Rule.SCHOOL: "[place]",
-    Rule.ADDRESS: "[place]",
-    Rule.EMAIL: "[contact]",
-    Rule.PHONE: "[contact]",
+# What each kind of span gives way to: the keys of `placeholders`.
+KIND = {
+    Rule.MEMBER_NAME: "name",
+    Rule.WATCH_LIST: "name",
+    Rule.PHRASE: "name",
+    Rule.MEMBER_DETAIL: "name",
+    Rule.ORGANISATION: "organisation",
+    Rule.PLACE: "place",
+    Rule.SCHOOL: "place",
+    Rule.ADDRESS: "place",
+    Rule.EMAIL: "contact",
+    Rule.PHONE: "contact",
 }
-REASONS = {
-    Rule.MEMBER_NAME: "the name of a member",
-    Rule.WATCH_LIST: "a name on the dialogue's watch list",
-    Rule.PHRASE: "a phrase on the dialogue's watch list",
-    Rule.MEMBER_DETAIL: "the name of a member",
-    Rule.ORGANISATION: "the organisation of a member",
-    Rule.PLACE: "a city or town",
-    Rule.SCHOOL: "a named school",
-    Rule.ADDRESS: "a street address",
-    Rule.EMAIL: "an e-mail address",
-    Rule.PHONE: "a phone number",
-}
+
+
+def placeholders() -> dict[str, str]:
+    """The neutral words a redacted span becomes, in the report's language."""
+    return {
+        "name": _("[name]"),
+        "organisation": _("[organisation]"),
+        "place": _("[place]"),
+        "contact": _("[contact]"),
+    }
+
+
+def placeholder(rule: Rule) -> str:
+    return placeholders()[KIND[rule]]
+
+
+def reason_words(rule: Rule) -> str:
+    """Why a span was redacted, for the editors' review list."""
+    return {
+        Rule.MEMBER_NAME: _("the name of a member"),
+        Rule.WATCH_LIST: _("a name on the dialogue's watch list"),
+        Rule.PHRASE: _("a phrase on the dialogue's watch list"),
+        Rule.MEMBER_DETAIL: _("the name of a member"),
+        Rule.ORGANISATION: _("the organisation of a member"),
+        Rule.PLACE: _("a city or town"),
+        Rule.SCHOOL: _("a named school"),
+        Rule.ADDRESS: _("a street address"),
+        Rule.EMAIL: _("an e-mail address"),
+        Rule.PHONE: _("a phone number"),
+    }[rule]
+
+
 # What a quote under its author's name still loses (besides others' names).
 ALWAYS = frozenset({Rule.WATCH_LIST, Rule.PHRASE})
 
@@ -88,13 +110,13 @@ class Redactor:
         done: list[dict[str, Any]] = []
         at = 0
         for reason in reasons:
-            placeholder = PLACEHOLDERS[reason.rule]
-            out += [text[at : reason.start], placeholder]
+            instead = placeholder(reason.rule)
+            out += [text[at : reason.start], instead]
             done.append(
                 {
                     "kind": reason.rule.value,
-                    "placeholder": placeholder,
-                    "reason": REASONS[reason.rule],
+                    "placeholder": instead,
+                    "reason": reason_words(reason.rule),
                     "text": text[reason.start : reason.end],
                 }
             )
@@ -108,6 +130,6 @@ class Redactor:
         probe = " ".join(word[:1].upper() + word[1:] for word in text.split(" "))
         out, at = [], 0
         for reason in identities(probe, self.rules):
-            out += [text[at : reason.start], PLACEHOLDERS[reason.rule]]
+            out += [text[at : reason.start], placeholder(reason.rule)]
             at = reason.end
         return "".join([*out, text[at:]])

@@ -5,6 +5,8 @@ A country alone is often a group of one or two participants; a region rarely is.
 
 from __future__ import annotations
 
+from dialogue.i18n import gettext as _
+
 UNSPECIFIED = "Unspecified"
 
 _REGIONS = {
@@ -38,6 +40,24 @@ REGION_OF: dict[str, str] = {
 
 
 def region_of(country: str | None) -> str:
+    """The country's region, by its English name: the key the report groups people by."""
     if not country:
         return UNSPECIFIED
     return REGION_OF.get(country.upper(), UNSPECIFIED)
+
+
+def region_name(region: str) -> str:
+    """A region's name as the report shows it, in the report's language."""
+    return {
+        "Eastern and Southern Africa": _("Eastern and Southern Africa"),
+        "West and Central Africa": _("West and Central Africa"),
+        "Middle East and North Africa": _("Middle East and North Africa"),
+        "South Asia": _("South Asia"),
+        "East and South-East Asia": _("East and South-East Asia"),
+        "Pacific": _("Pacific"),
+        "Central Asia and Caucasus": _("Central Asia and Caucasus"),
+        "Europe": _("Europe"),
+        "North America": _("North America"),
+        "Latin America and the Caribbean": _("Latin America and the Caribbean"),
+        UNSPECIFIED: _("Unspecified"),
+    }.get(region, region)

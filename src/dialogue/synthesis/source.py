@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from dialogue.safety.disclosure import Rules
 
@@ -89,6 +90,10 @@ class ReportSource:
     # What identity-safe quoting looks for: members' names and organisations (every member,
     # not only authors), the dialogue's watch list and phrases (`redaction`).
     identities: Rules = field(default_factory=Rules)
+    # The language the report is written in, and where its catalogues are (None: the
+    # request's, else the package's).
+    language: str = "en"
+    catalogues: Path | None = None
 
     @property
     def imported_from_polis(self) -> bool:

@@ -24,6 +24,8 @@ from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from dialogue.i18n import gettext as _
+from dialogue.i18n import ngettext
 from dialogue.synthesis import embeddings
 from dialogue.synthesis.segment import cjk_words, language, spaced
 from dialogue.synthesis.stopwords import stop_words, strip_accents
@@ -99,10 +101,14 @@ def find_subthemes(posts: Sequence[tuple[int, str]], quotable: frozenset[int]) -
     if len(posts) < MIN_POSTS:
         return SubThemes(
             found=False,
-            note=(
-                f"Only {len(posts)} published posts: too few to find sub-themes; "
-                "little can be inferred beyond the posts themselves."
-            ),
+            note=ngettext(
+                "Only %(num)s published post: too few to find sub-themes; "
+                "little can be inferred beyond the posts themselves.",
+                "Only %(num)s published posts: too few to find sub-themes; "
+                "little can be inferred beyond the posts themselves.",
+                len(posts),
+            )
+            % {"num": len(posts)},
         )
     ordered = sorted(posts)
     if embeddings.available():
@@ -111,9 +117,9 @@ def find_subthemes(posts: Sequence[tuple[int, str]], quotable: frozenset[int]) -
     try:
         matrix = vectorizer.fit_transform([text for _id, text in ordered])
     except ValueError:  # no word left after stop words and min_df
-        return SubThemes(found=False, note="The posts share too few words to find sub-themes.")
+        return SubThemes(found=False, note=_too_few_words())
     if matrix.shape[1] < 2:
-        return SubThemes(found=False, note="The posts share too few words to find sub-themes.")
+        return SubThemes(found=False, note=_too_few_words())
     k = min(cluster_count(len(ordered)), matrix.shape[1])
     model = NMF(n_components=k, init="nndsvd", random_state=SEED, max_iter=200, tol=1e-3)
     with warnings.catch_warnings():
@@ -123,6 +129,10 @@ def find_subthemes(posts: Sequence[tuple[int, str]], quotable: frozenset[int]) -
     return SubThemes(
         found=True, note="", items=_clusters(ordered, weights, model.components_, terms, quotable)
     )
+
+
+def _too_few_words() -> str:
+    return _("The posts share too few words to find sub-themes.")
 
 
 def _clusters(
@@ -146,7 +156,7 @@ def _clusters(
         quotes = tuple(ordered[i][0] for i in ranked if ordered[i][0] in quotable)
         found.append(
             SubTheme(
-                label=", ".join(top) if top else "miscellaneous",
+                label=", ".join(top) if top else _("miscellaneous"),
                 terms=top,
                 post_ids=tuple(sorted(ordered[i][0] for i in members)),
                 quote_ids=quotes[:CANDIDATES],
@@ -187,7 +197,7 @@ def _embedded(ordered: Sequence[tuple[int, str]], quotable: frozenset[int]) -> t
         # A phrase of two or three words says more than a word, if it ranks near the top.
         label = next((p for p in fresh[:5] if " " in p), fresh[0] if fresh else "")
         if not label:
-            label = "miscellaneous"
+            label = _("miscellaneous")
         taken.add(label.casefold())
         found.append(
             SubTheme(

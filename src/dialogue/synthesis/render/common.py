@@ -1,19 +1,54 @@
-"""What every renderer shares: options, links to posts, labels."""
+"""What every renderer shares: options, links to posts, labels, the report's language.
+
+A report is written in one language, its document's `report.language` (the server's
+`DIALOGUE_DEFAULT_LANGUAGE` when it was built: dialogues have no language of their own).
+Every renderer writes its headings and labels inside `in_language`, so a frozen report
+keeps the language it was built in, whatever the language of the request that reads it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dialogue.config import PROJECT_ROOT, Settings
+from dialogue.i18n import gettext as _
+from dialogue.i18n import ngettext, translating
 from dialogue.threads.views import post_url as page_of_post
 
 SOURCES_SHOWN = 12  # ids listed inline; the JSON always has them all
-NOT_QUOTED = "{} more recommendations whose authors did not consent to quoting."
-KEY_MESSAGES = "Key messages (draft)"
-QUOTED_ABOVE = "Also coded as recommendations, quoted above: "
+# Documents frozen before reports had a language were built in English.
+LANGUAGE_BEFORE = "en"
+
+
+def report_language(document: dict[str, Any]) -> str:
+    return str(document.get("report", {}).get("language") or LANGUAGE_BEFORE)
+
+
+@contextmanager
+def in_language(document: dict[str, Any], catalogues: Path | None = None) -> Iterator[None]:
+    """Headings and labels in the document's language, inside the block."""
+    with translating(report_language(document), catalogues):
+        yield
+
+
+def key_messages_title() -> str:
+    return _("Key messages (draft)")
+
+
+def not_quoted(count: int) -> str:
+    return ngettext(
+        "%(num)s more recommendation whose author did not consent to quoting.",
+        "%(num)s more recommendations whose authors did not consent to quoting.",
+        count,
+    ) % {"num": count}
+
+
+def quoted_above() -> str:
+    return _("Also coded as recommendations, quoted above:") + " "
 
 
 def tally_note(tally: dict[str, Any]) -> str:
@@ -21,16 +56,93 @@ def tally_note(tally: dict[str, Any]) -> str:
     if tally.get("quote"):
         return ""
     if tally.get("quoted", True):
-        return "(quoted above)"
-    return "(its author did not consent to be quoted)"
+        return _("(quoted above)")
+    return _("(its author did not consent to be quoted)")
 
 
-STATE_LABELS = {
-    "draft": "Draft",
-    "in_review": "In review",
-    "approved": "Approved",
-    "published": "Published",
-}
+def tally_line(tally: dict[str, Any]) -> str:
+    """A statement's reactions in words, after its reference."""
+    return _("%(agree)s agree, %(disagree)s disagree, %(pass)s pass") % {
+        "agree": tally["agree"],
+        "disagree": tally["disagree"],
+        "pass": tally["pass"],
+    }
+
+
+def distinctive_line(item: dict[str, Any]) -> str:
+    """How an opinion group stands on a statement; `%(post)s` is where its reference goes."""
+    ours, theirs = f"{item['in_group']:.0%}", f"{item['others']:.0%}"
+    if item["stance"] == "agreed more":
+        words = _("Agreed more than others with %(post)s (%(ours)s vs %(theirs)s agree)")
+    else:
+        words = _("Disagreed more than others with %(post)s (%(ours)s vs %(theirs)s agree)")
+    return words.replace("%(ours)s", ours).replace("%(theirs)s", theirs)
+
+
+def split_at(words: str, name: str) -> tuple[str, str]:
+    """The text before and after `%(name)s`, for a format that puts a link there."""
+    before, _mark, after = words.partition(f"%({name})s")
+    return before, after
+
+
+def state_label(state: str) -> str:
+    return {
+        "draft": _("Draft"),
+        "in_review": _("In review"),
+        "approved": _("Approved"),
+        "published": _("Published"),
+    }.get(state, "")
+
+
+def theme_heading(number: int, title: str) -> str:
+    return _("Theme %(number)s: %(title)s") % {"number": number, "title": title}
+
+
+def subtheme_heading(label: str, size: int) -> str:
+    return label + " " + ngettext("(%(num)s post)", "(%(num)s posts)", size) % {"num": size}
+
+
+def group_heading(number: int, size: int) -> str:
+    return ngettext(
+        "Group %(number)s: %(num)s participant", "Group %(number)s: %(num)s participants", size
+    ) % {"number": number, "num": size}
+
+
+def dimension_heading(dimension: str) -> str:
+    return {"constituency": _("By constituency"), "region": _("By region")}.get(
+        dimension, dimension
+    )
+
+
+def period(start: str, end: str) -> str:
+    return _("%(start)s to %(end)s") % {"start": start, "end": end}
+
+
+def organised_by(organizers: Sequence[str]) -> str:
+    return _("Organised by %(names)s") % {"names": ", ".join(organizers)}
+
+
+def sources_words(more: int) -> tuple[str, str]:
+    """The words before the list of a section's posts, and after it when some are left out."""
+    tail = ngettext(" and %(num)s more", " and %(num)s more", more) % {"num": more} if more else ""
+    return _("Posts:") + " ", tail
+
+
+def suppressed_line(people: int, min_group: int) -> str:
+    return ngettext(
+        "%(num)s person in groups of fewer than %(k)s is not shown.",
+        "%(num)s people in groups of fewer than %(k)s are not shown.",
+        people,
+    ) % {"num": people, "k": min_group}
+
+
+def content_warning(words: str) -> str:
+    return _("Content warning: %(warning)s") % {"warning": words}
+
+
+def post_label(post_id: int) -> str:
+    """A post's reference in running text where `#N` alone would read oddly (DOCX)."""
+    return _("post #%(id)s") % {"id": post_id}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +153,9 @@ class RenderOptions:
     templates_dir: Path = PROJECT_ROOT / "templates"
     # k of k-anonymity for the report built (`Settings.report_min_group`).
     min_group: int = 5
+    # The language a report is built in (a frozen one keeps its own), and the catalogues.
+    language: str = LANGUAGE_BEFORE
+    catalogues: Path | None = None
 
 
 def options_from(settings: Settings) -> RenderOptions:
@@ -49,6 +164,8 @@ def options_from(settings: Settings) -> RenderOptions:
         base_url=settings.base_url,
         templates_dir=settings.templates_dir,
         min_group=settings.report_min_group,
+        language=settings.default_language,
+        catalogues=settings.translations_dir,
     )
 
 
@@ -80,40 +197,45 @@ def sections(document: dict[str, Any]) -> list[tuple[int, str]]:
     test (tests/synthesis/test_same_report.py) reads them back from every file and
     compares them with this list, so no format can leave out or add a section.
     """
+    with in_language(document):
+        return _sections(document)
+
+
+def _sections(document: dict[str, Any]) -> list[tuple[int, str]]:
     d = document
     found: list[tuple[int, str]] = [(1, d["dialogue"]["title"])]
     if d["executive_summary"]:
-        found.append((2, "Executive summary"))
+        found.append((2, _("Executive summary")))
     if d.get("introduction"):
-        found.append((2, "Introduction"))
-    found += [(2, "At a glance"), (3, "Who spoke")]
-    found += [(4, f"By {dimension}") for dimension in d["who_spoke"]]
+        found.append((2, _("Introduction")))
+    found += [(2, _("At a glance")), (3, _("Who spoke"))]
+    found += [(4, dimension_heading(dimension)) for dimension in d["who_spoke"]]
     for index, theme in enumerate(d["themes"], 1):
-        found.append((2, f"Theme {index}: {theme['title']}"))
+        found.append((2, theme_heading(index, theme["title"])))
         if theme["guiding_questions"]:
-            found.append((3, "Guiding questions"))
+            found.append((3, _("Guiding questions")))
         if theme["moderator_summary"]:
-            found.append((3, "Moderators' summary"))
+            found.append((3, _("Moderators' summary")))
         if theme["narrative"]:
-            found.append((3, "Summary"))
+            found.append((3, _("Summary")))
         if theme.get("key_messages", {}).get("items"):
-            found.append((3, KEY_MESSAGES))
-        found.append((3, "Sub-themes"))
-        found += [(4, f"{s['label']} ({s['size']} posts)") for s in theme["subthemes"]["items"]]
+            found.append((3, key_messages_title()))
+        found.append((3, _("Sub-themes")))
+        found += [(4, subtheme_heading(s["label"], s["size"])) for s in theme["subthemes"]["items"]]
         if theme["highlights"]:
-            found.append((3, "Highlighted quotes"))
+            found.append((3, _("Highlighted quotes")))
         if theme["codes"]:
-            found.append((3, "Codes"))
+            found.append((3, _("Codes")))
     groups = d["agreement"]["groups"]
-    found += [(2, "Agreement and division"), (3, "Broad agreement"), (3, "What divides")]
-    found.append((3, "Opinion groups"))
-    found += [(4, f"Group {n}: {g['size']} participants") for n, g in enumerate(groups["items"], 1)]
+    found += [(2, _("Agreement and division")), (3, _("Broad agreement"))]
+    found += [(3, _("What divides")), (3, _("Opinion groups"))]
+    found += [(4, group_heading(n, g["size"])) for n, g in enumerate(groups["items"], 1)]
     if groups["common_ground"]:
-        found.append((4, "Common ground across groups"))
-    found.append((2, "Recommendations"))
+        found.append((4, _("Common ground across groups")))
+    found.append((2, _("Recommendations")))
     found += [(3, g["title"]) for g in d["recommendations"]["groups"]]
-    found += [(2, "Methodology"), (3, "Moderation"), (3, "How the analysis works")]
-    found += [(3, "Limits"), (2, "Participating organisations")]
+    found += [(2, _("Methodology")), (3, _("Moderation")), (3, _("How the analysis works"))]
+    found += [(3, _("Limits")), (2, _("Participating organisations"))]
     return found
 
 

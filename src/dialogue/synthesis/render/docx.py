@@ -24,18 +24,33 @@ from docx.shared import Cm, Inches, Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from dialogue.i18n import gettext as _
 from dialogue.synthesis.charts import all_charts, alt_texts, to_png
 from dialogue.synthesis.methodology import status_words
 from dialogue.synthesis.render.common import (
-    KEY_MESSAGES,
-    NOT_QUOTED,
-    QUOTED_ABOVE,
-    STATE_LABELS,
     RenderOptions,
+    content_warning,
+    dimension_heading,
+    distinctive_line,
     figure_value,
+    group_heading,
+    in_language,
+    key_messages_title,
+    not_quoted,
+    organised_by,
+    period,
+    post_label,
     post_url,
+    quoted_above,
     shown_sources,
+    sources_words,
+    split_at,
+    state_label,
+    subtheme_heading,
+    suppressed_line,
+    tally_line,
     tally_note,
+    theme_heading,
     thread_of,
 )
 
@@ -165,20 +180,23 @@ class DocxWriter:
         field(footer, "PAGE", "1")
         properties = self.doc.core_properties
         properties.title = self.d["dialogue"]["title"][:250]
-        properties.subject = "Synthesis report"
+        properties.subject = _("Synthesis report")
         properties.author = (", ".join(self.d["dialogue"]["organizers"]) or "dialogue")[:250]
-        properties.keywords = "synthesis report; e-dialogue"
+        properties.keywords = _("synthesis report; e-dialogue")
+        properties.language = str(self.d.get("report", {}).get("language") or "en")
         # Ask the word processor to compute the fields (the contents) when the file opens.
         settings = self.doc.settings.element
         settings.append(OxmlElement("w:updateFields", attrs={qn("w:val"): "true"}))
 
     def contents(self) -> None:
-        self.doc.add_paragraph("Contents", style="TOC Heading")
+        self.doc.add_paragraph(_("Contents"), style="TOC Heading")
         field(
             self.doc.add_paragraph(),
             'TOC \\o "1-3" \\h \\z \\u',
-            "The table of contents is filled in when the document is opened "
-            "(or: right-click, Update field).",
+            _(
+                "The table of contents is filled in when the document is opened "
+                "(or: right-click, Update field)."
+            ),
         )
 
     def ref(self, paragraph: Paragraph, post_id: int, label: str | None = None) -> Run:
@@ -190,13 +208,13 @@ class DocxWriter:
     def quote(self, q: dict[str, Any]) -> None:
         if q.get("content_warning"):  # a document cannot fold: the warning comes first
             warning = self.doc.add_paragraph(style="Quote")
-            warning.add_run(f"Content warning: {q['content_warning']}").bold = True
+            warning.add_run(content_warning(q["content_warning"])).bold = True
         for paragraph in (p for p in q["text"].split("\n\n") if p.strip()):
             self.doc.add_paragraph(paragraph.strip(), style="Quote")
         line = self.doc.add_paragraph(
             f"— {q['attribution']}, {q['date']} (", style="Quote Attribution"
         )
-        self.ref(line, q["post_id"], f"post #{q['post_id']}")
+        self.ref(line, q["post_id"], post_label(q["post_id"]))
         line.add_run(")")
 
     def sources(self, post_ids: list[int]) -> None:
@@ -204,13 +222,14 @@ class DocxWriter:
         if not shown:
             return
         paragraph = self.doc.add_paragraph()
-        runs = [paragraph.add_run("Posts: ")]
+        before, after = sources_words(more)
+        runs = [paragraph.add_run(before)]
         for n, post_id in enumerate(shown):
             if n:
                 runs.append(paragraph.add_run(", "))
             runs.append(self.ref(paragraph, post_id))
-        if more:
-            runs.append(paragraph.add_run(f" and {more} more"))
+        if after:
+            runs.append(paragraph.add_run(after))
         for run in runs:
             run.font.size = Pt(8)
 
@@ -224,6 +243,8 @@ class DocxWriter:
             cells = table.add_row().cells
             for cell, value in zip(cells, row, strict=True):
                 cell.text = str(value)
+        # A paragraph after each table: two tables in a row would be read as one.
+        self.doc.add_paragraph().paragraph_format.space_after = Pt(4)
 
     def chart(self, svg: str, alt: str) -> None:
         shape = self.doc.add_picture(io.BytesIO(to_png(svg)), width=Inches(6.2))
@@ -244,30 +265,31 @@ class DocxWriter:
 
     def cover(self) -> None:
         d = self.d["dialogue"]
-        self.doc.add_paragraph("Synthesis report", style="Subtitle")
+        self.doc.add_paragraph(_("Synthesis report"), style="Subtitle")
         self.doc.add_heading(d["title"], level=0)
         if d["start"]:
-            self.doc.add_paragraph(f"{d['start']} to {d['end']}")
-        self.doc.add_paragraph(f"Status: {STATE_LABELS.get(self.d['report']['state'], '')}")
+            self.doc.add_paragraph(period(d["start"], d["end"]))
+        state = state_label(self.d["report"]["state"])
+        self.doc.add_paragraph(_("Status: %(state)s") % {"state": state})
         if d["organizers"]:
-            self.doc.add_paragraph("Organised by " + ", ".join(d["organizers"]))
+            self.doc.add_paragraph(organised_by(d["organizers"]))
         if d["purpose"]:
             markdown_blocks(self.doc, d["purpose"], 1)
         if self.d["report"]["note"]:
             self.doc.add_paragraph(self.d["report"]["note"], style="Intense Quote")
         if self.d["executive_summary"]:
-            self.doc.add_heading("Executive summary", level=1)
+            self.doc.add_heading(_("Executive summary"), level=1)
             markdown_blocks(self.doc, self.d["executive_summary"], 1)
         if self.d.get("introduction"):  # absent from reports frozen before it existed
-            self.doc.add_heading("Introduction", level=1)
+            self.doc.add_heading(_("Introduction"), level=1)
             markdown_blocks(self.doc, self.d["introduction"], 1)
 
     def glance(self) -> None:
         glance = self.d["at_a_glance"]
-        self.doc.add_heading("At a glance", level=1)
-        self.table(("Figure", "Value"), [(f["label"], f["value"]) for f in glance["figures"]])
+        self.doc.add_heading(_("At a glance"), level=1)
+        self.table((_("Figure"), _("Value")), [(f["label"], f["value"]) for f in glance["figures"]])
         self.table(
-            ("Theme", "Posts", "Participants (own name)", "Threads"),
+            (_("Theme"), _("Posts"), _("Participants (own name)"), _("Threads")),
             [
                 (
                     t["title"],
@@ -279,90 +301,92 @@ class DocxWriter:
         alts = alt_texts(self.d)
         for name, svg in all_charts(self.d).items():
             self.chart(svg, alts[name])
-        self.doc.add_heading("Who spoke", level=2)
+        self.doc.add_heading(_("Who spoke"), level=2)
         for dimension, data in self.d["who_spoke"].items():
-            self.doc.add_heading(f"By {dimension}", level=3)
-            self.table(
-                ("Group", "People", "Share of posts"),
-                [(g["group"], g["people"], f"{g['share']:.0%}") for g in data["groups"]],
-            )
+            self.doc.add_heading(dimension_heading(dimension), level=3)
+            if data["groups"]:
+                self.table(
+                    (_("Group"), _("People"), _("Share of posts")),
+                    [(g["group"], g["people"], f"{g['share']:.0%}") for g in data["groups"]],
+                )
+            else:
+                self.doc.add_paragraph(_("No group is large enough to show."))
             if data["suppressed_people"]:
                 self.doc.add_paragraph(
-                    f"{data['suppressed_people']} people in groups of fewer than "
-                    f"{data['min_group']} are not shown."
+                    suppressed_line(data["suppressed_people"], data["min_group"])
                 )
 
     def theme(self, index: int, t: dict[str, Any]) -> None:
-        self.doc.add_heading(f"Theme {index}: {t['title']}", level=1)
+        self.doc.add_heading(theme_heading(index, t["title"]), level=1)
         if t["guiding_questions"]:
-            self.doc.add_heading("Guiding questions", level=2)
+            self.doc.add_heading(_("Guiding questions"), level=2)
             for q in t["guiding_questions"]:
                 self.doc.add_paragraph(q, style="List Bullet")
         if t["moderator_summary"]:
-            self.doc.add_heading("Moderators' summary", level=2)
+            self.doc.add_heading(_("Moderators' summary"), level=2)
             markdown_blocks(self.doc, t["moderator_summary"], 2)
         if t["narrative"]:
-            self.doc.add_heading("Summary", level=2)
+            self.doc.add_heading(_("Summary"), level=2)
             markdown_blocks(self.doc, t["narrative"], 2)
         drafted = t.get("key_messages", {})
         if drafted.get("items"):
-            self.doc.add_heading(KEY_MESSAGES, level=2)
-            self.doc.add_paragraph().add_run(drafted["note"]).italic = True
-            for m in drafted["items"]:
-                line = self.doc.add_paragraph(f"{m['text']} (", style="List Bullet")
-                self.ref(line, m["post_id"])
-                line.add_run(")")
-        self.doc.add_heading("Sub-themes", level=2)
+            self.doc.add_heading(key_messages_title(), level=2)
+            self.excerpts(drafted)
+        self.doc.add_heading(_("Sub-themes"), level=2)
         if not t["subthemes"]["found"]:
             self.doc.add_paragraph(t["subthemes"]["note"])
         for s in t["subthemes"]["items"]:
-            self.doc.add_heading(f"{s['label']} ({s['size']} posts)", level=3)
+            self.doc.add_heading(subtheme_heading(s["label"], s["size"]), level=3)
             self.sources(s["post_ids"])
             for q in s["quotes"]:
                 self.quote(q)
         if t["highlights"]:
-            self.doc.add_heading("Highlighted quotes", level=2)
+            self.doc.add_heading(_("Highlighted quotes"), level=2)
             for q in t["highlights"]:
                 self.quote(q)
         if t["codes"]:
-            self.doc.add_heading("Codes", level=2)
-            self.table(("Code", "Posts"), [(c["code"], c["count"]) for c in t["codes"]])
+            self.doc.add_heading(_("Codes"), level=2)
+            self.table((_("Code"), _("Posts")), [(c["code"], c["count"]) for c in t["codes"]])
+
+    def excerpts(self, drafted: dict[str, Any]) -> None:
+        """A drafted list of participants' sentences, under its draft mark."""
+        self.doc.add_paragraph().add_run(drafted["note"]).italic = True
+        for m in drafted["items"]:
+            line = self.doc.add_paragraph(f"{m['text']} (", style="List Bullet")
+            self.ref(line, m["post_id"])
+            line.add_run(")")
 
     def agreement(self) -> None:
         a = self.d["agreement"]
-        self.doc.add_heading("Agreement and division", level=1)
+        self.doc.add_heading(_("Agreement and division"), level=1)
         for title, items, empty in (
-            ("Broad agreement", a["consensus"], "No post has broad agreement yet."),
-            ("What divides", a["division"], "No post clearly divides participants."),
+            (_("Broad agreement"), a["consensus"], _("No post has broad agreement yet.")),
+            (_("What divides"), a["division"], _("No post clearly divides participants.")),
         ):
             self.doc.add_heading(title, level=2)
             if not items:
                 self.doc.add_paragraph(empty)
             for item in items:
                 line = self.doc.add_paragraph()
-                self.ref(line, item["post_id"], f"Post #{item['post_id']}")
-                line.add_run(
-                    f": {item['agree']} agree, {item['disagree']} disagree, {item['pass']} pass "
-                    f"{tally_note(item)}".rstrip()
-                )
+                self.ref(line, item["post_id"], f"#{item['post_id']}")
+                line.add_run(f": {tally_line(item)} {tally_note(item)}".rstrip())
                 if item["quote"]:
                     self.quote(item["quote"])
-        self.doc.add_heading("Opinion groups", level=2)
+        self.doc.add_heading(_("Opinion groups"), level=2)
         groups = a["groups"]
         if not groups["found"]:
             self.doc.add_paragraph(groups["note"])
         for n, g in enumerate(groups["items"], 1):
-            self.doc.add_heading(f"Group {n}: {g['size']} participants", level=3)
+            self.doc.add_heading(group_heading(n, g["size"]), level=3)
             for x in g["distinctive"]:
-                line = self.doc.add_paragraph(f"{x['stance'].capitalize()} than others with ")
-                self.ref(line, x["post_id"], f"post #{x['post_id']}")
-                line.add_run(
-                    f" ({x['in_group']:.0%} vs {x['others']:.0%} agree) {tally_note(x)}".rstrip()
-                )
+                before, after = split_at(f"{distinctive_line(x)} {tally_note(x)}".rstrip(), "post")
+                line = self.doc.add_paragraph(before)
+                self.ref(line, x["post_id"], post_label(x["post_id"]))
+                line.add_run(after)
                 if x["quote"]:
                     self.quote(x["quote"])
         if groups["common_ground"]:
-            self.doc.add_heading("Common ground across groups", level=3)
+            self.doc.add_heading(_("Common ground across groups"), level=3)
             for c in groups["common_ground"]:
                 if c["quote"]:
                     self.quote(c["quote"])
@@ -373,49 +397,61 @@ class DocxWriter:
 
     def recommendations(self) -> None:
         r = self.d["recommendations"]
-        self.doc.add_heading("Recommendations", level=1)
+        self.doc.add_heading(_("Recommendations"), level=1)
         if r["narrative"]:
             markdown_blocks(self.doc, r["narrative"], 1)
         for g in r["groups"]:
             self.doc.add_heading(g["title"], level=2)
+            if g.get("draft", {}).get("items"):
+                self.excerpts(g["draft"])
+            if g["items"]:
+                self.doc.add_paragraph().add_run(_("Evidence: the coded posts")).italic = True
             for q in g["items"]:
                 self.quote(q)
             if g.get("quoted_above"):
-                line = self.doc.add_paragraph(QUOTED_ABOVE)
+                line = self.doc.add_paragraph(quoted_above())
                 for n, post_id in enumerate(g["quoted_above"]):
                     if n:
                         line.add_run(", ")
                     self.ref(line, post_id)
             if g["not_quoted"]:
-                self.doc.add_paragraph(NOT_QUOTED.format(g["not_quoted"]))
+                self.doc.add_paragraph(not_quoted(g["not_quoted"]))
+        if not r["groups"] and not r["narrative"]:
+            self.doc.add_paragraph(_("No post has been coded as a recommendation."))
 
     def appendix(self) -> None:
         m = self.d["methodology"]
         self.doc.add_page_break()  # type: ignore[no-untyped-call]
-        self.doc.add_heading("Methodology", level=1)
+        self.doc.add_heading(_("Methodology"), level=1)
         for p in m["how_it_ran"]:
             self.doc.add_paragraph(p)
         mod = m["moderation"]
-        self.doc.add_heading("Moderation", level=2)
+        self.doc.add_heading(_("Moderation"), level=2)
         self.table(
-            ("Posts", "Count"),
+            (_("Posts"), _("Count")),
             [
                 *((status_words(k), v) for k, v in mod["posts_by_status"].items()),
-                ("flags raised", mod["flags"]),
+                (_("flags raised"), mod["flags"]),
             ],
         )
         if mod["actions"]:
-            self.table(("Moderation action", "Count"), list(mod["actions"].items()))
-        self.doc.add_heading("How the analysis works", level=2)
+            self.table((_("Moderation action"), _("Count")), list(mod["actions"].items()))
+        self.doc.add_heading(_("How the analysis works"), level=2)
         for p in m["analysis"]:
             self.doc.add_paragraph(p)
-        self.doc.add_heading("Limits", level=2)
+        self.doc.add_heading(_("Limits"), level=2)
         for p in m["limits"]:
             self.doc.add_paragraph(p, style="List Bullet")
-        self.doc.add_heading("Participating organisations", level=1)
-        for o in self.d["organisations"] or ["None listed (by consent)."]:
-            self.doc.add_paragraph(o, style="List Bullet")
+        self.doc.add_heading(_("Participating organisations"), level=1)
+        if self.d["organisations"]:
+            for o in self.d["organisations"]:
+                self.doc.add_paragraph(o, style="List Bullet")
+        else:
+            self.doc.add_paragraph(
+                _("None listed (organisations appear only with their members' consent).")
+            )
 
 
 def render(document: dict[str, Any], options: RenderOptions) -> bytes:
-    return DocxWriter(document, options).write()
+    with in_language(document, options.catalogues):
+        return DocxWriter(document, options).write()
