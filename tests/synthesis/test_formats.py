@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
 from typing import Any, get_args
 
 import html5lib
@@ -236,3 +237,31 @@ class TestContentWarnings:
         for fmt in ("pdf", "docx"):
             text = text_of(fmt, await fetch(client, factory, scene, fmt))
             assert text.index("Content warning: describes violence") < text.index("NAMEDQUOTE")
+
+    async def test_a_warning_is_redacted_like_the_quote_it_heads(
+        self, db_kind: str, client: httpx.AsyncClient, factory: Factory
+    ) -> None:
+        """Bruno is quoted without his name: a name in his warning goes as in his words."""
+        scene = await build_scene(factory)
+        async with factory.session() as session:
+            post = await session.get(Post, scene.posts["bruno"].id)
+            assert post is not None
+            post.content_warning = "what Amina Wanjiru went through"
+            session.add(post)
+            await session.commit()
+        document = json.loads(await fetch(client, factory, scene, "json"))
+        warnings = list(_warnings_of(document, scene.posts["bruno"].id))
+        assert warnings, "the post's quote and row carry its warning"
+        assert all("Amina" not in w and "[" in w for w in warnings), warnings
+
+
+def _warnings_of(node: object, post_id: int | None) -> Iterator[str]:
+    """Every `content_warning` the document gives for one post, wherever it is quoted."""
+    if isinstance(node, dict):
+        if node.get("content_warning") and post_id in (node.get("post_id"), node.get("id")):
+            yield str(node["content_warning"])
+        for value in node.values():
+            yield from _warnings_of(value, post_id)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _warnings_of(value, post_id)

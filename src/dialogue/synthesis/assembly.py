@@ -147,8 +147,8 @@ class Builder:
             "attribution": self.attributions[post_id].label,
             "date": post.created_at.date().isoformat(),
         }
-        if post.content_warning:
-            quote["content_warning"] = post.content_warning
+        if post.content_warning:  # people's words too: redacted like the quote itself
+            quote["content_warning"] = self.words(post_id, post.content_warning)
         return quote
 
     def quotes(self, post_ids: Sequence[int], limit: int) -> list[dict[str, Any]]:
