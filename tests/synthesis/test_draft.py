@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from dialogue.synthesis.assembly import build_document
 from dialogue.synthesis.origins import Origins
@@ -131,6 +132,26 @@ class TestQuotes:
                 assert not {q["post_id"] for q in item["quotes"]} & {1001, 1002, 1003}
         statements = [t["post_id"] for t in document["agreement"]["consensus"]]
         assert 1002 not in statements
+
+    def test_a_themes_facilitator_is_not_quoted_as_a_view_in_that_theme(self) -> None:
+        """An expert facilitating a theme writes its prompts: theirs, not a participant's."""
+        at = datetime(2026, 3, 2, tzinfo=UTC)
+        words_ = "accountability funding feminist movements partnership trust " * 3
+        prompt = SourcePost(
+            id=1002, theme_id=1, thread_id=1, thread_title="t", parent_id=None,
+            author_id=998, anonymous=False, quote_consent=None,
+            text=f"Welcome to the final week of the dialogue. {words_}",
+            created_at=at, highlighted=False,
+        )  # fmt: skip
+        expert = person(998, role="expert", display_name="Fa Cilitator", quote_consent="named")
+        base: Any = with_posts([prompt], {998: expert})
+        agreed = tuple((1002, uid, "agree") for uid in sorted(base.people) if uid != 998)
+        source = dataclasses.replace(base, reactions=tuple(sorted(base.reactions + agreed)))
+        assert 1002 in quoted_posts(build_document(source))  # everyone agrees with it
+        facilitated = dataclasses.replace(source, facilitators=frozenset({(1, 998)}))
+        document = build_document(facilitated)
+        assert 1002 not in quoted_posts(document)
+        assert 1002 not in [t["post_id"] for t in document["agreement"]["consensus"]]
 
     def test_key_messages_are_a_draft_of_quotable_sentences_one_per_post(self) -> None:
         document = build_document(sample(n_posts=300))

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.accounts.models import User
 from dialogue.dialogues import service as dialogues
-from dialogue.dialogues.models import Dialogue, Membership
+from dialogue.dialogues.models import Dialogue, Membership, ThemeFacilitator
 from dialogue.moderation import codebook
 from dialogue.moderation.models import AuditEntry, Flag
 from dialogue.policy import CONFIDENTIAL_TARGETS
@@ -223,6 +223,13 @@ async def load_source(
         col(AuditEntry.target_type).not_in(CONFIDENTIAL_TARGETS),
     )
     flags = await _counts(session, Flag.status, Flag.dialogue_id == dialogue.id)
+    facilitating = (
+        await session.exec(
+            select(ThemeFacilitator.theme_id, ThemeFacilitator.user_id).where(
+                col(ThemeFacilitator.theme_id).in_([t.id for t in themes])
+            )
+        )
+    ).all()
     return ReportSource(
         slug=dialogue.slug,
         title=dialogue.title,
@@ -246,6 +253,7 @@ async def load_source(
             session, dialogue.id, {p.author_id for p in posts if p.author_id is not None}
         ),
         reactions=tuple((p, u, k) for p, u, k in reactions if p in published),
+        facilitators=frozenset((t, u) for t, u in facilitating),
         members_by_role=await _counts(
             session, Membership.role, Membership.dialogue_id == dialogue.id
         ),

@@ -101,8 +101,14 @@ def stands_alone(post: SourcePost, names: frozenset[str]) -> bool:
 
 
 def is_staff(post: SourcePost, source: ReportSource) -> bool:
-    person = source.people.get(post.author_id) if post.author_id is not None else None
-    return person is not None and not post.anonymous and person.role in STAFF_ROLES
+    """Whether the post speaks for the dialogue (a moderator's, an organizer's, or its
+    theme's facilitator's), so that the report does not quote it as a participant's view."""
+    if post.anonymous or post.author_id is None:
+        return False
+    person = source.people.get(post.author_id)
+    if person is not None and person.role in STAFF_ROLES:
+        return True
+    return (post.theme_id, post.author_id) in source.facilitators
 
 
 def spread(

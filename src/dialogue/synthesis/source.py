@@ -94,6 +94,9 @@ class ReportSource:
     # request's, else the package's).
     language: str = "en"
     catalogues: Path | None = None
+    # (theme id, user id) of each theme's facilitators: their prompts in that theme are the
+    # dialogue's questions, not participants' views (`quoting.is_staff`).
+    facilitators: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def imported_from_polis(self) -> bool:
