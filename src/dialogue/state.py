@@ -46,7 +46,7 @@ class AppState:
     translator: Translator
     metrics: Metrics
     mail_sender: MailSender | None = None  # only when SMTP is configured
-    mail_scheduler: MailScheduler | None = None  # likewise
+    mail_scheduler: MailScheduler | None = None  # always in serve; without SMTP, feed only
 
 
 def install(app: Starlette, state: AppState) -> None:
