@@ -160,9 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if settings.smtp_url
                 else None
             ),
-            mail_scheduler=(
-                MailScheduler(database=database, settings=settings) if settings.smtp_url else None
-            ),
+            mail_scheduler=MailScheduler(database=database, settings=settings, broker=broker),
             translator=translator,
             metrics=metrics,
             embedding_warmer=EmbeddingWarmer(database) if embeds_in_background(settings) else None,

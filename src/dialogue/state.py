@@ -47,7 +47,7 @@ class AppState:
     translator: Translator
     metrics: Metrics
     mail_sender: MailSender | None = None  # only when SMTP is configured
-    mail_scheduler: MailScheduler | None = None  # likewise
+    mail_scheduler: MailScheduler | None = None  # always in serve; without SMTP, feed only
     embedding_warmer: EmbeddingWarmer | None = None  # unless `embed_posts_in_background` is off
 
 

@@ -3,6 +3,7 @@ unread count, to that person's sockets only (issue 16, in the app)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -44,3 +45,47 @@ class TestNotificationFrame:
         told = await author.until(lambda f: f["type"] == "notification")
         assert told == {"type": "notification", "unread": 1}
         assert all(f["type"] != "notification" for f in await frames_within(other, 1.0))
+
+    async def test_a_reply_reaches_the_author_answered_only_with_no_mail_configured(
+        self, live_dialogue: dict[str, Any], open_socket: Any, server: Any, factory: Any
+    ) -> None:
+        from dialogue.notifications.models import MailFeed
+
+        dialogue, tokens = live_dialogue["dialogue"], live_dialogue["tokens"]
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            opened = await http.post(
+                f"/api/v1/themes/{live_dialogue['theme'].id}/threads",
+                json={"title": "Shelters", "body": "Where are they?"},
+                headers={"Authorization": f"Bearer {tokens['participant']}"},
+            )
+            assert opened.status_code == 201, opened.text
+            # The server's feed starts its cursor on the first ring: replies after it are news.
+            for _ in range(100):
+                async with factory.session() as session:
+                    if await session.get(MailFeed, dialogue.id) is not None:
+                        break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the event feed never ran")
+            author = await open_socket(dialogue.slug, token=tokens["participant"])
+            other = await open_socket(dialogue.slug, token=tokens["other"])
+            for client in (author, other):
+                await client.until(lambda f: f["type"] == "hello")
+            replied = await http.post(
+                f"/api/v1/threads/{opened.json()['id']}/posts",
+                json={
+                    "body": "Anonymously: here.",
+                    "parent_id": opened.json()["post"]["id"],
+                    "anonymous": True,
+                },
+                headers={"Authorization": f"Bearer {tokens['expert']}"},
+            )
+            assert replied.status_code == 201, replied.text
+            told = await author.until(lambda f: f["type"] == "notification")
+            assert told == {"type": "notification", "unread": 1}
+            assert all(f["type"] != "notification" for f in await frames_within(other, 1.0))
+            listed = await http.get(
+                "/api/v1/me/notices", headers={"Authorization": f"Bearer {tokens['participant']}"}
+            )
+            [notice] = listed.json()["items"]
+            assert notice["kind"] == "reply" and notice["post_id"] == replied.json()["id"]

@@ -99,6 +99,9 @@ class NoticeKind(StrEnum):
     EDIT_REQUESTED = "edit_requested"  # a held post waits for its author's edit: no appeal
     # To organizers: the published report was rebuilt after someone withdrew consent.
     REPORT_REGENERATED = "report_updated"
+    # News of others' posts: a reply to the person's post, a post naming them (`@Name`).
+    REPLY = "reply"
+    MENTION = "mention"
 
 
 class Notice(SQLModel, table=True):

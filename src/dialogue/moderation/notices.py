@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +19,18 @@ from dialogue.dialogues.models import Dialogue
 from dialogue.events.publish import PENDING_MESSAGES
 from dialogue.i18n import gettext as _
 from dialogue.moderation.models import Appeal, AuditEntry, Notice, NoticeKind
-from dialogue.threads.models import Post, Thread
+from dialogue.threads.models import Post, PostStatus, Thread
+
+
+async def tell(*, session: AsyncSession, notice: Notice) -> Notice:
+    """Record a notice; once this commits, the person's open pages update their unread
+    count (a `notification` frame to their sockets only, on whichever dialogue's page)."""
+    session.add(notice)
+    await session.flush()
+    unread = await unread_count(session=session, user_id=notice.user_id)
+    message = {"type": "notification", "user_id": notice.user_id, "unread": unread}
+    session.info.setdefault(PENDING_MESSAGES, []).append((notice.dialogue_id, message))
+    return notice
 
 
 async def notify(
@@ -47,15 +58,11 @@ async def notify(
         reason=entry.reason,
         until=until,
     )
-    session.add(notice)
-    await session.flush()
-    # Once this commits, the person's open pages update their unread count (a `notification`
-    # frame to their sockets only, on whichever dialogue's page they are).
-    unread = await unread_count(session=session, user_id=user_id)
-    message = {"type": "notification", "user_id": user_id, "unread": unread}
-    session.info.setdefault(PENDING_MESSAGES, []).append((dialogue_id, message))
-    return notice
+    return await tell(session=session, notice=notice)
 
+
+# The notices that tell of someone else's post: a reply to the person, a mention of them.
+NEWS_OF_POSTS = frozenset({NoticeKind.REPLY, NoticeKind.MENTION})
 
 # The notices that tell of a decision about the person, which they may appeal once.
 APPEALABLE = frozenset(
@@ -71,6 +78,10 @@ def notice_message(notice: Notice) -> str:
         return _("The concern you raised was resolved.")
     if notice.kind == NoticeKind.QUESTION:
         return _("An advisor asked the organizers a question.")
+    if notice.kind == NoticeKind.REPLY:
+        return _("There is a new reply to your post.")
+    if notice.kind == NoticeKind.MENTION:
+        return _("You were mentioned in a post.")
     if notice.kind == NoticeKind.REJECTED:
         text = _("Your post was not published.")
     elif notice.kind == NoticeKind.HIDDEN:
@@ -118,15 +129,22 @@ async def list_notifications(
     *, session: AsyncSession, user_id: int, limit: int = 100
 ) -> Sequence[tuple[Notice, Appeal | None, Dialogue, Thread | None]]:
     """A person's notices for their notifications page: unread first, then newest first,
-    each with its appeal and the dialogue and thread it is about (the thread when it is
-    about a post: the post is the person's own, so its thread is one they could read)."""
+    each with its appeal and the dialogue and thread it is about. The thread comes with a
+    notice about a post: the person's own (a thread they could read), or another's reply or
+    mention of them, whose thread only while it and that post are still published (one
+    hidden since names nothing of it)."""
+    published = PostStatus.PUBLISHED.value
+    still_shown = or_(
+        col(Notice.kind).not_in([kind.value for kind in NEWS_OF_POSTS]),
+        and_(col(Post.status) == published, col(Thread.status) == published),
+    )
     rows = (
         await session.exec(
             select(Notice, Appeal, Dialogue, Thread)
             .join(Dialogue, col(Dialogue.id) == col(Notice.dialogue_id))
             .outerjoin(Appeal, col(Appeal.notice_id) == col(Notice.id))
             .outerjoin(Post, col(Post.id) == col(Notice.post_id))
-            .outerjoin(Thread, col(Thread.id) == col(Post.thread_id))
+            .outerjoin(Thread, and_(col(Thread.id) == col(Post.thread_id), still_shown))
             .where(Notice.user_id == user_id)
             .order_by(col(Notice.read_at).is_not(None), col(Notice.id).desc())
             .limit(limit)

@@ -21,14 +21,17 @@ async def run_sender(settings: Settings, *, once: bool) -> int:
 
     database = Database(settings)
     sender = MailSender(database=database, settings=settings, owner=uuid.uuid4().hex)
+    broker = create_broker(settings)
     try:
-        scheduler = MailScheduler(database=database, settings=settings)
+        # With the broker, the notices it writes update their readers' open pages.
+        scheduler = MailScheduler(database=database, settings=settings, broker=broker)
         if once:
+            await broker.start()
             await scheduler.tick()
+            await broker.stop()
             tried = await sender.send_due()
             await sender.close()
             return tried
-        broker = create_broker(settings)
         unsubscribes = [broker.subscribe(sender.ring), broker.subscribe(scheduler.ring)]
         await broker.start()
         stopping = asyncio.Event()

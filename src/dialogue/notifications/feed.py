@@ -1,9 +1,12 @@
-"""Mail that follows a dialogue's event log: replies, mentions, a report sent for review.
+"""What follows a dialogue's event log: replies and mentions (a notice each, and mail),
+a report sent for review (mail).
 
 Each dialogue has a cursor (`MailFeed`). One transaction reads the events past it, queues
 their mail and moves it, so each event is mailed once whichever instance runs the feed:
 on PostgreSQL the cursor row is locked for the transaction, on SQLite writers take turns.
-A cursor starts at the dialogue's latest event: turning mail on sends no backlog.
+A cursor starts at the dialogue's latest event: turning mail on sends no backlog. The
+feed runs whether mail is configured or not (the notices need it); the mail it queues
+only when it is.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dialogue.accounts.models import User
 from dialogue.config import Settings
 from dialogue.db import Database
 from dialogue.dialogues.models import Dialogue, DialogueStatus
+from dialogue.events import publish
+from dialogue.events.broker import Broker
 from dialogue.events.kinds import EventKind
 from dialogue.events.models import Event
 from dialogue.i18n import gettext as _
@@ -51,9 +56,13 @@ async def once(session: AsyncSession, key: str) -> bool:
     return True
 
 
-async def advance(*, database: Database, settings: Settings, dialogue_id: int) -> int:
-    """Mail what one dialogue's new events call for and move its cursor; messages queued."""
+async def advance(
+    *, database: Database, settings: Settings, dialogue_id: int, broker: Broker | None = None
+) -> int:
+    """Tell and mail what one dialogue's new events call for and move its cursor; messages
+    queued. After the commit, the people told get their `notification` frame (`broker`)."""
     async with database.writing() as session:
+        session.info["broker"] = broker
         feed = await session.get(MailFeed, dialogue_id, with_for_update=True)
         dialogue = await session.get(Dialogue, dialogue_id, populate_existing=True)
         if dialogue is None:
@@ -81,12 +90,13 @@ async def advance(*, database: Database, settings: Settings, dialogue_id: int) -
         queued = 0
         for event in events:
             if event.kind == EventKind.REPORT_UPDATED:
-                queued += await _review(session, settings, dialogue, event)
+                if settings.smtp_url:
+                    queued += await _review(session, settings, dialogue, event)
             else:
                 queued += await _post(session, settings, dialogue, event)
         feed.seq = upto
         session.add(feed)
-        await session.commit()
+        await publish.commit(session)
         return queued
 
 

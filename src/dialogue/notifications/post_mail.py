@@ -1,4 +1,7 @@
-"""Mail about one newly published post: to the author it answers, and to whom it mentions.
+"""News of one newly published post: to the author it answers, and to whom it mentions.
+
+Each of them gets a notice in the app (`/notifications`, the header's live count), and a
+mail when mail is configured and they have not turned that kind off.
 
 Mentions are plain `@Name` in the text (a member's display name, any case), so they work
 from any client, with or without JavaScript. An anonymous post names its author to nobody;
@@ -17,6 +20,8 @@ from dialogue.accounts.models import User
 from dialogue.config import Settings
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.i18n import gettext as _
+from dialogue.moderation.models import Notice, NoticeKind
+from dialogue.moderation.notices import tell
 from dialogue.notifications import audience
 from dialogue.notifications.compose import Recipient, send
 from dialogue.notifications.models import MailKind
@@ -59,7 +64,8 @@ async def mail_post(
     author: User | None,
     parent: Post | None,
 ) -> int:
-    """Queue the reply and mention mail of a post that is published now; how many."""
+    """Tell of a post that is published now: a notice each, and its mail when mail is
+    configured; how many messages were queued."""
     if not (audience.is_published(post.status) and audience.is_published(thread.status)):
         return 0
     members = await audience.readers(session=session, dialogue=dialogue)
@@ -73,6 +79,17 @@ async def mail_post(
     kinds.pop(post.author_id or 0, None)  # nobody hears of their own post
     sent = 0
     for user_id, kind in kinds.items():
+        # No actor: an anonymous reply names its author to nobody, and a named one shows
+        # its author on the post itself.
+        notice = Notice(
+            dialogue_id=dialogue.id or 0,
+            user_id=user_id,
+            kind=(NoticeKind.REPLY if kind == MailKind.REPLY else NoticeKind.MENTION).value,
+            post_id=post.id,
+        )
+        await tell(session=session, notice=notice)
+        if not settings.smtp_url:
+            continue
         recipient = by_id[user_id]
         message = await send(
             session,

@@ -2,8 +2,10 @@
 open, moderators' batches and digests. Every instance may run it; the database decides who
 sends what (`MailFeed`, `MailOnce`, `MailCursor`), so nothing goes out twice.
 
-It runs where the sender runs (`serve` with SMTP configured, `dialogue mail-send`). A ring
-from the broker (some dialogue has new events) brings the event feed forward at once.
+It runs in every `serve` (and in `dialogue mail-send`). Without SMTP it runs only the event
+feed, for the in-app notices of replies and mentions (their `notification` frames go out
+through `broker`); the other parts are mail only. A ring from the broker (some dialogue has
+new events) brings the event feed forward at once.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dialogue.config import Settings
 from dialogue.db import Database, utcnow
+from dialogue.events.broker import Broker
 from dialogue.notifications import digests, feed, staff_mail, theme_mail
 
 log = logging.getLogger(__name__)
@@ -29,9 +32,12 @@ CHUNK = 50  # people per transaction in the batched kinds
 
 
 class MailScheduler:
-    def __init__(self, *, database: Database, settings: Settings) -> None:
+    def __init__(
+        self, *, database: Database, settings: Settings, broker: Broker | None = None
+    ) -> None:
         self.database = database
         self.settings = settings
+        self.broker = broker
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_slow = utcnow() - SLOW_EVERY
@@ -62,9 +68,11 @@ class MailScheduler:
     async def tick(self, *, slow: bool = True) -> int:
         """One round; how many messages it queued. Each part's failure is its own."""
         queued = 0
-        parts: list[Callable[[], Awaitable[int]]] = [self.feed, self.themes]
-        if slow:
-            parts += [self.moderation, self.digests]
+        parts: list[Callable[[], Awaitable[int]]] = [self.feed]
+        if self.settings.smtp_url:
+            parts += [self.themes]
+            if slow:
+                parts += [self.moderation, self.digests]
         for part in parts:
             try:
                 queued += await part()
@@ -78,7 +86,10 @@ class MailScheduler:
         queued = 0
         for dialogue_id in behind:
             queued += await feed.advance(
-                database=self.database, settings=self.settings, dialogue_id=dialogue_id
+                database=self.database,
+                settings=self.settings,
+                dialogue_id=dialogue_id,
+                broker=self.broker,
             )
         return queued
 
