@@ -3,11 +3,13 @@ question: to those who handle it only, written with its cause, saying nothing co
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlmodel import col, select, update
 
 from dialogue.accounts.models import User
+from dialogue.config import Settings
 from dialogue.dialogues.models import Membership
 from dialogue.notifications import preferences
 from dialogue.notifications.models import MailKind, OutboxMessage
@@ -21,6 +23,12 @@ from tests.web.clients import submit, visitor
 
 SECRET = "He waits for her outside after each session"
 ROLES = ("organizer", "moderator", "advisor", "expert", "participant")
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """One participant raises more concerns than the hourly mail cap, beyond the abuse limit."""
+    return settings.model_copy(update={"concerns_per_account": 100, "concerns_per_address": 100})
 
 
 async def raise_concern(client: AsyncClient, cast: Cast, who: str, **fields: object) -> int:
