@@ -11,6 +11,8 @@ only when it is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -88,22 +90,38 @@ async def advance(
         if len(events) == BATCH:
             upto = events[-1].seq
         queued = 0
+        posts = await _posts_of(session, events)
         for event in events:
             if event.kind == EventKind.REPORT_UPDATED:
                 if settings.smtp_url:
                     queued += await _review(session, settings, dialogue, event)
             else:
-                queued += await _post(session, settings, dialogue, event)
+                post = posts.get(int(event.data.get("id") or 0))
+                if post is not None:
+                    queued += await _post(session, settings, dialogue, post)
         feed.seq = upto
         session.add(feed)
         await publish.commit(session)
         return queued
 
 
-async def _post(session: AsyncSession, settings: Settings, dialogue: Dialogue, event: Event) -> int:
-    post = await session.get(Post, int(event.data.get("id") or 0))
-    if post is None or not audience.is_published(post.status):
-        return 0  # pending, hidden, rejected or deleted by now: nothing to tell
+async def _posts_of(session: AsyncSession, events: Sequence[Event]) -> dict[int, Post]:
+    """The events' posts that may call for a notice, in one query: published now (not
+    pending, hidden, rejected or deleted by now), and a reply or naming someone with `@`.
+    Most posts are neither, and this runs in the writer's transaction on every burst of
+    posts: the rest are skipped without another statement."""
+    ids = [int(e.data.get("id") or 0) for e in events if e.kind != EventKind.REPORT_UPDATED]
+    if not ids:
+        return {}
+    rows = (await session.exec(select(Post).where(col(Post.id).in_(ids)))).all()
+    return {
+        post.id or 0: post
+        for post in rows
+        if audience.is_published(post.status) and (post.parent_id is not None or "@" in post.body)
+    }
+
+
+async def _post(session: AsyncSession, settings: Settings, dialogue: Dialogue, post: Post) -> int:
     thread = await session.get(Thread, post.thread_id)
     if thread is None or not await once(session, f"post:{post.id}"):
         return 0
