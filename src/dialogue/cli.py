@@ -39,7 +39,8 @@ def command_language() -> tuple[str, Path]:
 
 class CommandLine(typer.Typer):
     """A Typer app that picks its language before Typer builds the commands, so that the
-    help (lazy strings, read then) and every message are in it."""
+    help (lazy strings, read then) and every message are in it. Run in-process instead
+    (`typer.testing.CliRunner`), the commands speak the language already active."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         language, catalogues = command_language()
