@@ -100,7 +100,7 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k _l -k gettext -k lazy_gettext -k ngettext:1,2 \
 		--project dialogue --version 0.1.0 --copyright-holder "dialogue contributors" \
 		-o $(TRANSLATIONS)/messages.pot .
 	@for lang in $(LANGUAGES); do \

@@ -23,7 +23,10 @@ from dialogue.i18n import TRANSLATIONS_DIR
 
 TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
 # The extraction `make messages` runs, written to a file named last.
-EXTRACT = ("-q", "extract", "-F", "babel.cfg", "-k", "_", "-k", "gettext", "-k", "ngettext:1,2")
+EXTRACT = (
+    *("-q", "extract", "-F", "babel.cfg", "-k", "_", "-k", "_l", "-k", "gettext"),
+    *("-k", "lazy_gettext", "-k", "ngettext:1,2"),
+)
 # Every language the server offers, except the one the msgids are written in.
 LANGUAGES = tuple(lang for lang in Settings().languages if lang != Settings().default_language)
 # `%(name)s`, `%s` / `%d`, and str.format's `{name}` / `{}`.

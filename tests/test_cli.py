@@ -13,15 +13,29 @@ import httpx
 import pytest
 
 from dialogue.app import create_app
+from dialogue.cli import command_language
 from dialogue.config import Settings
+from dialogue.i18n import gettext, translating
 
 DIALOGUE = Path(sys.executable).with_name("dialogue")
 ADMIN_PASSWORD = "a long admin passphrase"
 
 
-def run(database: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIALOGUE_")}
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+def run(
+    database: Path, *args: str, stdin: str | None = None, locale: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`dialogue ARGS` on `database`, in English unless `locale` names other variables."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DIALOGUE_") and k not in LOCALE_VARIABLES
+    }
     env["DIALOGUE_DATABASE_URL"] = f"sqlite:///{database}"
+    env["LANG"] = "C.UTF-8"
+    env.update(locale or {})
     return subprocess.run(
         [str(DIALOGUE), *args],
         input=stdin,
@@ -275,3 +289,115 @@ class TestDbUpgrade:
         with sqlite3.connect(database) as conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert {"user", "dialogue", "auth_token", "alembic_version"} <= tables
+
+
+def said(language: str, message: str, **values: object) -> str:
+    """`message` as the catalogue of `language` words it."""
+    with translating(language):
+        return gettext(message) % values
+
+
+class TestLanguage:
+    """A command speaks DIALOGUE_CLI_LANGUAGE, else LC_ALL, LC_MESSAGES, LANG (POSIX), else
+    the site's default language; what it does not have falls back to that default.
+
+    The whole order is checked in-process (`command_language`); these run the command."""
+
+    def test_the_language_a_command_speaks(self, database: Path) -> None:
+        english = "database is at head"
+        for locale, language in [
+            ({"LANG": "fr_FR.UTF-8"}, "fr"),
+            ({"LC_ALL": "es_ES.UTF-8", "LANG": "fr_FR.UTF-8"}, "es"),
+            ({"DIALOGUE_CLI_LANGUAGE": "pt", "LC_ALL": "fr_FR.UTF-8"}, "pt"),
+            ({"LANG": "C"}, "en"),
+            ({"LANG": "de_DE.UTF-8"}, "en"),  # a language the site lacks
+        ]:
+            result = run(database, "db", "upgrade", locale=locale)
+            assert result.returncode == 0, result.stderr
+            expected = said(language, "database is at %(revision)s", revision="head")
+            assert (expected == english) == (language == "en")
+            assert result.stdout == expected + "\n", locale
+
+    def test_errors_and_the_messages_they_carry(self, database: Path) -> None:
+        locale = {"LC_ALL": "es_ES.UTF-8", "LANG": "fr_FR.UTF-8"}
+        unknown = run(database, "admin", "reset-password", "nobody@example.org", locale=locale)
+        reason = said("es", "no account with the email %(email)s", email="nobody@example.org")
+        assert unknown.returncode == 1
+        assert unknown.stderr == f"error: {reason}\n"
+        assert reason.startswith("ninguna cuenta")
+        weak = run(
+            database,
+            *("admin", "create", "--email", "root@example.org", "--password-stdin"),
+            stdin="short\n",
+            locale={"LANG": "fr_FR.UTF-8"},
+        )
+        assert weak.returncode == 2
+        assert weak.stderr.startswith("erreur : ")
+        assert "at least 10 characters" not in weak.stderr  # the password rule's own words
+        assert emails(database) == []
+
+    def test_confirmations_and_plurals(self, database: Path) -> None:
+        locale = {"DIALOGUE_CLI_LANGUAGE": "pt", "LANG": "fr_FR.UTF-8"}
+        created = run(
+            database,
+            *("admin", "create", "--email", "root@example.org", "--password-stdin"),
+            stdin=ADMIN_PASSWORD + "\n",
+            locale=locale,
+        )
+        assert created.returncode == 0, created.stderr
+        assert created.stdout == "administrador/a root@example.org criado/a\n"
+        detected = run(database, "detect-languages", locale=locale)
+        assert detected.returncode == 0, detected.stderr
+        assert detected.stdout == "0 mensagem sem idioma recebeu um\n"  # pt: 0 is singular
+
+    def test_the_help_follows(self, database: Path) -> None:
+        locale = {"LANG": "fr_FR.UTF-8", "COLUMNS": "250"}
+        top = run(database, "--help", locale=locale)
+        assert top.returncode == 0, top.stderr
+        assert "E-dialogues facilités : servir, migrer, administrer." in top.stdout
+        assert said("fr", "Site administrators.") in top.stdout
+        create = run(database, "admin", "create", "--help", locale=locale)
+        assert "Lire le mot de passe sur l'entrée standard." in create.stdout
+        assert "Read the password" not in create.stdout
+
+
+class TestCommandLanguage:
+    """The order of the variables, the names a locale takes, and the fallbacks."""
+
+    @pytest.mark.parametrize(
+        ("variables", "language"),
+        [
+            ({"LANG": "fr_FR.UTF-8"}, "fr"),
+            ({"LANG": "pt_BR"}, "pt"),
+            ({"LANG": "fr_CA.ISO8859-1@euro"}, "fr"),
+            ({"LC_ALL": "es_ES.UTF-8", "LANG": "fr_FR.UTF-8"}, "es"),
+            ({"LC_MESSAGES": "pt_PT.UTF-8", "LANG": "fr_FR.UTF-8"}, "pt"),
+            ({"LC_ALL": "es", "LC_MESSAGES": "pt", "LANG": "fr"}, "es"),
+            ({"LC_ALL": "", "LANG": "es_MX"}, "es"),  # empty counts as unset (POSIX)
+            ({"DIALOGUE_CLI_LANGUAGE": "pt", "LC_ALL": "fr_FR.UTF-8"}, "pt"),
+            ({"DIALOGUE_CLI_LANGUAGE": "xx", "LANG": "fr_FR.UTF-8"}, "en"),
+            ({"LANG": "C"}, "en"),
+            ({"LANG": "C.UTF-8"}, "en"),
+            ({"LC_ALL": "POSIX", "LANG": "fr_FR.UTF-8"}, "en"),
+            ({"LANG": "de_DE.UTF-8"}, "en"),  # a language the site lacks
+            ({}, "en"),
+            ({"DIALOGUE_DEFAULT_LANGUAGE": "fr", "LANG": "C"}, "fr"),
+            ({"DIALOGUE_DEFAULT_LANGUAGE": "es", "LANG": "de_DE"}, "es"),
+        ],
+    )
+    def test_command_language(
+        self, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], language: str
+    ) -> None:
+        for name in (*LOCALE_VARIABLES, "DIALOGUE_CLI_LANGUAGE", "DIALOGUE_DEFAULT_LANGUAGE"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        assert command_language() == (language, Settings().translations_dir)
+
+    def test_settings_that_do_not_validate_leave_the_help_in_english(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+        monkeypatch.setenv("DIALOGUE_ENVIRONMENT", "production")
+        monkeypatch.delenv("DIALOGUE_SECRET_KEY", raising=False)
+        assert command_language()[0] == "en"

@@ -27,6 +27,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from dialogue.config import Settings
+from dialogue.i18n import gettext as _
 from dialogue.migrations import upgrade
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -36,7 +37,8 @@ STEP_PAUSE_SECONDS = 0.002
 
 
 class BackupError(Exception):
-    """Why a backup or a restore was refused; the command prints it and exits 1."""
+    """Why a backup or a restore was refused, in the command's language; the command
+    prints it and exits 1."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ class Copied:
 
 def backup(settings: Settings, target: Path, *, force: bool = False) -> Copied:
     if target.exists() and not force:
-        raise BackupError(f"{target} exists; choose a new name or pass --force")
+        raise BackupError(
+            _("%(path)s exists; choose a new name or pass --force") % {"path": target}
+        )
     if settings.is_sqlite:
         return _backup_sqlite(_sqlite_path(settings), target)
     return _backup_postgres(settings, target)
@@ -59,25 +63,33 @@ def backup(settings: Settings, target: Path, *, force: bool = False) -> Copied:
 
 def restore(settings: Settings, source: Path) -> Copied:
     if not source.is_file():
-        raise BackupError(f"{source} is not a file")
+        raise BackupError(_("%(path)s is not a file") % {"path": source})
     with source.open("rb") as handle:
         head = handle.read(len(SQLITE_MAGIC))
     if head.startswith(SQLITE_MAGIC):
         if not settings.is_sqlite:
             raise BackupError(
-                f"{source} is a SQLite backup; restore it with DIALOGUE_DATABASE_URL naming a "
-                "SQLite file (an archive export moves a dialogue between databases)"
+                _(
+                    "%(path)s is a SQLite backup; restore it with DIALOGUE_DATABASE_URL naming"
+                    " a SQLite file (an archive export moves a dialogue between databases)"
+                )
+                % {"path": source}
             )
         copied = _restore_sqlite(source, _sqlite_path(settings))
     elif head.startswith(PG_DUMP_MAGIC):
         if settings.is_sqlite:
             raise BackupError(
-                f"{source} is a PostgreSQL backup (pg_dump); restore it with "
-                "DIALOGUE_DATABASE_URL naming an empty PostgreSQL database"
+                _(
+                    "%(path)s is a PostgreSQL backup (pg_dump); restore it with "
+                    "DIALOGUE_DATABASE_URL naming an empty PostgreSQL database"
+                )
+                % {"path": source}
             )
         copied = _restore_postgres(settings, source)
     else:
-        raise BackupError(f"{source} is not a backup made by `dialogue backup`")
+        raise BackupError(
+            _("%(path)s is not a backup made by `dialogue backup`") % {"path": source}
+        )
     upgrade(settings)
     return copied
 
@@ -85,7 +97,7 @@ def restore(settings: Settings, source: Path) -> Copied:
 def _sqlite_path(settings: Settings) -> Path:
     database = make_url(settings.sync_database_url).database
     if not database or database == ":memory:":
-        raise BackupError("an in-memory database cannot be backed up or restored")
+        raise BackupError(_("an in-memory database cannot be backed up or restored"))
     return Path(database)
 
 
@@ -102,7 +114,9 @@ def _sqlite_copy(source: sqlite3.Connection, target: Path) -> None:
             source.backup(copy, pages=PAGES_PER_STEP, sleep=STEP_PAUSE_SECONDS)
             status = copy.execute("PRAGMA integrity_check").fetchone()
             if status is None or status[0] != "ok":
-                raise BackupError(f"the copy failed its integrity check: {status}")
+                raise BackupError(
+                    _("the copy failed its integrity check: %(status)s") % {"status": status}
+                )
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -127,7 +141,7 @@ def _facts(path: Path) -> tuple[int | None, str | None]:
 
 def _backup_sqlite(database: Path, target: Path) -> Copied:
     if not database.is_file():
-        raise BackupError(f"there is no database at {database}")
+        raise BackupError(_("there is no database at %(path)s") % {"path": database})
     with _read_only(database) as source:
         _sqlite_copy(source, target)
     posts, revision = _facts(target)
@@ -139,10 +153,14 @@ def _restore_sqlite(source_path: Path, database: Path) -> Copied:
         with _read_only(database) as conn:
             tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if tables:
-            raise BackupError(f"{database} is not empty; restore into a new database")
+            raise BackupError(
+                _("%(path)s is not empty; restore into a new database") % {"path": database}
+            )
     posts, revision = _facts(source_path)
     if revision is None:
-        raise BackupError(f"{source_path} is a SQLite file but not a dialogue database")
+        raise BackupError(
+            _("%(path)s is a SQLite file but not a dialogue database") % {"path": source_path}
+        )
     with _read_only(source_path) as source:
         _sqlite_copy(source, database)
     return Copied("sqlite", database, posts, revision)
@@ -156,7 +174,10 @@ def _libpq_url(settings: Settings) -> str:
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise BackupError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
+        raise BackupError(
+            _("%(tool)s is not installed (Debian: apt-get install postgresql-client)")
+            % {"tool": name}
+        )
     return found
 
 
@@ -164,7 +185,10 @@ def _run(argv: list[str]) -> None:
     # The program is found by `_tool`, the arguments are ours: no shell, no user text.
     done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0:
-        raise BackupError(f"{Path(argv[0]).name} failed: {done.stderr.strip()}")
+        raise BackupError(
+            _("%(tool)s failed: %(reason)s")
+            % {"tool": Path(argv[0]).name, "reason": done.stderr.strip()}
+        )
 
 
 def _backup_postgres(settings: Settings, target: Path) -> Copied:
@@ -188,7 +212,7 @@ def _restore_postgres(settings: Settings, source: Path) -> Copied:
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone()
     if row and row[0]:
-        raise BackupError("the database is not empty; restore into a new, empty database")
+        raise BackupError(_("the database is not empty; restore into a new, empty database"))
     _run([_tool("pg_restore"), "--no-owner", "--exit-on-error", "--dbname", url, str(source)])
     with psycopg.connect(url) as conn:
         posts = conn.execute("SELECT count(*) FROM post").fetchone()

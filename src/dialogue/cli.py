@@ -1,4 +1,10 @@
-"""The `dialogue` command line."""
+"""The `dialogue` command line, in the operator's language.
+
+A command speaks the language of DIALOGUE_CLI_LANGUAGE, else of the POSIX locale (LC_ALL,
+LC_MESSAGES, LANG), else the site's default; its help follows too (`lazy_gettext`). What
+scripts read stays as it is in every language: the one-time reset link on its own line, the
+demo's password and its roster (role, name, email), file paths, slugs, revisions, formats.
+"""
 
 from __future__ import annotations
 
@@ -6,45 +12,78 @@ import asyncio
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from dialogue.config import Settings
+from dialogue.i18n import TRANSLATIONS_DIR, locale_language, ngettext, translating
+from dialogue.i18n import gettext as _
+from dialogue.i18n import lazy_gettext as _l
 
-app = typer.Typer(help="Facilitated e-dialogues: serve, migrate, administer.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-admin_app = typer.Typer(help="Site administrators.", no_args_is_help=True)
+
+def command_language() -> tuple[str, Path]:
+    """The language a command speaks and the catalogues it reads, from the settings.
+
+    Settings that do not validate leave the command in the default English: the command
+    itself reads them again and says what is wrong.
+    """
+    try:
+        settings = Settings()
+    except ValidationError:
+        return "en", TRANSLATIONS_DIR
+    language = locale_language(settings.cli_locale, settings.languages, settings.default_language)
+    return language, settings.translations_dir
+
+
+class CommandLine(typer.Typer):
+    """A Typer app that picks its language before Typer builds the commands, so that the
+    help (lazy strings, read then) and every message are in it. Run in-process instead
+    (`typer.testing.CliRunner`), the commands speak the language already active."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        language, catalogues = command_language()
+        with translating(language, catalogues):
+            return super().__call__(*args, **kwargs)
+
+
+app = CommandLine(
+    help=_l("Facilitated e-dialogues: serve, migrate, administer."), no_args_is_help=True
+)
+db_app = typer.Typer(help=_l("Database schema."), no_args_is_help=True)
+admin_app = typer.Typer(help=_l("Site administrators."), no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
 import_app = typer.Typer(
-    help="Bring dialogues in: Pol.is exports and archives.", no_args_is_help=True
+    help=_l("Bring dialogues in: Pol.is exports and archives."), no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
 
 
-@app.command()
+@app.command(help=_l("Serve the app with uvicorn, after migrating the database."))
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    migrate: Annotated[bool, typer.Option(help="Upgrade the database first.")] = True,
+    host: Annotated[str, typer.Option(help=_l("Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_l("Port to listen on."))] = 8000,
+    migrate: Annotated[bool, typer.Option(help=_l("Upgrade the database first."))] = True,
     proxy_headers: Annotated[
         bool | None,
         typer.Option(
             "--proxy-headers/--no-proxy-headers",
-            help="Believe X-Forwarded-For/-Proto from trusted proxies (default: on).",
+            help=_l("Believe X-Forwarded-For/-Proto from trusted proxies (default: on)."),
             show_default=False,
         ),
     ] = None,
     forwarded_allow_ips: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated proxy addresses or networks to trust "
-            "(default: DIALOGUE_FORWARDED_ALLOW_IPS, else 127.0.0.1,::1)."
+            help=_l(
+                "Comma-separated proxy addresses or networks to trust "
+                "(default: DIALOGUE_FORWARDED_ALLOW_IPS, else 127.0.0.1,::1)."
+            )
         ),
     ] = None,
 ) -> None:
-    """Serve the app with uvicorn, after migrating the database."""
     import gc
     import logging
 
@@ -86,13 +125,12 @@ def serve(
     )
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=_l("Apply the Alembic migrations."))
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply the Alembic migrations."""
     from dialogue.migrations import upgrade
 
     upgrade(Settings(), revision)
-    typer.echo("database is at " + revision)
+    typer.echo(_("database is at %(revision)s") % {"revision": revision})
 
 
 def _refuse_weak_password(password: str) -> None:
@@ -103,18 +141,19 @@ def _refuse_weak_password(password: str) -> None:
     try:
         check_new_password(password)
     except Invalid as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(_("error: %(reason)s") % {"reason": exc.message}, err=True)
         raise typer.Exit(2) from exc
 
 
-@admin_app.command("create")
+@admin_app.command(
+    "create", help=_l("Create a site administrator (organizer rights in every dialogue).")
+)
 def admin_create(
-    email: Annotated[str, typer.Option(help="The admin's email.")],
-    password: Annotated[str | None, typer.Option(help="Prefer --password-stdin.")] = None,
-    password_stdin: Annotated[bool, typer.Option(help="Read the password from stdin.")] = False,
-    display_name: Annotated[str, typer.Option(help="Name shown to others.")] = "Administrator",
+    email: Annotated[str, typer.Option(help=_l("The admin's email."))],
+    password: Annotated[str | None, typer.Option(help=_l("Prefer --password-stdin."))] = None,
+    password_stdin: Annotated[bool, typer.Option(help=_l("Read the password from stdin."))] = False,
+    display_name: Annotated[str, typer.Option(help=_l("Name shown to others."))] = "Administrator",
 ) -> None:
-    """Create a site administrator (organizer rights in every dialogue)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     password = password or ""
@@ -126,22 +165,24 @@ def admin_create(
             create_admin(Settings(), email=email, password=password, display_name=display_name)
         )
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: %(reason)s") % {"reason": exc}, err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"admin {email} created")
+    typer.echo(_("admin %(email)s created") % {"email": email})
 
 
-@admin_app.command("reset-password")
+@admin_app.command(
+    "reset-password",
+    help=_l(
+        "Print a one-time password-reset link (24 hours), or set the password from stdin.\n\n"
+        "Either way, once the password changes every session and token of the account ends."
+    ),
+)
 def admin_reset_password(
-    email: Annotated[str, typer.Argument(help="The account's email.")],
+    email: Annotated[str, typer.Argument(help=_l("The account's email."))],
     password_stdin: Annotated[
-        bool, typer.Option(help="Set the password read from stdin instead of printing a link.")
+        bool, typer.Option(help=_l("Set the password read from stdin instead of printing a link."))
     ] = False,
 ) -> None:
-    """Print a one-time password-reset link (24 hours), or set the password from stdin.
-
-    Either way, once the password changes every session and token of the account ends.
-    """
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -151,22 +192,25 @@ def admin_reset_password(
     try:
         link = asyncio.run(reset_password(Settings(), email=email, password=password))
     except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: %(reason)s") % {"reason": exc}, err=True)
         raise typer.Exit(1) from exc
     if link is None:
-        typer.echo(f"password of {email} set; every session and token of it has ended")
-    else:
-        typer.echo(f"One-time link for {email} (valid 24 hours):\n{link}")
+        message = _("password of %(email)s set; every session and token of it has ended")
+        typer.echo(message % {"email": email})
+    else:  # the link alone on the last line, for a script to take
+        typer.echo(_("One-time link for %(email)s (valid 24 hours):") % {"email": email})
+        typer.echo(link)
 
 
-@app.command()
+@app.command(
+    help=_l("Load the sample dialogue and a demo admin (once; a second run changes nothing).")
+)
 def demo(
     admin_email: Annotated[
-        str, typer.Option(help="Email of the demo admin.")
+        str, typer.Option(help=_l("Email of the demo admin."))
     ] = "admin@example.org",
-    credentials_file: Annotated[str | None, typer.Option(help="Also write them here.")] = None,
+    credentials_file: Annotated[str | None, typer.Option(help=_l("Also write them here."))] = None,
 ) -> None:
-    """Load the sample dialogue and a demo admin (once; a second run changes nothing)."""
     from dialogue.demo.loader import load_demo
     from dialogue.demo.roster import roster_lines
     from dialogue.migrations import upgrade
@@ -177,39 +221,48 @@ def demo(
     try:
         created = asyncio.run(load_demo(settings, admin_email=admin_email, admin_password=password))
     except ValueError as exc:  # an account with a demo email exists, or the content is broken
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: %(reason)s") % {"reason": exc}, err=True)
         raise typer.Exit(1) from exc
     if created:
-        message = (
-            f"Demo admin: {admin_email}\nPassword:   {password}\n"
-            "Every demo participant has the same password as the admin.\n"
-            "\nThe demo's people (role, name, email):\n" + "\n".join(roster_lines())
+        message = "\n".join(
+            (
+                _("Demo admin: %(email)s") % {"email": admin_email},
+                _("Password:   %(password)s") % {"password": password},
+                _("Every demo participant has the same password as the admin."),
+                "",
+                _("The demo's people (role, name, email):"),
+                *roster_lines(),
+            )
         )
         typer.echo(message)
         if credentials_file:
             with open(credentials_file, "w", encoding="utf-8") as handle:
                 handle.write(message + "\n")
     else:
-        typer.echo("The demo is already loaded; its credentials were printed when it was.")
-        typer.echo("The demo's people (role, name, email):\n" + "\n".join(roster_lines()))
+        typer.echo(_("The demo is already loaded; its credentials were printed when it was."))
+        typer.echo(_("The demo's people (role, name, email):"))
+        typer.echo("\n".join(roster_lines()))
 
 
-@app.command()
+@app.command(
+    help=_l(
+        "Write a dialogue's synthesis report (the published one, once there is one), or its"
+        " whole archive for `dialogue import archive`, to a file."
+    )
+)
 def export(
-    slug: Annotated[str, typer.Argument(help="The dialogue's slug.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="The file to write.")],
+    slug: Annotated[str, typer.Argument(help=_l("The dialogue's slug."))],
+    output: Annotated[str, typer.Option("--output", "-o", help=_l("The file to write."))],
     format: Annotated[
         str,
         typer.Option(
-            "--format", "-f", help="md, html, pdf, docx, json, csv, or archive (all of it)."
+            "--format", "-f", help=_l("md, html, pdf, docx, json, csv, or archive (all of it).")
         ),
     ] = "pdf",
     with_identities: Annotated[
-        bool, typer.Option(help="archive: name the members who consented to be named.")
+        bool, typer.Option(help=_l("archive: name the members who consented to be named."))
     ] = False,
 ) -> None:
-    """Write a dialogue's synthesis report (the published one, once there is one), or its
-    whole archive for `dialogue import archive`, to a file."""
     if format == "archive":
         from dialogue.archive.commands import run_export
 
@@ -222,11 +275,12 @@ def export(
 
     if format not in REPORT_FORMATS:
         names = ", ".join(REPORT_FORMATS)
-        typer.echo(f"error: --format must be one of {names} or archive", err=True)
+        reason = _("--format must be one of %(formats)s or archive") % {"formats": names}
+        typer.echo(_("error: %(reason)s") % {"reason": reason}, err=True)
         raise typer.Exit(2)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("loading", total=1.0)
+        task = bar.add_task(_("loading"), total=1.0)
 
         def progress(fraction: float, stage: str) -> None:
             bar.update(task, completed=fraction, description=stage)
@@ -234,32 +288,44 @@ def export(
         try:
             body = asyncio.run(export_report(Settings(), slug=slug, fmt=format, progress=progress))
         except UnknownDialogue:
-            typer.echo(f"error: no dialogue with the slug {slug!r}", err=True)
+            reason = _("no dialogue with the slug '%(slug)s'") % {"slug": slug}
+            typer.echo(_("error: %(reason)s") % {"reason": reason}, err=True)
             raise typer.Exit(1) from None
     with open(output, "wb") as handle:
         handle.write(body)
-    typer.echo(f"{format} report of {slug} written to {output} ({len(body)} bytes)")
+    typer.echo(
+        ngettext(
+            "%(format)s report of %(slug)s written to %(output)s (%(bytes)d byte)",
+            "%(format)s report of %(slug)s written to %(output)s (%(bytes)d bytes)",
+            len(body),
+        )
+        % {"format": format, "slug": slug, "output": output, "bytes": len(body)}
+    )
 
 
-@import_app.command("polis")
+@import_app.command(
+    "polis",
+    help=_l("Import a Pol.is conversation export as a closed dialogue with pseudonymous members."),
+)
 def import_polis(
     directory: Annotated[
         Path,
         typer.Argument(
-            help="The export: summary.csv, comments.csv, participants-votes.csv and, when"
-            " there is one, votes.csv (else the votes are read from participants-votes.csv;"
-            " without either, only the statements are imported)."
+            help=_l(
+                "The export: summary.csv, comments.csv, participants-votes.csv and, when"
+                " there is one, votes.csv (else the votes are read from participants-votes.csv;"
+                " without either, only the statements are imported)."
+            )
         ),
     ],
-    slug: Annotated[str, typer.Option(help="The new dialogue's slug.")],
+    slug: Annotated[str, typer.Option(help=_l("The new dialogue's slug."))],
     organizer: Annotated[
-        str | None, typer.Option(help="Email of an existing account to make its organizer.")
+        str | None, typer.Option(help=_l("Email of an existing account to make its organizer."))
     ] = None,
     merge: Annotated[
-        bool, typer.Option(help="If the dialogue exists, add only what it lacks (else refuse).")
+        bool, typer.Option(help=_l("If the dialogue exists, add only what it lacks (else refuse)."))
     ] = False,
 ) -> None:
-    """Import a Pol.is conversation export as a closed dialogue with pseudonymous members."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from dialogue.archive.polis import ImportResult
@@ -284,7 +350,7 @@ def import_polis(
                 on_duplicate="merge" if merge else "refuse",
                 progress=progress,
             )
-            progress(1.0, "languages")
+            progress(1.0, _("languages"))
             await detect_missing_languages(database)  # statements come without one
             return result
         finally:
@@ -292,58 +358,95 @@ def import_polis(
 
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task("reading", total=1.0)
+        task = bar.add_task(_("reading"), total=1.0)
         try:
             result = asyncio.run(
                 go(lambda fraction, stage: bar.update(task, completed=fraction, description=stage))
             )
         except DialogueError as exc:
-            typer.echo(f"error: {exc.message}", err=True)
+            typer.echo(_("error: %(reason)s") % {"reason": exc.message}, err=True)
             raise typer.Exit(1) from None
-    verb = "merged into" if result.merged else "imported as"
-    typer.echo(
-        f"Pol.is conversation {verb} {result.slug}: {result.statements} statements "
-        f"({result.hidden} hidden), {result.participants} participants, "
-        f"{result.votes_added} votes added, {result.votes_updated} updated"
-    )
+    counts = {
+        "slug": result.slug,
+        "statements": result.statements,
+        "hidden": result.hidden,
+        "participants": result.participants,
+        "added": result.votes_added,
+        "updated": result.votes_updated,
+    }
+    if result.merged:
+        outcome = _(
+            "Pol.is conversation merged into %(slug)s: %(statements)d statements "
+            "(%(hidden)d hidden), %(participants)d participants, "
+            "%(added)d votes added, %(updated)d updated"
+        )
+    else:
+        outcome = _(
+            "Pol.is conversation imported as %(slug)s: %(statements)d statements "
+            "(%(hidden)d hidden), %(participants)d participants, "
+            "%(added)d votes added, %(updated)d updated"
+        )
+    typer.echo(outcome % counts)
     for note in result.notes:
-        typer.echo(f"Note: {note}")
+        typer.echo(_("Note: %(note)s") % {"note": note})
 
 
-@import_app.command("archive")
+@import_app.command(
+    "archive",
+    help=_l(
+        "Restore a dialogue from its archive; a dialogue already here is refused unless --merge."
+    ),
+)
 def import_archive(
-    file: Annotated[Path, typer.Argument(help="A file from `dialogue export --format archive`.")],
+    file: Annotated[
+        Path, typer.Argument(help=_l("A file from `dialogue export --format archive`."))
+    ],
     merge: Annotated[
-        bool, typer.Option(help="Add only what the dialogue here lacks (no duplicates).")
+        bool, typer.Option(help=_l("Add only what the dialogue here lacks (no duplicates)."))
     ] = False,
     slug: Annotated[
-        str | None, typer.Option(help="Import as a new dialogue with this slug.")
+        str | None, typer.Option(help=_l("Import as a new dialogue with this slug."))
     ] = None,
 ) -> None:
-    """Restore a dialogue from its archive; a dialogue already here is refused unless --merge."""
     from dialogue.archive.commands import run_import
 
     run_import(Settings(), path=file, slug=slug, merge=merge)
 
 
-@app.command("detect-languages")
+@app.command(
+    "detect-languages",
+    help=_l(
+        "Give every post with no language one, guessed from its text (the server also does"
+        " this at each start, in the background)."
+    ),
+)
 def detect_languages() -> None:
-    """Give every post with no language one, guessed from its text (the server also does
-    this at each start, in the background)."""
     from dialogue.threads.language_pass import run_once
 
     done = asyncio.run(run_once(Settings()))
-    typer.echo(f"{done} post(s) without a language given one")
+    typer.echo(
+        ngettext(
+            "%(count)d post without a language given one",
+            "%(count)d posts without a language given one",
+            done,
+        )
+        % {"count": done}
+    )
 
 
-@app.command("mail-send")
+@app.command(
+    "mail-send",
+    help=_l(
+        "Send queued mail through DIALOGUE_SMTP_URL, retrying; until stopped (SIGTERM drains)."
+    ),
+)
 def mail_send(
-    once: Annotated[bool, typer.Option(help="Send what is due now, then exit.")] = False,
+    once: Annotated[bool, typer.Option(help=_l("Send what is due now, then exit."))] = False,
 ) -> None:
-    """Send queued mail through DIALOGUE_SMTP_URL, retrying; until stopped (SIGTERM drains)."""
     settings = Settings()
     if not settings.smtp_url:
-        typer.echo("error: DIALOGUE_SMTP_URL is not set", err=True)
+        reason = _("DIALOGUE_SMTP_URL is not set")
+        typer.echo(_("error: %(reason)s") % {"reason": reason}, err=True)
         raise typer.Exit(2)
     from dialogue.logs import configure_logging
     from dialogue.notifications.commands import run_sender
@@ -351,20 +454,25 @@ def mail_send(
     configure_logging(settings)
     tried = asyncio.run(run_sender(settings, once=once))
     if once:
-        typer.echo(f"{tried} message(s) tried")
+        typer.echo(
+            ngettext("%(count)d message tried", "%(count)d messages tried", tried)
+            % {"count": tried}
+        )
 
 
-@app.command("mail-receive")
+@app.command(
+    "mail-receive", help=_l("Receive replies by e-mail (SMTP) and post them in their threads.")
+)
 def mail_receive(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on (SMTP).")] = 2525,
+    host: Annotated[str, typer.Option(help=_l("Address to listen on."))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help=_l("Port to listen on (SMTP)."))] = 2525,
 ) -> None:
-    """Receive replies by e-mail (SMTP) and post them in their threads."""
     from dialogue.notifications.inbound.command import run_mail_receive
 
     settings = Settings()
     if not settings.mail_reply_domain:
-        typer.echo("error: set DIALOGUE_MAIL_REPLY_DOMAIN to the domain replies go to", err=True)
+        reason = _("set DIALOGUE_MAIL_REPLY_DOMAIN to the domain replies go to")
+        typer.echo(_("error: %(reason)s") % {"reason": reason}, err=True)
         raise typer.Exit(2)
     from dialogue.logs import configure_logging
 
@@ -372,43 +480,66 @@ def mail_receive(
     asyncio.run(run_mail_receive(settings, host=host, port=port))
 
 
-@app.command("backup")
+@app.command(
+    "backup",
+    help=_l(
+        "A consistent copy of the database while the server runs (SQLite; PostgreSQL: pg_dump)."
+    ),
+)
 def backup_command(
-    file: Annotated[Path, typer.Argument(help="Where to write the backup.")],
-    force: Annotated[bool, typer.Option(help="Replace FILE if it exists.")] = False,
+    file: Annotated[Path, typer.Argument(help=_l("Where to write the backup."))],
+    force: Annotated[bool, typer.Option(help=_l("Replace FILE if it exists."))] = False,
 ) -> None:
-    """A consistent copy of the database while the server runs (SQLite; PostgreSQL: pg_dump)."""
     from dialogue.backup import BackupError, backup
 
     try:
         copied = backup(Settings(), file, force=force)
     except BackupError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: %(reason)s") % {"reason": exc}, err=True)
         raise typer.Exit(1) from exc
     if copied.engine == "sqlite":
         typer.echo(
-            f"SQLite backup written to {copied.path}: {copied.posts} posts, "
-            f"schema {copied.revision}, {copied.path.stat().st_size} bytes"
+            _(
+                "SQLite backup written to %(path)s: %(posts)d posts, "
+                "schema %(revision)s, %(bytes)d bytes"
+            )
+            % {
+                "path": copied.path,
+                "posts": copied.posts,
+                "revision": copied.revision,
+                "bytes": copied.path.stat().st_size,
+            }
         )
     else:
-        typer.echo(f"PostgreSQL backup written to {copied.path} by pg_dump (custom format)")
+        message = _("PostgreSQL backup written to %(path)s by pg_dump (custom format)")
+        typer.echo(message % {"path": copied.path})
 
 
-@app.command("restore")
+@app.command(
+    "restore",
+    help=_l("Restore a backup into an empty database, then migrate it to this release's schema."),
+)
 def restore_command(
-    file: Annotated[Path, typer.Argument(help="A file made by `dialogue backup`.")],
+    file: Annotated[Path, typer.Argument(help=_l("A file made by `dialogue backup`."))],
 ) -> None:
-    """Restore a backup into an empty database, then migrate it to this release's schema."""
     from dialogue.backup import BackupError, restore
 
     try:
         copied = restore(Settings(), file)
     except BackupError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(_("error: %(reason)s") % {"reason": exc}, err=True)
         raise typer.Exit(1) from exc
     typer.echo(
-        f"Restored {file} ({copied.engine}): {copied.posts} posts, backed up at schema "
-        f"{copied.revision}, now migrated to this release's"
+        _(
+            "Restored %(file)s (%(engine)s): %(posts)d posts, backed up at schema "
+            "%(revision)s, now migrated to this release's"
+        )
+        % {
+            "file": file,
+            "engine": copied.engine,
+            "posts": copied.posts,
+            "revision": copied.revision,
+        }
     )
 
 

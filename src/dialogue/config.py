@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - refused in production
@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     translations_dir: Path = Path(__file__).resolve().parent / "translations"
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "fr", "es", "pt")
+    # The command line's language (docs/operators.md): DIALOGUE_CLI_LANGUAGE, else the
+    # operator's POSIX locale, LC_ALL over LC_MESSAGES over LANG (read as such, unprefixed).
+    cli_language: str | None = None
+    lc_all: str | None = Field(default=None, validation_alias=AliasChoices("LC_ALL"))
+    lc_messages: str | None = Field(default=None, validation_alias=AliasChoices("LC_MESSAGES"))
+    lang: str | None = Field(default=None, validation_alias=AliasChoices("LANG"))
     # Where the quick-exit link on every page leads: a neutral site that says nothing about
     # this one. Only the reader's browser goes there; the server never requests it.
     quick_exit_url: str = "https://www.wikipedia.org/"
@@ -139,6 +145,13 @@ class Settings(BaseSettings):
         if not self.quick_exit_url.startswith(("https://", "http://", "/")):
             raise ValueError("DIALOGUE_QUICK_EXIT_URL must be an http(s) address or a path")
         return self
+
+    @property
+    def cli_locale(self) -> str | None:
+        """The locale a command speaks in, before it is matched to a catalogue: the override,
+        else the first POSIX variable set and not empty (an empty one counts as unset)."""
+        named = (self.cli_language, self.lc_all, self.lc_messages, self.lang)
+        return next((value for value in named if value), None)
 
     @property
     def async_database_url(self) -> str:

@@ -12,11 +12,12 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from babel.support import LazyProxy, NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 
@@ -108,6 +109,20 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return (_current.get() or _NO_TRANSLATION).ngettext(singular, plural, n)
+
+
+def lazy_gettext(message: str) -> str:
+    """`message` translated each time it is read, into the language active then: for text
+    written down at import time and shown later, such as the command line's help."""
+    return cast(str, LazyProxy(gettext, message, enable_cache=False))
+
+
+def locale_language(locale: str | None, supported: tuple[str, ...], default: str) -> str:
+    """The language of a POSIX locale name (`fr_FR.UTF-8`, `pt_BR`, `es`) if it is
+    supported, else `default` (also for `C`, `POSIX` and none)."""
+    language = (locale or "").partition(".")[0].partition("@")[0].replace("-", "_")
+    language = language.partition("_")[0].lower()
+    return language if language in supported else default
 
 
 def negotiate(accept_language: str, supported: tuple[str, ...], default: str) -> str:

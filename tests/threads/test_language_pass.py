@@ -150,5 +150,5 @@ class TestCommand:
         # In a thread: the command runs its own event loop.
         result = await asyncio.to_thread(CliRunner().invoke, cli.app, ["detect-languages"], env=env)
         assert result.exit_code == 0, result.stderr
-        assert "5 post(s) without a language given one" in result.stdout
+        assert "5 posts without a language given one" in result.stdout
         assert None not in (await languages(app)).values()

@@ -6,6 +6,7 @@ from dialogue.accounts import admin, resets
 from dialogue.accounts import service as accounts
 from dialogue.config import Settings
 from dialogue.db import Database
+from dialogue.i18n import gettext as _
 
 
 async def reset_password(settings: Settings, *, email: str, password: str | None) -> str | None:
@@ -18,7 +19,7 @@ async def reset_password(settings: Settings, *, email: str, password: str | None
         async with database.session() as session:
             user = await accounts.get_user_by_email(session=session, email=email)
             if user is None or user.id is None:
-                raise ValueError(f"no account with the email {email}")
+                raise ValueError(_("no account with the email %(email)s") % {"email": email})
             link = None
             if password is None:
                 token = await admin.issue_reset(session=session, actor=None, user=user)

@@ -32,6 +32,7 @@ from dialogue.errors import Invalid
 from dialogue.events.kinds import EventKind
 from dialogue.events.publish import commit
 from dialogue.events.service import append_event
+from dialogue.i18n import gettext as _
 from dialogue.policy import Role
 
 OnDuplicate = Literal["refuse", "merge"]
@@ -67,7 +68,9 @@ async def import_polis(
     try:
         TypeAdapter(Slug).validate_python(slug)
     except ValidationError:
-        raise Invalid(f"{slug!r} is not a valid slug (a-z, 0-9 and -, 2 to 63).") from None
+        raise Invalid(
+            _("'%(slug)s' is not a valid slug (a-z, 0-9 and -, 2 to 63).") % {"slug": slug}
+        ) from None
     merge = on_duplicate == "merge"
     async with database.reader() as session:  # fail fast, before a long read
         await target.check_target(session, slug, merge=merge)

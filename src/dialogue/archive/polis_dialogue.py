@@ -17,6 +17,7 @@ from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode, Theme
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, NotFound
+from dialogue.i18n import gettext as _
 from dialogue.markup import render_markdown
 from dialogue.policy import Role, Visibility
 from dialogue.threads import search
@@ -35,12 +36,15 @@ async def check_target(session: AsyncSession, slug: str, *, merge: bool) -> Dial
         return None
     if not merge:
         raise Conflict(
-            f"A dialogue with the slug {slug!r} exists already. Import again with merging "
-            "(--merge) to add only what it lacks, or choose another slug.",
+            _(
+                "A dialogue with the slug '%(slug)s' exists already. Import again with merging "
+                "(--merge) to add only what it lacks, or choose another slug."
+            )
+            % {"slug": slug},
             code=ErrorCode.SLUG_TAKEN,
         )
     if dialogue.status == DialogueStatus.ARCHIVED:
-        raise Conflict("An archived dialogue is read-only.", code=ErrorCode.DIALOGUE_ARCHIVED)
+        raise Conflict(_("An archived dialogue is read-only."), code=ErrorCode.DIALOGUE_ARCHIVED)
     return dialogue
 
 
@@ -49,7 +53,10 @@ async def organizer(session: AsyncSession, email: str | None) -> User | None:
         return None
     user = await accounts.get_user_by_email(session=session, email=email)
     if user is None:
-        raise NotFound(f"No account has the email {email!r}.", code=ErrorCode.UNKNOWN_ORGANIZER)
+        raise NotFound(
+            _("No account has the email '%(email)s'.") % {"email": email},
+            code=ErrorCode.UNKNOWN_ORGANIZER,
+        )
     return user
 
 
@@ -145,14 +152,18 @@ async def imported_thread(session: AsyncSession, dialogue: Dialogue, key: str) -
     ).first()
     if opening is None:
         raise Conflict(
-            f"The dialogue {dialogue.slug!r} was not imported from Pol.is, so nothing can be "
-            "merged into it.",
+            _(
+                "The dialogue '%(slug)s' was not imported from Pol.is, so nothing can be "
+                "merged into it."
+            )
+            % {"slug": dialogue.slug},
             code=ErrorCode.NOT_AN_IMPORT,
         )
     opener = await session.get(User, opening.author_id) if opening.author_id else None
     if opener is None or opener.email != write.person_email(key):
         raise Conflict(
-            f"The dialogue {dialogue.slug!r} holds another Pol.is conversation.",
+            _("The dialogue '%(slug)s' holds another Pol.is conversation.")
+            % {"slug": dialogue.slug},
             code=ErrorCode.OTHER_CONVERSATION,
         )
     thread = await session.get(Thread, opening.thread_id)

@@ -29,6 +29,7 @@ from dialogue.db import as_utc
 from dialogue.dialogues.models import Dialogue, Membership
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict
+from dialogue.i18n import gettext as _
 from dialogue.markup import render_markdown
 from dialogue.policy import Role
 from dialogue.threads import search
@@ -84,8 +85,11 @@ async def pseudonymous_users(
         for user in rows:
             if user.password_hash is not None or user.is_admin:
                 raise Conflict(
-                    f"The account {user.email} can sign in, so it cannot stand for a Pol.is "
-                    "participant; rename or remove it first.",
+                    _(
+                        "The account %(email)s can sign in, so it cannot stand for a Pol.is "
+                        "participant; rename or remove it first."
+                    )
+                    % {"email": user.email},
                     code=ErrorCode.EMAIL_TAKEN,
                 )
             found[user.email] = user.id or 0

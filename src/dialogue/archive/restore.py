@@ -30,6 +30,7 @@ from dialogue.dialogues import service as dialogues
 from dialogue.dialogues.schemas import Slug
 from dialogue.error_codes import ErrorCode
 from dialogue.errors import Conflict, Invalid, NotFound
+from dialogue.i18n import gettext as _
 from dialogue.threads import search
 from dialogue.threads.languages import LANG_TAG
 
@@ -52,7 +53,9 @@ async def restore(
         try:
             TypeAdapter(Slug).validate_python(slug)
         except ValidationError:
-            raise Invalid(f"{slug!r} is not a slug (a-z, 0-9 and -, 2 to 63 long)") from None
+            raise Invalid(
+                _("'%(slug)s' is not a slug (a-z, 0-9 and -, 2 to 63 long)") % {"slug": slug}
+            ) from None
     lines = jsonlines.read_lines(path)
     first = next(lines, None)
     if first is None:
@@ -204,10 +207,14 @@ class Restorer(RestoreState):
         here = await dialogues.get_dialogue(session=self.session, slug=self.slug)
         if self.merge:
             if here is None or here.id is None:
-                raise NotFound(f"There is no dialogue {self.slug!r} to merge this archive into.")
+                raise NotFound(
+                    _("There is no dialogue '%(slug)s' to merge this archive into.")
+                    % {"slug": self.slug}
+                )
             if here.created_at != row["created_at"]:
                 raise Conflict(
-                    f"The dialogue {self.slug!r} here is not the one this archive was taken from.",
+                    _("The dialogue '%(slug)s' here is not the one this archive was taken from.")
+                    % {"slug": self.slug},
                     code=ErrorCode.OTHER_DIALOGUE,
                 )
             self.dialogue_id = here.id
@@ -215,8 +222,11 @@ class Restorer(RestoreState):
         else:
             if here is not None:
                 raise Conflict(
-                    f"A dialogue with the slug {self.slug!r} exists already: --merge adds what "
-                    "it lacks, --slug NEW imports a copy.",
+                    _(
+                        "A dialogue with the slug '%(slug)s' exists already: --merge adds what "
+                        "it lacks, --slug NEW imports a copy."
+                    )
+                    % {"slug": self.slug},
                     code=ErrorCode.SLUG_TAKEN,
                 )
             row.update(slug=self.slug, last_seq=0)

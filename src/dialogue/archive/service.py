@@ -12,6 +12,7 @@ from dialogue.db import Database
 from dialogue.dialogues import service as dialogues
 from dialogue.errors import NotFound
 from dialogue.events.publish import commit
+from dialogue.i18n import gettext as _
 
 
 async def write_archive(
@@ -26,7 +27,7 @@ async def write_archive(
                 await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             dialogue = await dialogues.get_dialogue(session=session, slug=slug)
             if dialogue is None:
-                raise NotFound(f"no dialogue with the slug {slug!r}")
+                raise NotFound(_("no dialogue with the slug '%(slug)s'") % {"slug": slug})
             with partial.open("wb") as out:
                 counts = await export_archive(
                     session=session,
