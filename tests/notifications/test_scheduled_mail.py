@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi import FastAPI
 from sqlmodel import col, delete, select, update
 
@@ -12,6 +13,8 @@ from dialogue.db import utcnow
 from dialogue.dialogues.models import Membership
 from dialogue.events.publish import commit
 from dialogue.i18n import localtime, translating
+from dialogue.notifications import sender as sender_module
+from dialogue.notifications.outbox import MAIL_RING
 from dialogue.state import app_state
 from dialogue.threads.models import Post
 from tests.dialogues.cast import API, make_cast, new_post, new_thread
@@ -83,6 +86,27 @@ class TestModeratorBatch:
         assert f"/d/{cast.slug}/moderation" in got.part("html")
         await new_post(factory.client, cast, "participant", thread["id"])
         await run_mail(app, smtp, expect=0)  # less than 15 minutes since the last one
+
+    async def test_the_batch_is_sent_at_once_not_at_the_senders_next_poll(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The scheduler's commit rings the outbox's senders; they would otherwise find the
+        batch only at their next poll (five seconds, here made five minutes)."""
+        await hold_scheduler(app)
+        monkeypatch.setattr(sender_module, "POLL_SECONDS", 300.0)
+        mail_sender = app_state(app).mail_sender
+        assert mail_sender is not None
+        mail_sender.ring(0, MAIL_RING)  # its next wait is the five minutes
+        cast = await make_cast(factory, moderation="pre", roles=("moderator", "participant"))
+        await set_digest(app, None, "off")
+        scheduler = app_state(app).mail_scheduler
+        assert scheduler is not None
+        await scheduler.tick()
+        await age_cursors(app, "moderation", timedelta(minutes=20))
+        thread = await new_thread(factory.client, cast, "moderator", title="Open to all")
+        await new_post(factory.client, cast, "participant", thread["id"])
+        assert await scheduler.tick() == 2
+        await smtp.wait_for(2, timeout=4)
 
 
 class TestDigest:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from dialogue.config import Settings
 from dialogue.db import Database, utcnow
+from dialogue.events import publish
 from dialogue.events.broker import Broker
 from dialogue.notifications import digests, feed, staff_mail, theme_mail
 
@@ -98,10 +100,10 @@ class MailScheduler:
             opening = await theme_mail.themes_opening(session=session)
         queued = 0
         for theme_id in opening:
-            async with self.database.writing() as session:
+            async with self._writing() as session:
                 n = await theme_mail.announce(session, settings=self.settings, theme_id=theme_id)
                 try:
-                    await session.commit()
+                    await publish.commit(session)
                 except IntegrityError:  # another instance announced it at the same moment
                     continue
                 queued += n
@@ -128,13 +130,21 @@ class MailScheduler:
     async def _in_chunks(self, people: list[int], mail: Callable[..., Awaitable[int]]) -> int:
         queued = 0
         for start in range(0, len(people), CHUNK):
-            async with self.database.writing() as session:
+            async with self._writing() as session:
                 n = 0
                 for user_id in people[start : start + CHUNK]:
                     n += await mail(session, user_id)
                 try:
-                    await session.commit()
+                    await publish.commit(session)
                 except IntegrityError:  # a cursor made at once by another instance
                     continue
                 queued += n
         return queued
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """A writing session whose commit rings the broker: the outbox's senders (on any
+        instance) send what it queued now rather than at their next poll, seconds later."""
+        async with self.database.writing() as session:
+            session.info["broker"] = self.broker
+            yield session
