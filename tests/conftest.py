@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,21 @@ def database_url(
         shutil.copy(sqlite_template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
+    with migrated_postgres(postgres, pg_template) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url(postgres: PostgresServer | None, pg_template: str | None) -> Iterator[str]:
+    """One migrated PostgreSQL database for a whole module: for tests that share servers
+    which take seconds to start, each test keeping to a dialogue of its own."""
+    with migrated_postgres(postgres, pg_template) as url:
+        yield url
+
+
+@contextmanager
+def migrated_postgres(postgres: PostgresServer | None, pg_template: str | None) -> Iterator[str]:
+    """A copy of the migrated template, dropped afterwards."""
     if postgres is None or pg_template is None:
         pytest.skip("PostgreSQL is not available here")
     name = f"t_{WORKER}_{next(_counter)}"
@@ -100,9 +116,11 @@ def database_url(
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
     base = postgres.url.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -67,8 +67,9 @@ async def closing_code(recv: Any, timeout: float = 5.0) -> int | None:
     return error.rcvd.code if error.rcvd else None
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def redis_server() -> Iterator[RedisServer]:
+    """A Redis of the module's own (the scale-out tests restart it)."""
     from tests.live.scale import redis_or_skip  # scale.py builds on this module's Client
 
     server = redis_or_skip()
@@ -76,11 +77,23 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_instances(
+    module_postgres_url: str, redis_server: RedisServer
+) -> Iterator[list[ProcessServer]]:
+    """Two `dialogue serve` processes over one PostgreSQL and one Redis, started once for a
+    module (they take seconds to start): each test works in a dialogue of its own."""
+    from tests.live.scale import running_instances
+
+    with running_instances(module_postgres_url, redis_server.url) as started:
+        yield started
+
+
 @pytest.fixture
 def instances(
     db_kind: str, database_url: str, redis_server: RedisServer
 ) -> Iterator[list[ProcessServer]]:
-    """Two `dialogue serve` processes over one PostgreSQL and one Redis."""
+    """Two `dialogue serve` processes of the test's own, for a test that stops one."""
     from tests.live.scale import running_instances
 
     assert db_kind == "postgresql"

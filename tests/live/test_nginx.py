@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -119,8 +120,8 @@ class Nginx:
         shutil.rmtree(self.prefix, ignore_errors=True)
 
 
-@pytest.fixture
-def nginx(instances: list[ProcessServer]) -> Iterator[Nginx]:
+@contextmanager
+def in_front_of(instances: list[ProcessServer]) -> Iterator[Nginx]:
     if NGINX is None:
         if in_ci():
             pytest.fail("nginx is required under CI=true (apt-get install -y nginx)")
@@ -132,8 +133,31 @@ def nginx(instances: list[ProcessServer]) -> Iterator[Nginx]:
     assert "[emerg]" not in log and "[crit]" not in log, log
 
 
+@pytest.fixture
+def database_url(module_postgres_url: str) -> str:
+    """The factory writes where the module's shared instances read."""
+    return module_postgres_url
+
+
+@pytest.fixture(scope="module")
+def nginx(shared_instances: list[ProcessServer]) -> Iterator[Nginx]:
+    """In front of the module's two instances (started once: they take seconds)."""
+    with in_front_of(shared_instances) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def lone_nginx(instances: list[ProcessServer]) -> Iterator[Nginx]:
+    """In front of two instances of the test's own, for a test that stops one."""
+    with in_front_of(instances) as proxy:
+        yield proxy
+
+
 class TestHttpThroughNginx:
-    async def test_health_api_and_long_poll(self, factory: Factory, nginx: Nginx, instances):
+    async def test_health_api_and_long_poll(
+        self, factory: Factory, nginx: Nginx, shared_instances: list[ProcessServer]
+    ):
+        instances = shared_instances
         scene = await build_scene(factory, nginx.url)
         token = scene.tokens["alice"]
         async with httpx.AsyncClient(base_url=nginx.url, headers=bearer(token)) as http:
@@ -229,8 +253,9 @@ class TestWebsocketThroughNginx:
 
 class TestOneInstanceDown:
     async def test_nginx_sends_everything_to_the_other(
-        self, factory: Factory, nginx: Nginx, instances: list[ProcessServer]
+        self, factory: Factory, lone_nginx: Nginx, instances: list[ProcessServer]
     ):
+        nginx = lone_nginx
         scene = await build_scene(factory, nginx.url)
         token = scene.tokens["bob"]
         start = (await logged_events(nginx.url, scene.slug, token, 0))[-1]["seq"]

@@ -34,6 +34,17 @@ pytestmark = pytest.mark.postgres_only
 LOGIN_PER_ACCOUNT = Settings().login_per_account  # the instances run with the default
 
 
+@pytest.fixture
+def database_url(module_postgres_url: str) -> str:
+    """The factory writes where the module's shared instances read."""
+    return module_postgres_url
+
+
+@pytest.fixture
+def instances(shared_instances: list[ProcessServer]) -> list[ProcessServer]:
+    return shared_instances
+
+
 class TestPostThroughOneInstanceReachesTheOther:
     async def test_clients_on_both_instances_get_the_post_once_in_order(
         self, factory: Factory, instances: list[ProcessServer]
