@@ -10,7 +10,9 @@ from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.dialogues.cast import make_cast, new_thread
 from tests.factories import Factory
 
-pytestmark = pytest.mark.browser
+# In a browser a page behaves alike on either database; the services under it run on both, and
+# the organizer journey and the live thread (long polling included) run in a browser on both.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 
 class TestMentionCompletion:

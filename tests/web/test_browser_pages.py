@@ -15,7 +15,9 @@ from tests.factories import Factory
 from tests.web import scenes
 from tests.web.scenes import Scene
 
-pytestmark = pytest.mark.browser
+# In a browser a page behaves alike on either database; the services under it run on both, and
+# the organizer journey and the live thread (long polling included) run in a browser on both.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 LONG_URL = "https://example.org/" + "a-very-long-path-segment-" * 12
 WIDE_TABLE = "| " + " | ".join(f"column {n}" for n in range(12)) + " |\n|" + "---|" * 12 + "\n"

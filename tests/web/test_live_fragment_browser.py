@@ -28,7 +28,9 @@ from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.factories import Factory
 from tests.web import scenes
 
-pytestmark = pytest.mark.browser
+# In a browser a page behaves alike on either database; the services under it run on both, and
+# the organizer journey and the live thread (long polling included) run in a browser on both.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 # The page as the browser holds it, and a fresh render of it fetched and parsed by the same
 # browser, so both go through one HTML serialiser.

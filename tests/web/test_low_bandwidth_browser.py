@@ -23,7 +23,9 @@ from tests.browser import LiveServer, assert_accessible, open_page, sign_in
 from tests.factories import Factory
 from tests.web import scenes
 
-pytestmark = pytest.mark.browser
+# In a browser a page behaves alike on either database; the services under it run on both, and
+# the organizer journey and the live thread (long polling included) run in a browser on both.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 # Chrome DevTools' own "slow 2G"-like figures, as the issue asks: 50 kB/s down, 300 ms.
 THROTTLE = {

@@ -11,7 +11,9 @@ from tests.factories import Factory
 from tests.synthesis.scene import build_scene
 from tests.web.report_steps import base_of, publish
 
-pytestmark = pytest.mark.browser
+# In a browser a page behaves alike on either database; the services under it run on both, and
+# the organizer journey and the live thread (long polling included) run in a browser on both.
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 
 class TestReportPagesInABrowser:
