@@ -47,6 +47,20 @@ class TestReplies:
         assert "someone replied to your post" in text
         await run_mail(app, smtp, expect=0)  # once only
 
+    async def test_a_reply_in_a_new_dialogue_is_news_before_the_feed_first_looks(
+        self, app: FastAPI, factory: Factory, smtp: SmtpSink
+    ) -> None:
+        """The cursor is made with the dialogue: a reply written before the feed's first
+        run is not taken for history."""
+        await hold_scheduler(app)
+        fresh = await make_cast(factory)
+        thread = await new_thread(factory.client, fresh, "participant")
+        await new_post(
+            factory.client, fresh, "expert", thread["id"], parent_id=thread["post"]["id"]
+        )
+        await run_mail(app, smtp, expect=1)
+        assert len(smtp.to(fresh.users["participant"].email)) == 1
+
     async def test_a_deleted_accounts_reply_is_named_in_the_readers_language(
         self, app: FastAPI, factory: Factory, smtp: SmtpSink, cast
     ) -> None:

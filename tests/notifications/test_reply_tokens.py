@@ -56,3 +56,14 @@ def test_another_domain_or_a_damaged_token_is_refused() -> None:
     for damaged in (local[:-1] + ("a" if local[-1] != "a" else "b"), local[:-2], local + "a"):
         assert read_reply_address(SETTINGS, f"{damaged}@{domain}") is None
     assert read_reply_address(SETTINGS, "not an address") is None
+
+
+def test_only_the_address_sent_is_read_not_another_spelling_of_its_bytes() -> None:
+    """The last base32 character carries unused bits: every other last character, even one
+    that decodes to the same bytes, is refused (this test once passed or failed by date)."""
+    address = reply_address(SETTINGS, user_id=1, thread_id=2)
+    assert address is not None
+    local, _at, domain = address.partition("@")
+    others = [c for c in "abcdefghijklmnopqrstuvwxyz234567" if c != local[-1]]
+    assert all(read_reply_address(SETTINGS, f"{local[:-1]}{c}@{domain}") is None for c in others)
+    assert read_reply_address(SETTINGS, f"{local.upper()}@{domain}") == ReplyTarget(1, 2)

@@ -25,6 +25,7 @@ from dialogue.demo.timeline import Schedule, schedule
 from dialogue.dialogues import service as dialogues
 from dialogue.dialogues import theme_service
 from dialogue.dialogues.models import Dialogue, DialogueStatus, ModerationMode, Theme
+from dialogue.notifications.feed import skip_history
 from dialogue.policy import Role, Visibility
 
 ADMIN_NAME = "Demo administrator"
@@ -104,6 +105,7 @@ async def _load(
     await moderation.code_posts(stage)
     await stage.ledger.write(session)
     await backdates.write(session)
+    await skip_history(session=session, dialogue=dialogue)
 
 
 async def _create_dialogue(

@@ -27,6 +27,7 @@ from dialogue.events.models import Audience
 from dialogue.events.service import append_event
 from dialogue.i18n import gettext as _
 from dialogue.moderation.audit import record_action
+from dialogue.notifications.models import MailFeed
 from dialogue.policy import Role, Visibility
 from dialogue.safety.disclosure import entries
 
@@ -111,7 +112,11 @@ async def _new_conduct_version(*, session: AsyncSession, dialogue: Dialogue, tex
 async def create_dialogue(
     *, session: AsyncSession, actor: User, fields: dict[str, Any]
 ) -> Dialogue:
-    """A new dialogue starts as a draft with its creator as organizer."""
+    """A new dialogue starts as a draft with its creator as organizer.
+
+    Its mail-and-notice cursor is made with it, so the first reply is news even when it
+    comes before the feed first looks (a cursor the feed makes starts at the latest event).
+    """
     conduct = (fields.pop("code_of_conduct", "") or "").replace("\r\n", "\n")
     if await get_dialogue(session=session, slug=fields["slug"]) is not None:
         raise Conflict(_("A dialogue with this slug already exists."), code=ErrorCode.SLUG_TAKEN)
@@ -134,6 +139,7 @@ async def create_dialogue(
         kind=EventKind.DIALOGUE_CREATED,
         data=dialogue_summary(dialogue),
     )
+    session.add(MailFeed(dialogue_id=dialogue.id, seq=dialogue.last_seq))
     return dialogue
 
 

@@ -48,6 +48,16 @@ async def dialogues_behind(*, session: AsyncSession) -> list[int]:
     return [row for row in rows.all() if row is not None]
 
 
+async def skip_history(*, session: AsyncSession, dialogue: Dialogue) -> None:
+    """Move the cursor to the dialogue's latest event: history replayed in bulk (the demo)
+    is not news, so nobody is told or mailed of it."""
+    assert dialogue.id is not None
+    feed = await session.get(MailFeed, dialogue.id)
+    feed = feed or MailFeed(dialogue_id=dialogue.id)
+    feed.seq = dialogue.last_seq
+    session.add(feed)
+
+
 async def once(session: AsyncSession, key: str) -> bool:
     """True the first time `key` is asked for in this database (recorded with the caller's
     transaction)."""

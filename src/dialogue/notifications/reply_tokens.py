@@ -58,7 +58,7 @@ def reply_token(
     last_day = _day_number(today or _today()) + settings.mail_reply_days
     fields = _FIELDS.pack(user_id, thread_id, min(last_day, 0xFFFF))
     raw = fields + _sign(settings.secret_key, fields)
-    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
+    return _encode(raw)
 
 
 def read_reply_address(
@@ -97,6 +97,8 @@ def _sign(key: str, fields: bytes) -> bytes:
 
 
 def _decode(token: str) -> bytes | None:
+    """The token's bytes, or None. Only the canonical spelling is read: the last base32
+    character carries unused bits, and an address with them changed is not one we sent."""
     expected = -(-_TOKEN_BYTES * 8 // 5)  # base32 characters, without padding
     if len(token) != expected:
         return None
@@ -104,7 +106,11 @@ def _decode(token: str) -> bytes | None:
         raw = base64.b32decode(token.upper() + "=" * (-len(token) % 8))
     except ValueError:  # binascii.Error is a ValueError
         return None
-    return raw if len(raw) == _TOKEN_BYTES else None
+    return raw if len(raw) == _TOKEN_BYTES and _encode(raw) == token.lower() else None
+
+
+def _encode(raw: bytes) -> str:
+    return base64.b32encode(raw).decode("ascii").rstrip("=").lower()
 
 
 def _day_number(day: date) -> int:
