@@ -675,6 +675,21 @@ TABLE += [
         page=True,
     ),
     Row(
+        "report quote review form",
+        "POST",
+        "/d/{slug}/report/quotes",
+        only(303, *REVIEWERS),  # moderators too: the list, not the files
+        page=True,
+        form=True,
+    ),
+    Row(
+        "report quote review page",
+        "GET",
+        "/d/{slug}/report/quotes/{job_id}",
+        only(404, *REVIEWERS),  # a list that does not exist (or no longer)
+        page=True,
+    ),
+    Row(
         "report narrative form",
         "POST",
         "/d/{slug}/report/narrative",

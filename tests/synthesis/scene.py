@@ -188,3 +188,19 @@ def text_of(fmt: str, body: bytes) -> str:
 
 def csv_rows(body: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+# Bruno's self-introduction, highlighted so the report quotes it: three spans redacted.
+REVIEWED = "REVIEWED Bruno from Recife, Instituto Papai, writing about our fathers groups."
+REVIEWED_REDACTIONS = [
+    ("member_name", "[name]", "Bruno"),
+    ("place", "[place]", "Recife"),
+    ("organisation", "[organisation]", "Instituto Papai"),
+]
+
+
+async def review_post(factory: Factory, scene: Scene) -> None:
+    """A quote the editors' review list shows with what was taken out of it."""
+    await World(factory).thread(
+        scene.dialogue, scene.theme, scene.people["bruno"], "Intro", REVIEWED, highlighted=True
+    )

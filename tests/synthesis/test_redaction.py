@@ -20,7 +20,7 @@ from dialogue.synthesis.models import ReportSnapshot
 from dialogue.synthesis.redaction import Redactor
 from tests.factories import Factory
 from tests.synthesis.builders import World
-from tests.synthesis.scene import build_scene, csv_rows
+from tests.synthesis.scene import REVIEWED_REDACTIONS, build_scene, csv_rows, review_post
 from tests.synthesis.test_consent_changes import choose, texts
 from tests.synthesis.test_signoff import Review
 
@@ -276,11 +276,7 @@ class TestPublishedDataFiles:
         self, db_kind: str, client: httpx.AsyncClient, factory: Factory
     ) -> None:
         scene = await build_scene(factory)
-        await World(factory).thread(
-            scene.dialogue, scene.theme, scene.people["bruno"], "Intro",
-            "REVIEWED Bruno from Recife, Instituto Papai, writing about our fathers groups.",
-            highlighted=True,
-        )  # fmt: skip
+        await review_post(factory, scene)
         response = await client.get(
             f"/api/v1/dialogues/{scene.dialogue.slug}/report",
             params={"format": "json"},
@@ -290,11 +286,10 @@ class TestPublishedDataFiles:
         document = response.json()
         post_id = next(p["id"] for p in document["posts"] if "REVIEWED" in p["text"])
         row = next(r for r in document["review"] if r["post_id"] == post_id)
-        assert [(r["kind"], r["placeholder"], r["text"]) for r in row["redactions"]] == [
-            ("member_name", "[name]", "Bruno"),
-            ("place", "[place]", "Recife"),
-            ("organisation", "[organisation]", "Instituto Papai"),
-        ]
+        assert [(r["kind"], r["placeholder"], r["text"]) for r in row["redactions"]] == (
+            REVIEWED_REDACTIONS
+        )
+        assert row["quote"].startswith("REVIEWED [name] from [place], [organisation], writing")
         assert all(r["reason"] for r in row["redactions"])
 
 

@@ -16,9 +16,15 @@ from dialogue.leases import WorkState
 from dialogue.paths import path_dialogue
 from dialogue.policy import Action, Role
 from dialogue.state import app_state
-from dialogue.synthesis import history, jobs, pipeline, signoff
+from dialogue.synthesis import history, jobs, pipeline, quote_review, signoff
 from dialogue.synthesis import service as reports
-from dialogue.synthesis.dependencies import options_for, own_job, start_job
+from dialogue.synthesis.dependencies import (
+    options_for,
+    own_job,
+    own_quote_review,
+    start_job,
+    start_quote_review,
+)
 from dialogue.synthesis.render.registry import REPORT_FORMATS
 from dialogue.synthesis.schemas import (
     AudienceIn,
@@ -30,6 +36,7 @@ from dialogue.synthesis.schemas import (
     JobPublic,
     NarrativeIn,
     NarrativePublic,
+    QuoteReviewPublic,
     ReviewPublic,
     TimelineList,
     TransitionIn,
@@ -152,6 +159,27 @@ async def review(
 ) -> dict[str, Any]:
     data = await _review(session, access.require_dialogue())
     return data
+
+
+@router.post("/quotes", status_code=202, response_model=QuoteReviewPublic)
+@queued_write  # the job is queued in a session of its own: see `jobs.start_or_join`
+async def create_quote_review(
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> dict[str, Any]:
+    """Start (or join) the editors' review list of quotes; follow it at `/quotes/{job_id}`.
+    409 `report_locked` once published (the list is kept only while the report is reviewed)."""
+    job = await start_quote_review(request, access, session)
+    return await quote_review.answer(session, job)
+
+
+@router.get("/quotes/{job_id}", response_model=QuoteReviewPublic)
+async def quote_review_list(
+    session: SessionDep, job_id: str, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> dict[str, Any]:
+    """The list's progress, then every quote as printed with what was redacted and why;
+    404 once the job is older than ten minutes (the list is not kept)."""
+    job = await own_quote_review(session, access, job_id)
+    return await quote_review.answer(session, job)
 
 
 @router.post("/transitions", response_model=ReviewPublic)

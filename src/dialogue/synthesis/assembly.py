@@ -22,7 +22,7 @@ from dialogue.synthesis.methodology import methodology
 from dialogue.synthesis.origins import Origins
 from dialogue.synthesis.recommendations import recommendations
 from dialogue.synthesis.redaction import Redactor
-from dialogue.synthesis.render.common import quoted_posts
+from dialogue.synthesis.render.common import quotes_in
 from dialogue.synthesis.source import ReportSource, SourcePost
 from dialogue.synthesis.subthemes import QUOTES_PER_CLUSTER, find_subthemes
 
@@ -435,16 +435,19 @@ def _post_row(b: Builder, post: SourcePost) -> dict[str, Any]:
 
 
 def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
-    """What editors and advisors check before publication: every quote, how it is
-    attributed, how precise its origin is, and what was redacted from it and why.
+    """What editors and advisors check before publication: every quote as printed, how it
+    is attributed, how precise its origin is, and what was redacted from it and why.
 
     `redactions`: one entry per span replaced (`{"kind", "placeholder", "reason", "text"}`);
     the span itself is shown to reviewers only, since the review list is never published.
+    The quote is under `quote`, not `text`, so the list is not taken for one more quote.
     """
+    printed: dict[int, str] = {}
+    for found in quotes_in({k: v for k, v in document.items() if k != "review"}):
+        printed.setdefault(int(found["post_id"]), str(found["text"]))
     rows = []
-    for post_id in sorted(set(quoted_posts({k: v for k, v in document.items() if k != "review"}))):
+    for post_id in sorted(printed):
         post = b.by_id[post_id]
-        label = b.attributions[post_id].label
         person = b.source.people.get(post.author_id or -1)
         if post.anonymous or person is None:
             origin = _("anonymous post")
@@ -455,7 +458,9 @@ def _review(b: Builder, document: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "post_id": post_id,
-                "attribution": label,
+                "thread_id": post.thread_id,
+                "quote": printed[post_id],
+                "attribution": b.attributions[post_id].label,
                 "origin": origin,
                 "redactions": [
                     dict(entry)

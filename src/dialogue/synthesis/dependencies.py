@@ -8,10 +8,11 @@ from __future__ import annotations
 from fastapi import Request
 
 from dialogue.access import Access, SessionDep, end_read
-from dialogue.errors import NotFound
+from dialogue.error_codes import ErrorCode
+from dialogue.errors import Conflict, NotFound
 from dialogue.i18n import gettext as _
 from dialogue.state import app_state
-from dialogue.synthesis import jobs
+from dialogue.synthesis import jobs, quote_review
 from dialogue.synthesis import service as reports
 from dialogue.synthesis.models import ReportJob, ReportState
 from dialogue.synthesis.render.common import RenderOptions, options_from
@@ -47,5 +48,24 @@ async def own_job(session: SessionDep, access: Access, job_id: str) -> ReportJob
     assert dialogue.id is not None
     job = await jobs.get(session=session, job_id=job_id, dialogue_id=dialogue.id)
     if job is None:
+        raise NotFound(_("Not found."))
+    return job
+
+
+async def start_quote_review(request: Request, access: Access, session: SessionDep) -> ReportJob:
+    """Start (or join) the live report's JSON job whose `review` is the list."""
+    report = await reports.get_report(session=session, dialogue=access.require_dialogue())
+    if report.state == ReportState.PUBLISHED:
+        raise Conflict(
+            _("The report is published: its review list is no longer kept."),
+            code=ErrorCode.REPORT_LOCKED,
+        )
+    return await start_job(request, access, session, quote_review.FORMAT)
+
+
+async def own_quote_review(session: SessionDep, access: Access, job_id: str) -> ReportJob:
+    """A review list's job: the dialogue's live JSON job, unless it is past `jobs.KEEP`."""
+    job = await own_job(session, access, job_id)
+    if job.format != quote_review.FORMAT or job.snapshot_id is not None:
         raise NotFound(_("Not found."))
     return job

@@ -62,6 +62,28 @@ class JobPublic(Public):
     seconds: float
 
 
+class RedactionPublic(Public):
+    kind: str  # the rule that found it (`safety.disclosure.Rule`): member_name, place, ...
+    placeholder: str  # what the report prints instead, e.g. "[name]"
+    reason: str  # why, in the report's language
+    text: str  # the words replaced: shown to reviewers only, never published
+
+
+class QuoteReviewRow(Public):
+    post_id: int
+    thread_id: int
+    quote: str  # as the report prints it
+    attribution: str
+    origin: str  # how precise the origin is: country, region, none, anonymous post, named
+    redactions: list[RedactionPublic]
+
+
+class QuoteReviewPublic(JobPublic):
+    """A review list's job; `quotes` once it is done (null while it runs or if it failed)."""
+
+    quotes: list[QuoteReviewRow] | None
+
+
 class Approval(Public):
     user_id: int | None
     role: str

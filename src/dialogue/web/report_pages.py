@@ -1,4 +1,5 @@
-"""The synthesis report's pages: the workflow page, and each format's job with its progress.
+"""The synthesis report's pages: the workflow page, each format's job with its progress, and
+the editors' review list of quotes (a JSON job whose list is shown instead of a download).
 
 A running job's page carries a refresh link, which is all a phone without JavaScript needs;
 with JavaScript, `report-job.js` follows the job's JSON status and updates the bar itself.
@@ -6,15 +7,21 @@ with JavaScript, `report-job.js` follows the job's JSON status and updates the b
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dialogue.access import Access, SessionDep, allow, queued_write
+from dialogue.errors import NotFound
 from dialogue.policy import Action
-from dialogue.synthesis import jobs
-from dialogue.synthesis.dependencies import own_job, start_job
+from dialogue.synthesis import jobs, quote_review
+from dialogue.synthesis.dependencies import (
+    own_job,
+    own_quote_review,
+    start_job,
+    start_quote_review,
+)
 from dialogue.synthesis.schemas import Format
 from dialogue.web import report_published_pages, report_workflow_pages
 from dialogue.web.report_view import workflow_page
@@ -54,16 +61,58 @@ async def report_job_page(
     access: Annotated[Access, allow(Action.REPORT_READ)],
 ) -> Response:
     shown = jobs.data(await own_job(session, access, job_id))
+    dialogue = access.require_dialogue()
     return render(
         request,
         "reports/job.html",
         {
-            "dialogue": access.require_dialogue(),
+            "dialogue": dialogue,
             "job": shown,
             "running": shown["state"] == "running",
             "poll_ms": POLL_MS,
+            "status_url": f"/api/v1/dialogues/{dialogue.slug}/report/jobs/{job_id}",
+            "refresh_url": f"/d/{dialogue.slug}/report/jobs/{job_id}",
         },
     )
+
+
+@router.post("/quotes")
+@queued_write  # the job is queued in a session of its own: see `jobs.start_or_join`
+async def quote_review_start(
+    request: Request, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
+) -> Response:
+    """Prepare the review list of quotes and follow it on its own page."""
+    job = await start_quote_review(request, access, session)
+    slug = access.require_dialogue().slug
+    return RedirectResponse(f"/d/{slug}/report/quotes/{job.id}", status_code=303)
+
+
+@router.get("/quotes/{job_id}")
+async def quote_review_page(
+    request: Request,
+    session: SessionDep,
+    job_id: str,
+    access: Annotated[Access, allow(Action.REPORT_REVIEW)],
+) -> Response:
+    """The list's progress, then its table; past `jobs.KEEP` it is gone (404), and the page
+    says so and offers to prepare it again."""
+    dialogue = access.require_dialogue()
+    try:
+        job = await own_quote_review(session, access, job_id)
+    except NotFound:
+        gone: dict[str, Any] = {"dialogue": dialogue, "job": None, "running": False}
+        return render(request, "reports/quotes.html", gone, status_code=404)
+    shown = await quote_review.answer(session, job)
+    context: dict[str, Any] = {
+        "dialogue": dialogue,
+        "job": shown,
+        "running": shown["state"] == "running",
+        "poll_ms": POLL_MS,
+        "quotes": shown["quotes"],
+        "status_url": f"/api/v1/dialogues/{dialogue.slug}/report/quotes/{job.id}",
+        "refresh_url": f"/d/{dialogue.slug}/report/quotes/{job.id}",
+    }
+    return render(request, "reports/quotes.html", context)
 
 
 router.include_router(report_workflow_pages.router)

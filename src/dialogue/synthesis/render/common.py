@@ -239,12 +239,18 @@ def _sections(document: dict[str, Any]) -> list[tuple[int, str]]:
     return found
 
 
-def quoted_posts(value: Any) -> list[int]:
-    """Every quote's post id, once per time it is quoted, wherever it is in the document."""
+def quotes_in(value: Any) -> list[dict[str, Any]]:
+    """Every quote, once per time it is quoted, wherever it is in the document (not the
+    appendix's post rows, which are not quotes)."""
     if isinstance(value, list):
-        return [pid for item in value for pid in quoted_posts(item)]
+        return [quote for item in value for quote in quotes_in(item)]
     if isinstance(value, dict):
         if {"post_id", "text", "attribution"} <= value.keys():
-            return [int(value["post_id"])]
-        return [pid for key, item in value.items() if key != "posts" for pid in quoted_posts(item)]
+            return [value]
+        return [quote for key, item in value.items() if key != "posts" for quote in quotes_in(item)]
     return []
+
+
+def quoted_posts(value: Any) -> list[int]:
+    """Every quote's post id, once per time it is quoted, wherever it is in the document."""
+    return [int(quote["post_id"]) for quote in quotes_in(value)]
