@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from dialogue.accounts.models import User
 from dialogue.archive.polis import import_polis
-from dialogue.archive.polis_read import NO_VOTES, read_export
+from dialogue.archive.polis_read import NO_VOTES, empty_note, read_export
 from dialogue.dialogues.models import Dialogue, Membership, Theme
 from dialogue.events.models import Event
 from dialogue.state import app_state
@@ -22,6 +22,7 @@ from tests.archive.polis_support import (
     CONVERSATION,
     FIXTURE,
     SLUG,
+    append,
     export_copy,
     run,
     statement_posts,
@@ -71,6 +72,20 @@ class TestReadingWithoutVotesCsv:
             assert vote.at == from_matrix.statements[vote.comment_id].at
         assert stages[-1] == (1.0, "reading participants-votes.csv")
 
+    def test_a_newer_matrix_with_an_xid_column_reads_the_same(self, tmp_path: Path) -> None:
+        """Newer exports (Austria's climate council, 2022) put `xid` after `participant`."""
+        export = export_copy(tmp_path)
+        (export / "votes.csv").unlink()
+        matrix = export / "participants-votes.csv"
+        rows = [line.split(",") for line in matrix.read_text(encoding="utf-8").splitlines()]
+        with_xid = [[row[0], "xid" if n == 0 else f"x{n}", *row[1:]] for n, row in enumerate(rows)]
+        matrix.write_text("\n".join(",".join(row) for row in with_xid) + "\n", encoding="utf-8")
+        newer = read_export(export, lambda *_: None)
+        older = read_export(FIXTURE, lambda *_: None)
+        assert {(v.comment_id, v.voter_id): v.kind for v in newer.votes()} == {
+            (v.comment_id, v.voter_id): v.kind for v in older.votes()
+        }
+
     async def test_imports_and_reports_like_the_full_export(
         self, db_kind: str, app: FastAPI, tmp_path: Path
     ) -> None:
@@ -105,6 +120,33 @@ class TestImportWithoutAnyVotes:
 
     async def test_an_export_with_votes_has_no_note(self, db_kind: str, app: FastAPI) -> None:
         assert (await run(app)).notes == ()
+
+
+class TestEmptyStatements:
+    """A real export (football-concussions) has a statement with no text, moderated out."""
+
+    async def test_are_left_out_with_their_votes_and_a_note(
+        self, db_kind: str, app: FastAPI, tmp_path: Path
+    ) -> None:
+        export = export_copy(tmp_path)
+        append(
+            export / "comments.csv", "1700000900000,x,9,4,0,0,-1,\n1700000900001,x,10,4,0,0,1, \n"
+        )
+        append(export / "votes.csv", "1700003900000,x,9,3,1\n1700003900001,x,10,5,-1\n")
+        matrix = export / "participants-votes.csv"
+        lines = matrix.read_text(encoding="utf-8").splitlines()
+        matrix.write_text(
+            "\n".join([lines[0] + ",9", *(line + "," for line in lines[1:])]) + "\n",
+            encoding="utf-8",
+        )
+        result = await run(app, export)
+        assert (result.statements, result.votes_added) == (9, 195)  # as without them
+        assert result.notes == (empty_note({9, 10}),)
+        assert "comment-id 9, 10" in result.notes[0]
+        assert sorted(await statement_posts(app)) == sorted(fixture_comments())
+        (export / "votes.csv").unlink()  # the matrix alone: its column for 9 is skipped too
+        again = await run(app, export, slug="from-the-matrix")
+        assert (again.statements, again.votes_added) == (9, 195)
 
 
 class TestImport:

@@ -102,11 +102,6 @@ def control_character_in_topic(export: Path) -> tuple[str, int | None, str]:
     return "summary.csv", 2, "topic: The text contains control characters."
 
 
-def empty_statement(export: Path) -> tuple[str, int | None, str]:
-    line = append(export / "comments.csv", "1700000900000,x,9,4,0,0,1,  \n")
-    return "comments.csv", line, "comment-body is empty"
-
-
 def no_topic(export: Path) -> tuple[str, int | None, str]:
     (export / "summary.csv").write_text("url,https://pol.is/3vawfixture\n", encoding="utf-8")
     return "summary.csv", None, "no 'topic' row"
@@ -128,7 +123,6 @@ BREAKAGES = [
     duplicate_comment,
     control_character,
     control_character_in_topic,
-    empty_statement,
     no_topic,
 ]
 

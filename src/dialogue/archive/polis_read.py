@@ -42,14 +42,21 @@ NO_VOTES = (
     "The export had no votes (neither votes.csv nor participants-votes.csv):"
     " only its statements were imported."
 )
-MATRIX_FROM = 6  # participants-votes.csv: participant, group-id, n-comments, n-votes,
-# n-agree, n-disagree, then one column per comment id
+# participants-votes.csv: participant, (in newer exports) xid, group-id, n-comments,
+# n-votes, n-agree, n-disagree, then one column per comment id.
+MATRIX_AFTER = "n-disagree"
 ID_LIMIT = 2**31  # ids are packed two to an int below
 KINDS = {1: ReactionKind.AGREE, -1: ReactionKind.DISAGREE, 0: ReactionKind.PASS}
 MODERATED_OUT, MODERATION_VALUES = -1, (-1, 0, 1)
 REPORT_EVERY = 20_000  # rows between progress reports
 TEXTS = ("topic", "conversation-description")  # the summary rows that become text
 _CONVERSATION_ID = re.compile(r"^[A-Za-z0-9]{1,40}$")
+
+
+def empty_note(comment_ids: set[int]) -> str:
+    """What the import says of statements left out for having no words."""
+    listed = ", ".join(str(c) for c in sorted(comment_ids))
+    return f"Statements with no text were left out, with their votes (comment-id {listed})."
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,9 @@ class Conversation:
     # (comment id << 32 | voter id) -> (timestamp in ms << 2 | vote + 1): the latest vote only.
     latest: dict[int, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # what a person should know about what was not imported
+    # Statements with no words (real exports have some, moderated out): left out, and the
+    # votes on them too, since there is nothing to show or to quote.
+    empty: set[int] = field(default_factory=set)
 
     def votes(self) -> Iterator[Vote]:
         """The latest vote of each participant on each statement, statement by statement."""
@@ -129,8 +139,10 @@ def read_export(directory: Path, progress: Progress) -> Conversation:
     with CsvFile(directory, COMMENTS) as file:
         _comments(file, conversation, advance)
         done += file.size
+    if conversation.empty:
+        conversation.notes = (empty_note(conversation.empty),)
     if not has_matrix:
-        conversation.notes = (NO_VOTES,)
+        conversation.notes += (NO_VOTES,)
         progress(1.0, f"reading {COMMENTS}")
         return conversation
     with CsvFile(directory, PARTICIPANTS) as file:
@@ -180,13 +192,14 @@ def _comments(
     for count, (line, row) in enumerate(file.records(max(where) + 1), 1):
         stamp, comment, author, moderated, body = (row[i] for i in where)
         comment_id = file.integer(comment, "comment-id", line, high=ID_LIMIT)
-        if comment_id in conversation.statements:
+        if comment_id in conversation.statements or comment_id in conversation.empty:
             raise file.fail(f"comment-id {comment_id} appears twice", line)
         state = file.integer(moderated, "moderated", line, low=-1)
         if state not in MODERATION_VALUES:
             raise file.fail(f"moderated must be -1, 0 or 1, not {state}", line)
         if not body.strip():
-            raise file.fail("comment-body is empty", line)
+            conversation.empty.add(comment_id)
+            continue
         _check_text(file, body, "comment-body", line)
         conversation.statements[comment_id] = Statement(
             comment_id=comment_id,
@@ -226,8 +239,11 @@ def _participants(
 def _matrix_columns(file: CsvFile, conversation: Conversation) -> list[tuple[int, int]]:
     """(position, comment id) of each vote column; each must be a comment of comments.csv."""
     columns = []
-    for position, name in enumerate(file.header[MATRIX_FROM:], MATRIX_FROM):
+    (last,) = file.columns(MATRIX_AFTER)
+    for position, name in enumerate(file.header[last + 1 :], last + 1):
         comment_id = file.integer(name, "comment column", 1, high=ID_LIMIT)
+        if comment_id in conversation.empty:
+            continue
         if comment_id not in conversation.statements:
             raise file.fail(f"column for comment-id {comment_id}, which comments.csv lacks", 1)
         columns.append((position, comment_id))
@@ -262,6 +278,8 @@ def _votes(file: CsvFile, conversation: Conversation, advance: Callable[[CsvFile
     for count, (line, row) in enumerate(file.records(max(where) + 1), 1):
         stamp, comment, voter, vote = (row[i] for i in where)
         comment_id = file.integer(comment, "comment-id", line, high=ID_LIMIT)
+        if comment_id in conversation.empty:
+            continue
         if comment_id not in conversation.statements:
             raise file.fail(f"vote on comment-id {comment_id}, which comments.csv lacks", line)
         voter_id = file.integer(voter, "voter-id", line, high=ID_LIMIT)

@@ -148,13 +148,28 @@ def opinion_groups(
             },
             len(users),
         )
-    means = np.where(seen.any(axis=0), values.sum(axis=0) / np.maximum(seen.sum(axis=0), 1), 0)
-    filled = np.where(seen, values, means)
-    points = PCA(n_components=2, svd_solver="randomized", random_state=SEED).fit_transform(filled)
-    labels = _best_clustering(points)
+    labels = _labels(values, seen)
     groups = tuple(_group(values, seen, labels, g, posts) for g in sorted(set(labels.tolist())))
     groups = tuple(sorted(groups, key=lambda g: -g.size))
     return groups, _common_ground(values, seen, labels, posts), "", len(users)
+
+
+def membership(reactions: Sequence[tuple[int, int, str]]) -> dict[int, int]:
+    """Each clustered participant's group (user id -> label), as `opinion_groups` finds them:
+    what a comparison with Pol.is's own groups needs (`tests/archive/test_polis_open_data.py`).
+    Empty when there are too few reactions for groups."""
+    values, seen, users, posts = _matrix(reactions)
+    if len(users) < MIN_GROUP_PARTICIPANTS or len(posts) < MIN_GROUP_POSTS:
+        return {}
+    return dict(zip(users, _labels(values, seen).tolist(), strict=True))
+
+
+def _labels(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Unseen cells filled with the post's mean, two principal components, then k-means."""
+    means = np.where(seen.any(axis=0), values.sum(axis=0) / np.maximum(seen.sum(axis=0), 1), 0)
+    filled = np.where(seen, values, means)
+    points = PCA(n_components=2, svd_solver="randomized", random_state=SEED).fit_transform(filled)
+    return _best_clustering(points)
 
 
 def _best_clustering(points: np.ndarray) -> np.ndarray:
