@@ -46,6 +46,8 @@ class Shot:
     name: str
     path: str
     who: str | None  # a demo e-mail, "admin", or None for a signed-out visitor
+    press: str | None = None  # a button to press first (its page follows), e.g. a job's
+    ready: str | None = None  # then wait for this selector before the picture
 
 
 ORGANIZER = "amara.njoroge@example.org"
@@ -65,6 +67,9 @@ SHOTS = (
     Shot("codebook", f"/d/{SLUG}/moderation/codebook", MODERATOR),
     Shot("audit-log", f"/d/{SLUG}/moderation/audit", ADVISOR),
     Shot("report", f"/d/{SLUG}/report", ORGANIZER),
+    Shot(
+        "report-quotes", f"/d/{SLUG}/report", ADVISOR, "Prepare the list of quotes", ".quote-review"
+    ),
     Shot("profile", "/me", PARTICIPANT),
     Shot("notifications", "/notifications", PARTICIPANT),
     Shot("transparency", f"/d/{SLUG}/transparency", PARTICIPANT),
@@ -132,6 +137,11 @@ async def capture(browser: Browser, base: str, admin: str, password: str) -> lis
             if response is None or response.status != 200:
                 status = response.status if response else "no answer"
                 raise SystemExit(f"{shot.path} as {who}: {status}")
+            if shot.press is not None:
+                async with page.expect_navigation():
+                    await page.get_by_role("button", name=shot.press).click()
+            if shot.ready is not None:  # a job's page reloads itself when the job ends
+                await page.wait_for_selector(shot.ready, timeout=180_000)
             target = OUT / f"{shot.name}-{width_name}.png"
             await page.screenshot(path=str(target), full_page=width_name == "desktop")
             written.append(target)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
+
+from dialogue.wakeup import woken
 
 
 class Doorbell:
@@ -27,8 +28,4 @@ class Doorbell:
         self, dialogue_id: int, timeout: float, armed: asyncio.Event | None = None
     ) -> bool:
         """True when the dialogue changed (since `armed` was taken) before the timeout."""
-        event = armed or self.arm(dialogue_id)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
-            return True
-        return False
+        return await woken(armed or self.arm(dialogue_id), timeout)

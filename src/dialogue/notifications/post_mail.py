@@ -68,7 +68,16 @@ async def mail_post(
     configured; how many messages were queued."""
     if not (audience.is_published(post.status) and audience.is_published(thread.status)):
         return 0
-    members = await audience.readers(session=session, dialogue=dialogue)
+    # Everyone is read only when the post may name someone: a plain reply needs only
+    # whether the author answered may still read the dialogue.
+    if "@" in post.body:
+        members = await audience.readers(session=session, dialogue=dialogue)
+    elif parent is not None and parent.author_id is not None:
+        members = await audience.readers(
+            session=session, dialogue=dialogue, user_ids=[parent.author_id]
+        )
+    else:
+        return 0
     by_id = {user.id: user for user, _m in members}
     kinds: dict[int, MailKind] = {}
     if parent is not None and parent.author_id is not None and parent.author_id in by_id:

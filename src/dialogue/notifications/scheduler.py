@@ -24,6 +24,7 @@ from dialogue.db import Database, utcnow
 from dialogue.events import publish
 from dialogue.events.broker import Broker
 from dialogue.notifications import digests, feed, staff_mail, theme_mail
+from dialogue.wakeup import woken
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,7 @@ class MailScheduler:
 
     async def _forever(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+            if await woken(self._wake, TICK_SECONDS):
                 await asyncio.sleep(SETTLE_SECONDS)
             self._wake.clear()
             slow = utcnow() - self._last_slow >= SLOW_EVERY

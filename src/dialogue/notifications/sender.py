@@ -10,7 +10,6 @@ A message the server refuses for good (a 5xx answer) is a dead letter at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
@@ -26,6 +25,7 @@ from dialogue.leases import WorkState
 from dialogue.notifications.mailer import Mailer
 from dialogue.notifications.models import OutboxAttempt, OutboxMessage
 from dialogue.notifications.outbox import MAIL_RING
+from dialogue.wakeup import woken
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +145,7 @@ class MailSender:
             if self._stopping:
                 return
             idle = await self._idle_seconds()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), idle)
+            await woken(self._wake, idle)
             self._wake.clear()
 
     async def _idle_seconds(self) -> float:

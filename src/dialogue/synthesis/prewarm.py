@@ -18,7 +18,6 @@ finds exactly these keys.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from dialogue.db import Database, utcnow
 from dialogue.synthesis import embeddings
 from dialogue.synthesis.loader import plain
 from dialogue.threads.models import Post, PostStatus
+from dialogue.wakeup import woken
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +102,7 @@ class EmbeddingWarmer:
 
     async def _forever(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+            if await woken(self._wake, TICK_SECONDS):
                 await asyncio.sleep(SETTLE_SECONDS)
             self._wake.clear()
             try:

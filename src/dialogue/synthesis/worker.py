@@ -24,6 +24,7 @@ from dialogue.leases import WorkState
 from dialogue.synthesis import jobs, pipeline
 from dialogue.synthesis.models import ReportJob, ReportSnapshot
 from dialogue.synthesis.render.common import options_from
+from dialogue.wakeup import woken
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,7 @@ class ReportWorker:
         while True:
             # Wait first: a new instance leaves orphans to the next poll rather than touch
             # the database in the very first moment of its life.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            await woken(self._wake, POLL_SECONDS)
             self._wake.clear()
             while await self._start_one():
                 pass

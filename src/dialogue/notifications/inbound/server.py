@@ -11,7 +11,6 @@ many wait, the answer is 451 and the sending server tries again later.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from typing import Any
@@ -21,6 +20,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from dialogue.notifications.inbound import stored
 from dialogue.notifications.inbound.receiver import Inbox, take_reply
 from dialogue.notifications.models import InboundMessage
+from dialogue.wakeup import woken
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +106,7 @@ class ReplyHandler:
                     await stored.tidy(self.inbox.database)
             except Exception:  # the database is away: the rows wait, the next round retries
                 log.exception("stored replies could not be read")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            await woken(self._wake, POLL_SECONDS)
             self._wake.clear()
 
     async def _work_due(self) -> None:
