@@ -81,6 +81,10 @@ class TestThePage:
         assert "a city or town" in text and "the organisation of a member" in text
         assert "Nothing" in shown  # a quote with nothing taken out says so
         assert re.search(r"\d+ quotes, 1 with words taken out\.", shown), shown
+        jump = re.search(r'<ul class="quote-jump">(.*?)</ul>', shown, re.S)
+        assert jump is not None and jump.group(1).count("<li>") == 1  # straight to it
+        target = re.search(r'href="#(quote-\d+)"', jump.group(1))
+        assert target is not None and f'id="{target.group(1)}"' in card.group(0)
 
     async def test_a_moderator_may_review_quotes_but_not_download_the_files(
         self, factory: Factory
