@@ -17,6 +17,10 @@ DIALOGUE_BASE_URL ?= http://$(HOST):$(PORT)
 CREDENTIALS := demo-credentials.txt
 # Two workers: the suite runs on both databases and waits on real servers; 2 cores here.
 PYTEST_ARGS ?= -n 2 --dist loadfile --durations=30
+# The tests' files and databases go to RAM when /dev/shm has 2 GiB free: each PostgreSQL
+# test copies a migrated database, which takes ~400 ms on this disk and ~20 ms in RAM
+# (SQLite tests gain a quarter). Elsewhere they stay in TMPDIR (or /tmp).
+TEST_TMPDIR ?= $(shell [ -d /dev/shm ] && [ "$$(df -Pk /dev/shm | awk 'NR==2 {print $$4}')" -gt 2097152 ] && echo /dev/shm || echo "$${TMPDIR:-/tmp}")
 
 TRANSLATIONS := src/dialogue/translations
 LANGUAGES := fr es pt
@@ -78,7 +82,7 @@ run: $(VENV)/.installed
 	DIALOGUE_BASE_URL=$(DIALOGUE_BASE_URL) $(BIN)/dialogue serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev node-tools
-	$(BIN)/pytest $(PYTEST_ARGS)
+	TMPDIR=$(TEST_TMPDIR) $(BIN)/pytest $(PYTEST_ARGS)
 
 # All three run even when one fails, so one pass shows every problem.
 lint: $(VENV)/.installed-dev
