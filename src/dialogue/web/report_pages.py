@@ -22,6 +22,7 @@ from dialogue.synthesis.dependencies import (
     start_job,
     start_quote_review,
 )
+from dialogue.synthesis.models import ReportJob
 from dialogue.synthesis.schemas import Format
 from dialogue.web import report_published_pages, report_workflow_pages
 from dialogue.web.report_view import workflow_page
@@ -48,9 +49,7 @@ async def start_report_job(
     format: Annotated[Format, Form()],
 ) -> Response:
     """Start (or join) the job for this format and follow it on its own page."""
-    job = await start_job(request, access, session, format)
-    slug = access.require_dialogue().slug
-    return RedirectResponse(f"/d/{slug}/report/jobs/{job.id}", status_code=303)
+    return _follow(access, await start_job(request, access, session, format), "jobs")
 
 
 @router.get("/jobs/{job_id}")
@@ -61,19 +60,7 @@ async def report_job_page(
     access: Annotated[Access, allow(Action.REPORT_READ)],
 ) -> Response:
     shown = jobs.data(await own_job(session, access, job_id))
-    dialogue = access.require_dialogue()
-    return render(
-        request,
-        "reports/job.html",
-        {
-            "dialogue": dialogue,
-            "job": shown,
-            "running": shown["state"] == "running",
-            "poll_ms": POLL_MS,
-            "status_url": f"/api/v1/dialogues/{dialogue.slug}/report/jobs/{job_id}",
-            "refresh_url": f"/d/{dialogue.slug}/report/jobs/{job_id}",
-        },
-    )
+    return render(request, "reports/job.html", _following(access, shown, "jobs"))
 
 
 @router.post("/quotes")
@@ -82,9 +69,7 @@ async def quote_review_start(
     request: Request, session: SessionDep, access: Annotated[Access, allow(Action.REPORT_REVIEW)]
 ) -> Response:
     """Prepare the review list of quotes and follow it on its own page."""
-    job = await start_quote_review(request, access, session)
-    slug = access.require_dialogue().slug
-    return RedirectResponse(f"/d/{slug}/report/quotes/{job.id}", status_code=303)
+    return _follow(access, await start_quote_review(request, access, session), "quotes")
 
 
 @router.get("/quotes/{job_id}")
@@ -103,16 +88,27 @@ async def quote_review_page(
         gone: dict[str, Any] = {"dialogue": dialogue, "job": None, "running": False}
         return render(request, "reports/quotes.html", gone, status_code=404)
     shown = await quote_review.answer(session, job)
-    context: dict[str, Any] = {
-        "dialogue": dialogue,
+    context = {**_following(access, shown, "quotes"), "quotes": shown["quotes"]}
+    return render(request, "reports/quotes.html", context)
+
+
+def _follow(access: Access, job: ReportJob, kind: str) -> RedirectResponse:
+    """To the job's page: `kind` is `jobs` (a format's file) or `quotes` (the review list)."""
+    slug = access.require_dialogue().slug
+    return RedirectResponse(f"/d/{slug}/report/{kind}/{job.id}", status_code=303)
+
+
+def _following(access: Access, shown: dict[str, Any], kind: str) -> dict[str, Any]:
+    """What a job's page needs to show its progress and follow it (with or without script)."""
+    slug = access.require_dialogue().slug
+    return {
+        "dialogue": access.require_dialogue(),
         "job": shown,
         "running": shown["state"] == "running",
         "poll_ms": POLL_MS,
-        "quotes": shown["quotes"],
-        "status_url": f"/api/v1/dialogues/{dialogue.slug}/report/quotes/{job.id}",
-        "refresh_url": f"/d/{dialogue.slug}/report/quotes/{job.id}",
+        "status_url": f"/api/v1/dialogues/{slug}/report/{kind}/{shown['id']}",
+        "refresh_url": f"/d/{slug}/report/{kind}/{shown['id']}",
     }
-    return render(request, "reports/quotes.html", context)
 
 
 router.include_router(report_workflow_pages.router)
