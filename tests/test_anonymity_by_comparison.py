@@ -13,6 +13,8 @@ difference is something that tells the two authors apart.
 
 from __future__ import annotations
 
+import asyncio
+import html
 import re
 import shutil
 import uuid
@@ -144,6 +146,7 @@ async def build(w: World) -> None:
             display_name=PEOPLE[name],
             email=f"{name}@example.org",
             country="PK" if name == "zainab" else "BR",
+            quote_consent="anonymous",  # alike: whose consent it is must not show
         )
     w.users["outsider"] = await f.user(display_name=PEOPLE["outsider"], email="out@example.org")
     for name, user in w.users.items():
@@ -173,6 +176,15 @@ async def build(w: World) -> None:
         anonymous=True,
     )
     w.ids["secret"] = secret
+    # An anonymous testimony the report quotes, with a place the quote must not keep.
+    w.ids["quoted"] = quoted = await w.reply(
+        w.author,
+        "In Recife the fathers' groups met every week with the women's collective to review"
+        " what had changed at home.",
+        parent="opener",
+        anonymous=True,
+    )
+    await w.call("POST", f"/posts/{quoted}/moderation", "moderator", json={"action": "highlight"})
     await w.call(
         "PATCH", f"/posts/{secret}", w.author, json={"body": "A coordinator harassed me. @Esi?"}
     )
@@ -206,6 +218,18 @@ async def build(w: World) -> None:
         "POST", f"/dialogues/{w.slug}/report/jobs", "organizer", json={"format": "md"}
     )
     w.ids["job"] = job["id"]
+    # The editors' list of quotes, with the words redacted from each: ready before reading.
+    quotes = await w.call("POST", f"/dialogues/{w.slug}/report/quotes", "moderator")
+    w.ids["quotes"] = quotes["id"]
+    for _ in range(600):
+        if quotes["state"] != "running":
+            break
+        await asyncio.sleep(0.05)
+        quotes = await w.call(
+            "GET", f"/dialogues/{w.slug}/report/quotes/{quotes['id']}", "moderator"
+        )
+    assert quotes["state"] == "done", quotes
+    assert any(q["redactions"] for q in quotes["quotes"]), quotes  # something to compare
     await scheduler.tick()  # replies, mentions and the moderators' batch, as mail
 
 
@@ -217,10 +241,18 @@ def urls(w: World) -> list[str]:
         "thread_id": [w.ids["thread"]],
         "post_id": [
             w.ids[k]
-            for k in ("opener", "named_zainab", "named_maria", "secret", "answer", "hidden")
+            for k in (
+                "opener",
+                "named_zainab",
+                "named_maria",
+                "secret",
+                "quoted",
+                "answer",
+                "hidden",
+            )
         ],
         "user_id": [w.users[name].id for name in AUTHORS],
-        "job_id": [w.ids["job"]],
+        "job_id": [w.ids["job"], w.ids["quotes"]],
         "to": ["closed"],
     }
     found = []
@@ -263,9 +295,11 @@ async def answers(w: World) -> dict[str, tuple[int, str]]:
             response = await w.client.get(path, headers=headers)
             assert response.status_code < 500, (reader, path, response.text)
             # A report job's id is random: it is the same job in both worlds.
-            job = str(w.ids["job"])
-            key = f"{reader} GET {path}".replace(job, "<job>")
-            seen[key] = (response.status_code, normalised(response.text.replace(job, "<job>")))
+            key, text = f"{reader} GET {path}", response.text
+            for name in ("job", "quotes"):
+                key = key.replace(str(w.ids[name]), f"<{name}>")
+                text = text.replace(str(w.ids[name]), f"<{name}>")
+            seen[key] = (response.status_code, normalised(text))
     async with app_state(w.app).database.session() as session:
         mail = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     authors = {w.users[name].id for name in AUTHORS}
@@ -311,4 +345,7 @@ async def test_no_answer_tells_the_two_possible_authors_apart(
             key for key in ok if key.startswith(reader) and "coordinator harassed" in a[key][1]
         ]
         assert len(shown) >= (5 if reader != "visitor" else 0), (reader, shown)
-    assert a["mail to organizer"][0] == 3 and a["mail to expert"][0] == 1
+    # The editors' list of quotes was read whole (the place taken out of the testimony).
+    listed = a["moderator GET /d/sweep/report/quotes/<quotes>"]
+    assert listed[0] == 200 and "“Recife” became [place]" in html.unescape(listed[1]), listed
+    assert a["mail to organizer"][0] == 4 and a["mail to expert"][0] == 1  # 4: replies too
