@@ -29,7 +29,7 @@ OPEN_DATA = Path(__file__).with_name("polis_open_data")
 FLOORS = {
     "london.youth.policing": 0.17,
     "15-per-hour-seattle": 0.96,
-    "brexit-consensus": 0.61,
+    "brexit-consensus": 0.84,
     "scoop-hivemind.freshwater": 0.13,
     "scoop-hivemind.ubi": 0.08,
 }

@@ -2,7 +2,8 @@
 
 Opinion groups: each participant is a row of the participant x post matrix (agree 1,
 disagree -1, pass 0, unseen filled with the post's mean), reduced to two principal
-components, then clustered with k-means; k (2 to 5) is the one with the best silhouette.
+components, then clustered with k-means; k (2 to 5) is the one with the best silhouette,
+a larger k only when it beats a smaller one by a margin.
 Everything is seeded so the same reactions always give the same groups.
 """
 
@@ -30,6 +31,7 @@ MIN_GROUP_PARTICIPANTS = 10
 MIN_GROUP_POSTS = 5
 MAX_ITEMS = 10
 SEED = 0
+MORE_GROUPS_MARGIN = 0.02  # silhouette a larger k must gain over a smaller one
 VALUE = {"agree": 1.0, "disagree": -1.0, "pass": 0.0}
 
 
@@ -173,6 +175,10 @@ def _labels(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
 
 
 def _best_clustering(points: np.ndarray) -> np.ndarray:
+    """k-means for k = 2..5; a larger k is taken only when its silhouette beats the best so
+    far by `MORE_GROUPS_MARGIN`: a split into more groups has to earn its place (on the
+    Pol.is open data this brought brexit-consensus from 3 groups to Pol.is's 2, ARI 0.62 to
+    0.84, and changed no other conversation: docs/report.md)."""
     best: tuple[float, np.ndarray] | None = None
     for k in range(2, min(5, len(points) // 5) + 1):
         with warnings.catch_warnings():
@@ -181,7 +187,7 @@ def _best_clustering(points: np.ndarray) -> np.ndarray:
         if len(set(labels.tolist())) < 2:
             continue
         score = round(float(silhouette_score(points, labels)), 9)
-        if best is None or score > best[0]:
+        if best is None or score > best[0] + MORE_GROUPS_MARGIN:
             best = (score, labels)
     return best[1] if best is not None else np.zeros(len(points), dtype=int)
 
