@@ -23,6 +23,9 @@ from tests.moderation.scene import ROLES, Scene, assert_error, build_scene
 
 READERS = (*ROLES, "moderator2", "admin", "outsider")
 CSRF = re.compile(r'(name="csrf_token" value=|name="csrf-token" content=)"[^"]*"')
+# The mute form's "until" field (the same on every row) starts at this minute and proposes a
+# day later: a read either side of a minute's turn differs there, in nothing about anyone.
+NOW_FIELDS = re.compile(r'required min="[\dT:-]{16}" value="[\dT:-]{16}"')
 # The header's unread count is the reader's own: the sanctioned author is told of it (a notice).
 UNREAD = re.compile(
     r' <span class="badge count"[^>]*>\d+</span><span class="visually-hidden">[^<]*</span>'
@@ -80,7 +83,7 @@ async def staff_view(scene: Scene) -> dict[str, Any]:
             response = await scene.client.get(path, headers=scene.headers[reader])
             view[f"{reader} {path}"] = (
                 response.status_code,
-                own_count(reader, CSRF.sub("", response.text)),
+                own_count(reader, NOW_FIELDS.sub("<now>", CSRF.sub("", response.text))),
             )
     return view
 
