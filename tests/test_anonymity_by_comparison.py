@@ -13,7 +13,6 @@ difference is something that tells the two authors apart.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 import shutil
@@ -39,6 +38,7 @@ from tests.factories import Factory
 from tests.helpers import session_token
 from tests.notifications.scene import hold_scheduler
 from tests.test_route_policy import routes_of
+from tests.web.test_quote_review import poll
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -219,15 +219,10 @@ async def build(w: World) -> None:
     )
     w.ids["job"] = job["id"]
     # The editors' list of quotes, with the words redacted from each: ready before reading.
-    quotes = await w.call("POST", f"/dialogues/{w.slug}/report/quotes", "moderator")
-    w.ids["quotes"] = quotes["id"]
-    for _ in range(600):
-        if quotes["state"] != "running":
-            break
-        await asyncio.sleep(0.05)
-        quotes = await w.call(
-            "GET", f"/dialogues/{w.slug}/report/quotes/{quotes['id']}", "moderator"
-        )
+    started = await w.call("POST", f"/dialogues/{w.slug}/report/quotes", "moderator")
+    w.ids["quotes"] = started["id"]
+    url = f"{API}/dialogues/{w.slug}/report/quotes/{started['id']}"
+    quotes = await poll(w.client, url, w.bearer["moderator"])
     assert quotes["state"] == "done", quotes
     assert any(q["redactions"] for q in quotes["quotes"]), quotes  # something to compare
     await scheduler.tick()  # replies, mentions and the moderators' batch, as mail
